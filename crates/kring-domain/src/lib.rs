@@ -1,0 +1,19 @@
+//! Kring's domain: the rules of Dutch primary-care collaboration, with no I/O.
+//!
+//! Everything here is pure: validated values (`Bsn`, `AgbCode`, `MobileNumber`, `Email`) whose only
+//! constructor checks the rule, the roles of practice and network staff with the one permission
+//! table that server and UI both use, identifiers, and the `Clock` that lets tests control time.
+//! This crate must never depend on networking, storage, crypto or Tauri: every other crate depends
+//! on it, and it must test in milliseconds.
+
+pub mod clock;
+pub mod ids;
+pub mod organisation;
+pub mod roles;
+pub mod values;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ids::{OrganisationId, TeamId, UserId};
+pub use organisation::OrganisationKind;
+pub use roles::{Action, Role};
+pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};

@@ -1,0 +1,53 @@
+//! The organisation directory (smoelenboek): organisations, teams, people and their contracts.
+//! Everyone in the region sees it, so it holds only what routing and finding a colleague need.
+
+use kring_domain::{AgbCode, OrganisationId, OrganisationKind, Role, TeamId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// An organisation in the region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationEntry {
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub agb: Option<AgbCode>,
+    pub city: String,
+}
+
+/// A team inside an organisation, with its contact person (STAFF-9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamEntry {
+    pub id: TeamId,
+    pub organisation_id: OrganisationId,
+    pub name: String,
+    pub contact_person: Option<UserId>,
+}
+
+/// A person as colleagues see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonEntry {
+    pub id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub agb: Option<AgbCode>,
+}
+
+/// A person's role in an organisation (optionally in one of its teams). One person may hold
+/// several (ACC-6). The id is the contract's own, so ending one contract leaves the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractEntry {
+    pub id: uuid::Uuid,
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
+    pub team_id: Option<TeamId>,
+    pub role: Role,
+}
+
+/// The account details only their owner sees: login name and where one-time codes go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountEntry {
+    pub id: UserId,
+    pub username: String,
+    pub email: Option<kring_domain::Email>,
+    pub mobile: Option<kring_domain::MobileNumber>,
+}

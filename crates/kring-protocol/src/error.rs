@@ -1,0 +1,27 @@
+//! The error body every failed request carries. `code` is stable and machine-readable (the UI
+//! translates it into Dutch); `message` is English detail for logs and never holds patient data.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Username or password wrong (deliberately not saying which).
+    InvalidCredentials,
+    /// No session, or it expired or was revoked.
+    Unauthenticated,
+    /// Logged in, but the role does not allow this.
+    Forbidden,
+    NotFound,
+    /// The request itself is malformed or a value fails validation.
+    InvalidRequest,
+    /// The same mutation id was sent with a different body.
+    Conflict,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}

@@ -1,0 +1,24 @@
+//! Wire types shared by the Kring client and server: JSON over HTTP (`/v1/...`) and WebSocket.
+//!
+//! The protocol is versioned by path prefix ([`API_VERSION`]); fields are only ever added, and
+//! enums are tagged so a newer peer's unknown variants fail loudly instead of being misread.
+//! This crate holds data only: no I/O, no business rules (those live in kring-domain).
+
+pub mod auth;
+pub mod directory;
+pub mod error;
+pub mod sync;
+
+pub use auth::{LoginOutcome, LoginRequest, Me, PreloginRequest, PreloginResponse, SessionGrant};
+pub use directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
+pub use error::{ErrorBody, ErrorCode};
+pub use sync::{
+    Change, ChangeBody, EntityKind, Mutation, MutationOutcome, MutationRequest, Scope, Seq, ServerEvent,
+    SyncPage,
+};
+
+/// The path prefix of this protocol version.
+pub const API_VERSION: &str = "v1";
+
+/// The header that carries the session token: `Authorization: Bearer <token>`.
+pub const AUTHORIZATION: &str = "authorization";

@@ -1,0 +1,199 @@
+//! The change feed and mutations.
+//!
+//! Every change the server commits gets the next sequence number and one audience [`Scope`].
+//! A client asks `GET /v1/sync?since=N` and receives, in order, the changes after `N` that it may
+//! see; `/v1/ws` then pushes new ones as [`ServerEvent`]s. Each change carries the entity's full
+//! new state, so applying it is an upsert and applying it twice is harmless.
+//!
+//! Mutations go the other way: `POST /v1/mutations` with a client-chosen UUIDv7. Sending the same
+//! id again (after a lost answer) returns the first outcome and changes nothing.
+
+use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
+use crate::error::ErrorCode;
+use kring_domain::{OrganisationId, TeamId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// A position in the change feed. 0 = before everything.
+pub type Seq = i64;
+
+/// Who may see a change.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Scope {
+    /// Every logged-in user of the region: the organisation directory.
+    Directory,
+    /// The members of one organisation.
+    Organisation(OrganisationId),
+    /// One user only (their own account details).
+    User(UserId),
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Directory => f.write_str("directory"),
+            Scope::Organisation(id) => write!(f, "org:{id}"),
+            Scope::User(id) => write!(f, "user:{id}"),
+        }
+    }
+}
+
+impl TryFrom<String> for Scope {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let bad = || format!("unknown scope {value:?}");
+        if value == "directory" {
+            return Ok(Scope::Directory);
+        }
+        let (kind, id) = value.split_once(':').ok_or_else(bad)?;
+        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+        match kind {
+            "org" => Ok(Scope::Organisation(OrganisationId(id))),
+            "user" => Ok(Scope::User(UserId(id))),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl From<Scope> for String {
+    fn from(value: Scope) -> Self {
+        value.to_string()
+    }
+}
+
+/// The kinds of entity the feed carries; the cache keys entities by (kind, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Organisation,
+    Team,
+    Person,
+    Contract,
+    Account,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Organisation => "organisation",
+            EntityKind::Team => "team",
+            EntityKind::Person => "person",
+            EntityKind::Contract => "contract",
+            EntityKind::Account => "account",
+        }
+    }
+}
+
+/// The new state of one entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "entity", rename_all = "snake_case")]
+pub enum ChangeBody {
+    Organisation(OrganisationEntry),
+    Team(TeamEntry),
+    Person(PersonEntry),
+    Contract(ContractEntry),
+    Account(AccountEntry),
+}
+
+impl ChangeBody {
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            ChangeBody::Organisation(_) => EntityKind::Organisation,
+            ChangeBody::Team(_) => EntityKind::Team,
+            ChangeBody::Person(_) => EntityKind::Person,
+            ChangeBody::Contract(_) => EntityKind::Contract,
+            ChangeBody::Account(_) => EntityKind::Account,
+        }
+    }
+
+    pub fn entity_id(&self) -> Uuid {
+        match self {
+            ChangeBody::Organisation(e) => e.id.0,
+            ChangeBody::Team(e) => e.id.0,
+            ChangeBody::Person(e) => e.id.0,
+            ChangeBody::Contract(e) => e.id,
+            ChangeBody::Account(e) => e.id.0,
+        }
+    }
+}
+
+/// One committed change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: Seq,
+    pub scope: Scope,
+    pub body: ChangeBody,
+}
+
+/// The answer to `GET /v1/sync?since=N`, and the payload of a pushed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPage {
+    pub changes: Vec<Change>,
+    /// Where the next request should start: the last seq examined, visible or not.
+    pub cursor: Seq,
+    /// More changes are waiting; ask again from `cursor`.
+    pub has_more: bool,
+}
+
+/// What the server pushes over `/v1/ws`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    Changes(SyncPage),
+}
+
+/// `POST /v1/mutations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationRequest {
+    /// Client-generated UUIDv7; the idempotency key.
+    pub id: Uuid,
+    pub mutation: Mutation,
+}
+
+/// A change a client asks for. The server checks permissions and applies it in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Mutation {
+    /// Make `contact` the team's first point of contact, or clear it (STAFF-9).
+    SetTeamContact { team_id: TeamId, contact: Option<UserId> },
+}
+
+/// What became of a mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MutationOutcome {
+    /// Committed as change `seq`.
+    Applied { seq: Seq },
+    /// Refused for good: resending will not help. Shown to the user.
+    Rejected { code: ErrorCode, message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_round_trip_as_strings_and_unknown_ones_are_refused() {
+        let org = Scope::Organisation(OrganisationId(Uuid::nil()));
+        let json = serde_json::to_string(&org).unwrap();
+        assert_eq!(json, "\"org:00000000-0000-0000-0000-000000000000\"");
+        assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), org);
+        assert_eq!(serde_json::from_str::<Scope>("\"directory\"").unwrap(), Scope::Directory);
+        assert!(serde_json::from_str::<Scope>("\"patient:123\"").is_err());
+        assert!(serde_json::from_str::<Scope>("\"user:not-a-uuid\"").is_err());
+    }
+
+    #[test]
+    fn mutations_and_outcomes_have_a_stable_tagged_shape() {
+        let request = MutationRequest {
+            id: Uuid::nil(),
+            mutation: Mutation::SetTeamContact { team_id: TeamId(Uuid::nil()), contact: None },
+        };
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["mutation"]["type"], "set_team_contact");
+        let rejected = MutationOutcome::Rejected { code: ErrorCode::Forbidden, message: "no".into() };
+        assert_eq!(serde_json::to_value(&rejected).unwrap()["code"], "forbidden");
+    }
+}

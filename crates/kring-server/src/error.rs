@@ -1,0 +1,69 @@
+//! The server's error type and how each variant answers over HTTP.
+
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kring_protocol::{ErrorBody, ErrorCode};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("no valid session")]
+    Unauthenticated,
+    #[error("the role does not allow {0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("mutation id reused with a different body")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] kring_crypto::CryptoError),
+}
+
+impl ServerError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServerError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ServerError::Unauthenticated => ErrorCode::Unauthenticated,
+            ServerError::Forbidden(_) => ErrorCode::Forbidden,
+            ServerError::NotFound(_) => ErrorCode::NotFound,
+            ServerError::InvalidRequest(_) => ErrorCode::InvalidRequest,
+            ServerError::Conflict => ErrorCode::Conflict,
+            ServerError::Store(_) | ServerError::Crypto(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self.code() {
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let message = if code == ErrorCode::Internal {
+            // Details stay in the server log; the client learns only that it failed.
+            tracing::error!(error = %self, "request failed");
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        (self.status(), Json(ErrorBody { code, message })).into_response()
+    }
+}
+
+pub type ServerResult<T> = Result<T, ServerError>;

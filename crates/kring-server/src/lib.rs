@@ -1,0 +1,105 @@
+//! The Kring sync server, as a library (embedded in the desktop app) and as the `kring-server`
+//! binary (a region's standalone server on PostgreSQL).
+//!
+//! It is authoritative for accounts, permissions and workflow state, and keeps the change feed
+//! every client syncs from. It never sees plaintext patient content or passwords: clients send
+//! sealed bodies and password-derived keys. Handlers read like the HTTP contract in
+//! `docs/architecture.md`; storage sits behind the [`store::Store`] trait.
+//!
+//! This crate must never depend on Tauri or on kring-client.
+
+pub mod auth;
+pub mod error;
+pub mod feed;
+pub mod mutations;
+pub mod seed;
+pub mod store;
+pub mod sync;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use axum::routing::{get, post};
+use axum::Router;
+use kring_domain::{Clock, SystemClock};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::Store;
+
+pub use error::{ServerError, ServerResult};
+
+/// What every handler gets: the store, the clock and the feed notifier. No global state.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub feed: feed::FeedNotifier,
+}
+
+impl AppState {
+    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> ServerResult<Self> {
+        let latest = store.latest_seq().await?;
+        Ok(Self { store, clock, feed: feed::FeedNotifier::new(latest) })
+    }
+}
+
+/// The HTTP API. Every route under `/v1` except login requires a bearer token.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/auth/prelogin", post(auth::prelogin))
+        .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/me", get(auth::me))
+        .route("/v1/sync", get(sync::sync))
+        .route("/v1/ws", get(sync::websocket))
+        .route("/v1/mutations", post(mutations::submit))
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// A server running on a background task, as the desktop app and the tests use it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    handle: axum_server::Handle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Serve `state` on an already-bound listener (plain HTTP: loopback only, or behind TLS
+    /// termination). Returns once the socket accepts connections.
+    pub fn spawn(listener: std::net::TcpListener, state: AppState) -> std::io::Result<Self> {
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        let app = router(state.clone());
+        let task = tokio::spawn(
+            axum_server::from_tcp(listener).handle(handle.clone()).serve(app.into_make_service()),
+        );
+        Ok(Self { addr, state, handle, task })
+    }
+
+    /// Open `database_url`, seed the demo region if it is empty, and serve on a free loopback
+    /// port. This is the desktop app's embedded server.
+    pub async fn start_embedded(database_url: &str, demo_kdf: kring_crypto::KdfParams) -> anyhow::Result<Self> {
+        let store = store::open(database_url).await?;
+        seed::seed_demo_region(store.as_ref(), demo_kdf).await?;
+        let state = AppState::new(store, Arc::new(SystemClock)).await?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        Ok(Self::spawn(listener, state)?)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop accepting, let open requests finish (WebSockets are cut), and wait for the end.
+    pub async fn shutdown(self) {
+        self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,194 @@
+//! Creating accounts directly, and the demo region the embedded server starts with.
+//!
+//! `create_account` derives the login keys from a password on the server's side of the wire: fine
+//! for demo data and tests, where no real person chose the password. Real accounts are activated
+//! by their owner's client (issue 4), so the server never sees a real password.
+
+use crate::error::ServerResult;
+use crate::store::{Commit, NewCredentials, Store};
+use kring_crypto::{derive_login_keys, AuthKeyVerifier, KdfParams, Salt};
+use kring_domain::{AgbCode, Email, MobileNumber, OrganisationId, OrganisationKind, Role, TeamId, UserId};
+use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, OrganisationEntry, PersonEntry, Scope, Seq, TeamEntry};
+use uuid::Uuid;
+
+/// The password every demo account starts with. Shown on the login screen in demo mode only.
+pub const DEMO_PASSWORD: &str = "Welkom-bij-Kring-2026";
+
+/// One account to create.
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub agb: Option<AgbCode>,
+    pub email: Option<Email>,
+    pub mobile: Option<MobileNumber>,
+    /// (organisation, team, role) for each contract.
+    pub contracts: Vec<(OrganisationId, Option<TeamId>, Role)>,
+}
+
+/// Create a person, their account, credentials and contracts in one commit.
+pub async fn create_account(store: &dyn Store, spec: AccountSpec, password: &str, kdf: KdfParams) -> ServerResult<(UserId, Seq)> {
+    let user_id = UserId::new();
+    let salt = Salt::random();
+    let password = password.to_owned();
+    let auth_hash = tokio::task::spawn_blocking(move || {
+        let keys = derive_login_keys(&password, &salt, kdf)?;
+        AuthKeyVerifier::hash(&keys.auth_key).map(|hash| (hash, salt))
+    })
+    .await
+    .map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
+    let (auth_hash, salt) = auth_hash?;
+    let username = crate::auth::normalise_username(&spec.username);
+    let mut changes = vec![
+        (
+            Scope::Directory,
+            ChangeBody::Person(PersonEntry {
+                id: user_id,
+                first_name: spec.first_name,
+                last_name: spec.last_name,
+                agb: spec.agb,
+            }),
+        ),
+        (
+            Scope::User(user_id),
+            ChangeBody::Account(AccountEntry { id: user_id, username: username.clone(), email: spec.email, mobile: spec.mobile }),
+        ),
+    ];
+    for (organisation_id, team_id, role) in spec.contracts {
+        changes.push((
+            Scope::Directory,
+            ChangeBody::Contract(ContractEntry { id: Uuid::now_v7(), user_id, organisation_id, team_id, role }),
+        ));
+    }
+    let commit = Commit {
+        mutation: None,
+        credentials: vec![NewCredentials { user_id, username, salt: salt.to_base64(), kdf, auth_hash }],
+        changes,
+    };
+    let seq = store.commit(commit).await?;
+    Ok((user_id, seq))
+}
+
+/// Add an organisation and its teams to the directory.
+pub async fn create_organisation(
+    store: &dyn Store,
+    name: &str,
+    kind: OrganisationKind,
+    agb: Option<&str>,
+    city: &str,
+    teams: &[&str],
+) -> ServerResult<(OrganisationId, Vec<TeamId>)> {
+    let id = OrganisationId::new();
+    let agb = agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
+    let mut changes = vec![(
+        Scope::Directory,
+        ChangeBody::Organisation(OrganisationEntry { id, name: name.to_owned(), kind, agb, city: city.to_owned() }),
+    )];
+    let team_ids: Vec<TeamId> = teams.iter().map(|_| TeamId::new()).collect();
+    for (team_id, team_name) in team_ids.iter().zip(teams) {
+        changes.push((
+            Scope::Directory,
+            ChangeBody::Team(TeamEntry { id: *team_id, organisation_id: id, name: (*team_name).to_owned(), contact_person: None }),
+        ));
+    }
+    store.commit(Commit { changes, ..Commit::default() }).await?;
+    Ok((id, team_ids))
+}
+
+/// A demo account as the login screen lists it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub description: String,
+}
+
+/// The demo accounts `seed_demo_region` creates, for the login screen's hint.
+pub fn demo_accounts() -> Vec<DemoAccount> {
+    DEMO_PEOPLE
+        .iter()
+        .map(|p| DemoAccount { username: p.username.to_owned(), description: format!("{} {} ({})", p.first, p.last, p.what) })
+        .collect()
+}
+
+struct DemoPerson {
+    username: &'static str,
+    first: &'static str,
+    last: &'static str,
+    what: &'static str,
+    agb: Option<&'static str>,
+}
+
+const DEMO_PEOPLE: [DemoPerson; 7] = [
+    DemoPerson { username: "huisarts", first: "Anne", last: "de Vries", what: "huisarts", agb: Some("01012345") },
+    DemoPerson { username: "pohggz", first: "Mehmet", last: "Yılmaz", what: "POH-GGZ", agb: Some("94012346") },
+    DemoPerson { username: "assistent", first: "Sanne", last: "Bakker", what: "doktersassistent", agb: None },
+    DemoPerson { username: "beheer", first: "Peter", last: "Smit", what: "accountbeheerder", agb: None },
+    DemoPerson { username: "wijkverpleging", first: "Fatima", last: "el Amrani", what: "wijkverpleegkundige", agb: Some("34012347") },
+    DemoPerson { username: "verzorgende", first: "Joost", last: "Visser", what: "verzorgende IG", agb: None },
+    DemoPerson { username: "psychiater", first: "Lisa", last: "Jansen", what: "psychiater, consultatiegever", agb: Some("03012348") },
+];
+
+/// Seed the demo region (DESIGN.md "Embedded default") into an empty store. Does nothing when the
+/// store already holds data, so a restart never duplicates it. Returns whether it seeded.
+pub async fn seed_demo_region(store: &dyn Store, kdf: KdfParams) -> ServerResult<bool> {
+    if store.latest_seq().await? > 0 {
+        return Ok(false);
+    }
+    let (practice, practice_teams) = create_organisation(
+        store,
+        "Huisartsenpraktijk De Linde",
+        OrganisationKind::GpPractice,
+        Some("01051234"),
+        "Delft",
+        &["Praktijkteam", "GGZ-team"],
+    )
+    .await?;
+    let (care_group, care_group_teams) =
+        create_organisation(store, "Zorggroep Delfland", OrganisationKind::CareGroup, Some("07060123"), "Delft", &["Ketenzorg"])
+            .await?;
+    let (home_care, home_care_teams) = create_organisation(
+        store,
+        "Thuiszorg Hof van Delft",
+        OrganisationKind::HomeCare,
+        Some("75750123"),
+        "Delft",
+        &["Wijkteam Tanthof", "Wijkteam Voorhof"],
+    )
+    .await?;
+    let (ggz, ggz_teams) = create_organisation(
+        store,
+        "GGZ Delfland",
+        OrganisationKind::GgzProvider,
+        Some("22220123"),
+        "Delft",
+        &["Psychiatrische Consultatielijn voor huisartsen"],
+    )
+    .await?;
+
+    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 7] = [
+        vec![(practice, Some(practice_teams[0]), Role::Huisarts), (care_group, Some(care_group_teams[0]), Role::Kwaliteitsmedewerker)],
+        vec![(practice, Some(practice_teams[1]), Role::PohGgz)],
+        vec![(practice, Some(practice_teams[0]), Role::Assistent)],
+        vec![(practice, None, Role::Accountbeheerder)],
+        vec![(home_care, Some(home_care_teams[0]), Role::Hoofdzorgverlener)],
+        vec![(home_care, Some(home_care_teams[0]), Role::Zorgverlener)],
+        vec![(ggz, Some(ggz_teams[0]), Role::Consultatiegever)],
+    ];
+    for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {
+        let agb = person.agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
+        let email = Email::parse(&format!("{}@demo.kring.nl", person.username)).ok();
+        let spec = AccountSpec {
+            username: person.username.to_owned(),
+            first_name: person.first.to_owned(),
+            last_name: person.last.to_owned(),
+            agb,
+            email,
+            mobile: None,
+            contracts,
+        };
+        create_account(store, spec, DEMO_PASSWORD, kdf).await?;
+    }
+    tracing::info!("seeded the demo region");
+    Ok(true)
+}

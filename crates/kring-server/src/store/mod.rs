@@ -1,0 +1,165 @@
+//! The server's storage: one [`Store`] trait, two backends (SQLite for the embedded server,
+//! PostgreSQL for a region), one conformance suite run against both (`testing::conformance`).
+//!
+//! The store knows no business rules. It keeps the change feed and the current state of every
+//! synced entity, writes each [`Commit`] atomically (entities, feed and mutation record together),
+//! and holds login material and sessions. All SQL of the server lives in this module.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use kring_crypto::KdfParams;
+use kring_domain::UserId;
+use kring_protocol::{ChangeBody, EntityKind, MutationOutcome, MutationRequest, Scope, Seq, SyncPage};
+use std::sync::Arc;
+use thiserror::Error;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("unsupported database URL (expected sqlite:PATH or postgres://…)")]
+    UnsupportedUrl,
+    #[error("the mutation id was already used")]
+    DuplicateMutation,
+    #[error("the username is already taken")]
+    DuplicateUsername,
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("postgres pool: {0}")]
+    Pool(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("store task failed: {0}")]
+    Task(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything one transaction writes.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    /// The client mutation this commit carries out, recorded for idempotency. Its outcome is
+    /// `Applied` with the last seq of `changes`.
+    pub mutation: Option<(UserId, MutationRequest)>,
+    /// New accounts created with this commit.
+    pub credentials: Vec<NewCredentials>,
+    /// New entity states, appended to the feed in this order.
+    pub changes: Vec<(Scope, ChangeBody)>,
+}
+
+/// Login material for a new account.
+#[derive(Debug, Clone)]
+pub struct NewCredentials {
+    pub user_id: UserId,
+    /// Lower-cased login name.
+    pub username: String,
+    pub salt: String,
+    pub kdf: KdfParams,
+    pub auth_hash: String,
+}
+
+/// Login material as stored.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: UserId,
+    pub salt: String,
+    pub kdf: KdfParams,
+    pub auth_hash: String,
+    pub active: bool,
+}
+
+/// A new session, by the SHA-256 of its bearer token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: [u8; 32],
+    pub user_id: UserId,
+    pub device_name: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A mutation already applied: who sent it, what it was, what came of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedMutation {
+    pub author: UserId,
+    pub request: MutationRequest,
+    pub outcome: MutationOutcome,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Write a commit atomically and return the seq of its last change (or the current latest
+    /// seq when it has none). Fails with `DuplicateMutation` if the mutation id exists.
+    async fn commit(&self, commit: Commit) -> StoreResult<Seq>;
+
+    /// The current state of one entity.
+    async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>>;
+
+    /// The entities of `kind` whose parent is `parent` (a user's contracts, an organisation's
+    /// teams), in feed order.
+    async fn children(&self, kind: EntityKind, parent: Uuid) -> StoreResult<Vec<ChangeBody>>;
+
+    /// Changes after `since` in any of `scopes`, at most `limit`, in seq order.
+    async fn changes_since(&self, since: Seq, scopes: &[Scope], limit: u32) -> StoreResult<SyncPage>;
+
+    /// The highest seq committed so far (0 when the feed is empty).
+    async fn latest_seq(&self) -> StoreResult<Seq>;
+
+    /// A mutation already applied, by its client id.
+    async fn recorded_mutation(&self, id: Uuid) -> StoreResult<Option<RecordedMutation>>;
+
+    /// Login material for a lower-cased username.
+    async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>>;
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+
+    /// The user of a live session: not revoked, not expired at `now`, account active.
+    async fn session_user(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>>;
+
+    async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
+
+    /// A random secret created on first use and stable afterwards (across restarts and
+    /// instances), e.g. to derive decoy salts for unknown usernames.
+    async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>>;
+}
+
+/// Open the store a database URL names and bring its schema up to date.
+pub async fn open(database_url: &str) -> StoreResult<Arc<dyn Store>> {
+    if let Some(path) = database_url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        Ok(Arc::new(SqliteStore::open(std::path::Path::new(path)).await?))
+    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(database_url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// The entity an entity hangs under, for `Store::children`.
+fn parent_of(body: &ChangeBody) -> Option<Uuid> {
+    match body {
+        ChangeBody::Team(team) => Some(team.organisation_id.0),
+        ChangeBody::Contract(contract) => Some(contract.user_id.0),
+        ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) => None,
+    }
+}
+
+fn random_secret() -> Vec<u8> {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
+/// Migrations are embedded so the binary carries its schema; the list is append-only.
+struct Migration {
+    version: i64,
+    sql: &'static str,
+}

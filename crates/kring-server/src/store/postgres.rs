@@ -1,0 +1,275 @@
+//! PostgreSQL backend: the regional server's store, through a connection pool.
+//!
+//! Feed order: `changes.seq` comes from a sequence, and two transactions could commit their seqs
+//! out of order, letting a client's cursor jump past a change that commits a moment later. Every
+//! commit therefore takes one transaction-scoped advisory lock before it draws a seq, so seqs
+//! become visible strictly in order, also with several server instances on one database.
+
+use super::{
+    parent_of, random_secret, Commit, Credentials, Migration, NewSession, RecordedMutation, Store, StoreError,
+    StoreResult,
+};
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use kring_domain::UserId;
+use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
+use std::str::FromStr;
+use time::OffsetDateTime;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Json;
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../../../../migrations/server/postgres/0001_init.sql") }];
+
+/// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
+const FEED_LOCK: i64 = 0x6b72_696e_6701;
+const MIGRATION_LOCK: i64 = 0x6b72_696e_6702;
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connect to `url` (postgres://user:pass@host:port/db) and apply pending migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let config = tokio_postgres::Config::from_str(url)?;
+        let manager =
+            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).max_size(16).build().map_err(|e| StoreError::Pool(e.to_string()))?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(|e| StoreError::Pool(e.to_string()))
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await?;
+        let result = async {
+            client
+                .batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
+                .await?;
+            for migration in MIGRATIONS {
+                let tx = client.transaction().await?;
+                let applied: bool = tx
+                    .query_one("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", &[&migration.version])
+                    .await?
+                    .get(0);
+                if !applied {
+                    tx.batch_execute(migration.sql).await?;
+                    tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&migration.version]).await?;
+                    tracing::info!(version = migration.version, "applied postgres migration");
+                }
+                tx.commit().await?;
+            }
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await?;
+        result
+    }
+}
+
+fn unique_violation(error: tokio_postgres::Error, instead: StoreError) -> StoreError {
+    if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        instead
+    } else {
+        error.into()
+    }
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> StoreResult<T> {
+    serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn commit(&self, commit: Commit) -> StoreResult<Seq> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await?;
+        for credentials in &commit.credentials {
+            tx.execute(
+                "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &credentials.user_id.0,
+                    &credentials.username,
+                    &credentials.salt,
+                    &Json(&credentials.kdf),
+                    &credentials.auth_hash,
+                ],
+            )
+            .await
+            .map_err(|e| unique_violation(e, StoreError::DuplicateUsername))?;
+        }
+        let mut last: Seq = tx.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0);
+        for (scope, body) in &commit.changes {
+            let kind = body.kind().as_str();
+            let id = body.entity_id();
+            let json = to_value(body)?;
+            let scope = scope.to_string();
+            last = tx
+                .query_one(
+                    "INSERT INTO changes (kind, id, scope, body) VALUES ($1, $2, $3, $4) RETURNING seq",
+                    &[&kind, &id, &scope, &json],
+                )
+                .await?
+                .get(0);
+            tx.execute(
+                "INSERT INTO entities (kind, id, parent, scope, body, seq) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, scope = excluded.scope,
+                     body = excluded.body, seq = excluded.seq",
+                &[&kind, &id, &parent_of(body), &scope, &json, &last],
+            )
+            .await?;
+        }
+        if let Some((author, request)) = &commit.mutation {
+            let outcome = MutationOutcome::Applied { seq: last };
+            tx.execute(
+                "INSERT INTO mutations (id, author, request, outcome) VALUES ($1, $2, $3, $4)",
+                &[&request.id, &author.0, &to_value(request)?, &to_value(&outcome)?],
+            )
+            .await
+            .map_err(|e| unique_violation(e, StoreError::DuplicateMutation))?;
+        }
+        tx.commit().await?;
+        Ok(last)
+    }
+
+    async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT body FROM entities WHERE kind = $1 AND id = $2", &[&kind.as_str(), &id])
+            .await?;
+        row.map(|row| from_value(row.get(0))).transpose()
+    }
+
+    async fn children(&self, kind: EntityKind, parent: Uuid) -> StoreResult<Vec<ChangeBody>> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT body FROM entities WHERE kind = $1 AND parent = $2 ORDER BY seq", &[&kind.as_str(), &parent])
+            .await?;
+        rows.into_iter().map(|row| from_value(row.get(0))).collect()
+    }
+
+    async fn changes_since(&self, since: Seq, scopes: &[Scope], limit: u32) -> StoreResult<SyncPage> {
+        let scopes: Vec<String> = scopes.iter().map(ToString::to_string).collect();
+        let client = self.client().await?;
+        // Read the ceiling first: every seq at or below it is committed (see the module doc).
+        let latest: Seq = client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0);
+        let rows = client
+            .query(
+                "SELECT seq, scope, body FROM changes WHERE seq > $1 AND seq <= $2 AND scope = ANY($3)
+                 ORDER BY seq LIMIT $4",
+                &[&since, &latest, &scopes, &i64::from(limit)],
+            )
+            .await?;
+        let has_more = rows.len() == limit as usize;
+        let changes = rows
+            .into_iter()
+            .map(|row| {
+                let scope = Scope::try_from(row.get::<_, String>(1)).map_err(StoreError::Corrupt)?;
+                Ok(Change { seq: row.get(0), scope, body: from_value(row.get(2))? })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let cursor = match (has_more, changes.last()) {
+            (true, Some(last)) => last.seq,
+            _ => latest.max(since),
+        };
+        Ok(SyncPage { changes, cursor, has_more })
+    }
+
+    async fn latest_seq(&self) -> StoreResult<Seq> {
+        let client = self.client().await?;
+        Ok(client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0))
+    }
+
+    async fn recorded_mutation(&self, id: Uuid) -> StoreResult<Option<RecordedMutation>> {
+        let client = self.client().await?;
+        let row = client.query_opt("SELECT author, request, outcome FROM mutations WHERE id = $1", &[&id]).await?;
+        row.map(|row| {
+            Ok(RecordedMutation {
+                author: UserId(row.get(0)),
+                request: from_value(row.get(1))?,
+                outcome: from_value(row.get(2))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT user_id, salt, kdf, auth_hash, active FROM credentials WHERE username = $1",
+                &[&username],
+            )
+            .await?;
+        row.map(|row| {
+            Ok(Credentials {
+                user_id: UserId(row.get(0)),
+                salt: row.get(1),
+                kdf: from_value(row.get(2))?,
+                auth_hash: row.get(3),
+                active: row.get(4),
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO sessions (token_hash, user_id, device_name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &session.token_hash.as_slice(),
+                    &session.user_id.0,
+                    &session.device_name,
+                    &session.created_at,
+                    &session.expires_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT s.user_id FROM sessions s JOIN credentials c ON c.user_id = s.user_id
+                 WHERE s.token_hash = $1 AND NOT s.revoked AND c.active AND s.expires_at > $2",
+                &[&token_hash.as_slice(), &now],
+            )
+            .await?;
+        Ok(row.map(|row| UserId(row.get(0))))
+    }
+
+    async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("UPDATE sessions SET revoked = TRUE WHERE token_hash = $1", &[&token_hash.as_slice()]).await?;
+        Ok(())
+    }
+
+    async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                &[&name, &random_secret()],
+            )
+            .await?;
+        Ok(client.query_one("SELECT value FROM server_secrets WHERE name = $1", &[&name]).await?.get(0))
+    }
+}
