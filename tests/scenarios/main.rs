@@ -1,1 +1,5 @@
-fn main(){}
+//! Scenario tests: several people's clients against one in-process server, as in a region.
+
+mod directory_sync;
+mod login;
+mod outbox;

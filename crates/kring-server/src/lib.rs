@@ -99,6 +99,7 @@ impl RunningServer {
 
     /// Stop accepting, let open requests finish (WebSockets are cut), and wait for the end.
     pub async fn shutdown(self) {
+        self.state.feed.close();
         self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
         let _ = self.task.await;
     }

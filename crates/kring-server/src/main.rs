@@ -51,10 +51,11 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!("demo region seeded");
     }
     let state = AppState::new(store, Arc::new(SystemClock)).await?;
+    let feed = state.feed.clone();
     let app = router(state).into_make_service();
 
     let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    tokio::spawn(shutdown_on_signal(handle.clone(), feed));
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
@@ -73,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, give open requests ten seconds, then exit.
-async fn shutdown_on_signal(handle: axum_server::Handle) {
+async fn shutdown_on_signal(handle: axum_server::Handle, feed: kring_server::feed::FeedNotifier) {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -90,5 +91,6 @@ async fn shutdown_on_signal(handle: axum_server::Handle) {
         _ = tokio::signal::ctrl_c() => {},
     }
     tracing::info!("shutting down");
+    feed.close();
     handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
 }

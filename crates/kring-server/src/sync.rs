@@ -66,7 +66,7 @@ async fn push_changes(state: AppState, user: AuthUser, mut cursor: Seq, mut sock
             }
         }
         tokio::select! {
-            changed = feed.changed() => if changed.is_err() { break },
+            grown = feed.grown() => if !grown { break },
             incoming = socket.recv() => match incoming {
                 // The client only ever closes; pings are answered by axum.
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,

@@ -1,0 +1,125 @@
+//! The organisation directory as the UI shows it: organisations with their teams, each team's
+//! contact person (STAFF-9) and members with their roles. Built from the cache.
+
+use crate::cache::Cache;
+use crate::error::ClientResult;
+use kring_domain::{OrganisationId, OrganisationKind, Role, TeamId, UserId};
+use kring_protocol::{ChangeBody, ContractEntry, EntityKind, PersonEntry};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Directory {
+    pub organisations: Vec<OrganisationView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrganisationView {
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub city: String,
+    pub agb: Option<String>,
+    pub teams: Vec<TeamView>,
+    /// People with a contract at the organisation but in no team.
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamView {
+    pub id: TeamId,
+    pub name: String,
+    pub contact_person: Option<MemberView>,
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    pub user_id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub role_name: String,
+    pub agb: Option<String>,
+}
+
+impl Directory {
+    pub(crate) fn from_cache(cache: &Cache) -> ClientResult<Self> {
+        let mut people: HashMap<UserId, PersonEntry> = HashMap::new();
+        for body in cache.entities(EntityKind::Person)? {
+            if let ChangeBody::Person(person) = body {
+                people.insert(person.id, person);
+            }
+        }
+        let contracts: Vec<ContractEntry> = cache
+            .entities(EntityKind::Contract)?
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::Contract(contract) => Some(contract),
+                _ => None,
+            })
+            .collect();
+        let member = |contract: &ContractEntry| {
+            people.get(&contract.user_id).map(|person| MemberView {
+                user_id: person.id,
+                name: format!("{} {}", person.first_name, person.last_name),
+                role: contract.role,
+                role_name: contract.role.dutch_name().to_owned(),
+                agb: person.agb.as_ref().map(ToString::to_string),
+            })
+        };
+        let teams: Vec<_> = cache
+            .entities(EntityKind::Team)?
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::Team(team) => Some(team),
+                _ => None,
+            })
+            .collect();
+
+        let mut organisations: Vec<OrganisationView> = cache
+            .entities(EntityKind::Organisation)?
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::Organisation(org) => Some(org),
+                _ => None,
+            })
+            .map(|org| {
+                let org_teams = teams
+                    .iter()
+                    .filter(|team| team.organisation_id == org.id)
+                    .map(|team| {
+                        let mut members: Vec<MemberView> =
+                            contracts.iter().filter(|c| c.team_id == Some(team.id)).filter_map(&member).collect();
+                        members.sort_by(|a, b| a.name.cmp(&b.name));
+                        let contact_person = team.contact_person.and_then(|contact| {
+                            contracts
+                                .iter()
+                                .filter(|c| c.user_id == contact && c.organisation_id == org.id)
+                                .find_map(&member)
+                        });
+                        TeamView { id: team.id, name: team.name.clone(), contact_person, members }
+                    })
+                    .collect::<Vec<_>>();
+                let mut org_teams = org_teams;
+                org_teams.sort_by(|a, b| a.name.cmp(&b.name));
+                let mut members: Vec<MemberView> = contracts
+                    .iter()
+                    .filter(|c| c.organisation_id == org.id && c.team_id.is_none())
+                    .filter_map(&member)
+                    .collect();
+                members.sort_by(|a, b| a.name.cmp(&b.name));
+                OrganisationView {
+                    id: org.id,
+                    name: org.name,
+                    kind: org.kind,
+                    city: org.city,
+                    agb: org.agb.map(|a| a.to_string()),
+                    teams: org_teams,
+                    members,
+                }
+            })
+            .collect();
+        organisations.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Directory { organisations })
+    }
+}

@@ -1,0 +1,86 @@
+//! Following the feed live: catch up over HTTP, send the outbox, then listen on the WebSocket;
+//! on any break, report offline and try again with growing pauses.
+
+use crate::error::{ClientError, ClientResult};
+use crate::KringClient;
+use futures_util::StreamExt;
+use kring_protocol::{ErrorCode, ServerEvent};
+use serde::Serialize;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+/// What the UI hears from the engine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    Connection { state: ConnectionState },
+    /// The cache changed; re-read the read models.
+    DataChanged,
+    /// The server refused a queued mutation for good.
+    MutationRejected { id: Uuid, code: ErrorCode, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Online,
+    Offline,
+}
+
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const LAST_RETRY: Duration = Duration::from_secs(30);
+
+impl KringClient {
+    /// Follow the feed until the session ends. Run it on a task; abort the task to stop.
+    pub async fn run_live(self) -> ClientResult<()> {
+        let mut pause = FIRST_RETRY;
+        loop {
+            match self.follow_once(&mut pause).await {
+                Err(ClientError::SessionExpired) => {
+                    self.emit(ClientEvent::Connection { state: ConnectionState::Offline });
+                    return Err(ClientError::SessionExpired);
+                }
+                Err(error) => tracing::info!(code = error.code(), "feed connection lost"),
+                Ok(()) => tracing::info!("feed connection closed by the server"),
+            }
+            self.emit(ClientEvent::Connection { state: ConnectionState::Offline });
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(LAST_RETRY);
+        }
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        let _ = self.inner.events.send(event);
+    }
+
+    /// One connection's life: catch up, flush, then apply pushed pages until it breaks. Once
+    /// online, the retry pause starts small again.
+    async fn follow_once(&self, pause: &mut Duration) -> ClientResult<()> {
+        self.sync_now().await?;
+        self.flush_outbox().await?;
+        let url = self.inner.api.websocket_url(self.inner.cache.cursor()?)?;
+        let mut request = url.as_str().into_client_request().map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let token = self.inner.api.token().ok_or(ClientError::SessionExpired)?;
+        let header = format!("Bearer {token}").parse().map_err(|_| ClientError::SessionExpired)?;
+        request.headers_mut().insert("authorization", header);
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|error| match error {
+            tokio_tungstenite::tungstenite::Error::Http(response) if response.status() == 401 => ClientError::SessionExpired,
+            _ => ClientError::ServerUnreachable,
+        })?;
+        self.emit(ClientEvent::Connection { state: ConnectionState::Online });
+        *pause = FIRST_RETRY;
+        // Anything queued while the socket was opening goes out now.
+        self.flush_outbox().await?;
+        while let Some(message) = socket.next().await {
+            let message = message.map_err(|_| ClientError::ServerUnreachable)?;
+            let Message::Text(text) = message else { continue };
+            let ServerEvent::Changes(page) =
+                serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            self.inner.cache.apply(&page)?;
+            self.emit(ClientEvent::DataChanged);
+        }
+        Ok(())
+    }
+}
