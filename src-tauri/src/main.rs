@@ -1,5 +1,52 @@
+//! The Kring desktop app: a thin Tauri shell. Commands are one-line adapters over kring-client;
+//! the embedded sync server (kring-server) runs inside this process unless `KRING_SERVER_URL`
+//! points at a region's server.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod core;
+
+use tauri::Manager;
+
 fn main() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!())
-        .expect("error while running tauri application");
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let data_dir = app.path().app_data_dir()?;
+            let core = core::AppCore::new(data_dir, std::env::var("KRING_SERVER_URL").ok());
+            // Start the embedded server now, so it is ready by the time someone has typed a password.
+            let starting = core.clone();
+            tauri::async_runtime::spawn(async move { starting.server().await.map(drop) });
+            app.manage(core);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::login,
+            commands::logout,
+            commands::directory,
+            commands::set_team_contact,
+        ])
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                let core = handle.state::<core::AppCore>().inner().clone();
+                tauri::async_runtime::block_on(core.shutdown());
+            }
+        }),
+        Err(error) => {
+            tracing::error!(%error, "the app could not start");
+            std::process::exit(1);
+        }
+    }
 }

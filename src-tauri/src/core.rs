@@ -1,0 +1,122 @@
+//! The app's state: which server it talks to (embedded or remote) and the logged-in session.
+
+use kring_client::{ClientError, KringClient, ServerUrl};
+use kring_server::RunningServer;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OnceCell};
+
+/// Where the app's server lives.
+pub enum ServerTarget {
+    /// Inside this process, on a loopback port, with the demo region.
+    Embedded(RunningServer, ServerUrl),
+    /// A region's standalone server (`KRING_SERVER_URL`).
+    Remote(ServerUrl),
+}
+
+impl ServerTarget {
+    pub fn url(&self) -> &ServerUrl {
+        match self {
+            ServerTarget::Embedded(_, url) | ServerTarget::Remote(url) => url,
+        }
+    }
+}
+
+/// A logged-in user: the client and the tasks that follow the feed for the window.
+pub struct Session {
+    pub client: KringClient,
+    tasks: Vec<tauri::async_runtime::JoinHandle<()>>,
+}
+
+impl Session {
+    pub fn new(client: KringClient, tasks: Vec<tauri::async_runtime::JoinHandle<()>>) -> Self {
+        Self { client, tasks }
+    }
+
+    fn stop(self) -> KringClient {
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.client
+    }
+}
+
+#[derive(Clone)]
+pub struct AppCore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    data_dir: PathBuf,
+    configured_url: Option<String>,
+    server: OnceCell<ServerTarget>,
+    session: Mutex<Option<Session>>,
+}
+
+impl AppCore {
+    pub fn new(data_dir: PathBuf, configured_url: Option<String>) -> Self {
+        Self {
+            inner: Arc::new(Inner { data_dir, configured_url, server: OnceCell::new(), session: Mutex::new(None) }),
+        }
+    }
+
+    /// The server, started on first use. An invalid `KRING_SERVER_URL` is an error every time
+    /// (the login screen shows it), never a silent fallback to the embedded server.
+    pub async fn server(&self) -> Result<&ServerTarget, ClientError> {
+        self.inner
+            .server
+            .get_or_try_init(|| async {
+                match &self.inner.configured_url {
+                    Some(url) => Ok(ServerTarget::Remote(ServerUrl::parse(url)?)),
+                    None => self.start_embedded().await,
+                }
+            })
+            .await
+    }
+
+    async fn start_embedded(&self) -> Result<ServerTarget, ClientError> {
+        std::fs::create_dir_all(&self.inner.data_dir)
+            .map_err(|e| ClientError::Internal(format!("data directory: {e}")))?;
+        let database = format!("sqlite:{}", self.inner.data_dir.join("server.sqlite").display());
+        // Demo accounts get the real Argon2id cost, so the demo logs in like production does.
+        let server = RunningServer::start_embedded(&database, kring_crypto::KdfParams::INTERACTIVE)
+            .await
+            .map_err(|e| ClientError::Internal(format!("embedded server: {e:#}")))?;
+        let url = ServerUrl::parse(&server.url())?;
+        tracing::info!(addr = %server.addr, "embedded server started");
+        Ok(ServerTarget::Embedded(server, url))
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.inner.data_dir.join("cache")
+    }
+
+    pub async fn set_session(&self, session: Session) {
+        if let Some(previous) = self.inner.session.lock().await.replace(session) {
+            previous.stop();
+        }
+    }
+
+    pub async fn client(&self) -> Result<KringClient, ClientError> {
+        self.inner.session.lock().await.as_ref().map(|s| s.client.clone()).ok_or(ClientError::SessionExpired)
+    }
+
+    /// Log out: stop following the feed and end the session on the server.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let session = self.inner.session.lock().await.take();
+        match session {
+            Some(session) => session.stop().logout().await,
+            None => Ok(()),
+        }
+    }
+
+    /// On exit: end the session and stop the embedded server cleanly.
+    pub async fn shutdown(&self) {
+        if let Err(error) = self.logout().await {
+            tracing::info!(code = error.code(), "logout on exit failed");
+        }
+        if let Some(ServerTarget::Embedded(server, _)) = self.inner.server.get() {
+            server.state.feed.close();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { errorMessage, t } from './index';
+import { en } from './en';
+import { nl } from './nl';
+
+// Every code kring-client's ClientError::code() can produce (crates/kring-client/src/error.rs).
+const CLIENT_ERROR_CODES = [
+  'invalid_server_url',
+  'server_unreachable',
+  'missing_credentials',
+  'invalid_credentials',
+  'session_expired',
+  'forbidden',
+  'invalid_request',
+  'refused',
+  'protocol',
+  'cache',
+  'internal',
+];
+
+describe('error messages', () => {
+  it('has a Dutch sentence for every client error code', () => {
+    for (const code of CLIENT_ERROR_CODES) {
+      expect(nl.errors[code], code).toBeTruthy();
+      expect(errorMessage(code)).toBe(nl.errors[code]);
+    }
+  });
+
+  it('tells a wrong password, an unreachable server and a bad server address apart', () => {
+    expect(errorMessage('invalid_credentials')).toMatch(/gebruikersnaam of het wachtwoord klopt niet/);
+    expect(errorMessage('server_unreachable')).toMatch(/niet bereikbaar/);
+    expect(errorMessage('invalid_server_url')).toMatch(/serveradres is ongeldig/);
+  });
+
+  it('falls back to the general message for an unknown code instead of showing the code', () => {
+    expect(errorMessage('something_new')).toBe(t.errors.internal);
+  });
+
+  it('keeps English complete for every Dutch error', () => {
+    expect(Object.keys(en.errors).sort()).toEqual(Object.keys(nl.errors).sort());
+  });
+});
