@@ -10,6 +10,21 @@ mod core;
 
 use tauri::Manager;
 
+/// A region's server, from `--server-url URL` (e.g. in a desktop shortcut) or `KRING_SERVER_URL`;
+/// `None` runs the embedded server.
+fn configured_server_url() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--server-url" {
+            return args.next();
+        }
+        if let Some(url) = arg.strip_prefix("--server-url=") {
+            return Some(url.to_owned());
+        }
+    }
+    std::env::var("KRING_SERVER_URL").ok().filter(|url| !url.trim().is_empty())
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -22,7 +37,7 @@ fn main() {
     let result = tauri::Builder::default()
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
-            let core = core::AppCore::new(data_dir, std::env::var("KRING_SERVER_URL").ok());
+            let core = core::AppCore::new(data_dir, configured_server_url());
             // Start the embedded server now, so it is ready by the time someone has typed a password.
             let starting = core.clone();
             tauri::async_runtime::spawn(async move { starting.server().await.map(drop) });

@@ -48,6 +48,7 @@ export const en: Messages = {
     noResults: 'No results for this search.',
     contactPerson: 'Contact person',
     noContactPerson: 'No contact person',
+    noMembers: 'No staff in this team yet.',
     withoutTeam: 'Other staff',
     agb: 'AGB',
     organisations: (n: number) => (n === 1 ? '1 organisation' : `${n} organisations`),

@@ -48,6 +48,7 @@ export const nl = {
     noResults: 'Geen resultaten voor deze zoekopdracht.',
     contactPerson: 'Aanspreekpunt',
     noContactPerson: 'Geen aanspreekpunt',
+    noMembers: 'Nog geen medewerkers in dit team.',
     withoutTeam: 'Overige medewerkers',
     agb: 'AGB',
     organisations: (n: number) => (n === 1 ? '1 organisatie' : `${n} organisaties`),

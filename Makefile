@@ -1,0 +1,53 @@
+# Kring: the two commands. `make run` starts the desktop app with the embedded server and the
+# demo region; `make test` runs every test. Both install what is missing first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+
+UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
+APP := target/debug/kring-desktop
+
+.PHONY: run test deps deps-test ui app test-ui test-rust test-e2e clean
+
+run: deps app
+	$(APP)
+
+test: deps-test
+	$(MAKE) --no-print-directory test-ui
+	$(MAKE) --no-print-directory app
+	$(MAKE) --no-print-directory test-rust
+	$(MAKE) --no-print-directory test-e2e
+
+deps:
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npx vite build --logLevel warn
+
+ui: ui/dist/index.html
+
+# The app embeds ui/dist at compile time; cargo itself decides what to rebuild.
+app: ui
+	cargo build --locked -p kring-desktop
+
+test-ui: ui/node_modules/.package-lock.json
+	cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error
+	cd ui && npx vitest run
+
+# Every crate's tests, the scenario tests and the store conformance suite (SQLite and a
+# throwaway PostgreSQL cluster the suite starts itself).
+test-rust: ui
+	cargo test --locked --workspace
+
+test-e2e: app
+	tests/e2e/run.sh
+
+clean:
+	rm -rf target ui/dist ui/node_modules

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what `make run` / `make test` need and is missing, on Debian or Ubuntu. Idempotent and
+# quiet when everything is there. Usage: scripts/install-deps.sh run|test
+set -euo pipefail
+
+mode="${1:-run}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# Building and running the desktop app (Tauri 2 on WebKitGTK 4.1).
+packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev nodejs npm)
+if [ "$mode" = "test" ]; then
+  # A real PostgreSQL for the store tests, a virtual display, WebKit's WebDriver for the
+  # end-to-end tests, ImageMagick for their screenshots.
+  packages+=(postgresql webkit2gtk-driver xvfb xauth imagemagick)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+# Node.js may come from elsewhere than Debian (nvm, NodeSource): accept a working node + npm.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for package in "${missing[@]}"; do
+    case "$package" in nodejs|npm) ;; *) filtered+=("$package") ;; esac
+  done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is not installed. Install it with rustup (https://rustup.rs), then run make again." >&2
+  exit 1
+fi
+
+if [ "$mode" = "test" ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "Installing tauri-driver (WebDriver bridge for the desktop end-to-end tests)"
+  cargo install tauri-driver --locked --quiet
+fi

@@ -1,0 +1,102 @@
+// A small W3C WebDriver client for the desktop end-to-end tests: just what they use, over fetch.
+// tauri-driver starts the real app binary for each session and forwards to WebKitWebDriver.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export class Session {
+  constructor(driverUrl, id) {
+    this.driverUrl = driverUrl;
+    this.id = id;
+  }
+
+  /** Launch the app (with optional command-line arguments) and open a session on its window. */
+  static async start(driverUrl, application, args = []) {
+    const body = { capabilities: { alwaysMatch: { 'tauri:options': { application, args } } } };
+    const value = await call(driverUrl, 'POST', '/session', body);
+    const session = new Session(driverUrl, value.sessionId);
+    // Finding an element waits up to this long for it to appear: tests wait on conditions, not clocks.
+    await session.call('POST', '/timeouts', { implicit: 20000, script: 20000, pageLoad: 20000 });
+    return session;
+  }
+
+  call(method, path, body) {
+    return call(this.driverUrl, method, `/session/${this.id}${path}`, body);
+  }
+
+  /** The first element matching `css`, waiting for it to appear. */
+  async find(css) {
+    const value = await this.call('POST', '/element', { using: 'css selector', value: css });
+    return value[ELEMENT];
+  }
+
+  async findAll(css) {
+    const value = await this.call('POST', '/elements', { using: 'css selector', value: css });
+    return value.map((element) => element[ELEMENT]);
+  }
+
+  /** Replace the field's content: empty it, then type `text` key by key. (WebDriver's "clear"
+   * fires no input event in WebKit, so the app would not notice it; emptying dispatches one.) */
+  async type(css, text) {
+    const element = await this.find(css);
+    const empty = `const field = document.querySelector(arguments[0]);
+      field.value = '';
+      field.dispatchEvent(new Event('input', { bubbles: true }));`;
+    await this.call('POST', '/execute/sync', { script: empty, args: [css] });
+    if (text !== '') await this.call('POST', `/element/${element}/value`, { text });
+  }
+
+  async click(css) {
+    const element = await this.find(css);
+    await this.call('POST', `/element/${element}/click`, {});
+  }
+
+  /** The text content of the first element matching `css` (after waiting for it to appear). */
+  async text(css) {
+    await this.find(css);
+    const script = 'return document.querySelector(arguments[0]).textContent.trim();';
+    return this.call('POST', '/execute/sync', { script, args: [css] });
+  }
+
+  /**
+   * Wait until the text of `css` contains `expected`, re-checking on every animation frame inside
+   * the page (no fixed pauses); fails after the session's script timeout.
+   */
+  async waitForText(css, expected) {
+    const script = `
+      const [css, expected, done] = arguments;
+      const check = () => {
+        const element = document.querySelector(css);
+        if (element && element.textContent.includes(expected)) done(element.textContent);
+        else requestAnimationFrame(check);
+      };
+      check();`;
+    return this.call('POST', '/execute/async', { script, args: [css, expected] });
+  }
+
+  /** A picture of the whole (virtual) display. WebKitWebDriver's own screenshot command hangs
+   * under Xvfb, so ImageMagick's `import` grabs the X display instead. */
+  async screenshot(path) {
+    await execFileAsync('import', ['-window', 'root', path]);
+  }
+
+  async close() {
+    await this.call('DELETE', '');
+  }
+}
+
+async function call(driverUrl, method, path, body) {
+  const response = await fetch(`${driverUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok || (json.value && json.value.error)) {
+    throw new Error(`WebDriver ${method} ${path}: ${JSON.stringify(json.value)}`);
+  }
+  return json.value;
+}
