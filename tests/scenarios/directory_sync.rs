@@ -2,8 +2,8 @@
 
 use kring_client::{ClientEvent, ConnectionState};
 use kring_domain::{Role, UserId};
-use kring_protocol::{ChangeBody, LoginOutcome, Mutation, MutationOutcome, MutationRequest, SyncPage};
-use kring_tests::{practice_team, wait_for_event, wait_until, TestRegion};
+use kring_protocol::{ChangeBody, Mutation, MutationOutcome, MutationRequest, SyncPage};
+use kring_tests::{practice_team, wait_for_event, wait_until, RawApi, TestRegion};
 
 #[tokio::test]
 async fn directory_shows_every_organisation_team_and_role_after_sync() {
@@ -25,20 +25,10 @@ async fn directory_shows_every_organisation_team_and_role_after_sync() {
 #[tokio::test]
 async fn sync_returns_only_what_the_caller_may_see() {
     let region = TestRegion::start().await;
-    let http = reqwest::Client::new();
-    // Log in over HTTP directly to read the raw feed as the nurse.
     let nurse = region.login("wijkverpleging").await;
     let gp = region.login("huisarts").await;
-    let token = login_token(&region, "wijkverpleging").await;
-    let page: SyncPage = http
-        .get(format!("{}v1/sync?since=0", region.url.as_str()))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The raw feed as the nurse's session receives it.
+    let page: SyncPage = RawApi::login(&region, "wijkverpleging").await.get("v1/sync?since=0").await.json().await.unwrap();
     let accounts: Vec<UserId> = page
         .changes
         .iter()
@@ -49,8 +39,7 @@ async fn sync_returns_only_what_the_caller_may_see() {
         .collect();
     assert_eq!(accounts, vec![nurse.me().user_id], "only her own account, never the GP's");
     assert!(!accounts.contains(&gp.me().user_id));
-    let unauthenticated = http.get(format!("{}v1/sync?since=0", region.url.as_str())).send().await.unwrap();
-    assert_eq!(unauthenticated.status(), 401);
+    assert_eq!(RawApi::anonymous(&region).get("v1/sync?since=0").await.status(), 401);
 }
 
 #[tokio::test]
@@ -97,25 +86,14 @@ async fn resending_a_mutation_applies_it_once() {
     let gp = region.login("huisarts").await;
     gp.sync_now().await.unwrap();
     let team = practice_team(&gp);
-    let token = login_token(&region, "huisarts").await;
+    let api = RawApi::login(&region, "huisarts").await;
     let request = MutationRequest {
         id: uuid::Uuid::now_v7(),
         mutation: Mutation::SetTeamContact { team_id: team.id, contact: Some(gp.me().user_id) },
     };
-    let http = reqwest::Client::new();
-    let mut outcomes = Vec::new();
+    let mut outcomes: Vec<MutationOutcome> = Vec::new();
     for _ in 0..3 {
-        let outcome: MutationOutcome = http
-            .post(format!("{}v1/mutations", region.url.as_str()))
-            .bearer_auth(&token)
-            .json(&request)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        outcomes.push(outcome);
+        outcomes.push(api.post("v1/mutations", &request).await.json().await.unwrap());
     }
     assert!(matches!(outcomes[0], MutationOutcome::Applied { .. }));
     assert!(outcomes.iter().all(|o| *o == outcomes[0]), "every resend gets the first answer");
@@ -124,42 +102,6 @@ async fn resending_a_mutation_applies_it_once() {
     assert_eq!(seq, before, "exactly one change was committed");
 
     let changed = MutationRequest { mutation: Mutation::SetTeamContact { team_id: team.id, contact: None }, ..request };
-    let conflict = http
-        .post(format!("{}v1/mutations", region.url.as_str()))
-        .bearer_auth(&token)
-        .json(&changed)
-        .send()
-        .await
-        .unwrap();
+    let conflict = api.post("v1/mutations", &changed).await;
     assert_eq!(conflict.status(), 409, "the same id with another body is a conflict");
-}
-
-async fn login_token(region: &TestRegion, username: &str) -> String {
-    let http = reqwest::Client::new();
-    let prelogin: kring_protocol::PreloginResponse = http
-        .post(format!("{}v1/auth/prelogin", region.url.as_str()))
-        .json(&serde_json::json!({ "username": username }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let salt = kring_crypto::Salt::from_base64(&prelogin.salt).unwrap();
-    let keys = kring_crypto::derive_login_keys(kring_server::seed::DEMO_PASSWORD, &salt, prelogin.kdf).unwrap();
-    let outcome: LoginOutcome = http
-        .post(format!("{}v1/auth/login", region.url.as_str()))
-        .json(&kring_protocol::LoginRequest {
-            username: username.into(),
-            auth_key: keys.auth_key.to_base64().to_string(),
-            device_name: "test".into(),
-        })
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let LoginOutcome::Authenticated { session, .. } = outcome;
-    session.token
 }

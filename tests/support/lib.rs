@@ -112,3 +112,49 @@ pub fn practice_team(client: &KringClient) -> kring_client::directory::TeamView 
         .find(|t| t.name == "Praktijkteam")
         .expect("the demo practice has a Praktijkteam")
 }
+
+/// The server's HTTP API without the client engine, for tests that look at the raw protocol.
+pub struct RawApi {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl RawApi {
+    pub fn anonymous(region: &TestRegion) -> Self {
+        Self { base: region.url.as_str().to_owned(), http: reqwest::Client::new(), token: None }
+    }
+
+    /// Log in as a demo user the way the client does (prelogin, derive, login).
+    pub async fn login(region: &TestRegion, username: &str) -> Self {
+        let mut api = Self::anonymous(region);
+        let prelogin: kring_protocol::PreloginResponse =
+            api.post("v1/auth/prelogin", &serde_json::json!({ "username": username })).await.json().await.expect("prelogin");
+        let salt = kring_crypto::Salt::from_base64(&prelogin.salt).expect("salt");
+        let keys = kring_crypto::derive_login_keys(DEMO_PASSWORD, &salt, prelogin.kdf).expect("derive");
+        let request = kring_protocol::LoginRequest {
+            username: username.into(),
+            auth_key: keys.auth_key.to_base64().to_string(),
+            device_name: "test".into(),
+        };
+        let kring_protocol::LoginOutcome::Authenticated { session, .. } =
+            api.post("v1/auth/login", &request).await.json().await.expect("login");
+        api.token = Some(session.token);
+        api
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.authorise(self.http.get(format!("{}{path}", self.base))).send().await.expect("GET")
+    }
+
+    pub async fn post<B: serde::Serialize>(&self, path: &str, body: &B) -> reqwest::Response {
+        self.authorise(self.http.post(format!("{}{path}", self.base)).json(body)).send().await.expect("POST")
+    }
+
+    fn authorise(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+}

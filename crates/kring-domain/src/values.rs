@@ -35,6 +35,26 @@ impl ValidationError {
     }
 }
 
+/// Serde goes through the checked constructor: `try_from = "String"` on each type below.
+macro_rules! string_value {
+    ($($name:ident),+) => {$(
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+    )+};
+}
+
+string_value!(Bsn, AgbCode, MobileNumber, Email);
+
 fn digits_only(input: &str, allowed_separators: &[char]) -> Option<String> {
     let cleaned: String = input.chars().filter(|c| !allowed_separators.contains(c)).collect();
     cleaned.chars().all(|c| c.is_ascii_digit()).then_some(cleaned)
@@ -81,19 +101,6 @@ impl fmt::Debug for Bsn {
     }
 }
 
-impl TryFrom<String> for Bsn {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Bsn> for String {
-    fn from(value: Bsn) -> Self {
-        value.0
-    }
-}
-
 /// AGB code: the 8-digit Vektis registration of a care provider or practice.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -116,19 +123,6 @@ impl AgbCode {
 impl fmt::Display for AgbCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for AgbCode {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<AgbCode> for String {
-    fn from(value: AgbCode) -> Self {
-        value.0
     }
 }
 
@@ -178,19 +172,6 @@ impl fmt::Display for MobileNumber {
     }
 }
 
-impl TryFrom<String> for MobileNumber {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<MobileNumber> for String {
-    fn from(value: MobileNumber) -> Self {
-        value.0
-    }
-}
-
 /// An e-mail address: one `@`, a non-empty local part, a domain with a dot, no spaces. The
 /// domain is lower-cased; the local part is kept as typed (it may be case-sensitive).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -229,19 +210,6 @@ impl Email {
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Email {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(value: Email) -> Self {
-        value.0
     }
 }
 

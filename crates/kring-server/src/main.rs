@@ -46,6 +46,11 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
     }
 
+    // Several crates link rustls; name its crypto provider once, before any TLS is set up.
+    if rustls::crypto::ring::default_provider().install_default().is_err() {
+        tracing::debug!("a TLS crypto provider was already installed");
+    }
+
     let store = store::open(&args.database).await.context("opening the database")?;
     if args.seed_demo && seed::seed_demo_region(store.as_ref(), kring_crypto::KdfParams::INTERACTIVE).await? {
         tracing::info!("demo region seeded");
@@ -56,17 +61,21 @@ async fn main() -> anyhow::Result<()> {
 
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone(), feed));
+    // Bind before announcing, so "listening" in the log means connections are accepted.
+    let listener = std::net::TcpListener::bind(args.listen).with_context(|| format!("binding {}", args.listen))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                 .await
                 .context("loading the TLS certificate and key")?;
-            tracing::info!(listen = %args.listen, "serving HTTPS");
-            axum_server::bind_rustls(args.listen, tls).handle(handle).serve(app).await?;
+            tracing::info!(listen = %local, tls = true, "listening");
+            axum_server::from_tcp_rustls(listener, tls).handle(handle).serve(app).await?;
         }
         _ => {
-            tracing::info!(listen = %args.listen, "serving HTTP");
-            axum_server::bind(args.listen).handle(handle).serve(app).await?;
+            tracing::info!(listen = %local, tls = false, "listening");
+            axum_server::from_tcp(listener).handle(handle).serve(app).await?;
         }
     }
     tracing::info!("stopped");

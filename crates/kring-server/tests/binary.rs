@@ -1,0 +1,90 @@
+//! The `kring-server` binary as an operator runs it: HTTPS with a certificate, JSON logs,
+//! `/health`, migrations at start, graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// The server process, killed if the test fails half-way (so it never outlives the test).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Read the server's JSON log lines until one has `message`; returns every line read so far.
+fn read_until(lines: &mut impl Iterator<Item = std::io::Result<String>>, message: &str, seen: &mut Vec<serde_json::Value>) {
+    for line in lines {
+        let line = line.expect("read log line");
+        let json: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
+        let found = json["fields"]["message"] == message;
+        seen.push(json);
+        if found {
+            return;
+        }
+    }
+    panic!("the server exited before logging {message:?}; log: {seen:?}");
+}
+
+#[tokio::test]
+async fn serves_https_health_with_json_logs_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let openssl = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(openssl.status.success(), "{}", String::from_utf8_lossy(&openssl.stderr));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = KillOnDrop(Command::new(env!("CARGO_BIN_EXE_kring-server"))
+        .arg("--database")
+        .arg(format!("sqlite:{}", dir.path().join("server.sqlite").display()))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap());
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let mut log = Vec::new();
+    read_until(&mut lines, "listening", &mut log);
+    assert!(log.iter().any(|l| l["fields"]["message"] == "applied sqlite migration"), "migrations ran at start");
+
+    let root = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+    let https = reqwest::Client::builder().add_root_certificate(root).build().unwrap();
+    let health = https.get(format!("https://localhost:{port}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok");
+    let plain = reqwest::get(format!("http://localhost:{port}/health")).await;
+    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true), "plain HTTP is not served on the TLS port");
+
+    let kill = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    read_until(&mut lines, "stopped", &mut log);
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[test]
+fn refuses_an_unknown_database_url_with_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_kring-server"))
+        .args(["--database", "mysql://x", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unsupported database URL"), "{stderr}");
+}
