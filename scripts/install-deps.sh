@@ -41,6 +41,16 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# PyNaCl (libsodium) is the independent implementation the crypto interop tests compare with.
+if [ "$mode" = "test" ] && ! python3 -c 'import nacl' 2>/dev/null; then
+  echo "Installing PyNaCl for the crypto interop tests"
+  if [ "$(command -v python3)" = /usr/bin/python3 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-nacl
+  else
+    python3 -m pip install --quiet --disable-pip-version-check pynacl
+  fi
+fi
+
 if [ "$mode" = "test" ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "Installing tauri-driver (WebDriver bridge for the desktop end-to-end tests)"
   cargo install tauri-driver --locked --quiet

@@ -4,12 +4,18 @@
 //! The password never leaves the client: it is stretched with Argon2id (parameters travel with
 //! the salt) into a master secret, which HKDF splits into an `auth_key` (sent to the server,
 //! which stores only an Argon2id hash of it) and a `kek` (never leaves the client; it seals the
-//! user's private keys). See `docs/security.md` once the full hierarchy lands (issue 3).
+//! user's private keys). Users' key pairs and vaults are in [`keys`]; `docs/security.md` describes
+//! the whole hierarchy once issue 3 lands.
 //!
 //! This crate knows nothing of networking, storage or the UI.
 
+pub mod keys;
 mod login;
 
+pub use keys::{
+    open_with_key, seal_with_key, EncryptionKeyPair, EncryptionPublicKey, SigningKeyPair, SigningPublicKey, UserKeys,
+    Vault,
+};
 pub use login::{derive_login_keys, AuthKey, AuthKeyVerifier, Kek, KdfParams, LoginKeys, Salt};
 
 use thiserror::Error;
@@ -23,4 +29,10 @@ pub enum CryptoError {
     Malformed(&'static str),
     #[error("key derivation failed")]
     Derivation,
+    #[error("sealing failed")]
+    Sealing,
+    #[error("cannot open: wrong key, or the data was altered")]
+    Opening,
+    #[error("the signature does not match the author and content")]
+    BadSignature,
 }
