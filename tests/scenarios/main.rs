@@ -1,5 +1,6 @@
 //! Scenario tests: several people's clients against one in-process server, as in a region.
 
 mod directory_sync;
+mod fan_out;
 mod login;
 mod outbox;

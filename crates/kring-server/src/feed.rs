@@ -39,6 +39,16 @@ impl FeedNotifier {
         self.closed.send_replace(true);
     }
 
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
+    }
+
+    /// Resolves once `close` has been called.
+    pub async fn closed(&self) {
+        let mut closed = self.closed.subscribe();
+        let _ = closed.wait_for(|closed| *closed).await;
+    }
+
     pub fn subscribe(&self) -> FeedSubscription {
         FeedSubscription { latest: self.latest.subscribe(), closed: self.closed.subscribe() }
     }

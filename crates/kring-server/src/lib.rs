@@ -38,7 +38,9 @@ pub struct AppState {
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> ServerResult<Self> {
         let latest = store.latest_seq().await?;
-        Ok(Self { store, clock, feed: feed::FeedNotifier::new(latest) })
+        let feed = feed::FeedNotifier::new(latest);
+        store.follow_other_instances(feed.clone());
+        Ok(Self { store, clock, feed })
     }
 }
 

@@ -11,6 +11,7 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::feed::FeedNotifier;
 use async_trait::async_trait;
 use kring_crypto::KdfParams;
 use kring_domain::UserId;
@@ -128,6 +129,12 @@ pub trait Store: Send + Sync + 'static {
     /// A random secret created on first use and stable afterwards (across restarts and
     /// instances), e.g. to derive decoy salts for unknown usernames.
     async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>>;
+
+    /// Tell `feed` about commits made by *other* server instances on the same database, for as
+    /// long as the feed is open. A store only one process can use (SQLite) has none to report.
+    fn follow_other_instances(&self, feed: FeedNotifier) {
+        let _ = feed;
+    }
 }
 
 /// Open the store a database URL names and bring its schema up to date.

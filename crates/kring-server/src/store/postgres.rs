@@ -4,6 +4,9 @@
 //! out of order, letting a client's cursor jump past a change that commits a moment later. Every
 //! commit therefore takes one transaction-scoped advisory lock before it draws a seq, so seqs
 //! become visible strictly in order, also with several server instances on one database.
+//!
+//! Fan-out: each commit sends `NOTIFY kring_feed, '<seq>'` (delivered when it commits); every
+//! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
     parent_of, random_secret, Commit, Credentials, Migration, NewSession, RecordedMutation, Store, StoreError,
@@ -13,7 +16,11 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use kring_domain::UserId;
 use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
+use crate::feed::FeedNotifier;
+use futures_util::StreamExt;
 use std::str::FromStr;
+use std::time::Duration;
+use tokio_postgres::AsyncMessage;
 use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Json;
@@ -27,9 +34,13 @@ const MIGRATIONS: &[Migration] =
 const FEED_LOCK: i64 = 0x6b72_696e_6701;
 const MIGRATION_LOCK: i64 = 0x6b72_696e_6702;
 
+/// The NOTIFY channel every commit announces its last seq on.
+const FEED_CHANNEL: &str = "kring_feed";
+
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    config: tokio_postgres::Config,
 }
 
 impl PostgresStore {
@@ -37,9 +48,9 @@ impl PostgresStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let config = tokio_postgres::Config::from_str(url)?;
         let manager =
-            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(|e| StoreError::Pool(e.to_string()))?;
-        let store = Self { pool };
+        let store = Self { pool, config };
         store.migrate().await?;
         Ok(store)
     }
@@ -141,6 +152,9 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(|e| unique_violation(e, StoreError::DuplicateMutation))?;
+        }
+        if !commit.changes.is_empty() {
+            tx.execute("SELECT pg_notify($1, $2)", &[&FEED_CHANNEL, &last.to_string()]).await?;
         }
         tx.commit().await?;
         Ok(last)
@@ -272,4 +286,58 @@ impl Store for PostgresStore {
             .await?;
         Ok(client.query_one("SELECT value FROM server_secrets WHERE name = $1", &[&name]).await?.get(0))
     }
+
+    fn follow_other_instances(&self, feed: FeedNotifier) {
+        let config = self.config.clone();
+        tokio::spawn(async move {
+            let mut pause = Duration::from_millis(200);
+            while !feed.is_closed() {
+                tokio::select! {
+                    result = listen(&config, &feed) => {
+                        if let Err(error) = result {
+                            tracing::warn!(%error, "lost the feed notification connection; reconnecting");
+                        }
+                    }
+                    () = feed.closed() => break,
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = feed.closed() => break,
+                }
+                pause = (pause * 2).min(Duration::from_secs(10));
+            }
+        });
+    }
+}
+
+/// LISTEN on the feed channel and publish every announced seq until the connection ends.
+/// Catches up once after LISTEN, so a commit made while reconnecting is not missed.
+async fn listen(config: &tokio_postgres::Config, feed: &FeedNotifier) -> StoreResult<()> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (sender, mut notifications) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(notification)) => {
+                    if sender.send(notification.payload().to_owned()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => return Err(StoreError::from(error)),
+            }
+        }
+        Ok(())
+    });
+    client.batch_execute(&format!("LISTEN {FEED_CHANNEL}")).await?;
+    let latest: Seq = client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0);
+    feed.publish(latest);
+    while let Some(payload) = notifications.recv().await {
+        match payload.parse::<Seq>() {
+            Ok(seq) => feed.publish(seq),
+            Err(_) => tracing::warn!("ignored a malformed feed notification"),
+        }
+    }
+    driver.await.map_err(|e| StoreError::Task(e.to_string()))?
 }
