@@ -9,11 +9,13 @@
 pub mod clock;
 pub mod ids;
 pub mod organisation;
+pub mod password;
 pub mod roles;
 pub mod values;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{OrganisationId, TeamId, UserId};
 pub use organisation::OrganisationKind;
+pub use password::{check_new_password, PasswordRejection};
 pub use roles::{Action, Role};
 pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};
