@@ -3,4 +3,5 @@
 mod directory_sync;
 mod fan_out;
 mod login;
+mod mail;
 mod outbox;

@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod error;
 pub mod feed;
+pub mod mail;
 pub mod mutations;
 pub mod seed;
 pub mod store;
