@@ -17,11 +17,18 @@ const CLIENT_EVENT: &str = "kring://client-event";
 pub struct CommandError {
     code: &'static str,
     message: String,
+    /// With `rate_limited`: seconds until a new attempt is accepted (the UI says when).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_seconds: Option<u64>,
 }
 
 impl From<ClientError> for CommandError {
     fn from(error: ClientError) -> Self {
-        Self { code: error.code(), message: error.to_string() }
+        let retry_after_seconds = match &error {
+            ClientError::RateLimited { retry_after_seconds } => Some(*retry_after_seconds),
+            _ => None,
+        };
+        Self { code: error.code(), message: error.to_string(), retry_after_seconds }
     }
 }
 

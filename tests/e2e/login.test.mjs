@@ -39,6 +39,20 @@ describe('embedded demo region', () => {
     await app.waitForText('[data-testid="login-error"]', 'Vul uw gebruikersnaam en wachtwoord in');
   });
 
+  it('locks an account after five wrong passwords and says for how long (ACC-7)', async () => {
+    await app.type('[data-testid="username"]', 'verzorgende');
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await app.find(READY); // the previous attempt has finished
+      await app.type('[data-testid="password"]', `fout-${attempt}`);
+      await app.click(READY);
+      // Each attempt ends with the button enabled again and an error shown.
+      await app.waitForText('[data-testid="login-error"]', attempt < 5 ? 'klopt niet' : 'Te veel');
+    }
+    const message = await app.text('[data-testid="login-error"]');
+    assert.match(message, /Te veel mislukte inlogpogingen.*Probeer het over 1 minuut opnieuw/);
+    await app.screenshot(`${shots}/locked.png`);
+  });
+
   it('logs the demo GP in and shows the organisation directory', async () => {
     await app.type('[data-testid="username"]', 'huisarts');
     await app.type('[data-testid="password"]', DEMO_PASSWORD);

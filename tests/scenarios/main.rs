@@ -5,3 +5,4 @@ mod fan_out;
 mod login;
 mod mail;
 mod outbox;
+mod throttle;

@@ -15,6 +15,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct TestRegion {
     pub dir: TempDir,
+    /// The server's clock: starts at the real time and moves only when a test advances it.
+    pub clock: kring_domain::ManualClock,
     pub server: Option<RunningServer>,
     pub url: ServerUrl,
     addr: SocketAddr,
@@ -27,10 +29,11 @@ impl TestRegion {
         let store = open_store(&dir).await;
         seed_demo_region(store.as_ref(), kring_crypto::KdfParams::TESTING).await.expect("seed");
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
-        let server = spawn(listener, store).await;
+        let clock = kring_domain::ManualClock::new(time::OffsetDateTime::now_utc());
+        let server = spawn(listener, store, &clock).await;
         let addr = server.addr;
         let url = ServerUrl::parse(&server.url()).expect("server url");
-        Self { dir, server: Some(server), url, addr }
+        Self { dir, clock, server: Some(server), url, addr }
     }
 
     pub fn server(&self) -> &RunningServer {
@@ -49,7 +52,7 @@ impl TestRegion {
         self.stop().await;
         let store = open_store(&self.dir).await;
         let listener = std::net::TcpListener::bind(self.addr).expect("rebind the same port");
-        self.server = Some(spawn(listener, store).await);
+        self.server = Some(spawn(listener, store, &self.clock).await);
     }
 
     /// Log in a demo user with the demo password; each user gets their own cache dir.
@@ -63,8 +66,8 @@ async fn open_store(dir: &TempDir) -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(&dir.path().join("server.sqlite")).await.expect("open store"))
 }
 
-async fn spawn(listener: std::net::TcpListener, store: Arc<dyn Store>) -> RunningServer {
-    let state = AppState::new(store, Arc::new(kring_domain::SystemClock)).await.expect("state");
+async fn spawn(listener: std::net::TcpListener, store: Arc<dyn Store>, clock: &kring_domain::ManualClock) -> RunningServer {
+    let state = AppState::new(store, Arc::new(clock.clone())).await.expect("state");
     RunningServer::spawn(listener, state).expect("spawn server")
 }
 

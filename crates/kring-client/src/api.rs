@@ -143,8 +143,11 @@ async fn check(response: Response) -> ClientResult<Response> {
     let body: Option<ErrorBody> = response.json().await.ok();
     Err(match (status, body) {
         (_, Some(ErrorBody { code: ErrorCode::InvalidCredentials, .. })) => ClientError::InvalidCredentials,
+        (_, Some(ErrorBody { code: ErrorCode::RateLimited, retry_after_seconds, .. })) => {
+            ClientError::RateLimited { retry_after_seconds: retry_after_seconds.unwrap_or(60) }
+        }
         (StatusCode::UNAUTHORIZED, _) => ClientError::SessionExpired,
-        (_, Some(ErrorBody { code, message })) => ClientError::Refused { code, message },
+        (_, Some(ErrorBody { code, message, .. })) => ClientError::Refused { code, message },
         (StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT, None) => {
             ClientError::ServerUnreachable
         }

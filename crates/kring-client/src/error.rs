@@ -15,6 +15,8 @@ pub enum ClientError {
     InvalidCredentials,
     #[error("the session has expired or was ended")]
     SessionExpired,
+    #[error("too many failed attempts; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("the server refused the request ({code:?}): {message}")]
     Refused { code: ErrorCode, message: String },
     #[error("unexpected answer from the server: {0}")]
@@ -36,6 +38,7 @@ impl ClientError {
             ClientError::MissingCredentials => "missing_credentials",
             ClientError::InvalidCredentials => "invalid_credentials",
             ClientError::SessionExpired => "session_expired",
+            ClientError::RateLimited { .. } => "rate_limited",
             ClientError::Refused { code: ErrorCode::Forbidden, .. } => "forbidden",
             ClientError::Refused { code: ErrorCode::InvalidRequest, .. } => "invalid_request",
             ClientError::Refused { .. } => "refused",

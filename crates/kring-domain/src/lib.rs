@@ -11,6 +11,7 @@ pub mod ids;
 pub mod organisation;
 pub mod password;
 pub mod roles;
+pub mod throttle;
 pub mod values;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -18,4 +19,5 @@ pub use ids::{OrganisationId, TeamId, UserId};
 pub use organisation::OrganisationKind;
 pub use password::{check_new_password, PasswordRejection};
 pub use roles::{Action, Role};
+pub use throttle::ThrottleSubject;
 pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The same mutation id was sent with a different body.
     Conflict,
+    /// Too many failed attempts: locked for `retry_after_seconds` (ACC-7).
+    RateLimited,
     Internal,
 }
 
@@ -24,4 +26,7 @@ pub enum ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited`: how long until a new attempt is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
 }

@@ -6,13 +6,14 @@
 
 use crate::error::{ServerError, ServerResult};
 use crate::AppState;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kring_crypto::{AuthKey, AuthKeyVerifier, KdfParams, Salt};
-use kring_domain::{Action, OrganisationId, Role, UserId};
+use kring_domain::{Action, OrganisationId, Role, ThrottleSubject, UserId};
+use std::net::{IpAddr, SocketAddr};
 use kring_protocol::auth::Contract;
 use kring_protocol::{
     ChangeBody, EntityKind, LoginOutcome, LoginRequest, Me, PreloginRequest, PreloginResponse, Scope, SessionGrant,
@@ -45,15 +46,21 @@ pub async fn prelogin(
     Ok(Json(response))
 }
 
-pub async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>) -> ServerResult<Json<LoginOutcome>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(request): Json<LoginRequest>,
+) -> ServerResult<Json<LoginOutcome>> {
     let username = normalise_username(&request.username);
+    let throttle = LoginThrottle::new(&username, peer.ip());
+    throttle.check(&state).await?;
     let auth_key = AuthKey::from_base64(&request.auth_key).map_err(|_| ServerError::InvalidCredentials)?;
     let credentials = state.store.credentials(&username).await?;
     let Some(credentials) = credentials.filter(|c| c.active) else {
         // Spend the same work as a real check, so timing does not reveal which accounts exist.
         let _ = tokio::task::spawn_blocking(move || AuthKeyVerifier::hash(&auth_key)).await;
         tracing::info!("login refused: unknown or inactive account");
-        return Err(ServerError::InvalidCredentials);
+        return Err(throttle.failed(&state).await);
     };
     let hash = credentials.auth_hash.clone();
     let matches = tokio::task::spawn_blocking(move || AuthKeyVerifier::verify(&hash, &auth_key))
@@ -61,8 +68,9 @@ pub async fn login(State(state): State<AppState>, Json(request): Json<LoginReque
         .map_err(|e| ServerError::InvalidRequest(e.to_string()))??;
     if !matches {
         tracing::info!(user_id = %credentials.user_id, "login refused: wrong password");
-        return Err(ServerError::InvalidCredentials);
+        return Err(throttle.failed(&state).await);
     }
+    throttle.succeeded(&state).await?;
 
     let mut token = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut token);
@@ -94,6 +102,58 @@ pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ServerResu
 
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ServerResult<Json<Me>> {
     Ok(Json(load_me(&state, user.id).await?))
+}
+
+/// Brute-force limits on login (ACC-7): per account and per network address, with the lockout
+/// policy from kring-domain.
+struct LoginThrottle {
+    account: String,
+    address: String,
+}
+
+impl LoginThrottle {
+    fn new(username: &str, peer: IpAddr) -> Self {
+        Self { account: format!("account:{username}"), address: format!("address:{peer}") }
+    }
+
+    fn keys(&self) -> [(&str, ThrottleSubject); 2] {
+        [(self.account.as_str(), ThrottleSubject::Account), (self.address.as_str(), ThrottleSubject::Address)]
+    }
+
+    /// Refuse at once while the account or the address is locked.
+    async fn check(&self, state: &AppState) -> ServerResult<()> {
+        let now = state.clock.now();
+        for (key, _) in self.keys() {
+            if let Some(until) = state.store.login_failures(key).await?.locked_until.filter(|until| *until > now) {
+                return Err(ServerError::RateLimited(until - now));
+            }
+        }
+        Ok(())
+    }
+
+    /// Count a failure; the answer says whether it also started a lockout.
+    async fn failed(&self, state: &AppState) -> ServerError {
+        let now = state.clock.now();
+        let mut locked_for = None;
+        for (key, subject) in self.keys() {
+            let lock = match state.store.add_login_failure(key).await {
+                Ok(failures) => subject.lockout_after(failures),
+                Err(error) => return error.into(),
+            };
+            if let Some(lock) = lock {
+                if let Err(error) = state.store.lock_login(key, now + lock).await {
+                    return error.into();
+                }
+                tracing::warn!(subject = ?subject, minutes = lock.whole_minutes(), "login locked after repeated failures");
+                locked_for = locked_for.max(Some(lock));
+            }
+        }
+        locked_for.map_or(ServerError::InvalidCredentials, ServerError::RateLimited)
+    }
+
+    async fn succeeded(&self, state: &AppState) -> ServerResult<()> {
+        Ok(state.store.clear_login_failures(&self.account).await?)
+    }
 }
 
 fn token_hash(token: &[u8]) -> [u8; 32] {

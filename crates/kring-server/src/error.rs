@@ -21,6 +21,8 @@ pub enum ServerError {
     InvalidRequest(String),
     #[error("mutation id reused with a different body")]
     Conflict,
+    #[error("too many failed attempts; locked for {0}")]
+    RateLimited(time::Duration),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -36,6 +38,7 @@ impl ServerError {
             ServerError::NotFound(_) => ErrorCode::NotFound,
             ServerError::InvalidRequest(_) => ErrorCode::InvalidRequest,
             ServerError::Conflict => ErrorCode::Conflict,
+            ServerError::RateLimited(_) => ErrorCode::RateLimited,
             ServerError::Store(_) | ServerError::Crypto(_) => ErrorCode::Internal,
         }
     }
@@ -47,6 +50,7 @@ impl ServerError {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
             ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -55,6 +59,11 @@ impl ServerError {
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let code = self.code();
+        let retry_after_seconds = match &self {
+            // Round up: "try again in 0 seconds" would be a lie.
+            ServerError::RateLimited(wait) => Some(u64::try_from(wait.whole_seconds().max(1)).unwrap_or(1)),
+            _ => None,
+        };
         let message = if code == ErrorCode::Internal {
             // Details stay in the server log; the client learns only that it failed.
             tracing::error!(error = %self, "request failed");
@@ -62,7 +71,7 @@ impl IntoResponse for ServerError {
         } else {
             self.to_string()
         };
-        (self.status(), Json(ErrorBody { code, message })).into_response()
+        (self.status(), Json(ErrorBody { code, message, retry_after_seconds })).into_response()
     }
 }
 

@@ -81,7 +81,9 @@ impl RunningServer {
         let handle = axum_server::Handle::new();
         let app = router(state.clone());
         let task = tokio::spawn(
-            axum_server::from_tcp(listener).handle(handle.clone()).serve(app.into_make_service()),
+            axum_server::from_tcp(listener)
+                .handle(handle.clone())
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>()),
         );
         Ok(Self { addr, state, handle, task })
     }

@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let state = AppState::new(store, Arc::new(SystemClock)).await?;
     let feed = state.feed.clone();
-    let app = router(state).into_make_service();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone(), feed));

@@ -74,13 +74,17 @@ export type ClientEvent =
 export interface CommandError {
   code: string;
   message: string;
+  /** With `rate_limited`: seconds until a new attempt is accepted. */
+  retry_after_seconds?: number;
 }
 
 /** Normalise anything a command throws into a `CommandError`. */
 export function asCommandError(error: unknown): CommandError {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
     const message = 'message' in error && typeof error.message === 'string' ? error.message : '';
-    return { code: error.code, message };
+    const retry =
+      'retry_after_seconds' in error && typeof error.retry_after_seconds === 'number' ? error.retry_after_seconds : undefined;
+    return { code: error.code, message, retry_after_seconds: retry };
   }
   return { code: 'internal', message: String(error) };
 }

@@ -86,6 +86,13 @@ pub struct NewSession {
     pub expires_at: OffsetDateTime,
 }
 
+/// Failed logins under one throttle key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub failures: u32,
+    pub locked_until: Option<OffsetDateTime>,
+}
+
 /// A mutation already applied: who sent it, what it was, what came of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedMutation {
@@ -125,6 +132,18 @@ pub trait Store: Send + Sync + 'static {
     async fn session_user(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>>;
 
     async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
+
+    /// Failed logins recorded under a throttle key (`account:<username>`, `address:<ip>`).
+    async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures>;
+
+    /// Count one more failure under `key`, atomically; returns the new count.
+    async fn add_login_failure(&self, key: &str) -> StoreResult<u32>;
+
+    /// Lock `key` until `until`.
+    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()>;
+
+    /// Forget the failures under `key` (after a successful login).
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 
     /// A random secret created on first use and stable afterwards (across restarts and
     /// instances), e.g. to derive decoy salts for unknown usernames.

@@ -9,8 +9,8 @@
 //! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, Migration, NewSession, RecordedMutation, Store, StoreError,
-    StoreResult,
+    parent_of, random_secret, Commit, Credentials, LoginFailures, Migration, NewSession, RecordedMutation, Store,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -27,8 +27,10 @@ use tokio_postgres::types::Json;
 use tokio_postgres::NoTls;
 use uuid::Uuid;
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../../../../migrations/server/postgres/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../../migrations/server/postgres/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../../migrations/server/postgres/0002_login_throttle.sql") },
+];
 
 /// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
 const FEED_LOCK: i64 = 0x6b72_696e_6701;
@@ -273,6 +275,39 @@ impl Store for PostgresStore {
     async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
         let client = self.client().await?;
         client.execute("UPDATE sessions SET revoked = TRUE WHERE token_hash = $1", &[&token_hash.as_slice()]).await?;
+        Ok(())
+    }
+
+    async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures> {
+        let client = self.client().await?;
+        let row = client.query_opt("SELECT failures, locked_until FROM login_failures WHERE key = $1", &[&key]).await?;
+        Ok(row.map_or_else(LoginFailures::default, |row| LoginFailures {
+            failures: u32::try_from(row.get::<_, i32>(0)).unwrap_or(u32::MAX),
+            locked_until: row.get(1),
+        }))
+    }
+
+    async fn add_login_failure(&self, key: &str) -> StoreResult<u32> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "INSERT INTO login_failures (key, failures) VALUES ($1, 1)
+                 ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1 RETURNING failures",
+                &[&key],
+            )
+            .await?;
+        Ok(u32::try_from(row.get::<_, i32>(0)).unwrap_or(u32::MAX))
+    }
+
+    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("UPDATE login_failures SET locked_until = $2 WHERE key = $1", &[&key, &until]).await?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM login_failures WHERE key = $1", &[&key]).await?;
         Ok(())
     }
 

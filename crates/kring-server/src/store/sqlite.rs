@@ -2,8 +2,8 @@
 //! blocking tasks; WAL mode so a crash never loses a committed change.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, Migration, NewSession, RecordedMutation, Store, StoreError,
-    StoreResult,
+    parent_of, random_secret, Commit, Credentials, LoginFailures, Migration, NewSession, RecordedMutation, Store,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use kring_domain::UserId;
@@ -15,8 +15,10 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../../../../migrations/server/sqlite/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../../migrations/server/sqlite/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../../migrations/server/sqlite/0002_login_throttle.sql") },
+];
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -287,6 +289,54 @@ impl Store for SqliteStore {
     async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
         self.with_conn(move |conn| {
             conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [token_hash.to_vec()])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            let row: Option<(u32, Option<String>)> = conn
+                .query_row("SELECT failures, locked_until FROM login_failures WHERE key = ?1", [key], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            let Some((failures, locked_until)) = row else { return Ok(LoginFailures::default()) };
+            let locked_until = locked_until
+                .map(|text| OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .transpose()?;
+            Ok(LoginFailures { failures, locked_until })
+        })
+        .await
+    }
+
+    async fn add_login_failure(&self, key: &str) -> StoreResult<u32> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            Ok(conn.query_row(
+                "INSERT INTO login_failures (key, failures) VALUES (?1, 1)
+                 ON CONFLICT (key) DO UPDATE SET failures = failures + 1 RETURNING failures",
+                [key],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            conn.execute("UPDATE login_failures SET locked_until = ?2 WHERE key = ?1", params![key, rfc3339(until)?])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            conn.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
             Ok(())
         })
         .await

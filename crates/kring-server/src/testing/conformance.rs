@@ -29,6 +29,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("sessions_expire_and_revoke", |s| Box::pin(sessions_expire_and_revoke(s))),
         ("server_secret_is_created_once_and_stays", |s| Box::pin(server_secret_is_stable(s))),
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
+        ("login_failures_count_lock_and_clear_per_key", |s| Box::pin(login_failures_per_key(s))),
     ]
 }
 
@@ -249,4 +250,22 @@ async fn concurrent_commits_are_ordered(store: Arc<dyn Store>) {
     let page = store.changes_since(0, &[Scope::Directory], 100).await.unwrap();
     let feed: Vec<i64> = page.changes.iter().map(|c| c.seq).collect();
     assert_eq!(feed, seqs, "the feed holds exactly the committed seqs, in order");
+}
+
+async fn login_failures_per_key(store: Arc<dyn Store>) {
+    use crate::store::LoginFailures;
+    assert_eq!(store.login_failures("account:huisarts").await.unwrap(), LoginFailures::default());
+    for expected in 1..=3 {
+        assert_eq!(store.add_login_failure("account:huisarts").await.unwrap(), expected);
+    }
+    assert_eq!(store.add_login_failure("address:127.0.0.1").await.unwrap(), 1, "keys count separately");
+    let until = datetime!(2026-11-25 09:05 UTC);
+    store.lock_login("account:huisarts", until).await.unwrap();
+    assert_eq!(
+        store.login_failures("account:huisarts").await.unwrap(),
+        LoginFailures { failures: 3, locked_until: Some(until) }
+    );
+    store.clear_login_failures("account:huisarts").await.unwrap();
+    assert_eq!(store.login_failures("account:huisarts").await.unwrap(), LoginFailures::default());
+    assert_eq!(store.login_failures("address:127.0.0.1").await.unwrap().failures, 1);
 }

@@ -26,12 +26,17 @@ export const en: Messages = {
     server_unreachable: 'The Kring server cannot be reached. Check the network connection and try again.',
     invalid_server_url: 'The configured server address is invalid. Use an address starting with https://.',
     session_expired: 'Your session has expired. Please log in again.',
+    rate_limited: 'Too many failed login attempts. To protect your account, logging in is blocked for a while.',
     forbidden: 'You are not allowed to do this.',
     invalid_request: 'This change is not allowed.',
     refused: 'The server refused the request.',
     protocol: 'The server gave an unexpected answer. Try again later.',
     cache: 'The local data could not be read or saved.',
     internal: 'Something went wrong in Kring. Try again; if it keeps failing, contact your administrator.',
+  },
+  retryAfter: (seconds: number) => {
+    const minutes = Math.ceil(seconds / 60);
+    return minutes <= 1 ? 'Try again in 1 minute.' : `Try again in ${minutes} minutes.`;
   },
   topbar: {
     directory: 'Directory',

@@ -10,6 +10,7 @@ const CLIENT_ERROR_CODES = [
   'missing_credentials',
   'invalid_credentials',
   'session_expired',
+  'rate_limited',
   'forbidden',
   'invalid_request',
   'refused',
@@ -30,6 +31,12 @@ describe('error messages', () => {
     expect(errorMessage('invalid_credentials')).toMatch(/gebruikersnaam of het wachtwoord klopt niet/);
     expect(errorMessage('server_unreachable')).toMatch(/niet bereikbaar/);
     expect(errorMessage('invalid_server_url')).toMatch(/serveradres is ongeldig/);
+  });
+
+  it('says when to try again after too many failed logins (ACC-7)', () => {
+    expect(errorMessage('rate_limited', 60)).toMatch(/Te veel mislukte inlogpogingen.*over 1 minuut opnieuw/);
+    expect(errorMessage('rate_limited', 61)).toMatch(/over 2 minuten opnieuw/);
+    expect(errorMessage('rate_limited', 3600)).toMatch(/over 60 minuten opnieuw/);
   });
 
   it('falls back to the general message for an unknown code instead of showing the code', () => {

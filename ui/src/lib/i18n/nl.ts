@@ -26,6 +26,7 @@ export const nl = {
     invalid_server_url:
       'Het ingestelde serveradres is ongeldig. Gebruik een adres dat begint met https:// (bijvoorbeeld https://kring.regio.nl). Vraag uw beheerder om het juiste adres.',
     session_expired: 'Uw sessie is verlopen. Log opnieuw in.',
+    rate_limited: 'Te veel mislukte inlogpogingen. Om uw account te beschermen is inloggen tijdelijk geblokkeerd.',
     forbidden: 'U heeft geen toestemming voor deze handeling.',
     invalid_request: 'Deze wijziging is niet toegestaan.',
     refused: 'De server heeft het verzoek geweigerd.',
@@ -33,6 +34,10 @@ export const nl = {
     cache: 'De lokale gegevens konden niet worden gelezen of opgeslagen.',
     internal: 'Er ging iets mis in Kring. Probeer het opnieuw; blijft het misgaan, neem dan contact op met uw beheerder.',
   } as Record<string, string>,
+  retryAfter: (seconds: number) => {
+    const minutes = Math.ceil(seconds / 60);
+    return minutes <= 1 ? 'Probeer het over 1 minuut opnieuw.' : `Probeer het over ${minutes} minuten opnieuw.`;
+  },
   topbar: {
     directory: 'Smoelenboek',
     online: 'Verbonden',

@@ -1,0 +1,55 @@
+//! ACC-7: brute-force limits on logging in, per account and per network address.
+
+use kring_client::{ClientError, KringClient};
+use kring_server::seed::DEMO_PASSWORD;
+use kring_tests::TestRegion;
+
+async fn attempt(region: &TestRegion, username: &str, password: &str) -> Result<KringClient, ClientError> {
+    KringClient::login(&region.url, &region.dir.path().join("cache"), username, password, "werkplek").await
+}
+
+#[tokio::test]
+async fn acc_7_five_wrong_passwords_lock_the_account_for_a_minute_then_it_opens_again() {
+    let region = TestRegion::start().await;
+    for _ in 0..4 {
+        assert!(matches!(attempt(&region, "huisarts", "fout-wachtwoord").await, Err(ClientError::InvalidCredentials)));
+    }
+    let fifth = attempt(&region, "huisarts", "fout-wachtwoord").await;
+    assert!(matches!(fifth, Err(ClientError::RateLimited { retry_after_seconds: 60 })), "{:?}", fifth.err());
+
+    let locked = attempt(&region, "huisarts", DEMO_PASSWORD).await;
+    assert!(matches!(locked, Err(ClientError::RateLimited { .. })), "even the right password waits: {:?}", locked.err());
+    assert_eq!(locked.err().map(|e| e.code()), Some("rate_limited"));
+
+    region.clock.advance(time::Duration::seconds(61));
+    assert!(attempt(&region, "huisarts", DEMO_PASSWORD).await.is_ok(), "after the lock the right password works");
+    // A successful login forgets the failures: four more mistakes do not lock again.
+    for _ in 0..4 {
+        assert!(matches!(attempt(&region, "huisarts", "fout-wachtwoord").await, Err(ClientError::InvalidCredentials)));
+    }
+    assert!(attempt(&region, "huisarts", DEMO_PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn acc_7_the_lock_grows_with_further_failures() {
+    let region = TestRegion::start().await;
+    for _ in 0..5 {
+        let _ = attempt(&region, "pohggz", "fout-wachtwoord").await;
+    }
+    region.clock.advance(time::Duration::seconds(61));
+    let sixth = attempt(&region, "pohggz", "fout-wachtwoord").await;
+    assert!(matches!(sixth, Err(ClientError::RateLimited { retry_after_seconds: 120 })), "{:?}", sixth.err());
+}
+
+#[tokio::test]
+async fn acc_7_one_address_trying_many_accounts_is_slowed_down() {
+    let region = TestRegion::start().await;
+    for i in 0..19 {
+        let result = attempt(&region, &format!("gok{i}"), "fout-wachtwoord").await;
+        assert!(matches!(result, Err(ClientError::InvalidCredentials)), "attempt {i}: {:?}", result.err());
+    }
+    let twentieth = attempt(&region, "gok19", "fout-wachtwoord").await;
+    assert!(matches!(twentieth, Err(ClientError::RateLimited { .. })), "{:?}", twentieth.err());
+    let real_user = attempt(&region, "assistent", DEMO_PASSWORD).await;
+    assert!(matches!(real_user, Err(ClientError::RateLimited { .. })), "the address is locked: {:?}", real_user.err());
+}
