@@ -11,6 +11,7 @@
 
 pub mod keys;
 mod login;
+pub mod otp;
 
 pub use keys::{
     open_with_key, seal_with_key, EncryptionKeyPair, EncryptionPublicKey, SigningKeyPair, SigningPublicKey, UserKeys,

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod organisation;
 pub mod password;
 pub mod roles;
+pub mod second_factor;
 pub mod throttle;
 pub mod values;
 
@@ -19,5 +20,6 @@ pub use ids::{OrganisationId, TeamId, UserId};
 pub use organisation::OrganisationKind;
 pub use password::{check_new_password, PasswordRejection};
 pub use roles::{Action, Role};
+pub use second_factor::{CodeChallenge, CodeError};
 pub use throttle::ThrottleSubject;
 pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};
