@@ -64,8 +64,7 @@ pub async fn login(
     };
     let hash = credentials.auth_hash.clone();
     let matches = tokio::task::spawn_blocking(move || AuthKeyVerifier::verify(&hash, &auth_key))
-        .await
-        .map_err(|e| ServerError::InvalidRequest(e.to_string()))??;
+        .await??;
     if !matches {
         tracing::info!(user_id = %credentials.user_id, "login refused: wrong password");
         return Err(throttle.failed(&state).await);

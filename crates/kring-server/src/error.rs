@@ -27,6 +27,8 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] kring_crypto::CryptoError),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl ServerError {
@@ -39,7 +41,7 @@ impl ServerError {
             ServerError::InvalidRequest(_) => ErrorCode::InvalidRequest,
             ServerError::Conflict => ErrorCode::Conflict,
             ServerError::RateLimited(_) => ErrorCode::RateLimited,
-            ServerError::Store(_) | ServerError::Crypto(_) => ErrorCode::Internal,
+            ServerError::Store(_) | ServerError::Crypto(_) | ServerError::Task(_) => ErrorCode::Internal,
         }
     }
 

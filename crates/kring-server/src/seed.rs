@@ -36,8 +36,7 @@ pub async fn create_account(store: &dyn Store, spec: AccountSpec, password: &str
         let keys = derive_login_keys(&password, &salt, kdf)?;
         AuthKeyVerifier::hash(&keys.auth_key).map(|hash| (hash, salt))
     })
-    .await
-    .map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
+    .await?;
     let (auth_hash, salt) = auth_hash?;
     let username = crate::auth::normalise_username(&spec.username);
     let mut changes = vec![
