@@ -42,22 +42,24 @@ pub struct MemberView {
     pub agb: Option<String>,
 }
 
+/// The cached entities of one kind, unpacked from their `ChangeBody` variant.
+fn cached<T>(cache: &Cache, kind: EntityKind, unpack: fn(ChangeBody) -> Option<T>) -> ClientResult<Vec<T>> {
+    Ok(cache.entities(kind)?.into_iter().filter_map(unpack).collect())
+}
+
 impl Directory {
     pub(crate) fn from_cache(cache: &Cache) -> ClientResult<Self> {
-        let mut people: HashMap<UserId, PersonEntry> = HashMap::new();
-        for body in cache.entities(EntityKind::Person)? {
-            if let ChangeBody::Person(person) = body {
-                people.insert(person.id, person);
-            }
-        }
-        let contracts: Vec<ContractEntry> = cache
-            .entities(EntityKind::Contract)?
-            .into_iter()
-            .filter_map(|body| match body {
-                ChangeBody::Contract(contract) => Some(contract),
-                _ => None,
-            })
-            .collect();
+        let people: HashMap<UserId, PersonEntry> = cached(cache, EntityKind::Person, |body| match body {
+            ChangeBody::Person(person) => Some(person),
+            _ => None,
+        })?
+        .into_iter()
+        .map(|person| (person.id, person))
+        .collect();
+        let contracts = cached(cache, EntityKind::Contract, |body| match body {
+            ChangeBody::Contract(contract) => Some(contract),
+            _ => None,
+        })?;
         let member = |contract: &ContractEntry| {
             people.get(&contract.user_id).map(|person| MemberView {
                 user_id: person.id,
@@ -67,24 +69,18 @@ impl Directory {
                 agb: person.agb.as_ref().map(ToString::to_string),
             })
         };
-        let teams: Vec<_> = cache
-            .entities(EntityKind::Team)?
-            .into_iter()
-            .filter_map(|body| match body {
-                ChangeBody::Team(team) => Some(team),
-                _ => None,
-            })
-            .collect();
+        let teams = cached(cache, EntityKind::Team, |body| match body {
+            ChangeBody::Team(team) => Some(team),
+            _ => None,
+        })?;
 
-        let mut organisations: Vec<OrganisationView> = cache
-            .entities(EntityKind::Organisation)?
-            .into_iter()
-            .filter_map(|body| match body {
-                ChangeBody::Organisation(org) => Some(org),
-                _ => None,
-            })
-            .map(|org| {
-                let org_teams = teams
+        let mut organisations: Vec<OrganisationView> = cached(cache, EntityKind::Organisation, |body| match body {
+            ChangeBody::Organisation(org) => Some(org),
+            _ => None,
+        })?
+        .into_iter()
+        .map(|org| {
+                let mut org_teams: Vec<TeamView> = teams
                     .iter()
                     .filter(|team| team.organisation_id == org.id)
                     .map(|team| {
@@ -99,8 +95,7 @@ impl Directory {
                         });
                         TeamView { id: team.id, name: team.name.clone(), contact_person, members }
                     })
-                    .collect::<Vec<_>>();
-                let mut org_teams = org_teams;
+                    .collect();
                 org_teams.sort_by(|a, b| a.name.cmp(&b.name));
                 let mut members: Vec<MemberView> = contracts
                     .iter()
