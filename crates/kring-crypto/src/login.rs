@@ -33,11 +33,18 @@ impl KdfParams {
     /// Cheap parameters for tests and throwaway demo data only.
     pub const TESTING: KdfParams = KdfParams { m_cost: 1024, t_cost: 1, p_cost: 1 };
 
-    fn argon2(&self) -> Result<Argon2<'static>, CryptoError> {
-        // Refuse absurd values a hostile server could send to make a client hang or exhaust memory.
+    /// Refuse absurd values: a hostile server could send them to make a client hang or exhaust
+    /// memory, a broken client could store them.
+    pub fn validate(&self) -> Result<(), CryptoError> {
         if self.m_cost > 1024 * 1024 || self.t_cost > 16 || self.p_cost > 8 {
             return Err(CryptoError::InvalidParams(format!("{self:?}")));
         }
+        Params::new(self.m_cost, self.t_cost, self.p_cost, Some(KEY_LEN)).map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
+        Ok(())
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>, CryptoError> {
+        self.validate()?;
         let params = Params::new(self.m_cost, self.t_cost, self.p_cost, Some(KEY_LEN))
             .map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))

@@ -51,3 +51,8 @@ id_type!(
     /// A team (team) inside an organisation, e.g. a district-nursing team.
     TeamId
 );
+id_type!(
+    /// A patient (patiënt), pseudonymous: the id says nothing about who the patient is. The BSN
+    /// is stored only as a keyed hash (DESIGN.md).
+    PatientId
+);

@@ -6,6 +6,7 @@
 //! This crate must never depend on networking, storage, crypto or Tauri: every other crate depends
 //! on it, and it must test in milliseconds.
 
+pub mod access;
 pub mod clock;
 pub mod ids;
 pub mod organisation;
@@ -15,8 +16,9 @@ pub mod second_factor;
 pub mod throttle;
 pub mod values;
 
+pub use access::AccessKind;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use ids::{OrganisationId, TeamId, UserId};
+pub use ids::{OrganisationId, PatientId, TeamId, UserId};
 pub use organisation::OrganisationKind;
 pub use password::{check_new_password, PasswordRejection};
 pub use roles::{Action, Role};

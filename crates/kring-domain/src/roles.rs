@@ -62,7 +62,10 @@ impl Role {
         let allowed: &[Role] = match action {
             Action::ViewDirectory => &Role::ALL,
             Action::ManageTeamContacts => &[Huisarts, Hoofdzorgverlener, Accountbeheerder],
-            Action::RequestStaffAccount | Action::DeactivateAccount => &[Huisarts, Accountbeheerder],
+            Action::RequestStaffAccount | Action::DeactivateAccount | Action::ResetPassword => {
+                &[Huisarts, Accountbeheerder]
+            }
+            Action::ViewAccessLog => &[Huisarts],
             Action::AuthorisePatientData => &[Huisarts],
             Action::InviteNetworkPartner => &[Huisarts],
             Action::InviteOwnColleague => &[Hoofdzorgverlener],
@@ -171,10 +174,14 @@ pub enum Action {
     ViewAiosDashboard,
     /// GGZ actions: GGZ declarations and eHealth enrolment.
     GgzActions,
+    /// Reset a colleague's forgotten password; their older encrypted data is lost (ACC-3).
+    ResetPassword,
+    /// View the NEN 7513 access log of the organisation's patients (SEC-2).
+    ViewAccessLog,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewDirectory,
         Action::ManageTeamContacts,
         Action::RequestStaffAccount,
@@ -194,5 +201,7 @@ impl Action {
         Action::ViewReports,
         Action::ViewAiosDashboard,
         Action::GgzActions,
+        Action::ResetPassword,
+        Action::ViewAccessLog,
     ];
 }

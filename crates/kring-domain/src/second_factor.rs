@@ -9,7 +9,8 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(5);
 /// Wrong codes tolerated before the challenge is spent and a new code is needed.
 pub const MAX_CODE_ATTEMPTS: u32 = 5;
 
-/// Why a code did not open the login. Each maps to its own Dutch message.
+/// Why a code did not open the login. Each has its own error code on the wire and its own Dutch
+/// message in the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
     #[error("the code has expired")]
@@ -20,17 +21,6 @@ pub enum CodeError {
     TooManyAttempts,
     #[error("wrong code")]
     Wrong,
-}
-
-impl CodeError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            CodeError::Expired => "code_expired",
-            CodeError::AlreadyUsed => "code_used",
-            CodeError::TooManyAttempts => "code_attempts",
-            CodeError::Wrong => "code_wrong",
-        }
-    }
 }
 
 /// One outstanding code.

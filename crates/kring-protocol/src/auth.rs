@@ -1,11 +1,14 @@
-//! Login. Two round trips: `prelogin` fetches the user's salt and Argon2id parameters, the client
-//! derives `auth_key` from the password, and `login` proves it. Issue 3 adds a second factor as
-//! another [`LoginOutcome`] variant; the first step stays as it is.
+//! Login (ACC-1, ACC-2, ACC-7). Three round trips, none of which carries the password:
+//! `prelogin` fetches the user's salt and Argon2id parameters; the client derives `auth_key` and
+//! `login` proves it, which sends a one-time code by SMS or e-mail ([`CodeSent`]);
+//! `verify-code` turns the code into a [`LoginGrant`]: tokens, who you are, and the user's
+//! private keys sealed with their `kek`, which only the client can open.
 
 use kring_crypto::KdfParams;
 use kring_domain::{OrganisationId, Role, UserId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// `POST /v1/auth/prelogin`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,7 +24,7 @@ pub struct PreloginResponse {
     pub kdf: KdfParams,
 }
 
-/// `POST /v1/auth/login`.
+/// `POST /v1/auth/login`: the first step.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
@@ -31,26 +34,116 @@ pub struct LoginRequest {
     pub device_name: String,
 }
 
-/// What a correct first step leads to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum LoginOutcome {
-    /// Logged in: a session token and who you are.
-    Authenticated { session: SessionGrant, me: Me },
+/// Where one-time login codes go; the user chooses and may change it (ACC-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeChannel {
+    Sms,
+    #[default]
+    Email,
 }
 
-/// A bearer token for `Authorization: Bearer …` with its expiry.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct SessionGrant {
-    pub token: String,
+/// The answer to a correct first step: a code is on its way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSent {
+    pub challenge_id: Uuid,
+    pub channel: CodeChannel,
+    /// The destination, masked ("a•••s@praktijk.nl", "06 •••• 5678"), so the user knows where to look.
+    pub destination: String,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
 
-impl std::fmt::Debug for SessionGrant {
+/// `POST /v1/auth/verify-code`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerifyCodeRequest {
+    pub challenge_id: Uuid,
+    pub code: String,
+}
+
+/// A successful login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginGrant {
+    pub tokens: TokenGrant,
+    pub me: Me,
+    /// The user's keys; `None` for an account that has none yet (the client makes them at the
+    /// forced password change).
+    pub keys: Option<KeyMaterial>,
+    /// First login, or after an administrator reset: nothing else is allowed until the password
+    /// has been changed (ACC-2).
+    pub must_change_password: bool,
+    /// An administrator reset the password since the last login: earlier encrypted data is no
+    /// longer readable (ACC-3). The app says so plainly.
+    pub keys_were_reset: bool,
+}
+
+/// A short-lived access token for `Authorization: Bearer …` and the refresh token that renews it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenGrant {
+    pub access_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub access_expires_at: OffsetDateTime,
+    pub refresh_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub refresh_expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for TokenGrant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionGrant").field("token", &"***").field("expires_at", &self.expires_at).finish()
+        f.debug_struct("TokenGrant")
+            .field("access_token", &"***")
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_token", &"***")
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish()
     }
+}
+
+/// `POST /v1/auth/refresh`: a refresh token buys a new pair; the old refresh token is spent.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A user's key pair as the server stores it: public halves in the clear, private halves sealed
+/// with the user's `kek` (XChaCha20-Poly1305). The salt and parameters that give the `kek` are
+/// the login's own (`prelogin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMaterial {
+    /// Base64 of `UserKeys::seal`.
+    pub sealed_private_keys: String,
+    /// Base64 of the X25519 public key.
+    pub encryption_public_key: String,
+    /// Base64 of the Ed25519 public key.
+    pub signing_public_key: String,
+}
+
+/// A new password as the server gets it: salt, parameters and the derived `auth_key` (the
+/// server stores an Argon2id hash of it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewPassword {
+    pub salt: String,
+    pub kdf: KdfParams,
+    pub auth_key: String,
+}
+
+/// `POST /v1/auth/password`: change one's own password, proving the current one. `keys` are
+/// the same key pair re-sealed with the new `kek` (ACC-3: nothing is lost), or a new key pair
+/// when the account has none (first login, or after an administrator reset).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub current_auth_key: String,
+    pub new: NewPassword,
+    pub keys: KeyMaterial,
+}
+
+/// `POST /v1/accounts/{user_id}/reset-password`: an administrator sets a temporary password
+/// (made and shown by their client). The server drops the user's keys: the administrator knows
+/// the temporary password, so keys sealed under it would be theirs too. The user's own client
+/// makes a new key pair at the forced password change; older encrypted data is lost (ACC-3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetPasswordRequest {
+    pub new: NewPassword,
 }
 
 /// The logged-in user and the contracts (organisation + role) they hold.

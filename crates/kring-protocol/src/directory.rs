@@ -50,4 +50,7 @@ pub struct AccountEntry {
     pub username: String,
     pub email: Option<kring_domain::Email>,
     pub mobile: Option<kring_domain::MobileNumber>,
+    /// Where one-time login codes go (ACC-1).
+    #[serde(default)]
+    pub code_channel: crate::auth::CodeChannel,
 }

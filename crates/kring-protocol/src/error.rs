@@ -19,6 +19,18 @@ pub enum ErrorCode {
     Conflict,
     /// Too many failed attempts: locked for `retry_after_seconds` (ACC-7).
     RateLimited,
+    /// The one-time code expired (5 minutes); log in again for a new one.
+    CodeExpired,
+    /// The one-time code was already used.
+    CodeUsed,
+    /// Too many wrong codes for this login; log in again for a new one.
+    CodeAttempts,
+    /// The one-time code is not the one sent.
+    CodeWrong,
+    /// The password must be changed before anything else (ACC-2).
+    PasswordChangeRequired,
+    /// The code could not be sent (no phone number or e-mail address, or the gateway failed).
+    CodeDeliveryFailed,
     Internal,
 }
 

@@ -4,12 +4,16 @@
 //! enums are tagged so a newer peer's unknown variants fail loudly instead of being misread.
 //! This crate holds data only: no I/O, no business rules (those live in kring-domain).
 
+pub mod access_log;
 pub mod auth;
 pub mod directory;
 pub mod error;
 pub mod sync;
 
-pub use auth::{LoginOutcome, LoginRequest, Me, PreloginRequest, PreloginResponse, SessionGrant};
+pub use auth::{
+    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LoginGrant, LoginRequest, Me, NewPassword,
+    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, TokenGrant, VerifyCodeRequest,
+};
 pub use directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
 pub use error::{ErrorBody, ErrorCode};
 pub use sync::{

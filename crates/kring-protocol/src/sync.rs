@@ -158,6 +158,11 @@ pub struct MutationRequest {
 pub enum Mutation {
     /// Make `contact` the team's first point of contact, or clear it (STAFF-9).
     SetTeamContact { team_id: TeamId, contact: Option<UserId> },
+    /// Send one's own login codes by SMS or e-mail from now on (ACC-1).
+    SetCodeChannel { channel: crate::auth::CodeChannel },
+    /// Record in the access log that the sender opened decrypted patient content (SEC-2). Goes
+    /// through the outbox, so an opening made offline is logged as soon as the app reconnects.
+    RecordAccess(crate::access_log::AccessRecord),
 }
 
 /// What became of a mutation.

@@ -1,29 +1,36 @@
-//! Login, logout and the `AuthUser` extractor.
+//! Login, tokens, password changes and the `AuthUser` extractor (ACC-1, ACC-2, ACC-3, ACC-7).
 //!
 //! The client never sends its password: `prelogin` hands out the user's salt and Argon2id
 //! parameters, the client derives `auth_key`, and `login` checks it against the stored Argon2id
-//! hash. Issue 3 adds the second factor as a new `LoginOutcome` between check and session.
+//! hash, then sends a one-time code by the user's channel. `verify-code` checks the code (keyed
+//! hash, constant time, the `CodeChallenge` workflow) and opens a session: a 15-minute access
+//! token and a refresh token that is spent on use. Both are stored as SHA-256 only.
 
 use crate::error::{ServerError, ServerResult};
+use crate::store::{LiveSession, LoginUpdate, NewSession, SessionTokens, StoredChallenge};
 use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use kring_crypto::{AuthKey, AuthKeyVerifier, KdfParams, Salt};
-use kring_domain::{Action, OrganisationId, Role, ThrottleSubject, UserId};
-use std::net::{IpAddr, SocketAddr};
+use kring_crypto::{otp, AuthKey, AuthKeyVerifier, EncryptionPublicKey, KdfParams, Salt, SigningPublicKey};
+use kring_domain::{Action, CodeChallenge, OrganisationId, Role, ThrottleSubject, UserId};
 use kring_protocol::auth::Contract;
 use kring_protocol::{
-    ChangeBody, EntityKind, LoginOutcome, LoginRequest, Me, PreloginRequest, PreloginResponse, Scope, SessionGrant,
+    ChangeBody, ChangePasswordRequest, CodeSent, EntityKind, KeyMaterial, LoginGrant, LoginRequest, Me, NewPassword,
+    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, Scope, TokenGrant, VerifyCodeRequest,
 };
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
-/// How long a session token lives. Issue 3 replaces this with short access + refresh tokens.
-const SESSION_LIFETIME: Duration = Duration::hours(12);
+/// How long an access token lives; the client refreshes before it runs out.
+pub const ACCESS_LIFETIME: Duration = Duration::minutes(15);
+/// How long a refresh token lives: a working day. After that, log in again.
+pub const REFRESH_LIFETIME: Duration = Duration::hours(12);
 
 /// Canonical form of a login name: trimmed and lower-cased.
 pub fn normalise_username(username: &str) -> String {
@@ -46,11 +53,12 @@ pub async fn prelogin(
     Ok(Json(response))
 }
 
+/// Step one: the password (as `auth_key`). Right: a code goes out and the answer says where.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
-) -> ServerResult<Json<LoginOutcome>> {
+) -> ServerResult<Json<CodeSent>> {
     let username = normalise_username(&request.username);
     let throttle = LoginThrottle::new(&username, peer.ip());
     throttle.check(&state).await?;
@@ -62,40 +70,101 @@ pub async fn login(
         tracing::info!("login refused: unknown or inactive account");
         return Err(throttle.failed(&state).await);
     };
-    let hash = credentials.auth_hash.clone();
-    let matches = tokio::task::spawn_blocking(move || AuthKeyVerifier::verify(&hash, &auth_key))
-        .await??;
-    if !matches {
+    if !verify_auth_key(&credentials.auth_hash, auth_key).await? {
         tracing::info!(user_id = %credentials.user_id, "login refused: wrong password");
         return Err(throttle.failed(&state).await);
     }
-    throttle.succeeded(&state).await?;
 
-    let mut token = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut token);
+    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, credentials.user_id.0).await? else {
+        return Err(ServerError::NotFound("account"));
+    };
+    let challenge_id = Uuid::now_v7();
+    let code = otp::generate_code();
+    let key = state.store.server_secret("login-code-key").await?;
     let now = state.clock.now();
-    let expires_at = now + SESSION_LIFETIME;
     state
         .store
-        .create_session(crate::store::NewSession {
-            token_hash: token_hash(&token),
+        .create_challenge(StoredChallenge {
+            id: challenge_id,
             user_id: credentials.user_id,
-            device_name: request.device_name.chars().take(100).collect(),
-            created_at: now,
-            expires_at,
+            username,
+            device_name: device_name(&request.device_name),
+            code_hash: otp::code_hash(&key, challenge_id.as_bytes(), &code)?,
+            state: CodeChallenge::new(now),
         })
         .await?;
-    let me = load_me(&state, credentials.user_id).await?;
-    tracing::info!(user_id = %credentials.user_id, "logged in");
-    Ok(Json(LoginOutcome::Authenticated {
-        session: SessionGrant { token: URL_SAFE_NO_PAD.encode(token), expires_at },
+    let channel = account.code_channel;
+    let destination = state.delivery.send_code(channel, account.email.as_ref(), account.mobile.as_ref(), &code).await?;
+    tracing::info!(user_id = %credentials.user_id, %challenge_id, ?channel, "login code sent");
+    Ok(Json(CodeSent { challenge_id, channel, destination, expires_at: now + kring_domain::second_factor::CODE_LIFETIME }))
+}
+
+/// Step two: the one-time code. Wrong codes count against the account like wrong passwords.
+pub async fn verify_code(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(request): Json<VerifyCodeRequest>,
+) -> ServerResult<Json<LoginGrant>> {
+    let Some(challenge) = state.store.challenge(request.challenge_id).await? else {
+        return Err(kring_domain::CodeError::Expired.into());
+    };
+    let throttle = LoginThrottle::new(&challenge.username, peer.ip());
+    throttle.check(&state).await?;
+    let key = state.store.server_secret("login-code-key").await?;
+    let matches = otp::code_matches(&key, challenge.id.as_bytes(), request.code.trim(), &challenge.code_hash)?;
+    let (next, result) = challenge.state.attempt(state.clock.now(), matches);
+    if next != challenge.state && !state.store.update_challenge(challenge.id, challenge.state, next).await? {
+        // Another attempt on the same challenge won the race; this one opens nothing.
+        return Err(kring_domain::CodeError::AlreadyUsed.into());
+    }
+    if let Err(error) = result {
+        tracing::info!(user_id = %challenge.user_id, code = ?error, "login code refused");
+        if matches!(error, kring_domain::CodeError::Wrong | kring_domain::CodeError::TooManyAttempts) {
+            if let ServerError::RateLimited(wait) = throttle.failed(&state).await {
+                return Err(ServerError::RateLimited(wait));
+            }
+        }
+        return Err(error.into());
+    }
+    throttle.succeeded(&state).await?;
+
+    let credentials = state.store.credentials_of(challenge.user_id).await?.ok_or(ServerError::NotFound("account"))?;
+    let now = state.clock.now();
+    let (tokens, grant) = new_tokens(now);
+    state
+        .store
+        .create_session(NewSession {
+            id: Uuid::now_v7(),
+            user_id: challenge.user_id,
+            device_name: challenge.device_name,
+            created_at: now,
+            tokens,
+        })
+        .await?;
+    let me = load_me(&state, challenge.user_id).await?;
+    tracing::info!(user_id = %challenge.user_id, "logged in");
+    Ok(Json(LoginGrant {
+        tokens: grant,
         me,
+        keys: credentials.keys,
+        must_change_password: credentials.must_change_password,
+        keys_were_reset: credentials.keys_were_reset,
     }))
 }
 
-pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ServerResult<()> {
-    state.store.revoke_session(user.token_hash).await?;
-    tracing::info!(user_id = %user.id, "logged out");
+/// A refresh token buys the next token pair, once.
+pub async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> ServerResult<Json<TokenGrant>> {
+    let token = URL_SAFE_NO_PAD.decode(request.refresh_token.trim()).map_err(|_| ServerError::Unauthenticated)?;
+    let now = state.clock.now();
+    let (tokens, grant) = new_tokens(now);
+    let user = state.store.rotate_session(token_hash(&token), now, tokens).await?.ok_or(ServerError::Unauthenticated)?;
+    tracing::debug!(user_id = %user, "session refreshed");
+    Ok(Json(grant))
+}
+
+pub async fn logout(State(state): State<AppState>, user: AnyAuthUser) -> ServerResult<()> {
+    state.store.revoke_session(user.0.id).await?;
+    tracing::info!(user_id = %user.0.user_id, "logged out");
     Ok(())
 }
 
@@ -103,8 +172,145 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ServerResult<J
     Ok(Json(load_me(&state, user.id).await?))
 }
 
+/// Change one's own password (ACC-2, ACC-3). Proves the current password; stores the new
+/// verifier and the re-sealed keys; ends the user's other sessions.
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: AnyAuthUser,
+    Json(request): Json<ChangePasswordRequest>,
+) -> ServerResult<()> {
+    let session = user.0;
+    let credentials = state.store.credentials_of(session.user_id).await?.ok_or(ServerError::NotFound("account"))?;
+    let current = AuthKey::from_base64(&request.current_auth_key).map_err(|_| ServerError::InvalidCredentials)?;
+    if !verify_auth_key(&credentials.auth_hash, current).await? {
+        tracing::info!(user_id = %session.user_id, "password change refused: wrong current password");
+        return Err(ServerError::InvalidCredentials);
+    }
+    check_key_material(&request.keys)?;
+    if let Some(existing) = &credentials.keys {
+        // A change re-seals the same key pair; only an account without keys may bring new ones.
+        if existing.encryption_public_key != request.keys.encryption_public_key
+            || existing.signing_public_key != request.keys.signing_public_key
+        {
+            return Err(ServerError::InvalidRequest("a password change must keep the key pair".into()));
+        }
+    }
+    let (salt, kdf, auth_hash) = new_verifier(request.new).await?;
+    state
+        .store
+        .update_login(
+            session.user_id,
+            LoginUpdate { salt, kdf, auth_hash, keys: Some(request.keys), must_change_password: false, keys_were_reset: false },
+        )
+        .await?;
+    state.store.revoke_sessions_of(session.user_id, Some(session.id)).await?;
+    tracing::info!(user_id = %session.user_id, "password changed");
+    Ok(())
+}
+
+/// An administrator resets a colleague's forgotten password (ACC-3): a temporary password the
+/// user must change, no keys (see `ResetPasswordRequest`), and every session of theirs ends.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    admin: AuthUser,
+    Path(target): Path<UserId>,
+    Json(request): Json<ResetPasswordRequest>,
+) -> ServerResult<()> {
+    if target == admin.id {
+        return Err(ServerError::InvalidRequest("change your own password instead of resetting it".into()));
+    }
+    let target_organisations: Vec<OrganisationId> = contracts(&state, target).await?.into_iter().map(|(org, _)| org).collect();
+    let admin_may = contracts(&state, admin.id)
+        .await?
+        .into_iter()
+        .any(|(org, role)| role.permits(Action::ResetPassword) && target_organisations.contains(&org));
+    if !admin_may {
+        return Err(ServerError::Forbidden("resetting this person's password"));
+    }
+    state.store.credentials_of(target).await?.ok_or(ServerError::NotFound("account"))?;
+    let (salt, kdf, auth_hash) = new_verifier(request.new).await?;
+    state
+        .store
+        .update_login(target, LoginUpdate { salt, kdf, auth_hash, keys: None, must_change_password: true, keys_were_reset: true })
+        .await?;
+    state.store.revoke_sessions_of(target, None).await?;
+    tracing::warn!(admin_id = %admin.id, user_id = %target, "password reset by an administrator; the user's keys were dropped");
+    Ok(())
+}
+
+async fn verify_auth_key(hash: &str, auth_key: AuthKey) -> ServerResult<bool> {
+    let hash = hash.to_owned();
+    Ok(tokio::task::spawn_blocking(move || AuthKeyVerifier::verify(&hash, &auth_key)).await??)
+}
+
+/// Check a client's new password material and hash its `auth_key`.
+async fn new_verifier(new: NewPassword) -> ServerResult<(String, KdfParams, String)> {
+    Salt::from_base64(&new.salt).map_err(|_| ServerError::InvalidRequest("salt".into()))?;
+    new.kdf.validate().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+    let auth_key = AuthKey::from_base64(&new.auth_key).map_err(|_| ServerError::InvalidRequest("auth_key".into()))?;
+    let hash = tokio::task::spawn_blocking(move || AuthKeyVerifier::hash(&auth_key)).await??;
+    Ok((new.salt, new.kdf, hash))
+}
+
+/// Public keys must parse; the sealed private keys must at least be base64 of a plausible size
+/// (the server cannot open them, by design).
+fn check_key_material(keys: &KeyMaterial) -> ServerResult<()> {
+    let bytes = |text: &str, what: &str| STANDARD_NO_PAD.decode(text).map_err(|_| ServerError::InvalidRequest(what.into()));
+    let encryption: [u8; 32] = bytes(&keys.encryption_public_key, "encryption key")?
+        .try_into()
+        .map_err(|_| ServerError::InvalidRequest("encryption key length".into()))?;
+    let _ = EncryptionPublicKey::from_bytes(encryption);
+    let signing: [u8; 32] = bytes(&keys.signing_public_key, "signing key")?
+        .try_into()
+        .map_err(|_| ServerError::InvalidRequest("signing key length".into()))?;
+    SigningPublicKey::from_bytes(&signing).map_err(|_| ServerError::InvalidRequest("signing key".into()))?;
+    let sealed = bytes(&keys.sealed_private_keys, "sealed keys")?;
+    if !(64..=256).contains(&sealed.len()) {
+        return Err(ServerError::InvalidRequest("sealed keys length".into()));
+    }
+    Ok(())
+}
+
+/// A fresh token pair: what the store keeps (hashes) and what the client gets (tokens).
+fn new_tokens(now: OffsetDateTime) -> (SessionTokens, TokenGrant) {
+    let access = random_token();
+    let refresh = random_token();
+    let tokens = SessionTokens {
+        access_hash: token_hash(&access),
+        access_expires_at: now + ACCESS_LIFETIME,
+        refresh_hash: token_hash(&refresh),
+        refresh_expires_at: now + REFRESH_LIFETIME,
+    };
+    let grant = TokenGrant {
+        access_token: URL_SAFE_NO_PAD.encode(access),
+        access_expires_at: tokens.access_expires_at,
+        refresh_token: URL_SAFE_NO_PAD.encode(refresh),
+        refresh_expires_at: tokens.refresh_expires_at,
+    };
+    (tokens, grant)
+}
+
+fn random_token() -> [u8; 32] {
+    let mut token = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut token);
+    token
+}
+
+fn token_hash(token: &[u8]) -> [u8; 32] {
+    Sha256::digest(token).into()
+}
+
+fn device_name(name: &str) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
+    if name.trim().is_empty() {
+        "onbekende werkplek".to_owned()
+    } else {
+        name
+    }
+}
+
 /// Brute-force limits on login (ACC-7): per account and per network address, with the lockout
-/// policy from kring-domain.
+/// policy from kring-domain. Wrong passwords and wrong codes count alike.
 struct LoginThrottle {
     account: String,
     address: String,
@@ -155,34 +361,51 @@ impl LoginThrottle {
     }
 }
 
-fn token_hash(token: &[u8]) -> [u8; 32] {
-    Sha256::digest(token).into()
+/// The session behind a request's access token, whatever the account's state. Only logout and
+/// the password change take this one; everything else takes [`AuthUser`].
+pub struct AnyAuthUser(pub LiveSession);
+
+impl FromRequestParts<AppState> for AnyAuthUser {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(AnyAuthUser(live_session(parts, state).await?.0))
+    }
 }
 
-/// The user behind a request's bearer token. Rejects with 401 when missing, expired or revoked.
+/// The live session of the request's `Authorization: Bearer` access token, and the token's hash.
+async fn live_session(parts: &Parts, state: &AppState) -> ServerResult<(LiveSession, [u8; 32])> {
+    let header = parts
+        .headers
+        .get(kring_protocol::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .ok_or(ServerError::Unauthenticated)?;
+    let token = header.strip_prefix("Bearer ").ok_or(ServerError::Unauthenticated)?;
+    let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::Unauthenticated)?;
+    let access_hash = token_hash(&token);
+    let session =
+        state.store.session_by_access(access_hash, state.clock.now()).await?.ok_or(ServerError::Unauthenticated)?;
+    Ok((session, access_hash))
+}
+
+/// The user behind a request's access token. Rejects with 401 when missing, expired or revoked,
+/// and with `password_change_required` until a first-login or reset password is changed (ACC-2).
 pub struct AuthUser {
     pub id: UserId,
-    pub token_hash: [u8; 32],
+    pub device_name: String,
+    /// To re-check on long-lived connections (the WebSocket) that the token still holds.
+    pub access_hash: [u8; 32],
 }
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(kring_protocol::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or(ServerError::Unauthenticated)?;
-        let token = header.strip_prefix("Bearer ").ok_or(ServerError::Unauthenticated)?;
-        let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::Unauthenticated)?;
-        let token_hash = token_hash(&token);
-        let id = state
-            .store
-            .session_user(token_hash, state.clock.now())
-            .await?
-            .ok_or(ServerError::Unauthenticated)?;
-        Ok(AuthUser { id, token_hash })
+        let (session, access_hash) = live_session(parts, state).await?;
+        if session.must_change_password {
+            return Err(ServerError::PasswordChangeRequired);
+        }
+        Ok(AuthUser { id: session.user_id, device_name: session.device_name, access_hash })
     }
 }
 

@@ -23,6 +23,12 @@ pub enum ServerError {
     Conflict,
     #[error("too many failed attempts; locked for {0}")]
     RateLimited(time::Duration),
+    #[error("one-time code refused: {0}")]
+    Code(#[from] kring_domain::CodeError),
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
+    #[error("the login code could not be sent: {0}")]
+    CodeDelivery(#[from] crate::delivery::DeliveryError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -41,6 +47,14 @@ impl ServerError {
             ServerError::InvalidRequest(_) => ErrorCode::InvalidRequest,
             ServerError::Conflict => ErrorCode::Conflict,
             ServerError::RateLimited(_) => ErrorCode::RateLimited,
+            ServerError::Code(error) => match error {
+                kring_domain::CodeError::Expired => ErrorCode::CodeExpired,
+                kring_domain::CodeError::AlreadyUsed => ErrorCode::CodeUsed,
+                kring_domain::CodeError::TooManyAttempts => ErrorCode::CodeAttempts,
+                kring_domain::CodeError::Wrong => ErrorCode::CodeWrong,
+            },
+            ServerError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            ServerError::CodeDelivery(_) => ErrorCode::CodeDeliveryFailed,
             ServerError::Store(_) | ServerError::Crypto(_) | ServerError::Task(_) => ErrorCode::Internal,
         }
     }
@@ -53,6 +67,11 @@ impl ServerError {
             ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::CodeExpired | ErrorCode::CodeUsed | ErrorCode::CodeAttempts | ErrorCode::CodeWrong => {
+                StatusCode::UNAUTHORIZED
+            }
+            ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            ErrorCode::CodeDeliveryFailed => StatusCode::BAD_GATEWAY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -8,7 +8,9 @@
 //!
 //! This crate must never depend on Tauri or on kring-client.
 
+pub mod access_log;
 pub mod auth;
+pub mod delivery;
 pub mod error;
 pub mod feed;
 pub mod mail;
@@ -28,20 +30,22 @@ use store::Store;
 
 pub use error::{ServerError, ServerResult};
 
-/// What every handler gets: the store, the clock and the feed notifier. No global state.
+/// What every handler gets: the store, the clock, the feed notifier and how login codes are
+/// delivered. No global state.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub feed: feed::FeedNotifier,
+    pub delivery: delivery::CodeDelivery,
 }
 
 impl AppState {
-    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> ServerResult<Self> {
+    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, delivery: delivery::CodeDelivery) -> ServerResult<Self> {
         let latest = store.latest_seq().await?;
         let feed = feed::FeedNotifier::new(latest);
         store.follow_other_instances(feed.clone());
-        Ok(Self { store, clock, feed })
+        Ok(Self { store, clock, feed, delivery })
     }
 }
 
@@ -51,7 +55,12 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/v1/auth/prelogin", post(auth::prelogin))
         .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/verify-code", post(auth::verify_code))
+        .route("/v1/auth/refresh", post(auth::refresh))
+        .route("/v1/auth/password", post(auth::change_password))
         .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/accounts/{user_id}/reset-password", post(auth::reset_password))
+        .route("/v1/access-log", get(access_log::view))
         .route("/v1/me", get(auth::me))
         .route("/v1/sync", get(sync::sync))
         .route("/v1/ws", get(sync::websocket))
@@ -89,11 +98,15 @@ impl RunningServer {
     }
 
     /// Open `database_url`, seed the demo region if it is empty, and serve on a free loopback
-    /// port. This is the desktop app's embedded server.
-    pub async fn start_embedded(database_url: &str, demo_kdf: kring_crypto::KdfParams) -> anyhow::Result<Self> {
+    /// port, with login codes going to `outbox`. This is the desktop app's embedded server.
+    pub async fn start_embedded(
+        database_url: &str,
+        demo: seed::DemoOptions,
+        outbox: &delivery::DevOutbox,
+    ) -> anyhow::Result<Self> {
         let store = store::open(database_url).await?;
-        seed::seed_demo_region(store.as_ref(), demo_kdf).await?;
-        let state = AppState::new(store, Arc::new(SystemClock)).await?;
+        seed::seed_demo_region(store.as_ref(), demo).await?;
+        let state = AppState::new(store, Arc::new(SystemClock), delivery::CodeDelivery::dev(outbox)).await?;
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         Ok(Self::spawn(listener, state)?)
     }

@@ -3,6 +3,8 @@
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use kring_domain::SystemClock;
+use kring_server::delivery::{CodeDelivery, HttpSmsGateway};
+use kring_server::mail::{SmtpConfig, SmtpRelay, SmtpSecurity};
 use kring_server::{router, seed, store, AppState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +30,65 @@ struct Args {
     /// Seed the demo region when the database is empty.
     #[arg(long)]
     seed_demo: bool,
+    /// SMTP relay for e-mailed login codes (host name).
+    #[arg(long, env = "KRING_SMTP_HOST")]
+    smtp_host: Option<String>,
+    #[arg(long, env = "KRING_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// starttls (587), tls (465), or none (only for a relay on this machine).
+    #[arg(long, env = "KRING_SMTP_SECURITY", value_enum, default_value = "starttls")]
+    smtp_security: SmtpSecurityArg,
+    #[arg(long, env = "KRING_SMTP_USER", requires = "smtp_password")]
+    smtp_user: Option<String>,
+    /// Prefer the environment variable: command lines are visible to other users.
+    #[arg(long, env = "KRING_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    #[arg(long, env = "KRING_SMTP_FROM", default_value = "Kring <noreply@kring.local>")]
+    smtp_from: String,
+    /// SMS gateway endpoint for texted login codes (JSON API, see `delivery::HttpSmsGateway`).
+    #[arg(long, env = "KRING_SMS_URL", requires = "sms_api_key")]
+    sms_url: Option<String>,
+    #[arg(long, env = "KRING_SMS_API_KEY", hide_env_values = true)]
+    sms_api_key: Option<String>,
+    #[arg(long, env = "KRING_SMS_ORIGINATOR", default_value = "Kring")]
+    sms_originator: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SmtpSecurityArg {
+    None,
+    Starttls,
+    Tls,
+}
+
+impl Args {
+    /// Login-code delivery from the flags; a channel left unconfigured refuses to send.
+    fn delivery(&self) -> anyhow::Result<CodeDelivery> {
+        let mut delivery = CodeDelivery::default();
+        if let Some(host) = &self.smtp_host {
+            let security = match self.smtp_security {
+                SmtpSecurityArg::None => SmtpSecurity::None,
+                SmtpSecurityArg::Starttls => SmtpSecurity::StartTls,
+                SmtpSecurityArg::Tls => SmtpSecurity::Tls,
+            };
+            let config = SmtpConfig {
+                host: host.clone(),
+                port: self.smtp_port,
+                security,
+                credentials: self.smtp_user.clone().zip(self.smtp_password.clone()),
+                from: self.smtp_from.clone(),
+            };
+            delivery.mail = Some(Arc::new(SmtpRelay::new(&config).context("SMTP configuration")?));
+        }
+        if let (Some(url), Some(key)) = (&self.sms_url, &self.sms_api_key) {
+            let gateway = HttpSmsGateway::new(url, key, &self.sms_originator).context("SMS gateway configuration")?;
+            delivery.sms = Some(Arc::new(gateway));
+        }
+        if delivery.mail.is_none() && delivery.sms.is_none() {
+            tracing::warn!("no SMTP relay and no SMS gateway configured: nobody can receive a login code");
+        }
+        Ok(delivery)
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -52,10 +113,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let store = store::open(&args.database).await.context("opening the database")?;
-    if args.seed_demo && seed::seed_demo_region(store.as_ref(), kring_crypto::KdfParams::INTERACTIVE).await? {
+    if args.seed_demo && seed::seed_demo_region(store.as_ref(), seed::DemoOptions::default()).await? {
         tracing::info!("demo region seeded");
     }
-    let state = AppState::new(store, Arc::new(SystemClock)).await?;
+    let state = AppState::new(store, Arc::new(SystemClock), args.delivery()?).await?;
     let feed = state.feed.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
 

@@ -6,8 +6,9 @@ use crate::store::{Commit, StoreError};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
+use crate::access_log::NewAccessEntry;
 use kring_domain::{Action, UserId};
-use kring_protocol::{ChangeBody, EntityKind, Mutation, MutationOutcome, MutationRequest, Scope};
+use kring_protocol::{ChangeBody, CodeChannel, EntityKind, Mutation, MutationOutcome, MutationRequest, Scope};
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -17,15 +18,15 @@ pub async fn submit(
     if let Some(outcome) = replay(&state, user.id, &request).await? {
         return Ok(Json(outcome));
     }
-    let changes = match plan(&state, user.id, &request.mutation).await {
-        Ok(changes) => changes,
+    let (changes, access) = match plan(&state, &user, &request.mutation).await {
+        Ok(planned) => planned,
         Err(error @ (ServerError::Forbidden(_) | ServerError::NotFound(_) | ServerError::InvalidRequest(_))) => {
             tracing::info!(user_id = %user.id, mutation_id = %request.id, code = ?error.code(), "mutation rejected");
             return Ok(Json(MutationOutcome::Rejected { code: error.code(), message: error.to_string() }));
         }
         Err(error) => return Err(error),
     };
-    let commit = Commit { mutation: Some((user.id, request.clone())), credentials: Vec::new(), changes };
+    let commit = Commit { mutation: Some((user.id, request.clone())), credentials: Vec::new(), changes, access };
     match state.store.commit(commit).await {
         Ok(seq) => {
             state.feed.publish(seq);
@@ -49,8 +50,14 @@ async fn replay(state: &AppState, author: UserId, request: &MutationRequest) -> 
     }
 }
 
-/// Check the mutation against the rules and compute the entity states it leads to.
-async fn plan(state: &AppState, author: UserId, mutation: &Mutation) -> ServerResult<Vec<(Scope, ChangeBody)>> {
+/// Check the mutation against the rules and compute the entity states and access-log entries
+/// it leads to.
+async fn plan(
+    state: &AppState,
+    user: &AuthUser,
+    mutation: &Mutation,
+) -> ServerResult<(Vec<(Scope, ChangeBody)>, Vec<NewAccessEntry>)> {
+    let author = user.id;
     match mutation {
         Mutation::SetTeamContact { team_id, contact } => {
             let Some(ChangeBody::Team(mut team)) = state.store.entity(EntityKind::Team, team_id.0).await? else {
@@ -66,7 +73,36 @@ async fn plan(state: &AppState, author: UserId, mutation: &Mutation) -> ServerRe
                 }
             }
             team.contact_person = *contact;
-            Ok(vec![(Scope::Directory, ChangeBody::Team(team))])
+            Ok((vec![(Scope::Directory, ChangeBody::Team(team))], Vec::new()))
+        }
+        Mutation::SetCodeChannel { channel } => {
+            let Some(ChangeBody::Account(mut account)) = state.store.entity(EntityKind::Account, author.0).await? else {
+                return Err(ServerError::NotFound("account"));
+            };
+            let reachable = match channel {
+                CodeChannel::Sms => account.mobile.is_some(),
+                CodeChannel::Email => account.email.is_some(),
+            };
+            if !reachable {
+                return Err(ServerError::InvalidRequest("no phone number or e-mail address for that channel".into()));
+            }
+            account.code_channel = *channel;
+            Ok((vec![(Scope::User(author), ChangeBody::Account(account))], Vec::new()))
+        }
+        Mutation::RecordAccess(record) => {
+            // The log is the record of who looked: anyone may add an entry about themselves, and
+            // who and where come from the session, never from the report. A time in the future
+            // (a wrong client clock) is logged as now.
+            let now = state.clock.now();
+            let entry = NewAccessEntry {
+                at: record.opened_at.min(now),
+                actor: author,
+                organisation_id: record.organisation_id,
+                patient_id: record.patient_id,
+                kind: record.kind,
+                device: user.device_name.clone(),
+            };
+            Ok((Vec::new(), vec![entry]))
         }
     }
 }

@@ -6,9 +6,14 @@
 
 use crate::error::ServerResult;
 use crate::store::{Commit, NewCredentials, Store};
-use kring_crypto::{derive_login_keys, AuthKeyVerifier, KdfParams, Salt};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_crypto::{derive_login_keys, AuthKeyVerifier, KdfParams, Salt, UserKeys};
 use kring_domain::{AgbCode, Email, MobileNumber, OrganisationId, OrganisationKind, Role, TeamId, UserId};
-use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, OrganisationEntry, PersonEntry, Scope, Seq, TeamEntry};
+use kring_protocol::{
+    AccountEntry, ChangeBody, CodeChannel, ContractEntry, KeyMaterial, OrganisationEntry, PersonEntry, Scope, Seq,
+    TeamEntry,
+};
 use uuid::Uuid;
 
 /// The password every demo account starts with. Shown on the login screen in demo mode only.
@@ -23,21 +28,50 @@ pub struct AccountSpec {
     pub agb: Option<AgbCode>,
     pub email: Option<Email>,
     pub mobile: Option<MobileNumber>,
+    pub code_channel: CodeChannel,
     /// (organisation, team, role) for each contract.
     pub contracts: Vec<(OrganisationId, Option<TeamId>, Role)>,
 }
 
-/// Create a person, their account, credentials and contracts in one commit.
-pub async fn create_account(store: &dyn Store, spec: AccountSpec, password: &str, kdf: KdfParams) -> ServerResult<(UserId, Seq)> {
+/// How the demo accounts start.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOptions {
+    /// Argon2id cost of the demo passwords: the real one in the app, cheap in tests.
+    pub kdf: KdfParams,
+    /// Make every demo user change the demo password first, as a real first login does (ACC-2).
+    pub must_change_password: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self { kdf: KdfParams::INTERACTIVE, must_change_password: true }
+    }
+}
+
+/// Create a person, their account, credentials (with a key pair sealed under `password`) and
+/// contracts in one commit.
+pub async fn create_account(
+    store: &dyn Store,
+    spec: AccountSpec,
+    password: &str,
+    options: DemoOptions,
+) -> ServerResult<(UserId, Seq)> {
     let user_id = UserId::new();
     let salt = Salt::random();
     let password = password.to_owned();
-    let auth_hash = tokio::task::spawn_blocking(move || {
-        let keys = derive_login_keys(&password, &salt, kdf)?;
-        AuthKeyVerifier::hash(&keys.auth_key).map(|hash| (hash, salt))
+    let kdf = options.kdf;
+    let derived = tokio::task::spawn_blocking(move || {
+        let login = derive_login_keys(&password, &salt, kdf)?;
+        let keys = UserKeys::generate();
+        let material = KeyMaterial {
+            sealed_private_keys: STANDARD_NO_PAD.encode(keys.seal(&login.kek)?),
+            encryption_public_key: STANDARD_NO_PAD.encode(keys.encryption.public().as_bytes()),
+            signing_public_key: STANDARD_NO_PAD.encode(keys.signing.public().as_bytes()),
+        };
+        AuthKeyVerifier::hash(&login.auth_key).map(|hash| (hash, salt, material))
     })
     .await?;
-    let (auth_hash, salt) = auth_hash?;
+    let (auth_hash, salt, keys) = derived?;
     let username = crate::auth::normalise_username(&spec.username);
     let mut changes = vec![
         (
@@ -51,7 +85,13 @@ pub async fn create_account(store: &dyn Store, spec: AccountSpec, password: &str
         ),
         (
             Scope::User(user_id),
-            ChangeBody::Account(AccountEntry { id: user_id, username: username.clone(), email: spec.email, mobile: spec.mobile }),
+            ChangeBody::Account(AccountEntry {
+                id: user_id,
+                username: username.clone(),
+                email: spec.email,
+                mobile: spec.mobile,
+                code_channel: spec.code_channel,
+            }),
         ),
     ];
     for (organisation_id, team_id, role) in spec.contracts {
@@ -62,8 +102,17 @@ pub async fn create_account(store: &dyn Store, spec: AccountSpec, password: &str
     }
     let commit = Commit {
         mutation: None,
-        credentials: vec![NewCredentials { user_id, username, salt: salt.to_base64(), kdf, auth_hash }],
+        credentials: vec![NewCredentials {
+            user_id,
+            username,
+            salt: salt.to_base64(),
+            kdf,
+            auth_hash,
+            keys: Some(keys),
+            must_change_password: options.must_change_password,
+        }],
         changes,
+        access: Vec::new(),
     };
     let seq = store.commit(commit).await?;
     Ok((user_id, seq))
@@ -116,21 +165,24 @@ struct DemoPerson {
     last: &'static str,
     what: &'static str,
     agb: Option<&'static str>,
+    /// Fictitious 06-number; the POH-GGZ works on a laptop and gets codes by SMS.
+    mobile: &'static str,
+    channel: CodeChannel,
 }
 
 const DEMO_PEOPLE: [DemoPerson; 7] = [
-    DemoPerson { username: "huisarts", first: "Anne", last: "de Vries", what: "huisarts", agb: Some("01012345") },
-    DemoPerson { username: "pohggz", first: "Mehmet", last: "Yılmaz", what: "POH-GGZ", agb: Some("94012346") },
-    DemoPerson { username: "assistent", first: "Sanne", last: "Bakker", what: "doktersassistent", agb: None },
-    DemoPerson { username: "beheer", first: "Peter", last: "Smit", what: "accountbeheerder", agb: None },
-    DemoPerson { username: "wijkverpleging", first: "Fatima", last: "el Amrani", what: "wijkverpleegkundige", agb: Some("34012347") },
-    DemoPerson { username: "verzorgende", first: "Joost", last: "Visser", what: "verzorgende IG", agb: None },
-    DemoPerson { username: "psychiater", first: "Lisa", last: "Jansen", what: "psychiater, consultatiegever", agb: Some("03012348") },
+    DemoPerson { username: "huisarts", first: "Anne", last: "de Vries", what: "huisarts", agb: Some("01012345") , mobile: "0612340001", channel: CodeChannel::Email },
+    DemoPerson { username: "pohggz", first: "Mehmet", last: "Yılmaz", what: "POH-GGZ", agb: Some("94012346") , mobile: "0612340002", channel: CodeChannel::Sms },
+    DemoPerson { username: "assistent", first: "Sanne", last: "Bakker", what: "doktersassistent", agb: None , mobile: "0612340003", channel: CodeChannel::Email },
+    DemoPerson { username: "beheer", first: "Peter", last: "Smit", what: "accountbeheerder", agb: None , mobile: "0612340004", channel: CodeChannel::Email },
+    DemoPerson { username: "wijkverpleging", first: "Fatima", last: "el Amrani", what: "wijkverpleegkundige", agb: Some("34012347") , mobile: "0612340005", channel: CodeChannel::Email },
+    DemoPerson { username: "verzorgende", first: "Joost", last: "Visser", what: "verzorgende IG", agb: None , mobile: "0612340006", channel: CodeChannel::Email },
+    DemoPerson { username: "psychiater", first: "Lisa", last: "Jansen", what: "psychiater, consultatiegever", agb: Some("03012348") , mobile: "0612340007", channel: CodeChannel::Email },
 ];
 
 /// Seed the demo region (DESIGN.md "Embedded default") into an empty store. Does nothing when the
 /// store already holds data, so a restart never duplicates it. Returns whether it seeded.
-pub async fn seed_demo_region(store: &dyn Store, kdf: KdfParams) -> ServerResult<bool> {
+pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> ServerResult<bool> {
     if store.latest_seq().await? > 0 {
         return Ok(false);
     }
@@ -177,16 +229,18 @@ pub async fn seed_demo_region(store: &dyn Store, kdf: KdfParams) -> ServerResult
     for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {
         let agb = person.agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
         let email = Email::parse(&format!("{}@demo.kring.nl", person.username)).ok();
+        let mobile = MobileNumber::parse(person.mobile).ok();
         let spec = AccountSpec {
             username: person.username.to_owned(),
             first_name: person.first.to_owned(),
             last_name: person.last.to_owned(),
             agb,
             email,
-            mobile: None,
+            mobile,
+            code_channel: person.channel,
             contracts,
         };
-        create_account(store, spec, DEMO_PASSWORD, kdf).await?;
+        create_account(store, spec, DEMO_PASSWORD, options).await?;
     }
     tracing::info!("seeded the demo region");
     Ok(true)

@@ -7,7 +7,6 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Json;
-use kring_domain::UserId;
 use kring_protocol::{Seq, ServerEvent, SyncPage};
 use serde::Deserialize;
 
@@ -79,8 +78,10 @@ async fn push_changes(state: AppState, user: AuthUser, mut cursor: Seq, mut sock
 
 /// The next page for this connection, or `None` once its session is no longer valid.
 async fn next_page(state: &AppState, user: &AuthUser, cursor: Seq) -> ServerResult<Option<SyncPage>> {
-    let live: Option<UserId> = state.store.session_user(user.token_hash, state.clock.now()).await?;
-    if live != Some(user.id) {
+    // An access token lives 15 minutes: when it runs out (or the session is revoked) the
+    // connection ends and the client reconnects with its refreshed token.
+    let live = state.store.session_by_access(user.access_hash, state.clock.now()).await?;
+    if live.is_none_or(|session| session.user_id != user.id || session.must_change_password) {
         return Ok(None);
     }
     let scopes = scopes(state, user.id).await?;

@@ -11,11 +11,13 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::access_log::NewAccessEntry;
 use crate::feed::FeedNotifier;
 use async_trait::async_trait;
 use kring_crypto::KdfParams;
-use kring_domain::UserId;
-use kring_protocol::{ChangeBody, EntityKind, MutationOutcome, MutationRequest, Scope, Seq, SyncPage};
+use kring_domain::{CodeChallenge, OrganisationId, UserId};
+use kring_protocol::access_log::AccessLogEntry;
+use kring_protocol::{ChangeBody, EntityKind, KeyMaterial, MutationOutcome, MutationRequest, Scope, Seq, SyncPage};
 use std::sync::Arc;
 use thiserror::Error;
 use time::OffsetDateTime;
@@ -53,6 +55,8 @@ pub struct Commit {
     pub credentials: Vec<NewCredentials>,
     /// New entity states, appended to the feed in this order.
     pub changes: Vec<(Scope, ChangeBody)>,
+    /// Access-log entries (SEC-2), chained onto the log in this order.
+    pub access: Vec<NewAccessEntry>,
 }
 
 /// Login material for a new account.
@@ -64,26 +68,75 @@ pub struct NewCredentials {
     pub salt: String,
     pub kdf: KdfParams,
     pub auth_hash: String,
+    pub keys: Option<KeyMaterial>,
+    /// True for a real first login (ACC-2).
+    pub must_change_password: bool,
 }
 
 /// Login material as stored.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub user_id: UserId,
+    pub username: String,
     pub salt: String,
     pub kdf: KdfParams,
     pub auth_hash: String,
     pub active: bool,
+    pub keys: Option<KeyMaterial>,
+    pub must_change_password: bool,
+    pub keys_were_reset: bool,
 }
 
-/// A new session, by the SHA-256 of its bearer token.
+/// New login material replacing the old: after a password change (same keys, re-sealed) or an
+/// administrator reset (new keys, `must_change_password` and `keys_were_reset` set).
+#[derive(Debug, Clone)]
+pub struct LoginUpdate {
+    pub salt: String,
+    pub kdf: KdfParams,
+    pub auth_hash: String,
+    /// `None` after a reset: the user's client makes new keys at the forced password change.
+    pub keys: Option<KeyMaterial>,
+    pub must_change_password: bool,
+    pub keys_were_reset: bool,
+}
+
+/// A new session: access and refresh token, each by its SHA-256 only.
 #[derive(Debug, Clone)]
 pub struct NewSession {
-    pub token_hash: [u8; 32],
+    pub id: Uuid,
     pub user_id: UserId,
     pub device_name: String,
     pub created_at: OffsetDateTime,
-    pub expires_at: OffsetDateTime,
+    pub tokens: SessionTokens,
+}
+
+/// The hashes and expiries of a session's current token pair.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionTokens {
+    pub access_hash: [u8; 32],
+    pub access_expires_at: OffsetDateTime,
+    pub refresh_hash: [u8; 32],
+    pub refresh_expires_at: OffsetDateTime,
+}
+
+/// A live session as an access token finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub device_name: String,
+    pub must_change_password: bool,
+}
+
+/// A one-time code challenge as stored: the code only as its keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChallenge {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub username: String,
+    pub device_name: String,
+    pub code_hash: [u8; 32],
+    pub state: CodeChallenge,
 }
 
 /// Failed logins under one throttle key.
@@ -126,12 +179,39 @@ pub trait Store: Send + Sync + 'static {
     /// Login material for a lower-cased username.
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>>;
 
+    /// Login material by user id.
+    async fn credentials_of(&self, user: UserId) -> StoreResult<Option<Credentials>>;
+
+    /// Replace a user's password verifier and key material.
+    async fn update_login(&self, user: UserId, update: LoginUpdate) -> StoreResult<()>;
+
     async fn create_session(&self, session: NewSession) -> StoreResult<()>;
 
-    /// The user of a live session: not revoked, not expired at `now`, account active.
-    async fn session_user(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>>;
+    /// The session of an access token: not revoked, access not expired at `now`, account active.
+    async fn session_by_access(&self, access_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<LiveSession>>;
 
-    async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
+    /// Spend a refresh token (live at `now`) for the session's next token pair, atomically: a
+    /// refresh token works once. Returns the session's user, or `None` when it is not live.
+    async fn rotate_session(&self, refresh_hash: [u8; 32], now: OffsetDateTime, next: SessionTokens) -> StoreResult<Option<UserId>>;
+
+    async fn revoke_session(&self, id: Uuid) -> StoreResult<()>;
+
+    /// Revoke all sessions of `user` except `keep` (after a password change or reset).
+    async fn revoke_sessions_of(&self, user: UserId, keep: Option<Uuid>) -> StoreResult<()>;
+
+    async fn create_challenge(&self, challenge: StoredChallenge) -> StoreResult<()>;
+
+    async fn challenge(&self, id: Uuid) -> StoreResult<Option<StoredChallenge>>;
+
+    /// Move a challenge from `from` to `to`, only if it is still in `from` (two parallel tries
+    /// with the right code cannot both win). Returns whether it moved.
+    async fn update_challenge(&self, id: Uuid, from: CodeChallenge, to: CodeChallenge) -> StoreResult<bool>;
+
+    /// The organisation's access-log entries, newest first, at most `limit`.
+    async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
+
+    /// The whole access log in seq order, for `access_log::verify_chain`.
+    async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>>;
 
     /// Failed logins recorded under a throttle key (`account:<username>`, `address:<ip>`).
     async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures>;

@@ -9,12 +9,14 @@
 //! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, LoginFailures, Migration, NewSession, RecordedMutation, Store,
-    StoreError, StoreResult,
+    parent_of, random_secret, Commit, Credentials, LiveSession, LoginFailures, LoginUpdate, Migration, NewSession,
+    RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
+use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use kring_domain::UserId;
+use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, UserId};
+use kring_protocol::access_log::AccessLogEntry;
 use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
 use crate::feed::FeedNotifier;
 use futures_util::StreamExt;
@@ -30,6 +32,7 @@ use uuid::Uuid;
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../migrations/server/postgres/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../migrations/server/postgres/0002_login_throttle.sql") },
+    Migration { version: 3, sql: include_str!("../../../../migrations/server/postgres/0003_accounts_security.sql") },
 ];
 
 /// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
@@ -101,6 +104,45 @@ fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Store
     serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn hash32(bytes: Vec<u8>) -> StoreResult<[u8; 32]> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt("hash length".into()))
+}
+
+const CREDENTIALS_COLUMNS: &str =
+    "user_id, username, salt, kdf, auth_hash, active, key_material, must_change_password, keys_were_reset";
+
+fn to_credentials(row: tokio_postgres::Row) -> StoreResult<Credentials> {
+    Ok(Credentials {
+        user_id: UserId(row.get(0)),
+        username: row.get(1),
+        salt: row.get(2),
+        kdf: from_value(row.get(3))?,
+        auth_hash: row.get(4),
+        active: row.get(5),
+        keys: row.get::<_, Option<serde_json::Value>>(6).map(from_value).transpose()?,
+        must_change_password: row.get(7),
+        keys_were_reset: row.get(8),
+    })
+}
+
+const ACCESS_COLUMNS: &str = "seq, at_micros, actor, organisation_id, patient_id, kind, device, prev_hash, hash";
+
+fn to_access_entry(row: tokio_postgres::Row) -> StoreResult<AccessLogEntry> {
+    let kind: String = row.get(5);
+    Ok(AccessLogEntry {
+        seq: row.get(0),
+        at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.get::<_, i64>(1)) * 1000)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        actor: UserId(row.get(2)),
+        organisation_id: OrganisationId(row.get(3)),
+        patient_id: PatientId(row.get(4)),
+        kind: AccessKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("access kind {kind}")))?,
+        device: row.get(6),
+        prev_hash: hex(&row.get::<_, Vec<u8>>(7)),
+        hash: hex(&row.get::<_, Vec<u8>>(8)),
+    })
+}
+
 fn to_value<T: serde::Serialize>(value: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -113,13 +155,16 @@ impl Store for PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await?;
         for credentials in &commit.credentials {
             tx.execute(
-                "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 &[
                     &credentials.user_id.0,
                     &credentials.username,
                     &credentials.salt,
                     &Json(&credentials.kdf),
                     &credentials.auth_hash,
+                    &credentials.keys.as_ref().map(Json),
+                    &credentials.must_change_password,
                 ],
             )
             .await
@@ -154,6 +199,34 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(|e| unique_violation(e, StoreError::DuplicateMutation))?;
+        }
+        if !commit.access.is_empty() {
+            // The feed lock taken above also serialises the access log, so the chain has one head.
+            let head = tx.query_opt("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", &[]).await?;
+            let (mut seq, mut prev) = match head {
+                Some(row) => (row.get::<_, i64>(0), hash32(row.get(1))?),
+                None => (0, GENESIS),
+            };
+            for entry in &commit.access {
+                seq += 1;
+                let hash = entry_hash(&prev, seq, entry);
+                tx.execute(
+                    &format!("INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                    &[
+                        &seq,
+                        &entry.at_micros(),
+                        &entry.actor.0,
+                        &entry.organisation_id.0,
+                        &entry.patient_id.0,
+                        &entry.kind.as_str(),
+                        &entry.device,
+                        &prev.as_slice(),
+                        &hash.as_slice(),
+                    ],
+                )
+                .await?;
+                prev = hash;
+            }
         }
         if !commit.changes.is_empty() {
             tx.execute("SELECT pg_notify($1, $2)", &[&FEED_CHANNEL, &last.to_string()]).await?;
@@ -225,57 +298,187 @@ impl Store for PostgresStore {
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "SELECT user_id, salt, kdf, auth_hash, active FROM credentials WHERE username = $1",
-                &[&username],
-            )
-            .await?;
-        row.map(|row| {
-            Ok(Credentials {
-                user_id: UserId(row.get(0)),
-                salt: row.get(1),
-                kdf: from_value(row.get(2))?,
-                auth_hash: row.get(3),
-                active: row.get(4),
-            })
-        })
-        .transpose()
+        let sql = format!("SELECT {CREDENTIALS_COLUMNS} FROM credentials WHERE username = $1");
+        client.query_opt(&sql, &[&username]).await?.map(to_credentials).transpose()
     }
 
-    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+    async fn credentials_of(&self, user: UserId) -> StoreResult<Option<Credentials>> {
+        let client = self.client().await?;
+        let sql = format!("SELECT {CREDENTIALS_COLUMNS} FROM credentials WHERE user_id = $1");
+        client.query_opt(&sql, &[&user.0]).await?.map(to_credentials).transpose()
+    }
+
+    async fn update_login(&self, user: UserId, update: LoginUpdate) -> StoreResult<()> {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO sessions (token_hash, user_id, device_name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                "UPDATE credentials SET salt = $2, kdf = $3, auth_hash = $4, key_material = $5,
+                     must_change_password = $6, keys_were_reset = $7 WHERE user_id = $1",
                 &[
-                    &session.token_hash.as_slice(),
-                    &session.user_id.0,
-                    &session.device_name,
-                    &session.created_at,
-                    &session.expires_at,
+                    &user.0,
+                    &update.salt,
+                    &Json(&update.kdf),
+                    &update.auth_hash,
+                    &update.keys.as_ref().map(Json),
+                    &update.must_change_password,
+                    &update.keys_were_reset,
                 ],
             )
             .await?;
         Ok(())
     }
 
-    async fn session_user(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        let client = self.client().await?;
+        let tokens = session.tokens;
+        client
+            .execute(
+                "INSERT INTO sessions (id, user_id, device_name, created_at, access_hash, access_expires_at,
+                     refresh_hash, refresh_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &session.id,
+                    &session.user_id.0,
+                    &session.device_name,
+                    &session.created_at,
+                    &tokens.access_hash.as_slice(),
+                    &tokens.access_expires_at,
+                    &tokens.refresh_hash.as_slice(),
+                    &tokens.refresh_expires_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session_by_access(&self, access_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<LiveSession>> {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "SELECT s.user_id FROM sessions s JOIN credentials c ON c.user_id = s.user_id
-                 WHERE s.token_hash = $1 AND NOT s.revoked AND c.active AND s.expires_at > $2",
-                &[&token_hash.as_slice(), &now],
+                "SELECT s.id, s.user_id, s.device_name, c.must_change_password
+                 FROM sessions s JOIN credentials c ON c.user_id = s.user_id
+                 WHERE s.access_hash = $1 AND NOT s.revoked AND c.active AND s.access_expires_at > $2",
+                &[&access_hash.as_slice(), &now],
+            )
+            .await?;
+        Ok(row.map(|row| LiveSession {
+            id: row.get(0),
+            user_id: UserId(row.get(1)),
+            device_name: row.get(2),
+            must_change_password: row.get(3),
+        }))
+    }
+
+    async fn rotate_session(&self, refresh_hash: [u8; 32], now: OffsetDateTime, next: SessionTokens) -> StoreResult<Option<UserId>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "UPDATE sessions s SET access_hash = $3, access_expires_at = $4, refresh_hash = $5, refresh_expires_at = $6
+                 FROM credentials c
+                 WHERE s.refresh_hash = $1 AND NOT s.revoked AND s.refresh_expires_at > $2
+                     AND c.user_id = s.user_id AND c.active
+                 RETURNING s.user_id",
+                &[
+                    &refresh_hash.as_slice(),
+                    &now,
+                    &next.access_hash.as_slice(),
+                    &next.access_expires_at,
+                    &next.refresh_hash.as_slice(),
+                    &next.refresh_expires_at,
+                ],
             )
             .await?;
         Ok(row.map(|row| UserId(row.get(0))))
     }
 
-    async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
+    async fn revoke_session(&self, id: Uuid) -> StoreResult<()> {
         let client = self.client().await?;
-        client.execute("UPDATE sessions SET revoked = TRUE WHERE token_hash = $1", &[&token_hash.as_slice()]).await?;
+        client.execute("UPDATE sessions SET revoked = TRUE WHERE id = $1", &[&id]).await?;
         Ok(())
+    }
+
+    async fn revoke_sessions_of(&self, user: UserId, keep: Option<Uuid>) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE sessions SET revoked = TRUE WHERE user_id = $1 AND id IS DISTINCT FROM $2",
+                &[&user.0, &keep],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn create_challenge(&self, challenge: StoredChallenge) -> StoreResult<()> {
+        let client = self.client().await?;
+        let wrong_attempts = i32::try_from(challenge.state.wrong_attempts).unwrap_or(i32::MAX);
+        client
+            .execute(
+                "INSERT INTO code_challenges (id, user_id, username, device_name, code_hash, issued_at, wrong_attempts, used)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &challenge.id,
+                    &challenge.user_id.0,
+                    &challenge.username,
+                    &challenge.device_name,
+                    &challenge.code_hash.as_slice(),
+                    &challenge.state.issued_at,
+                    &wrong_attempts,
+                    &challenge.state.used,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn challenge(&self, id: Uuid) -> StoreResult<Option<StoredChallenge>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT user_id, username, device_name, code_hash, issued_at, wrong_attempts, used
+                 FROM code_challenges WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        row.map(|row| {
+            Ok(StoredChallenge {
+                id,
+                user_id: UserId(row.get(0)),
+                username: row.get(1),
+                device_name: row.get(2),
+                code_hash: hash32(row.get(3))?,
+                state: CodeChallenge {
+                    issued_at: row.get(4),
+                    wrong_attempts: u32::try_from(row.get::<_, i32>(5)).unwrap_or(u32::MAX),
+                    used: row.get(6),
+                },
+            })
+        })
+        .transpose()
+    }
+
+    async fn update_challenge(&self, id: Uuid, from: CodeChallenge, to: CodeChallenge) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let attempts = |state: CodeChallenge| i32::try_from(state.wrong_attempts).unwrap_or(i32::MAX);
+        let changed = client
+            .execute(
+                "UPDATE code_challenges SET wrong_attempts = $4, used = $5
+                 WHERE id = $1 AND wrong_attempts = $2 AND used = $3",
+                &[&id, &attempts(from), &from.used, &attempts(to), &to.used],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+        let client = self.client().await?;
+        let sql = format!("SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = $1 ORDER BY seq DESC LIMIT $2");
+        let rows = client.query(&sql, &[&organisation.0, &i64::from(limit)]).await?;
+        rows.into_iter().map(to_access_entry).collect()
+    }
+
+    async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>> {
+        let client = self.client().await?;
+        let rows = client.query(&format!("SELECT {ACCESS_COLUMNS} FROM access_log ORDER BY seq"), &[]).await?;
+        rows.into_iter().map(to_access_entry).collect()
     }
 
     async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures> {

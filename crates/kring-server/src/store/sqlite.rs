@@ -2,11 +2,13 @@
 //! blocking tasks; WAL mode so a crash never loses a committed change.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, LoginFailures, Migration, NewSession, RecordedMutation, Store,
-    StoreError, StoreResult,
+    parent_of, random_secret, Commit, Credentials, LiveSession, LoginFailures, LoginUpdate, Migration, NewSession,
+    RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
+use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
-use kring_domain::UserId;
+use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, UserId};
+use kring_protocol::access_log::AccessLogEntry;
 use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -18,6 +20,7 @@ use uuid::Uuid;
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../migrations/server/sqlite/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../migrations/server/sqlite/0002_login_throttle.sql") },
+    Migration { version: 3, sql: include_str!("../../../../migrations/server/sqlite/0003_accounts_security.sql") },
 ];
 
 #[derive(Clone)]
@@ -92,6 +95,65 @@ fn rfc3339(at: OffsetDateTime) -> StoreResult<String> {
     at.format(&Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn parse_time(text: &str) -> StoreResult<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn hash32(bytes: Vec<u8>) -> StoreResult<[u8; 32]> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt("hash length".into()))
+}
+
+const CREDENTIALS_COLUMNS: &str =
+    "user_id, username, salt, kdf, auth_hash, active, key_material, must_change_password, keys_were_reset";
+
+type CredentialsRow = (String, String, String, String, String, bool, Option<String>, bool, bool);
+
+fn read_credentials(conn: &Connection, filter: &str, value: String) -> StoreResult<Option<Credentials>> {
+    let sql = format!("SELECT {CREDENTIALS_COLUMNS} FROM credentials WHERE {filter} = ?1");
+    let row: Option<CredentialsRow> = conn
+        .query_row(&sql, [value], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+        })
+        .optional()?;
+    row.map(|(user_id, username, salt, kdf, auth_hash, active, keys, must_change_password, keys_were_reset)| {
+        Ok(Credentials {
+            user_id: UserId(parse_uuid(&user_id)?),
+            username,
+            salt,
+            kdf: from_json(&kdf)?,
+            auth_hash,
+            active,
+            keys: keys.as_deref().map(from_json).transpose()?,
+            must_change_password,
+            keys_were_reset,
+        })
+    })
+    .transpose()
+}
+
+type AccessRow = (i64, i64, String, String, String, String, String, Vec<u8>, Vec<u8>);
+
+fn access_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccessRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?))
+}
+fn to_access_entry(row: AccessRow) -> StoreResult<AccessLogEntry> {
+    let (seq, at_micros, actor, organisation_id, patient_id, kind, device, prev_hash, hash) = row;
+    Ok(AccessLogEntry {
+        seq,
+        at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_micros) * 1000)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        actor: UserId(parse_uuid(&actor)?),
+        organisation_id: OrganisationId(parse_uuid(&organisation_id)?),
+        patient_id: PatientId(parse_uuid(&patient_id)?),
+        kind: AccessKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("access kind {kind}")))?,
+        device,
+        prev_hash: hex(&prev_hash),
+        hash: hex(&hash),
+    })
+}
+
+const ACCESS_COLUMNS: &str = "seq, at_micros, actor, organisation_id, patient_id, kind, device, prev_hash, hash";
+
 fn latest_seq(conn: &Connection) -> StoreResult<Seq> {
     Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |row| row.get(0))?)
 }
@@ -108,13 +170,16 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for credentials in &commit.credentials {
                 tx.execute(
-                    "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         credentials.user_id.to_string(),
                         credentials.username,
                         credentials.salt,
                         to_json(&credentials.kdf)?,
-                        credentials.auth_hash
+                        credentials.auth_hash,
+                        credentials.keys.as_ref().map(to_json).transpose()?,
+                        credentials.must_change_password
                     ],
                 )
                 .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateUsername } else { e.into() })?;
@@ -143,6 +208,36 @@ impl Store for SqliteStore {
                     params![request.id.to_string(), author.to_string(), to_json(request)?, to_json(&outcome)?],
                 )
                 .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateMutation } else { e.into() })?;
+            }
+            if !commit.access.is_empty() {
+                let head: Option<(i64, Vec<u8>)> = tx
+                    .query_row("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()?;
+                let (mut seq, mut prev) = match head {
+                    Some((seq, hash)) => (seq, hash32(hash)?),
+                    None => (0, GENESIS),
+                };
+                for entry in &commit.access {
+                    seq += 1;
+                    let hash = entry_hash(&prev, seq, entry);
+                    tx.execute(
+                        &format!("INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                        params![
+                            seq,
+                            entry.at_micros(),
+                            entry.actor.to_string(),
+                            entry.organisation_id.to_string(),
+                            entry.patient_id.to_string(),
+                            entry.kind.as_str(),
+                            entry.device,
+                            prev.to_vec(),
+                            hash.to_vec()
+                        ],
+                    )?;
+                    prev = hash;
+                }
             }
             tx.commit()?;
             Ok(last)
@@ -235,32 +330,26 @@ impl Store for SqliteStore {
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
         let username = username.to_owned();
-        self.with_conn(move |conn| {
-            let row: Option<(String, String, String, String, bool)> = conn
-                .query_row(
-                    "SELECT user_id, salt, kdf, auth_hash, active FROM credentials WHERE username = ?1",
-                    [username],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
-                )
-                .optional()?;
-            row.map(|(user_id, salt, kdf, auth_hash, active)| {
-                Ok(Credentials { user_id: UserId(parse_uuid(&user_id)?), salt, kdf: from_json(&kdf)?, auth_hash, active })
-            })
-            .transpose()
-        })
-        .await
+        self.with_conn(move |conn| read_credentials(conn, "username", username)).await
     }
 
-    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+    async fn credentials_of(&self, user: UserId) -> StoreResult<Option<Credentials>> {
+        self.with_conn(move |conn| read_credentials(conn, "user_id", user.to_string())).await
+    }
+
+    async fn update_login(&self, user: UserId, update: LoginUpdate) -> StoreResult<()> {
         self.with_conn(move |conn| {
             conn.execute(
-                "INSERT INTO sessions (token_hash, user_id, device_name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "UPDATE credentials SET salt = ?2, kdf = ?3, auth_hash = ?4, key_material = ?5,
+                     must_change_password = ?6, keys_were_reset = ?7 WHERE user_id = ?1",
                 params![
-                    session.token_hash.to_vec(),
-                    session.user_id.to_string(),
-                    session.device_name,
-                    rfc3339(session.created_at)?,
-                    rfc3339(session.expires_at)?
+                    user.to_string(),
+                    update.salt,
+                    to_json(&update.kdf)?,
+                    update.auth_hash,
+                    update.keys.as_ref().map(to_json).transpose()?,
+                    update.must_change_password,
+                    update.keys_were_reset
                 ],
             )?;
             Ok(())
@@ -268,28 +357,180 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn session_user(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
         self.with_conn(move |conn| {
-            let row: Option<(String, String)> = conn
-                .query_row(
-                    "SELECT s.user_id, s.expires_at FROM sessions s JOIN credentials c ON c.user_id = s.user_id
-                     WHERE s.token_hash = ?1 AND s.revoked = 0 AND c.active = 1",
-                    [token_hash.to_vec()],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            let Some((user_id, expires_at)) = row else { return Ok(None) };
-            let expires_at =
-                OffsetDateTime::parse(&expires_at, &Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok((expires_at > now).then_some(UserId(parse_uuid(&user_id)?)))
+            let tokens = session.tokens;
+            conn.execute(
+                "INSERT INTO sessions (id, user_id, device_name, created_at, access_hash, access_expires_at,
+                     refresh_hash, refresh_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    session.id.to_string(),
+                    session.user_id.to_string(),
+                    session.device_name,
+                    rfc3339(session.created_at)?,
+                    tokens.access_hash.to_vec(),
+                    rfc3339(tokens.access_expires_at)?,
+                    tokens.refresh_hash.to_vec(),
+                    rfc3339(tokens.refresh_expires_at)?
+                ],
+            )?;
+            Ok(())
         })
         .await
     }
 
-    async fn revoke_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
+    async fn session_by_access(&self, access_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<LiveSession>> {
         self.with_conn(move |conn| {
-            conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [token_hash.to_vec()])?;
+            let row: Option<(String, String, String, String, bool)> = conn
+                .query_row(
+                    "SELECT s.id, s.user_id, s.device_name, s.access_expires_at, c.must_change_password
+                     FROM sessions s JOIN credentials c ON c.user_id = s.user_id
+                     WHERE s.access_hash = ?1 AND s.revoked = 0 AND c.active = 1",
+                    [access_hash.to_vec()],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+                )
+                .optional()?;
+            let Some((id, user_id, device_name, expires_at, must_change_password)) = row else { return Ok(None) };
+            if parse_time(&expires_at)? <= now {
+                return Ok(None);
+            }
+            Ok(Some(LiveSession {
+                id: parse_uuid(&id)?,
+                user_id: UserId(parse_uuid(&user_id)?),
+                device_name,
+                must_change_password,
+            }))
+        })
+        .await
+    }
+
+    async fn rotate_session(&self, refresh_hash: [u8; 32], now: OffsetDateTime, next: SessionTokens) -> StoreResult<Option<UserId>> {
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT s.user_id, s.refresh_expires_at FROM sessions s JOIN credentials c ON c.user_id = s.user_id
+                     WHERE s.refresh_hash = ?1 AND s.revoked = 0 AND c.active = 1",
+                    [refresh_hash.to_vec()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((user_id, expires_at)) = row else { return Ok(None) };
+            if parse_time(&expires_at)? <= now {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE sessions SET access_hash = ?2, access_expires_at = ?3, refresh_hash = ?4, refresh_expires_at = ?5
+                 WHERE refresh_hash = ?1",
+                params![
+                    refresh_hash.to_vec(),
+                    next.access_hash.to_vec(),
+                    rfc3339(next.access_expires_at)?,
+                    next.refresh_hash.to_vec(),
+                    rfc3339(next.refresh_expires_at)?
+                ],
+            )?;
+            tx.commit()?;
+            Ok(Some(UserId(parse_uuid(&user_id)?)))
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, id: Uuid) -> StoreResult<()> {
+        self.with_conn(move |conn| {
+            conn.execute("UPDATE sessions SET revoked = 1 WHERE id = ?1", [id.to_string()])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_sessions_of(&self, user: UserId, keep: Option<Uuid>) -> StoreResult<()> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND id IS NOT ?2",
+                params![user.to_string(), keep.map(|id| id.to_string())],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_challenge(&self, challenge: StoredChallenge) -> StoreResult<()> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO code_challenges (id, user_id, username, device_name, code_hash, issued_at, wrong_attempts, used)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    challenge.id.to_string(),
+                    challenge.user_id.to_string(),
+                    challenge.username,
+                    challenge.device_name,
+                    challenge.code_hash.to_vec(),
+                    rfc3339(challenge.state.issued_at)?,
+                    challenge.state.wrong_attempts,
+                    challenge.state.used
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn challenge(&self, id: Uuid) -> StoreResult<Option<StoredChallenge>> {
+        self.with_conn(move |conn| {
+            let row: Option<(String, String, String, Vec<u8>, String, u32, bool)> = conn
+                .query_row(
+                    "SELECT user_id, username, device_name, code_hash, issued_at, wrong_attempts, used
+                     FROM code_challenges WHERE id = ?1",
+                    [id.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?)),
+                )
+                .optional()?;
+            row.map(|(user_id, username, device_name, code_hash, issued_at, wrong_attempts, used)| {
+                Ok(StoredChallenge {
+                    id,
+                    user_id: UserId(parse_uuid(&user_id)?),
+                    username,
+                    device_name,
+                    code_hash: hash32(code_hash)?,
+                    state: CodeChallenge { issued_at: parse_time(&issued_at)?, wrong_attempts, used },
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn update_challenge(&self, id: Uuid, from: CodeChallenge, to: CodeChallenge) -> StoreResult<bool> {
+        self.with_conn(move |conn| {
+            let changed = conn.execute(
+                "UPDATE code_challenges SET wrong_attempts = ?4, used = ?5
+                 WHERE id = ?1 AND wrong_attempts = ?2 AND used = ?3",
+                params![id.to_string(), from.wrong_attempts, from.used, to.wrong_attempts, to.used],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+        self.with_conn(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = ?1 ORDER BY seq DESC LIMIT ?2"
+            ))?;
+            let rows = statement
+                .query_map(params![organisation.to_string(), limit], access_entry)?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(to_access_entry).collect()
+        })
+        .await
+    }
+
+    async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>> {
+        self.with_conn(move |conn| {
+            let mut statement = conn.prepare_cached(&format!("SELECT {ACCESS_COLUMNS} FROM access_log ORDER BY seq"))?;
+            let rows = statement.query_map([], access_entry)?.collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(to_access_entry).collect()
         })
         .await
     }

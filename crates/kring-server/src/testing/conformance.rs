@@ -1,12 +1,14 @@
 //! The store conformance suite: every [`Store`] backend must pass each of these. Instantiated per
 //! backend in `tests/store_conformance.rs` (matrix-rust-sdk style: one suite, many stores).
 
-use crate::store::{Commit, NewCredentials, NewSession, Store, StoreError};
+use crate::access_log::{verify_chain, NewAccessEntry};
+use crate::store::{Commit, LoginUpdate, NewCredentials, NewSession, SessionTokens, Store, StoreError, StoredChallenge};
 use kring_crypto::KdfParams;
-use kring_domain::{OrganisationId, OrganisationKind, Role, TeamId, UserId};
+use kring_domain::{AccessKind, CodeChallenge, OrganisationId, OrganisationKind, PatientId, Role, TeamId, UserId};
+use kring_protocol::access_log::ChainVerification;
 use kring_protocol::{
-    AccountEntry, ChangeBody, ContractEntry, EntityKind, Mutation, MutationOutcome, MutationRequest,
-    OrganisationEntry, Scope, TeamEntry,
+    AccountEntry, ChangeBody, CodeChannel, ContractEntry, EntityKind, KeyMaterial, Mutation, MutationOutcome,
+    MutationRequest, OrganisationEntry, Scope, TeamEntry,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +29,10 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("mutation_id_is_recorded_once_with_its_outcome", |s| Box::pin(mutation_recorded_once(s))),
         ("duplicate_username_rolls_back_the_whole_commit", |s| Box::pin(duplicate_username_is_atomic(s))),
         ("sessions_expire_and_revoke", |s| Box::pin(sessions_expire_and_revoke(s))),
+        ("refresh_tokens_rotate_once_and_revocation_ends_them", |s| Box::pin(refresh_tokens_rotate_once(s))),
+        ("login_update_replaces_keys_and_flags", |s| Box::pin(login_update_replaces_keys(s))),
+        ("code_challenges_move_only_from_the_state_read", |s| Box::pin(code_challenges_compare_and_set(s))),
+        ("access_log_chains_across_commits_and_verifies", |s| Box::pin(access_log_chains(s))),
         ("server_secret_is_created_once_and_stays", |s| Box::pin(server_secret_is_stable(s))),
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
         ("login_failures_count_lock_and_clear_per_key", |s| Box::pin(login_failures_per_key(s))),
@@ -52,6 +58,17 @@ fn credentials(username: &str) -> NewCredentials {
         salt: "c2FsdHNhbHRzYWx0c2FsdA".into(),
         kdf: KdfParams::TESTING,
         auth_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        keys: None,
+        must_change_password: true,
+    }
+}
+
+fn tokens(seed: u8, now: time::OffsetDateTime) -> SessionTokens {
+    SessionTokens {
+        access_hash: [seed; 32],
+        access_expires_at: now + Duration::minutes(15),
+        refresh_hash: [seed + 100; 32],
+        refresh_expires_at: now + Duration::hours(12),
     }
 }
 
@@ -76,7 +93,7 @@ async fn changes_since_filters_by_scope(store: Arc<dyn Store>) {
     let alice = UserId::new();
     let bob = UserId::new();
     let practice = organisation("Praktijk");
-    let account = |id: UserId, name: &str| ChangeBody::Account(AccountEntry { id, username: name.into(), email: None, mobile: None });
+    let account = |id: UserId, name: &str| ChangeBody::Account(AccountEntry { id, username: name.into(), email: None, mobile: None, code_channel: CodeChannel::Email });
     store
         .commit(changes(vec![
             (Scope::Directory, ChangeBody::Organisation(practice.clone())),
@@ -109,7 +126,7 @@ async fn changes_since_pages(store: Arc<dyn Store>) {
     store
         .commit(changes(vec![(
             Scope::User(hidden),
-            ChangeBody::Account(AccountEntry { id: hidden, username: "verborgen".into(), email: None, mobile: None }),
+            ChangeBody::Account(AccountEntry { id: hidden, username: "verborgen".into(), email: None, mobile: None, code_channel: CodeChannel::Email }),
         )]))
         .await
         .unwrap();
@@ -174,6 +191,7 @@ async fn mutation_recorded_once(store: Arc<dyn Store>) {
         mutation: Some((author, request.clone())),
         credentials: vec![],
         changes: vec![(Scope::Directory, ChangeBody::Team(t.clone()))],
+        access: vec![],
     };
     let seq = store.commit(commit.clone()).await.unwrap();
     let recorded = store.recorded_mutation(request.id).await.unwrap().unwrap();
@@ -208,19 +226,120 @@ async fn sessions_expire_and_revoke(store: Arc<dyn Store>) {
     let user = account.user_id;
     store.commit(Commit { credentials: vec![account], ..Commit::default() }).await.unwrap();
     let now = datetime!(2026-11-25 09:00 UTC);
-    let session = NewSession {
-        token_hash: [7; 32],
-        user_id: user,
-        device_name: "werkplek 1".into(),
-        created_at: now,
-        expires_at: now + Duration::hours(12),
-    };
+    let id = Uuid::now_v7();
+    let session = NewSession { id, user_id: user, device_name: "werkplek 1".into(), created_at: now, tokens: tokens(7, now) };
     store.create_session(session).await.unwrap();
-    assert_eq!(store.session_user([7; 32], now).await.unwrap(), Some(user));
-    assert_eq!(store.session_user([8; 32], now).await.unwrap(), None, "unknown token");
-    assert_eq!(store.session_user([7; 32], now + Duration::hours(12)).await.unwrap(), None, "expired");
-    store.revoke_session([7; 32]).await.unwrap();
-    assert_eq!(store.session_user([7; 32], now).await.unwrap(), None, "revoked");
+    let live = store.session_by_access([7; 32], now).await.unwrap().unwrap();
+    assert_eq!((live.id, live.user_id, live.device_name.as_str(), live.must_change_password), (id, user, "werkplek 1", true));
+    assert_eq!(store.session_by_access([8; 32], now).await.unwrap(), None, "unknown token");
+    assert_eq!(store.session_by_access([7; 32], now + Duration::minutes(15)).await.unwrap(), None, "access expired");
+    store.revoke_session(id).await.unwrap();
+    assert_eq!(store.session_by_access([7; 32], now).await.unwrap(), None, "revoked");
+}
+
+async fn refresh_tokens_rotate_once(store: Arc<dyn Store>) {
+    let account = credentials("wijk");
+    let user = account.user_id;
+    store.commit(Commit { credentials: vec![account], ..Commit::default() }).await.unwrap();
+    let now = datetime!(2026-11-25 09:00 UTC);
+    let first = NewSession { id: Uuid::now_v7(), user_id: user, device_name: "a".into(), created_at: now, tokens: tokens(1, now) };
+    let second_id = Uuid::now_v7();
+    let second = NewSession { id: second_id, user_id: user, device_name: "b".into(), created_at: now, tokens: tokens(2, now) };
+    store.create_session(first).await.unwrap();
+    store.create_session(second).await.unwrap();
+
+    let later = now + Duration::minutes(20);
+    assert_eq!(store.rotate_session([101; 32], later, tokens(3, later)).await.unwrap(), Some(user));
+    assert!(store.session_by_access([3; 32], later).await.unwrap().is_some(), "the new access token works");
+    assert_eq!(store.rotate_session([101; 32], later, tokens(4, later)).await.unwrap(), None, "a refresh token works once");
+    assert_eq!(
+        store.rotate_session([102; 32], now + Duration::hours(12), tokens(5, now)).await.unwrap(),
+        None,
+        "an expired refresh token buys nothing"
+    );
+
+    store.revoke_sessions_of(user, Some(second_id)).await.unwrap();
+    assert!(store.session_by_access([3; 32], later).await.unwrap().is_none(), "other sessions end");
+    assert!(store.session_by_access([2; 32], now).await.unwrap().is_some(), "the kept session stays");
+    assert_eq!(store.rotate_session([103; 32], later, tokens(6, later)).await.unwrap(), None);
+    store.revoke_sessions_of(user, None).await.unwrap();
+    assert!(store.session_by_access([2; 32], now).await.unwrap().is_none());
+}
+
+async fn login_update_replaces_keys(store: Arc<dyn Store>) {
+    let account = credentials("assistent");
+    let user = account.user_id;
+    store.commit(Commit { credentials: vec![account], ..Commit::default() }).await.unwrap();
+    let before = store.credentials_of(user).await.unwrap().unwrap();
+    assert_eq!((before.keys.clone(), before.must_change_password, before.keys_were_reset), (None, true, false));
+    let keys = KeyMaterial {
+        sealed_private_keys: "c2VhbGVk".into(),
+        encryption_public_key: "ZW5j".into(),
+        signing_public_key: "c2ln".into(),
+    };
+    let update = LoginUpdate {
+        salt: "bmlldXc".into(),
+        kdf: KdfParams::INTERACTIVE,
+        auth_hash: "$argon2id$nieuw".into(),
+        keys: Some(keys.clone()),
+        must_change_password: false,
+        keys_were_reset: false,
+    };
+    store.update_login(user, update.clone()).await.unwrap();
+    let after = store.credentials("assistent").await.unwrap().unwrap();
+    assert_eq!((after.salt.as_str(), after.kdf, after.auth_hash.as_str()), ("bmlldXc", KdfParams::INTERACTIVE, "$argon2id$nieuw"));
+    assert_eq!((after.keys, after.must_change_password, after.username.as_str()), (Some(keys), false, "assistent"));
+
+    store.update_login(user, LoginUpdate { keys: None, must_change_password: true, keys_were_reset: true, ..update }).await.unwrap();
+    let reset = store.credentials_of(user).await.unwrap().unwrap();
+    assert_eq!((reset.keys, reset.must_change_password, reset.keys_were_reset), (None, true, true));
+}
+
+async fn code_challenges_compare_and_set(store: Arc<dyn Store>) {
+    let issued = datetime!(2026-11-25 09:00 UTC);
+    let challenge = StoredChallenge {
+        id: Uuid::now_v7(),
+        user_id: UserId::new(),
+        username: "huisarts".into(),
+        device_name: "balie".into(),
+        code_hash: [9; 32],
+        state: CodeChallenge::new(issued),
+    };
+    assert_eq!(store.challenge(challenge.id).await.unwrap(), None);
+    store.create_challenge(challenge.clone()).await.unwrap();
+    assert_eq!(store.challenge(challenge.id).await.unwrap().as_ref(), Some(&challenge));
+
+    let wrong = CodeChallenge { wrong_attempts: 1, ..challenge.state };
+    assert!(store.update_challenge(challenge.id, challenge.state, wrong).await.unwrap());
+    let used = CodeChallenge { used: true, ..challenge.state };
+    assert!(!store.update_challenge(challenge.id, challenge.state, used).await.unwrap(), "a stale state does not win");
+    let used = CodeChallenge { used: true, ..wrong };
+    assert!(store.update_challenge(challenge.id, wrong, used).await.unwrap());
+    assert_eq!(store.challenge(challenge.id).await.unwrap().unwrap().state, used);
+}
+
+async fn access_log_chains(store: Arc<dyn Store>) {
+    let practice = OrganisationId::new();
+    let other = OrganisationId::new();
+    let gp = UserId::new();
+    let entry = |organisation_id, minute: i64| NewAccessEntry {
+        at: datetime!(2026-11-25 09:00:00.123456 UTC) + Duration::minutes(minute),
+        actor: gp,
+        organisation_id,
+        patient_id: PatientId::new(),
+        kind: AccessKind::Conversation,
+        device: "spreekkamer 1".into(),
+    };
+    store.commit(Commit { access: vec![entry(practice, 1), entry(other, 2)], ..Commit::default() }).await.unwrap();
+    store.commit(Commit { access: vec![entry(practice, 3)], ..Commit::default() }).await.unwrap();
+
+    let chain = store.access_log_chain().await.unwrap();
+    assert_eq!(chain.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(verify_chain(&chain), ChainVerification::Intact { entries: 3 }, "times survive the round trip exactly");
+    let mine = store.access_log(practice, 10).await.unwrap();
+    assert_eq!(mine.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 1], "newest first, own organisation only");
+    assert_eq!(mine[1].at, datetime!(2026-11-25 09:01:00.123456 UTC));
+    assert_eq!(store.access_log(practice, 1).await.unwrap().len(), 1);
 }
 
 async fn server_secret_is_stable(store: Arc<dyn Store>) {
