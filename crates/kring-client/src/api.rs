@@ -1,14 +1,21 @@
 //! The server's HTTP API as typed calls. Maps transport and status errors onto `ClientError`.
 
 use crate::error::{ClientError, ClientResult};
+use crate::secrets::Secret;
 use kring_crypto::AuthKey;
+use kring_domain::{OrganisationId, UserId};
+use kring_protocol::access_log::AccessLogPage;
 use kring_protocol::{
-    ErrorBody, ErrorCode, LoginOutcome, LoginRequest, MutationOutcome, MutationRequest, PreloginRequest,
-    PreloginResponse, Seq, SyncPage,
+    ChangePasswordRequest, CodeSent, ErrorBody, ErrorCode, LoginGrant, LoginRequest, MutationOutcome, MutationRequest,
+    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, Seq, SyncPage, TokenGrant,
+    VerifyCodeRequest,
 };
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
+use std::sync::Arc;
 use std::time::Duration;
+use time::OffsetDateTime;
 use url::Url;
+use zeroize::Zeroizing;
 
 /// A server address the app may talk to: `https://…`, or `http://` on loopback only (the
 /// embedded server). Plain HTTP to another machine would expose session tokens.
@@ -54,8 +61,19 @@ impl ServerUrl {
 pub(crate) struct ServerApi {
     server: ServerUrl,
     http: reqwest::Client,
-    token: Option<String>,
+    session: Option<Arc<Tokens>>,
 }
+
+/// A session's tokens: the access token in memory, the refresh token in the OS keyring.
+struct Tokens {
+    access: std::sync::Mutex<(Zeroizing<String>, OffsetDateTime)>,
+    refresh: Secret,
+    /// One refresh at a time: a refresh token works once.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+/// Refresh this long before the access token runs out.
+const REFRESH_MARGIN: time::Duration = time::Duration::seconds(60);
 
 impl ServerApi {
     pub fn new(server: ServerUrl) -> ClientResult<Self> {
@@ -65,56 +83,137 @@ impl ServerApi {
             .user_agent(concat!("kring/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Internal(e.to_string()))?;
-        Ok(Self { server, http, token: None })
+        Ok(Self { server, http, session: None })
     }
 
-    pub fn with_token(self, token: String) -> Self {
-        Self { token: Some(token), ..self }
+    pub fn server(&self) -> &ServerUrl {
+        &self.server
     }
 
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+    /// Start using a session; its refresh token goes into the keyring under `refresh_name`.
+    pub fn with_session(self, grant: TokenGrant, refresh_name: &str) -> ClientResult<Self> {
+        let refresh = Secret::new(refresh_name)?;
+        refresh.set(&grant.refresh_token)?;
+        let tokens = Tokens {
+            access: std::sync::Mutex::new((Zeroizing::new(grant.access_token), grant.access_expires_at)),
+            refresh,
+            refreshing: tokio::sync::Mutex::new(()),
+        };
+        Ok(Self { session: Some(Arc::new(tokens)), ..self })
     }
 
-    fn request(&self, method: Method, path: &str) -> ClientResult<RequestBuilder> {
-        let builder = self.http.request(method, self.server.join(path)?);
-        Ok(match &self.token {
-            Some(token) => builder.bearer_auth(token),
-            None => builder,
-        })
+    fn tokens(&self) -> ClientResult<&Tokens> {
+        self.session.as_deref().ok_or(ClientError::SessionExpired)
     }
 
-    async fn send<T: serde::de::DeserializeOwned>(&self, builder: RequestBuilder) -> ClientResult<T> {
-        let response = builder.send().await.map_err(transport_error)?;
-        let response = check(response).await?;
-        response.json::<T>().await.map_err(|e| ClientError::Protocol(e.to_string()))
+    fn access(&self) -> ClientResult<(Zeroizing<String>, OffsetDateTime)> {
+        let tokens = self.tokens()?;
+        let guard = tokens.access.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok((guard.0.clone(), guard.1))
+    }
+
+    /// A valid access token, refreshed first when it is about to run out.
+    pub async fn access_token(&self) -> ClientResult<Zeroizing<String>> {
+        let (token, expires_at) = self.access()?;
+        if expires_at - REFRESH_MARGIN > OffsetDateTime::now_utc() {
+            return Ok(token);
+        }
+        self.refresh(&token).await?;
+        Ok(self.access()?.0)
+    }
+
+    /// Spend the refresh token for a new pair, unless another task already did since `seen`.
+    pub async fn refresh(&self, seen: &str) -> ClientResult<()> {
+        let tokens = self.tokens()?;
+        let _one_at_a_time = tokens.refreshing.lock().await;
+        if self.access()?.0.as_str() != seen {
+            return Ok(());
+        }
+        let refresh_token = tokens.refresh.get()?.ok_or(ClientError::SessionExpired)?;
+        let body = RefreshRequest { refresh_token: refresh_token.to_string() };
+        let response = self.http.post(self.server.join("v1/auth/refresh")?).json(&body).send().await.map_err(transport_error)?;
+        let grant: TokenGrant = check(response).await?.json().await.map_err(|e| ClientError::Protocol(e.to_string()))?;
+        tokens.refresh.set(&grant.refresh_token)?;
+        *tokens.access.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            (Zeroizing::new(grant.access_token), grant.access_expires_at);
+        tracing::debug!("access token refreshed");
+        Ok(())
+    }
+
+    /// Send an authorised request built by `build`; on a 401, refresh once and send it again.
+    async fn authorised<T, F>(&self, build: F) -> ClientResult<T>
+    where
+        T: serde::de::DeserializeOwned,
+        F: Fn(&reqwest::Client) -> ClientResult<RequestBuilder>,
+    {
+        let token = self.access_token().await?;
+        let response = build(&self.http)?.bearer_auth(token.as_str()).send().await.map_err(transport_error)?;
+        let response = match check(response).await {
+            Err(ClientError::SessionExpired) => {
+                self.refresh(&token).await?;
+                let token = self.access()?.0;
+                let response = build(&self.http)?.bearer_auth(token.as_str()).send().await.map_err(transport_error)?;
+                check(response).await?
+            }
+            other => other?,
+        };
+        read_json(response).await
+    }
+
+    async fn anonymous<T: serde::de::DeserializeOwned>(&self, path: &str, body: &impl serde::Serialize) -> ClientResult<T> {
+        let response = self.http.post(self.server.join(path)?).json(body).send().await.map_err(transport_error)?;
+        read_json(check(response).await?).await
     }
 
     pub async fn prelogin(&self, username: &str) -> ClientResult<PreloginResponse> {
-        let body = PreloginRequest { username: username.to_owned() };
-        self.send(self.request(Method::POST, "v1/auth/prelogin")?.json(&body)).await
+        self.anonymous("v1/auth/prelogin", &PreloginRequest { username: username.to_owned() }).await
     }
 
-    pub async fn login(&self, username: &str, auth_key: &AuthKey, device_name: &str) -> ClientResult<LoginOutcome> {
+    pub async fn login(&self, username: &str, auth_key: &AuthKey, device_name: &str) -> ClientResult<CodeSent> {
         let body = LoginRequest {
             username: username.to_owned(),
             auth_key: auth_key.to_base64().to_string(),
             device_name: device_name.to_owned(),
         };
-        self.send(self.request(Method::POST, "v1/auth/login")?.json(&body)).await
+        self.anonymous("v1/auth/login", &body).await
     }
 
+    pub async fn verify_code(&self, challenge_id: uuid::Uuid, code: &str) -> ClientResult<LoginGrant> {
+        self.anonymous("v1/auth/verify-code", &VerifyCodeRequest { challenge_id, code: code.to_owned() }).await
+    }
+
+    pub async fn change_password(&self, request: &ChangePasswordRequest) -> ClientResult<()> {
+        let url = self.server.join("v1/auth/password")?;
+        self.authorised::<serde_json::Value, _>(|http| Ok(http.post(url.clone()).json(request))).await.map(drop)
+    }
+
+    pub async fn reset_password(&self, user: UserId, request: &ResetPasswordRequest) -> ClientResult<()> {
+        let url = self.server.join(&format!("v1/accounts/{user}/reset-password"))?;
+        self.authorised::<serde_json::Value, _>(|http| Ok(http.post(url.clone()).json(request))).await.map(drop)
+    }
+
+    /// End the session on the server and forget the refresh token.
     pub async fn logout(&self) -> ClientResult<()> {
-        let response = self.request(Method::POST, "v1/auth/logout")?.send().await.map_err(transport_error)?;
-        check(response).await.map(drop)
+        let tokens = self.tokens()?;
+        let url = self.server.join("v1/auth/logout")?;
+        let result = self.authorised::<serde_json::Value, _>(|http| Ok(http.post(url.clone()))).await.map(drop);
+        tokens.refresh.delete()?;
+        result
     }
 
     pub async fn sync(&self, since: Seq) -> ClientResult<SyncPage> {
-        self.send(self.request(Method::GET, "v1/sync")?.query(&[("since", since)])).await
+        let url = self.server.join("v1/sync")?;
+        self.authorised(|http| Ok(http.get(url.clone()).query(&[("since", since)]))).await
     }
 
     pub async fn mutate(&self, request: &MutationRequest) -> ClientResult<MutationOutcome> {
-        self.send(self.request(Method::POST, "v1/mutations")?.json(request)).await
+        let url = self.server.join("v1/mutations")?;
+        self.authorised(|http| Ok(http.post(url.clone()).json(request))).await
+    }
+
+    pub async fn access_log(&self, organisation: OrganisationId) -> ClientResult<AccessLogPage> {
+        let url = self.server.join("v1/access-log")?;
+        self.authorised(|http| Ok(http.get(url.clone()).query(&[("organisation_id", organisation.to_string())]))).await
     }
 
     /// The WebSocket address of the feed, starting after `since`.
@@ -125,6 +224,13 @@ impl ServerApi {
         url.query_pairs_mut().append_pair("since", &since.to_string());
         Ok(url)
     }
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> ClientResult<T> {
+    if response.status() == StatusCode::NO_CONTENT || response.content_length() == Some(0) {
+        return serde_json::from_value(serde_json::Value::Null).map_err(|e| ClientError::Protocol(e.to_string()));
+    }
+    response.json::<T>().await.map_err(|e| ClientError::Protocol(e.to_string()))
 }
 
 fn transport_error(error: reqwest::Error) -> ClientError {
@@ -146,7 +252,9 @@ async fn check(response: Response) -> ClientResult<Response> {
         (_, Some(ErrorBody { code: ErrorCode::RateLimited, retry_after_seconds, .. })) => {
             ClientError::RateLimited { retry_after_seconds: retry_after_seconds.unwrap_or(60) }
         }
-        (StatusCode::UNAUTHORIZED, _) => ClientError::SessionExpired,
+        (_, Some(ErrorBody { code: ErrorCode::Unauthenticated, .. })) | (StatusCode::UNAUTHORIZED, None) => {
+            ClientError::SessionExpired
+        }
         (_, Some(ErrorBody { code, message, .. })) => ClientError::Refused { code, message },
         (StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT, None) => {
             ClientError::ServerUnreachable

@@ -1,10 +1,14 @@
 //! The local cache: synced entities, the feed cursor and the outbox, in one SQLite file.
 //!
-//! Issue 3 encrypts this file at rest (key in the OS keyring); sealed patient content is stored
-//! sealed either way.
+//! Encrypted at rest: every entity body and outbox request is sealed (XChaCha20-Poly1305) with a
+//! key kept in the OS keyring, bound to its row (kind and id), so rows cannot be read or swapped
+//! without the key. Readable without it: entity kinds, ids and seqs, the cursor, outbox ids. End-
+//! to-end encrypted patient content arrives sealed to a vault and is stored sealed twice.
 
 use crate::api::ServerUrl;
 use crate::error::{ClientError, ClientResult};
+use crate::secrets::Secret;
+use base64::Engine;
 use kring_domain::UserId;
 use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationRequest, Seq, SyncPage};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -12,11 +16,16 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/cache/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/cache/0001_init.sql")),
+    (2, include_str!("../../../migrations/cache/0002_encrypt_at_rest.sql")),
+];
 
 pub(crate) struct Cache {
     conn: Mutex<Connection>,
+    key: Zeroizing<[u8; 32]>,
 }
 
 /// A mutation in the outbox, as the UI shows it ("wordt verzonden", or refused with a reason).
@@ -35,9 +44,23 @@ impl Cache {
         format!("cache-{hex}.sqlite")
     }
 
+    /// Open the cache at `path` with its key from the keyring. A cache whose key is gone (the
+    /// kernel keyring empties at reboot) cannot be read: it is removed and synced anew.
     pub fn open(path: &Path) -> ClientResult<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| ClientError::Internal(format!("cache directory: {e}")))?;
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (key, new_key) = Secret::new(&format!("cache-key:{name}"))?.key()?;
+        if new_key {
+            for suffix in ["", "-wal", "-shm"] {
+                let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                match std::fs::remove_file(&file) {
+                    Ok(()) => tracing::info!("removed a cache whose key is gone; syncing anew"),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(ClientError::Internal(format!("removing an unreadable cache: {error}"))),
+                }
+            }
         }
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -52,7 +75,20 @@ impl Cache {
             }
             tx.commit()?;
         }
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self { conn: Mutex::new(conn), key })
+    }
+
+    fn seal<T: serde::Serialize>(&self, context: &str, value: &T) -> ClientResult<String> {
+        let json = Zeroizing::new(serde_json::to_vec(value).map_err(|e| ClientError::Internal(e.to_string()))?);
+        let sealed = kring_crypto::seal_with_key(&self.key, context.as_bytes(), &json)?;
+        Ok(base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed))
+    }
+
+    fn open_row<T: serde::de::DeserializeOwned>(&self, context: &str, stored: &str) -> ClientResult<T> {
+        let corrupt = |what: String| ClientError::Internal(format!("unreadable cache row: {what}"));
+        let sealed = base64::engine::general_purpose::STANDARD_NO_PAD.decode(stored).map_err(|e| corrupt(e.to_string()))?;
+        let json = kring_crypto::open_with_key(&self.key, context.as_bytes(), &sealed).map_err(|e| corrupt(e.to_string()))?;
+        serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -73,12 +109,13 @@ impl Cache {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for change in &page.changes {
-            let body = serde_json::to_string(&change.body).map_err(|e| ClientError::Internal(e.to_string()))?;
+            let (kind, id) = (change.body.kind().as_str(), change.body.entity_id().to_string());
+            let body = self.seal(&entity_context(kind, &id), &change.body)?;
             tx.execute(
                 "INSERT INTO entities (kind, id, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, body = excluded.body, seq = excluded.seq
                  WHERE excluded.seq > entities.seq",
-                params![change.body.kind().as_str(), change.body.entity_id().to_string(), change.scope.to_string(), body, change.seq],
+                params![kind, id, change.scope.to_string(), body, change.seq],
             )?;
         }
         tx.execute(
@@ -94,21 +131,21 @@ impl Cache {
     /// All cached entities of one kind, in feed order.
     pub fn entities(&self, kind: EntityKind) -> ClientResult<Vec<ChangeBody>> {
         let conn = self.conn();
-        let mut statement = conn.prepare_cached("SELECT body FROM entities WHERE kind = ?1 ORDER BY seq")?;
-        let rows = statement.query_map([kind.as_str()], |row| row.get::<_, String>(0))?;
+        let mut statement = conn.prepare_cached("SELECT id, body FROM entities WHERE kind = ?1 ORDER BY seq")?;
+        let rows = statement.query_map([kind.as_str()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
         rows.map(|row| {
-            let text = row?;
-            serde_json::from_str(&text).map_err(|e| ClientError::Internal(format!("corrupt cache entry: {e}")))
+            let (id, body) = row?;
+            self.open_row(&entity_context(kind.as_str(), &id), &body)
         })
         .collect()
     }
 
     pub fn enqueue(&self, request: &MutationRequest) -> ClientResult<()> {
-        let json = serde_json::to_string(request).map_err(|e| ClientError::Internal(e.to_string()))?;
+        let sealed = self.seal(&outbox_context(request.id), request)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
         self.conn().execute(
             "INSERT INTO outbox (id, request, created_at) VALUES (?1, ?2, ?3)",
-            params![request.id.to_string(), json, now],
+            params![request.id.to_string(), sealed, now],
         )?;
         Ok(())
     }
@@ -120,13 +157,16 @@ impl Cache {
 
     pub fn outbox(&self) -> ClientResult<Vec<OutboxEntry>> {
         let conn = self.conn();
-        let mut statement = conn.prepare_cached("SELECT request, error_code FROM outbox ORDER BY position")?;
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?)))?;
+        let mut statement = conn.prepare_cached("SELECT id, request, error_code FROM outbox ORDER BY position")?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?))
+        })?;
         rows.map(|row| {
-            let (request, error) = row?;
+            let (id, request, error) = row?;
+            let id = Uuid::parse_str(&id).map_err(|e| ClientError::Internal(format!("corrupt outbox id: {e}")))?;
             let corrupt = |e: serde_json::Error| ClientError::Internal(format!("corrupt outbox entry: {e}"));
             Ok(OutboxEntry {
-                request: serde_json::from_str(&request).map_err(corrupt)?,
+                request: self.open_row(&outbox_context(id), &request)?,
                 rejected: error.map(|code| serde_json::from_str(&code)).transpose().map_err(corrupt)?,
             })
         })
@@ -148,11 +188,83 @@ impl Cache {
     }
 }
 
+fn entity_context(kind: &str, id: &str) -> String {
+    format!("kring cache v1|entity|{kind}|{id}")
+}
+
+fn outbox_context(id: Uuid) -> String {
+    format!("kring cache v1|outbox|{id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use kring_domain::{OrganisationId, OrganisationKind, TeamId};
     use kring_protocol::{Change, Mutation, OrganisationEntry, Scope};
+
+    /// Cache keys live in the keyring by file name: each test gets its own name.
+    fn unique_path(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        dir.path().join(format!("cache-test-{}.sqlite", Uuid::now_v7()))
+    }
+
+    fn raw_file_contains(path: &Path, needle: &str) -> bool {
+        let mut bytes = std::fs::read(path).unwrap();
+        if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+            bytes.extend(wal);
+        }
+        bytes.windows(needle.len()).any(|window| window == needle.as_bytes())
+    }
+
+    #[test]
+    fn acc_7_the_cache_file_holds_no_readable_names_or_mutations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = unique_path(&dir);
+        let cache = Cache::open(&path).unwrap();
+        let id = OrganisationId::new();
+        let page = SyncPage { changes: vec![Change { seq: 1, scope: Scope::Directory, body: org("Thuiszorg Zonnebloem", id) }], cursor: 1, has_more: false };
+        cache.apply(&page).unwrap();
+        let team = TeamId::new();
+        cache.enqueue(&MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: team, contact: None } }).unwrap();
+        assert_eq!(cache.entities(EntityKind::Organisation).unwrap(), vec![org("Thuiszorg Zonnebloem", id)]);
+        assert!(!raw_file_contains(&path, "Zonnebloem"), "entity bodies are sealed on disk");
+        assert!(!raw_file_contains(&path, &team.to_string()), "outbox requests are sealed on disk");
+        assert!(raw_file_contains(&path, &id.to_string()), "ids stay readable (the check itself works)");
+    }
+
+    #[test]
+    fn acc_7_a_cache_whose_key_is_gone_is_rebuilt_empty_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = unique_path(&dir);
+        {
+            let cache = Cache::open(&path).unwrap();
+            let page = SyncPage { changes: vec![Change { seq: 5, scope: Scope::Directory, body: org("Oud", OrganisationId::new()) }], cursor: 5, has_more: false };
+            cache.apply(&page).unwrap();
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        Secret::new(&format!("cache-key:{name}")).unwrap().delete().unwrap();
+        let cache = Cache::open(&path).unwrap();
+        assert_eq!(cache.cursor().unwrap(), 0, "synced again from the start");
+        assert!(cache.entities(EntityKind::Organisation).unwrap().is_empty());
+    }
+
+    #[test]
+    fn acc_7_a_row_moved_to_another_id_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = unique_path(&dir);
+        let cache = Cache::open(&path).unwrap();
+        let (a, b) = (OrganisationId::new(), OrganisationId::new());
+        let page = SyncPage {
+            changes: vec![
+                Change { seq: 1, scope: Scope::Directory, body: org("A", a) },
+                Change { seq: 2, scope: Scope::Directory, body: org("B", b) },
+            ],
+            cursor: 2,
+            has_more: false,
+        };
+        cache.apply(&page).unwrap();
+        cache.conn().execute("UPDATE entities SET body = (SELECT body FROM entities WHERE id = ?1) WHERE id = ?2", params![a.to_string(), b.to_string()]).unwrap();
+        assert!(matches!(cache.entities(EntityKind::Organisation), Err(ClientError::Internal(_))));
+    }
 
     fn org(name: &str, id: OrganisationId) -> ChangeBody {
         ChangeBody::Organisation(OrganisationEntry { id, name: name.into(), kind: OrganisationKind::HomeCare, agb: None, city: "Delft".into() })
@@ -161,7 +273,7 @@ mod tests {
     #[test]
     fn applying_a_page_twice_or_out_of_order_keeps_the_newest_state() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let cache = Cache::open(&unique_path(&dir)).unwrap();
         let id = OrganisationId::new();
         let newer = SyncPage { changes: vec![Change { seq: 9, scope: Scope::Directory, body: org("Nieuw", id) }], cursor: 9, has_more: false };
         let older = SyncPage { changes: vec![Change { seq: 4, scope: Scope::Directory, body: org("Oud", id) }], cursor: 4, has_more: false };
@@ -175,7 +287,7 @@ mod tests {
     #[test]
     fn outbox_survives_reopening_and_keeps_order_and_rejections() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.sqlite");
+        let path = unique_path(&dir);
         let requests: Vec<MutationRequest> = (0..3)
             .map(|_| MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: TeamId::new(), contact: None } })
             .collect();

@@ -25,6 +25,22 @@ pub enum ClientError {
     Cache(#[from] rusqlite::Error),
     #[error("key derivation: {0}")]
     Crypto(#[from] kring_crypto::CryptoError),
+    #[error("the OS keyring is not available: {0}")]
+    Keyring(String),
+    #[error("the new password is not accepted: {0}")]
+    PasswordRejected(#[from] kring_domain::PasswordRejection),
+    #[error("the two new passwords differ")]
+    PasswordsDiffer,
+    #[error("the secure session is locked; enter the password")]
+    Locked,
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("too many wrong passwords on the lock screen; logged out")]
+    TooManyUnlockAttempts,
+    #[error("no keys on this account yet; change the password first")]
+    NoKeys,
+    #[error("this data was encrypted for keys that no longer exist")]
+    KeysLost,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -40,10 +56,24 @@ impl ClientError {
             ClientError::SessionExpired => "session_expired",
             ClientError::RateLimited { .. } => "rate_limited",
             ClientError::Refused { code: ErrorCode::Forbidden, .. } => "forbidden",
+            ClientError::Refused { code: ErrorCode::CodeExpired, .. } => "code_expired",
+            ClientError::Refused { code: ErrorCode::CodeUsed, .. } => "code_used",
+            ClientError::Refused { code: ErrorCode::CodeAttempts, .. } => "code_attempts",
+            ClientError::Refused { code: ErrorCode::CodeWrong, .. } => "code_wrong",
+            ClientError::Refused { code: ErrorCode::PasswordChangeRequired, .. } => "password_change_required",
+            ClientError::Refused { code: ErrorCode::CodeDeliveryFailed, .. } => "code_delivery_failed",
             ClientError::Refused { code: ErrorCode::InvalidRequest, .. } => "invalid_request",
             ClientError::Refused { .. } => "refused",
             ClientError::Protocol(_) => "protocol",
             ClientError::Cache(_) => "cache",
+            ClientError::Keyring(_) => "keyring",
+            ClientError::PasswordRejected(rejection) => rejection.code(),
+            ClientError::PasswordsDiffer => "passwords_differ",
+            ClientError::Locked => "locked",
+            ClientError::WrongPassword => "wrong_password",
+            ClientError::TooManyUnlockAttempts => "too_many_unlock_attempts",
+            ClientError::NoKeys => "no_keys",
+            ClientError::KeysLost => "keys_lost",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

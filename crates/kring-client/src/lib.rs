@@ -13,16 +13,24 @@ mod cache;
 pub mod directory;
 mod error;
 mod live;
+mod login;
+mod secrets;
+mod session;
 
 pub use api::ServerUrl;
 pub use cache::OutboxEntry;
 pub use error::{ClientError, ClientResult};
 pub use live::{ClientEvent, ConnectionState};
+pub use login::LoginAttempt;
+pub use session::{DEFAULT_IDLE_LOCK, MAX_UNLOCK_ATTEMPTS};
 
 use api::ServerApi;
 use cache::Cache;
-use kring_protocol::{LoginOutcome, Me, Mutation, MutationOutcome, MutationRequest};
-use std::path::Path;
+use kring_crypto::AuthKey;
+use kring_domain::{AccessKind, OrganisationId, PatientId};
+use kring_protocol::access_log::{AccessLogPage, AccessRecord};
+use kring_protocol::{CodeChannel, Me, Mutation, MutationOutcome, MutationRequest};
+use session::SecureSession;
 use std::sync::Arc;
 use tokio::sync::{broadcast, Mutex};
 use uuid::Uuid;
@@ -35,43 +43,20 @@ pub struct KringClient {
 
 struct Inner {
     api: ServerApi,
+    /// The lower-cased login name (the password policy compares against it).
+    username: String,
     me: Me,
     cache: Cache,
     events: broadcast::Sender<ClientEvent>,
     /// One flush at a time, so the outbox leaves in order.
     flushing: Mutex<()>,
+    session: SecureSession,
+    /// While a forced password change is due: the login's `auth_key`, to prove the old password.
+    must_change_password: std::sync::Mutex<Option<AuthKey>>,
+    keys_were_reset: bool,
 }
 
 impl KringClient {
-    /// Log in with username and password. The password stays here: it is stretched into
-    /// `auth_key` (sent) and `kek` (kept for the key hierarchy of issue 3).
-    /// The cache lives in `cache_dir`, one file per server and user.
-    pub async fn login(
-        server: &ServerUrl,
-        cache_dir: &Path,
-        username: &str,
-        password: &str,
-        device_name: &str,
-    ) -> ClientResult<Self> {
-        if username.trim().is_empty() || password.is_empty() {
-            return Err(ClientError::MissingCredentials);
-        }
-        let api = ServerApi::new(server.clone())?;
-        let prelogin = api.prelogin(username).await?;
-        let salt = kring_crypto::Salt::from_base64(&prelogin.salt)?;
-        let password = zeroize::Zeroizing::new(password.to_owned());
-        let keys = tokio::task::spawn_blocking(move || kring_crypto::derive_login_keys(&password, &salt, prelogin.kdf))
-            .await
-            .map_err(|e| ClientError::Internal(e.to_string()))??;
-        let outcome = api.login(username, &keys.auth_key, device_name).await?;
-        let LoginOutcome::Authenticated { session, me } = outcome;
-        let api = api.with_token(session.token);
-        let cache = Cache::open(&cache_dir.join(Cache::file_name(server, me.user_id)))?;
-        let (events, _) = broadcast::channel(64);
-        tracing::info!(user_id = %me.user_id, "logged in");
-        Ok(Self { inner: Arc::new(Inner { api, me, cache, events, flushing: Mutex::new(()) }) })
-    }
-
     pub fn me(&self) -> &Me {
         &self.inner.me
     }
@@ -138,8 +123,27 @@ impl KringClient {
         directory::Directory::from_cache(&self.inner.cache)
     }
 
-    /// End the session on the server. The cache stays for the next login.
+    /// Send one-time codes by SMS or e-mail from now on (ACC-1).
+    pub async fn set_code_channel(&self, channel: CodeChannel) -> ClientResult<Uuid> {
+        self.submit(Mutation::SetCodeChannel { channel }).await
+    }
+
+    /// Log that this user opened decrypted patient content (SEC-2). Durable: it waits in the
+    /// outbox when offline and reaches the log as soon as the app reconnects.
+    pub async fn record_access(&self, organisation_id: OrganisationId, patient_id: PatientId, kind: AccessKind) -> ClientResult<Uuid> {
+        let record = AccessRecord { organisation_id, patient_id, kind, opened_at: time::OffsetDateTime::now_utc() };
+        self.submit(Mutation::RecordAccess(record)).await
+    }
+
+    /// The access log of an organisation's patients, for those allowed to see it (the GP).
+    pub async fn access_log(&self, organisation_id: OrganisationId) -> ClientResult<AccessLogPage> {
+        self.inner.api.access_log(organisation_id).await
+    }
+
+    /// End the session: lock, revoke on the server, forget the refresh token. The cache stays
+    /// (encrypted) for the next login.
     pub async fn logout(self) -> ClientResult<()> {
+        self.inner.session.lock();
         self.inner.api.logout().await
     }
 }

@@ -20,6 +20,10 @@ pub enum ClientEvent {
     DataChanged,
     /// The server refused a queued mutation for good.
     MutationRejected { id: Uuid, code: ErrorCode, message: String },
+    /// The secure session opened or closed (the lock icon follows).
+    SecureSession { unlocked: bool },
+    /// The session ended (too many wrong passwords on the lock screen, or revoked): back to login.
+    SessionEnded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,6 +44,7 @@ impl KringClient {
             match self.follow_once(&mut pause).await {
                 Err(ClientError::SessionExpired) => {
                     self.emit(ClientEvent::Connection { state: ConnectionState::Offline });
+                    self.emit(ClientEvent::SessionEnded);
                     return Err(ClientError::SessionExpired);
                 }
                 Err(error) => tracing::info!(code = error.code(), "feed connection lost"),
@@ -51,7 +56,7 @@ impl KringClient {
         }
     }
 
-    fn emit(&self, event: ClientEvent) {
+    pub(crate) fn emit(&self, event: ClientEvent) {
         let _ = self.inner.events.send(event);
     }
 
@@ -62,13 +67,19 @@ impl KringClient {
         self.flush_outbox().await?;
         let url = self.inner.api.websocket_url(self.inner.cache.cursor()?)?;
         let mut request = url.as_str().into_client_request().map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let token = self.inner.api.token().ok_or(ClientError::SessionExpired)?;
-        let header = format!("Bearer {token}").parse().map_err(|_| ClientError::SessionExpired)?;
+        let token = self.inner.api.access_token().await?;
+        let header = format!("Bearer {}", token.as_str()).parse().map_err(|_| ClientError::SessionExpired)?;
         request.headers_mut().insert("authorization", header);
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|error| match error {
-            tokio_tungstenite::tungstenite::Error::Http(response) if response.status() == 401 => ClientError::SessionExpired,
-            _ => ClientError::ServerUnreachable,
-        })?;
+        let (mut socket, _) = match tokio_tungstenite::connect_async(request).await {
+            Ok(connected) => connected,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 401 => {
+                // The access token ran out between check and connect: refresh (which fails with
+                // SessionExpired only when the session itself is over) and reconnect.
+                self.inner.api.refresh(&token).await?;
+                return Ok(());
+            }
+            Err(_) => return Err(ClientError::ServerUnreachable),
+        };
         self.emit(ClientEvent::Connection { state: ConnectionState::Online });
         *pause = FIRST_RETRY;
         // Anything queued while the socket was opening goes out now.

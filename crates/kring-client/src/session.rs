@@ -1,0 +1,215 @@
+//! The secure session (beveiligde sessie, ACC-4, ACC-5, ACC-7): the user's private keys,
+//! unsealed in memory only while the lock is open. Locking drops them (the key types zeroize on
+//! drop); unlocking derives the `kek` from the password again and unseals the keys the server
+//! keeps sealed. The lock closes by itself after a stretch without activity.
+
+use crate::error::{ClientError, ClientResult};
+use crate::{ClientEvent, KringClient};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_crypto::{EncryptionPublicKey, KdfParams, Kek, Salt, UserKeys, Vault};
+use kring_protocol::KeyMaterial;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Wrong passwords tolerated on the lock screen before the session is ended: the sealed keys
+/// are in memory, so guessing here is guessing offline; the limit makes it a one-way door.
+pub const MAX_UNLOCK_ATTEMPTS: u32 = 5;
+
+/// The default idle time before the lock closes (ACC-7).
+pub const DEFAULT_IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
+
+pub(crate) struct SecureSession {
+    state: Mutex<State>,
+}
+
+struct State {
+    salt: Salt,
+    kdf: KdfParams,
+    material: Option<KeyMaterial>,
+    keys: Option<UserKeys>,
+    wrong_unlocks: u32,
+    last_activity: Instant,
+}
+
+impl SecureSession {
+    pub fn new(salt: Salt, kdf: KdfParams, material: Option<KeyMaterial>) -> Self {
+        Self {
+            state: Mutex::new(State { salt, kdf, material, keys: None, wrong_unlocks: 0, last_activity: Instant::now() }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn has_keys(&self) -> bool {
+        self.state().material.is_some()
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.state().keys.is_some()
+    }
+
+    pub fn login_params(&self) -> (Salt, KdfParams) {
+        let state = self.state();
+        (state.salt.clone(), state.kdf)
+    }
+
+    /// Open the keys with a `kek`. A wrong one fails with `WrongPassword` and counts.
+    pub fn unlock_with(&self, kek: &Kek) -> ClientResult<()> {
+        let mut state = self.state();
+        let material = state.material.as_ref().ok_or(ClientError::NoKeys)?;
+        let sealed = STANDARD_NO_PAD
+            .decode(&material.sealed_private_keys)
+            .map_err(|_| ClientError::Protocol("sealed keys are not base64".into()))?;
+        match UserKeys::unseal(kek, &sealed) {
+            Ok(keys) => {
+                state.keys = Some(keys);
+                state.wrong_unlocks = 0;
+                state.last_activity = Instant::now();
+                Ok(())
+            }
+            Err(_) => {
+                state.wrong_unlocks += 1;
+                if state.wrong_unlocks >= MAX_UNLOCK_ATTEMPTS {
+                    Err(ClientError::TooManyUnlockAttempts)
+                } else {
+                    Err(ClientError::WrongPassword)
+                }
+            }
+        }
+    }
+
+    /// Close the lock: the private keys are dropped (and zeroized). Returns whether it was open.
+    pub fn lock(&self) -> bool {
+        self.state().keys.take().is_some()
+    }
+
+    /// The keys to re-seal under a new password: the open ones, or those `kek` opens, or none
+    /// when the account has no keys yet.
+    pub fn keys_for_reseal(&self, kek: Option<&Kek>) -> ClientResult<Option<UserKeys>> {
+        let state = self.state();
+        if let Some(keys) = &state.keys {
+            return Ok(Some(keys.clone()));
+        }
+        let Some(material) = &state.material else { return Ok(None) };
+        let kek = kek.ok_or(ClientError::Locked)?;
+        let sealed = STANDARD_NO_PAD
+            .decode(&material.sealed_private_keys)
+            .map_err(|_| ClientError::Protocol("sealed keys are not base64".into()))?;
+        UserKeys::unseal(kek, &sealed).map(Some).map_err(|_| ClientError::WrongPassword)
+    }
+
+    /// After a password change: the new login parameters and sealed keys; the lock is open.
+    pub fn replace(&self, salt: Salt, kdf: KdfParams, material: KeyMaterial, keys: UserKeys) {
+        let mut state = self.state();
+        *state = State { salt, kdf, material: Some(material), keys: Some(keys), wrong_unlocks: 0, last_activity: Instant::now() };
+    }
+
+    pub fn touch(&self) {
+        self.state().last_activity = Instant::now();
+    }
+
+    fn last_activity(&self) -> Instant {
+        self.state().last_activity
+    }
+
+    fn with_keys<T>(&self, f: impl FnOnce(&UserKeys) -> ClientResult<T>) -> ClientResult<T> {
+        let state = self.state();
+        let keys = state.keys.as_ref().ok_or(ClientError::Locked)?;
+        f(keys)
+    }
+
+    fn encryption_public_key(&self) -> ClientResult<EncryptionPublicKey> {
+        let state = self.state();
+        let material = state.material.as_ref().ok_or(ClientError::NoKeys)?;
+        let bytes: [u8; 32] = STANDARD_NO_PAD
+            .decode(&material.encryption_public_key)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| ClientError::Protocol("encryption public key".into()))?;
+        Ok(EncryptionPublicKey::from_bytes(bytes))
+    }
+}
+
+impl KringClient {
+    /// Whether the secure session is open (the lock icon shows open).
+    pub fn is_unlocked(&self) -> bool {
+        self.inner.session.is_unlocked()
+    }
+
+    /// Whether the account has keys at all (not right after an administrator reset).
+    pub fn has_keys(&self) -> bool {
+        self.inner.session.has_keys()
+    }
+
+    /// Open the secure session with the password (ACC-4). Also the "Ontsleutel beveiligde
+    /// gesprekken" step of a session started without password (ACC-5). After
+    /// [`MAX_UNLOCK_ATTEMPTS`] wrong passwords the session ends on the server too.
+    pub async fn unlock(&self, password: &str) -> ClientResult<()> {
+        if password.is_empty() {
+            return Err(ClientError::MissingCredentials);
+        }
+        let (salt, kdf) = self.inner.session.login_params();
+        let password = zeroize::Zeroizing::new(password.to_owned());
+        let keys = tokio::task::spawn_blocking(move || kring_crypto::derive_login_keys(&password, &salt, kdf))
+            .await
+            .map_err(|e| ClientError::Internal(e.to_string()))??;
+        match self.inner.session.unlock_with(&keys.kek) {
+            Ok(()) => {
+                tracing::info!(user_id = %self.inner.me.user_id, "secure session unlocked");
+                self.emit(ClientEvent::SecureSession { unlocked: true });
+                Ok(())
+            }
+            Err(ClientError::TooManyUnlockAttempts) => {
+                tracing::warn!(user_id = %self.inner.me.user_id, "too many wrong passwords on the lock screen; ending the session");
+                if let Err(error) = self.inner.api.logout().await {
+                    tracing::info!(code = error.code(), "could not end the session on the server");
+                }
+                self.emit(ClientEvent::SessionEnded);
+                Err(ClientError::TooManyUnlockAttempts)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Close the secure session: keys leave memory; encrypted parts become unreadable.
+    pub fn lock(&self) {
+        if self.inner.session.lock() {
+            tracing::info!(user_id = %self.inner.me.user_id, "secure session locked");
+        }
+        self.emit(ClientEvent::SecureSession { unlocked: false });
+    }
+
+    /// The user did something (key, click): the idle timer starts again.
+    pub fn touch(&self) {
+        self.inner.session.touch();
+    }
+
+    /// Close the lock after `idle` without activity (ACC-7). Runs until the task is aborted.
+    pub async fn run_idle_lock(self, idle: Duration) {
+        loop {
+            let deadline = self.inner.session.last_activity() + idle;
+            tokio::time::sleep_until(deadline).await;
+            if self.inner.session.last_activity() + idle <= Instant::now() && self.inner.session.is_unlocked() {
+                tracing::info!(user_id = %self.inner.me.user_id, idle_seconds = idle.as_secs(), "idle: locking the secure session");
+                self.lock();
+                // Wait for the next activity before counting again.
+                self.inner.session.touch();
+            }
+        }
+    }
+
+    /// My public encryption key: what a vault's key is wrapped to for me.
+    pub fn encryption_public_key(&self) -> ClientResult<EncryptionPublicKey> {
+        self.inner.session.encryption_public_key()
+    }
+
+    /// Open a vault whose key was wrapped to me. Needs the open lock; a key wrapped to keys that
+    /// an administrator reset replaced fails with `KeysLost` (ACC-3).
+    pub fn open_vault(&self, wrapped: &[u8]) -> ClientResult<Vault> {
+        self.inner.session.with_keys(|keys| Vault::unwrap(&keys.encryption, wrapped).map_err(|_| ClientError::KeysLost))
+    }
+}
