@@ -4,10 +4,13 @@
 use crate::core::{AppCore, ServerTarget, Session};
 use kring_client::directory::Directory;
 use kring_client::{ClientError, KringClient};
-use kring_domain::{TeamId, UserId};
-use kring_protocol::{Me, Mutation};
+use kring_domain::{OrganisationId, TeamId, UserId};
+use kring_protocol::access_log::AccessLogPage;
+use kring_protocol::{CodeChannel, CodeSent, Me, Mutation};
+use kring_server::delivery::DevMessage;
 use kring_server::seed::{demo_accounts, DemoAccount, DEMO_PASSWORD};
 use serde::Serialize;
+use std::time::Duration;
 use tauri::{AppHandle, Emitter, State};
 
 /// The name of the event that carries `kring_client::ClientEvent`s to the window.
@@ -49,7 +52,7 @@ pub struct AppInfo {
 pub async fn app_info(core: State<'_, AppCore>) -> CommandResult<AppInfo> {
     let version = env!("CARGO_PKG_VERSION");
     Ok(match core.server().await? {
-        ServerTarget::Embedded(_, url) => AppInfo {
+        ServerTarget::Embedded(_, url, _) => AppInfo {
             mode: "embedded",
             server_url: url.as_str().to_owned(),
             demo_accounts: demo_accounts(),
@@ -66,11 +69,51 @@ pub async fn app_info(core: State<'_, AppCore>) -> CommandResult<AppInfo> {
     })
 }
 
+/// Login step one: the password. A code goes out by the user's channel.
 #[tauri::command]
-pub async fn login(app: AppHandle, core: State<'_, AppCore>, username: String, password: String) -> CommandResult<Me> {
+pub async fn start_login(core: State<'_, AppCore>, username: String, password: String) -> CommandResult<CodeSent> {
     let server = core.server().await?.url().clone();
-    let client = KringClient::login(&server, &core.cache_dir(), &username, &password, &device_name()).await?;
-    let me = client.me().clone();
+    let attempt = kring_client::LoginAttempt::start(&server, &core.cache_dir(), &username, &password, &device_name()).await?;
+    let sent = attempt.code_sent().clone();
+    core.set_pending(Some(attempt)).await;
+    Ok(sent)
+}
+
+/// The mail and SMS of the embedded demo (newest first), so a person can read their code. A
+/// region's server sends real mail and SMS: then this is empty.
+#[tauri::command]
+pub async fn dev_outbox(core: State<'_, AppCore>) -> CommandResult<Vec<DevMessage>> {
+    Ok(match core.server().await? {
+        ServerTarget::Embedded(_, _, outbox) => outbox.messages().into_iter().rev().collect(),
+        ServerTarget::Remote(_) => Vec::new(),
+    })
+}
+
+/// Where the session stands, for the UI after login and after each change.
+#[derive(Debug, Serialize)]
+pub struct SessionState {
+    me: Me,
+    must_change_password: bool,
+    keys_were_reset: bool,
+    unlocked: bool,
+    idle_lock_minutes: u64,
+}
+
+fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
+    SessionState {
+        me: client.me().clone(),
+        must_change_password: client.must_change_password(),
+        keys_were_reset: client.keys_were_reset(),
+        unlocked: client.is_unlocked(),
+        idle_lock_minutes: core.idle_lock().as_secs().div_ceil(60),
+    }
+}
+
+/// Login step two: the code. Starts following the feed and the idle lock, unless the password
+/// must be changed first (then that comes first).
+#[tauri::command]
+pub async fn verify_code(app: AppHandle, core: State<'_, AppCore>, code: String) -> CommandResult<SessionState> {
+    let client = core.verify_pending(&code).await?;
     let forward = {
         let mut events = client.subscribe();
         tauri::async_runtime::spawn(async move {
@@ -79,6 +122,15 @@ pub async fn login(app: AppHandle, core: State<'_, AppCore>, username: String, p
             }
         })
     };
+    core.set_session(Session::new(client.clone(), vec![forward])).await;
+    if !client.must_change_password() {
+        start_background(&core, &client).await;
+    }
+    Ok(session_state(&core, &client))
+}
+
+/// The feed and the idle lock, once the account may be used.
+async fn start_background(core: &AppCore, client: &KringClient) {
     let live = {
         let client = client.clone();
         tauri::async_runtime::spawn(async move {
@@ -87,13 +139,79 @@ pub async fn login(app: AppHandle, core: State<'_, AppCore>, username: String, p
             }
         })
     };
-    core.set_session(Session::new(client, vec![forward, live])).await;
-    Ok(me)
+    core.add_session_task(live).await;
+    client.set_idle_lock(core.idle_lock());
+    core.add_session_task(tauri::async_runtime::spawn(client.clone().run_idle_lock())).await;
+}
+
+#[tauri::command]
+pub async fn change_initial_password(core: State<'_, AppCore>, new: String, repeated: String) -> CommandResult<SessionState> {
+    let client = core.client().await?;
+    client.change_initial_password(&new, &repeated).await?;
+    start_background(&core, &client).await;
+    Ok(session_state(&core, &client))
+}
+
+#[tauri::command]
+pub async fn change_password(core: State<'_, AppCore>, current: String, new: String, repeated: String) -> CommandResult<()> {
+    Ok(core.client().await?.change_password(&current, &new, &repeated).await?)
 }
 
 #[tauri::command]
 pub async fn logout(core: State<'_, AppCore>) -> CommandResult<()> {
     Ok(core.logout().await?)
+}
+
+#[tauri::command]
+pub async fn lock(core: State<'_, AppCore>) -> CommandResult<()> {
+    core.client().await?.lock();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn unlock(core: State<'_, AppCore>, password: String) -> CommandResult<()> {
+    let client = core.client().await?;
+    match client.unlock(&password).await {
+        Err(ClientError::TooManyUnlockAttempts) => {
+            core.logout().await.ok();
+            Err(ClientError::TooManyUnlockAttempts.into())
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The user did something: postpone the idle lock.
+#[tauri::command]
+pub async fn touch(core: State<'_, AppCore>) -> CommandResult<()> {
+    core.client().await?.touch();
+    Ok(())
+}
+
+/// Choose the idle time before the lock closes (1 to 60 minutes), at once and for later logins.
+#[tauri::command]
+pub async fn set_idle_lock_minutes(core: State<'_, AppCore>, minutes: u64) -> CommandResult<()> {
+    if !(1..=60).contains(&minutes) {
+        return Err(ClientError::Refused { code: kring_protocol::ErrorCode::InvalidRequest, message: "1 to 60 minutes".into() }.into());
+    }
+    core.set_idle_lock(Duration::from_secs(minutes * 60));
+    core.client().await?.set_idle_lock(core.idle_lock());
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_code_channel(core: State<'_, AppCore>, channel: CodeChannel) -> CommandResult<()> {
+    core.client().await?.set_code_channel(channel).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn reset_password(core: State<'_, AppCore>, user_id: UserId, username: String) -> CommandResult<String> {
+    Ok(core.client().await?.reset_password(user_id, &username).await?.to_string())
+}
+
+#[tauri::command]
+pub async fn access_log(core: State<'_, AppCore>, organisation_id: OrganisationId) -> CommandResult<AccessLogPage> {
+    Ok(core.client().await?.access_log(organisation_id).await?)
 }
 
 #[tauri::command]

@@ -1,15 +1,18 @@
 //! The app's state: which server it talks to (embedded or remote) and the logged-in session.
 
-use kring_client::{ClientError, KringClient, ServerUrl};
+use kring_client::{ClientError, KringClient, LoginAttempt, ServerUrl};
+use kring_server::delivery::DevOutbox;
 use kring_server::RunningServer;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{Mutex, OnceCell};
 
 /// Where the app's server lives.
 pub enum ServerTarget {
-    /// Inside this process, on a loopback port, with the demo region.
-    Embedded(RunningServer, ServerUrl),
+    /// Inside this process, on a loopback port, with the demo region; login codes go to the
+    /// dev outbox, which the login screen shows.
+    Embedded(RunningServer, ServerUrl, DevOutbox),
     /// A region's standalone server (`KRING_SERVER_URL`).
     Remote(ServerUrl),
 }
@@ -17,7 +20,7 @@ pub enum ServerTarget {
 impl ServerTarget {
     pub fn url(&self) -> &ServerUrl {
         match self {
-            ServerTarget::Embedded(_, url) | ServerTarget::Remote(url) => url,
+            ServerTarget::Embedded(_, url, _) | ServerTarget::Remote(url) => url,
         }
     }
 }
@@ -50,14 +53,45 @@ struct Inner {
     data_dir: PathBuf,
     configured_url: Option<String>,
     server: OnceCell<ServerTarget>,
+    /// A login between password and code.
+    pending: Mutex<Option<LoginAttempt>>,
     session: Mutex<Option<Session>>,
+    /// Idle time before the secure session locks (ACC-7).
+    idle_lock: std::sync::Mutex<Duration>,
 }
 
 impl AppCore {
-    pub fn new(data_dir: PathBuf, configured_url: Option<String>) -> Self {
+    pub fn new(data_dir: PathBuf, configured_url: Option<String>, idle_lock: Duration) -> Self {
         Self {
-            inner: Arc::new(Inner { data_dir, configured_url, server: OnceCell::new(), session: Mutex::new(None) }),
+            inner: Arc::new(Inner {
+                data_dir,
+                configured_url,
+                server: OnceCell::new(),
+                pending: Mutex::new(None),
+                session: Mutex::new(None),
+                idle_lock: std::sync::Mutex::new(idle_lock),
+            }),
         }
+    }
+
+    pub fn idle_lock(&self) -> Duration {
+        *self.inner.idle_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn set_idle_lock(&self, idle: Duration) {
+        *self.inner.idle_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = idle;
+    }
+
+    /// Keep the login between its two steps (replacing an earlier unfinished one).
+    pub async fn set_pending(&self, attempt: Option<LoginAttempt>) {
+        *self.inner.pending.lock().await = attempt;
+    }
+
+    /// The code step of the pending login; the attempt stays for another try with a new code.
+    pub async fn verify_pending(&self, code: &str) -> Result<KringClient, ClientError> {
+        let pending = self.inner.pending.lock().await;
+        let attempt = pending.as_ref().ok_or(ClientError::SessionExpired)?;
+        attempt.verify(code).await
     }
 
     /// The server, started on first use. An invalid `KRING_SERVER_URL` is an error every time
@@ -78,13 +112,15 @@ impl AppCore {
         std::fs::create_dir_all(&self.inner.data_dir)
             .map_err(|e| ClientError::Internal(format!("data directory: {e}")))?;
         let database = format!("sqlite:{}", self.inner.data_dir.join("server.sqlite").display());
-        // Demo accounts get the real Argon2id cost, so the demo logs in like production does.
-        let server = RunningServer::start_embedded(&database, kring_crypto::KdfParams::INTERACTIVE)
+        // Demo accounts get the real Argon2id cost and a first-login password change, so the demo
+        // logs in like production does.
+        let outbox = DevOutbox::default();
+        let server = RunningServer::start_embedded(&database, kring_server::seed::DemoOptions::default(), &outbox)
             .await
             .map_err(|e| ClientError::Internal(format!("embedded server: {e:#}")))?;
         let url = ServerUrl::parse(&server.url())?;
         tracing::info!(addr = %server.addr, "embedded server started");
-        Ok(ServerTarget::Embedded(server, url))
+        Ok(ServerTarget::Embedded(server, url, outbox))
     }
 
     pub fn cache_dir(&self) -> PathBuf {
@@ -92,8 +128,17 @@ impl AppCore {
     }
 
     pub async fn set_session(&self, session: Session) {
+        self.inner.pending.lock().await.take();
         if let Some(previous) = self.inner.session.lock().await.replace(session) {
             previous.stop();
+        }
+    }
+
+    /// Add a background task to the current session (stopped with it).
+    pub async fn add_session_task(&self, task: tauri::async_runtime::JoinHandle<()>) {
+        match self.inner.session.lock().await.as_mut() {
+            Some(session) => session.tasks.push(task),
+            None => task.abort(),
         }
     }
 
@@ -103,6 +148,7 @@ impl AppCore {
 
     /// Log out: stop following the feed and end the session on the server.
     pub async fn logout(&self) -> Result<(), ClientError> {
+        self.inner.pending.lock().await.take();
         let session = self.inner.session.lock().await.take();
         match session {
             Some(session) => session.stop().logout().await,
@@ -115,7 +161,7 @@ impl AppCore {
         if let Err(error) = self.logout().await {
             tracing::info!(code = error.code(), "logout on exit failed");
         }
-        if let Some(ServerTarget::Embedded(server, _)) = self.inner.server.get() {
+        if let Some(ServerTarget::Embedded(server, _, _)) = self.inner.server.get() {
             server.state.feed.close();
         }
     }

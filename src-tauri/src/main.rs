@@ -25,6 +25,15 @@ fn configured_server_url() -> Option<String> {
     std::env::var("KRING_SERVER_URL").ok().filter(|url| !url.trim().is_empty())
 }
 
+/// Idle time before the secure session locks: 15 minutes, or `KRING_IDLE_LOCK_SECONDS` (the
+/// end-to-end tests use a few seconds).
+fn idle_lock() -> std::time::Duration {
+    std::env::var("KRING_IDLE_LOCK_SECONDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .map_or(kring_client::DEFAULT_IDLE_LOCK, std::time::Duration::from_secs)
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -37,7 +46,7 @@ fn main() {
     let result = tauri::Builder::default()
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
-            let core = core::AppCore::new(data_dir, configured_server_url());
+            let core = core::AppCore::new(data_dir, configured_server_url(), idle_lock());
             // Start the embedded server now, so it is ready by the time someone has typed a password.
             let starting = core.clone();
             tauri::async_runtime::spawn(async move { starting.server().await.map(drop) });
@@ -46,8 +55,19 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::login,
+            commands::start_login,
+            commands::dev_outbox,
+            commands::verify_code,
+            commands::change_initial_password,
+            commands::change_password,
             commands::logout,
+            commands::lock,
+            commands::unlock,
+            commands::touch,
+            commands::set_idle_lock_minutes,
+            commands::set_code_channel,
+            commands::reset_password,
+            commands::access_log,
             commands::directory,
             commands::set_team_contact,
         ])

@@ -1,37 +1,44 @@
 //! A region with several server instances on one PostgreSQL: a change committed through one
 //! instance reaches clients connected to another, pushed live (LISTEN/NOTIFY fan-out).
 
-use kring_client::{ClientEvent, ConnectionState, KringClient, ServerUrl};
+use kring_client::{ClientEvent, ConnectionState, KringClient, LoginAttempt, ServerUrl};
 use kring_protocol::Mutation;
-use kring_server::seed::{seed_demo_region, DEMO_PASSWORD};
+use kring_server::delivery::{CodeDelivery, DevOutbox};
+use kring_server::seed::{seed_demo_region, DemoOptions, DEMO_PASSWORD};
 use kring_server::store::{PostgresStore, Store};
 use kring_server::testing::postgres::TestCluster;
 use kring_server::{AppState, RunningServer};
 use kring_tests::{practice_team, wait_for_event, wait_until};
 use std::sync::Arc;
 
-async fn instance(url: &str) -> RunningServer {
+async fn instance(url: &str, outbox: &DevOutbox) -> RunningServer {
     let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(url).await.expect("connect"));
-    let state = AppState::new(store, Arc::new(kring_domain::SystemClock)).await.expect("state");
+    let state = AppState::new(store, Arc::new(kring_domain::SystemClock), CodeDelivery::dev(outbox)).await.expect("state");
     RunningServer::spawn(std::net::TcpListener::bind("127.0.0.1:0").expect("bind"), state).expect("spawn")
 }
 
-async fn login(server: &RunningServer, dir: &std::path::Path, username: &str) -> KringClient {
+/// Log in through `server`; the code is the newest message in the shared outbox.
+async fn login(server: &RunningServer, outbox: &DevOutbox, dir: &std::path::Path, username: &str) -> KringClient {
     let url = ServerUrl::parse(&server.url()).expect("url");
-    KringClient::login(&url, &dir.join(username), username, DEMO_PASSWORD, "test").await.expect("login")
+    let attempt = LoginAttempt::start(&url, &dir.join(username), username, DEMO_PASSWORD, "test").await.expect("login");
+    let message = outbox.messages().pop().expect("a code was sent");
+    let code: String = message.body.chars().filter(char::is_ascii_digit).take(6).collect();
+    attempt.verify(&code).await.expect("code")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_through_one_instance_is_pushed_to_clients_of_another() {
     let cluster = tokio::task::spawn_blocking(TestCluster::start).await.unwrap().expect("postgres cluster");
     let url = cluster.create_database("fan_out").await.expect("database");
-    let first = instance(&url).await;
-    let second = instance(&url).await;
-    seed_demo_region(first.state.store.as_ref(), kring_crypto::KdfParams::TESTING).await.unwrap();
+    let outbox = DevOutbox::default();
+    let first = instance(&url, &outbox).await;
+    let second = instance(&url, &outbox).await;
+    let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
+    seed_demo_region(first.state.store.as_ref(), options).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
 
-    let gp = login(&first, dir.path(), "huisarts").await;
-    let nurse = login(&second, dir.path(), "wijkverpleging").await;
+    let gp = login(&first, &outbox, dir.path(), "huisarts").await;
+    let nurse = login(&second, &outbox, dir.path(), "wijkverpleging").await;
     let mut events = nurse.subscribe();
     let live = tokio::spawn(nurse.clone().run_live());
     wait_for_event(&mut events, |e| *e == ClientEvent::Connection { state: ConnectionState::Online }).await;

@@ -1,46 +1,117 @@
-//! Minimal login (issue 2): username + password, session token, logout revokes.
+//! Logging in (ACC-1): password, then a one-time code from the dev outbox; sessions with access
+//! and refresh tokens; logout revokes.
 
-use kring_client::{ClientError, KringClient, ServerUrl};
+use kring_client::{ClientError, ServerUrl};
+use kring_protocol::CodeChannel;
 use kring_server::seed::DEMO_PASSWORD;
 use kring_tests::TestRegion;
+use time::Duration;
 
 #[tokio::test]
-async fn demo_gp_logs_in_and_sees_her_contracts() {
+async fn acc_1_demo_gp_logs_in_with_the_code_sent_by_email_and_sees_her_contracts() {
     let region = TestRegion::start().await;
-    let gp = region.login("huisarts").await;
+    let attempt = region.start_login("huisarts", DEMO_PASSWORD).await.unwrap();
+    let sent = attempt.code_sent();
+    assert_eq!((sent.channel, sent.destination.as_str()), (CodeChannel::Email, "h•••s@demo.kring.nl"));
+    let message = region.outbox.messages().pop().unwrap();
+    assert_eq!((message.to.as_str(), message.subject.as_str()), ("huisarts@demo.kring.nl", "Uw inlogcode voor Kring"));
+    assert!(!message.body.contains("Anne"), "the mail carries the code, not who it is for");
+
+    let gp = attempt.verify(&region.code_for("huisarts").await).await.unwrap();
     let me = gp.me();
     assert_eq!(me.display_name, "Anne de Vries");
     let organisations: Vec<&str> = me.contracts.iter().map(|c| c.organisation_name.as_str()).collect();
     assert_eq!(organisations, ["Huisartsenpraktijk De Linde", "Zorggroep Delfland"], "ACC-6: two contracts");
+    assert!(gp.is_unlocked(), "ACC-4: the password typed at login opens the secure session");
+}
+
+#[tokio::test]
+async fn acc_1_the_poh_ggz_gets_her_code_by_sms_and_anyone_can_switch_channel() {
+    let region = TestRegion::start().await;
+    let poh = region.start_login("pohggz", DEMO_PASSWORD).await.unwrap();
+    assert_eq!((poh.code_sent().channel, poh.code_sent().destination.as_str()), (CodeChannel::Sms, "06 •••• 0002"));
+    let sms = region.outbox.messages().pop().unwrap();
+    assert_eq!((sms.channel, sms.to.as_str()), (CodeChannel::Sms, "+31612340002"));
+
+    let gp = region.login("huisarts").await;
+    gp.set_code_channel(CodeChannel::Sms).await.unwrap();
+    let next = region.start_login("huisarts", DEMO_PASSWORD).await.unwrap();
+    assert_eq!(next.code_sent().channel, CodeChannel::Sms);
+    assert_eq!(region.outbox.messages().pop().unwrap().to, "+31612340001");
+}
+
+#[tokio::test]
+async fn acc_1_a_code_opens_one_login_once_and_only_for_five_minutes() {
+    let region = TestRegion::start().await;
+    let attempt = region.start_login("assistent", DEMO_PASSWORD).await.unwrap();
+    let code = region.code_for("assistent").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = attempt.verify(wrong).await.err().map(|e| e.code());
+    assert_eq!(refused, Some("code_wrong"));
+    attempt.verify(&format!("{} {}", &code[..3], &code[3..])).await.expect("typed with a space, from an SMS");
+    assert_eq!(attempt.verify(&code).await.err().map(|e| e.code()), Some("code_used"));
+
+    let late = region.start_login("assistent", DEMO_PASSWORD).await.unwrap();
+    region.clock.advance(Duration::minutes(5));
+    assert_eq!(late.verify(&region.code_for("assistent").await).await.err().map(|e| e.code()), Some("code_expired"));
+}
+
+#[tokio::test]
+async fn acc_7_wrong_codes_lock_the_account_like_wrong_passwords() {
+    let region = TestRegion::start().await;
+    let attempt = region.start_login("assistent", DEMO_PASSWORD).await.unwrap();
+    let code = region.code_for("assistent").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        assert_eq!(attempt.verify(wrong).await.err().map(|e| e.code()), Some("code_wrong"));
+    }
+    let fifth = attempt.verify(wrong).await;
+    assert!(matches!(fifth, Err(ClientError::RateLimited { retry_after_seconds: 60 })), "{:?}", fifth.err());
+    let locked = attempt.verify(&code).await;
+    assert!(matches!(locked, Err(ClientError::RateLimited { .. })), "even the right code waits: {:?}", locked.err());
+
+    region.clock.advance(Duration::seconds(61));
+    assert_eq!(attempt.verify(&code).await.err().map(|e| e.code()), Some("code_attempts"), "this code is spent");
+    assert!(region.try_login("assistent", DEMO_PASSWORD).await.is_ok(), "a new login sends a new code");
 }
 
 #[tokio::test]
 async fn username_is_case_insensitive_but_password_is_not() {
     let region = TestRegion::start().await;
-    let dir = region.dir.path().join("c");
-    assert!(KringClient::login(&region.url, &dir, "  HuisArts ", DEMO_PASSWORD, "pc").await.is_ok());
-    let wrong = KringClient::login(&region.url, &dir, "huisarts", &DEMO_PASSWORD.to_uppercase(), "pc").await;
+    assert!(region.start_login("  HuisArts ", DEMO_PASSWORD).await.is_ok());
+    let wrong = region.start_login("huisarts", &DEMO_PASSWORD.to_uppercase()).await;
     assert!(matches!(wrong, Err(ClientError::InvalidCredentials)), "{:?}", wrong.err());
 }
 
 #[tokio::test]
-async fn unknown_user_gets_the_same_answer_as_a_wrong_password() {
+async fn unknown_user_gets_the_same_answer_as_a_wrong_password_and_no_code_goes_out() {
     let region = TestRegion::start().await;
-    let dir = region.dir.path().join("c");
-    let unknown = KringClient::login(&region.url, &dir, "niemand", DEMO_PASSWORD, "pc").await;
+    let unknown = region.start_login("niemand", DEMO_PASSWORD).await;
     assert!(matches!(unknown, Err(ClientError::InvalidCredentials)));
-    let empty = KringClient::login(&region.url, &dir, "", "", "pc").await;
+    let empty = region.start_login("", "").await;
     assert!(matches!(empty, Err(ClientError::MissingCredentials)));
+    assert!(region.outbox.messages().is_empty());
 }
 
 #[tokio::test]
 async fn unreachable_server_is_reported_as_such() {
     let mut region = TestRegion::start().await;
     region.stop().await;
-    let dir = region.dir.path().join("c");
-    let result = KringClient::login(&region.url, &dir, "huisarts", DEMO_PASSWORD, "pc").await;
+    let result = region.start_login("huisarts", DEMO_PASSWORD).await;
     assert!(matches!(result, Err(ClientError::ServerUnreachable)), "{:?}", result.err());
     assert_eq!(ClientError::ServerUnreachable.code(), "server_unreachable");
+}
+
+#[tokio::test]
+async fn acc_1_the_short_access_token_is_refreshed_without_the_user_noticing_until_the_day_ends() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    region.clock.advance(Duration::minutes(16));
+    gp.sync_now().await.expect("the expired access token is refreshed with the refresh token");
+    region.clock.advance(Duration::minutes(16));
+    gp.sync_now().await.expect("and again: the rotated refresh token works too");
+    region.clock.advance(Duration::hours(13));
+    assert!(matches!(gp.sync_now().await, Err(ClientError::SessionExpired)), "after a working day: log in again");
 }
 
 #[tokio::test]
@@ -51,6 +122,7 @@ async fn logout_revokes_the_session_everywhere() {
     gp.logout().await.unwrap();
     let after = same_session.sync_now().await;
     assert!(matches!(after, Err(ClientError::SessionExpired)), "{:?}", after.err());
+    assert!(!same_session.is_unlocked(), "logging out closes the lock");
 }
 
 #[tokio::test]

@@ -80,3 +80,95 @@ async fn an_unreachable_relay_is_a_typed_error_not_a_panic() {
     let mail = OutgoingMail { to: Email::parse("x@praktijk.nl").unwrap(), subject: "s".into(), body: "b".into() };
     assert!(matches!(relay.send(&mail).await, Err(kring_server::mail::MailError::Relay(_))));
 }
+
+#[tokio::test]
+async fn acc_1_a_login_code_travels_by_real_smtp_and_opens_the_session() {
+    use kring_server::delivery::CodeDelivery;
+    use kring_server::seed::{seed_demo_region, DemoOptions, DEMO_PASSWORD};
+    use std::sync::Arc;
+
+    let mut sink = Sink::start();
+    let relay = SmtpRelay::new(&SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: SmtpSecurity::None,
+        credentials: None,
+        from: "Kring <noreply@kring.test>".into(),
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn kring_server::store::Store> =
+        Arc::new(kring_server::store::SqliteStore::open(&dir.path().join("s.sqlite")).await.unwrap());
+    let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
+    seed_demo_region(store.as_ref(), options).await.unwrap();
+    let delivery = CodeDelivery { mail: Some(Arc::new(relay)), sms: None };
+    let state = kring_server::AppState::new(store, Arc::new(kring_domain::SystemClock), delivery).await.unwrap();
+    let server = kring_server::RunningServer::spawn(std::net::TcpListener::bind("127.0.0.1:0").unwrap(), state).unwrap();
+    let url = kring_client::ServerUrl::parse(&server.url()).unwrap();
+
+    let attempt = kring_client::LoginAttempt::start(&url, dir.path(), "huisarts", DEMO_PASSWORD, "pc").await.unwrap();
+    let received = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
+    assert_eq!(received["to"][0], "<huisarts@demo.kring.nl>");
+    let data = received["data"].as_str().unwrap();
+    assert!(data.contains("Subject: Uw inlogcode voor Kring"), "{data}");
+    let code: String = data
+        .lines()
+        .find_map(|line| line.strip_prefix("Uw inlogcode voor Kring is: "))
+        .expect("the code line")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code.len(), 6);
+    let gp = attempt.verify(&code).await.unwrap();
+    assert_eq!(gp.me().username, "huisarts");
+
+    // A user whose codes go by SMS on a server without a gateway is told so, not left waiting.
+    let poh = kring_client::LoginAttempt::start(&url, dir.path(), "pohggz", DEMO_PASSWORD, "pc").await;
+    assert_eq!(poh.err().map(|e| e.code()), Some("code_delivery_failed"));
+    server.shutdown().await;
+}
+
+/// The edge of the world: an SMS gateway's HTTP API, played by a local HTTP server that records
+/// what it receives.
+#[tokio::test]
+async fn acc_1_sms_codes_go_to_the_gateway_as_json_with_the_api_key() {
+    use axum::http::HeaderMap;
+    use kring_server::delivery::{HttpSmsGateway, SmsError, SmsGateway};
+    use std::sync::{Arc, Mutex};
+
+    let received: Arc<Mutex<Vec<(Option<String>, serde_json::Value)>>> = Arc::default();
+    let record = Arc::clone(&received);
+    let app = axum::Router::new()
+        .route(
+            "/messages",
+            axum::routing::post(move |headers: HeaderMap, axum::Json(body): axum::Json<serde_json::Value>| {
+                let record = Arc::clone(&record);
+                async move {
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    record.lock().unwrap().push((auth, body));
+                    axum::http::StatusCode::ACCEPTED
+                }
+            }),
+        )
+        .route("/kapot", axum::routing::post(|| async { axum::http::StatusCode::SERVICE_UNAVAILABLE }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let gateway = HttpSmsGateway::new(&format!("http://{addr}/messages"), "geheime-sleutel", "Kring").unwrap();
+    let mobile = kring_domain::MobileNumber::parse("06-12345678").unwrap();
+    gateway.send(&mobile, "Uw Kring-inlogcode is 123456. Geldig: 5 minuten.").await.unwrap();
+    let (auth, body) = received.lock().unwrap().pop().unwrap();
+    assert_eq!(auth.as_deref(), Some("Bearer geheime-sleutel"));
+    assert_eq!(body, serde_json::json!({
+        "originator": "Kring",
+        "recipients": ["+31612345678"],
+        "body": "Uw Kring-inlogcode is 123456. Geldig: 5 minuten."
+    }));
+
+    let broken = HttpSmsGateway::new(&format!("http://{addr}/kapot"), "k", "Kring").unwrap();
+    assert!(matches!(broken.send(&mobile, "x").await, Err(SmsError::Refused(503))));
+    assert!(matches!(HttpSmsGateway::new("http://sms.example.nl/api", "k", "Kring"), Err(SmsError::Config(_))), "https only");
+    assert!(matches!(HttpSmsGateway::new("https://sms.example.nl/api", "k", "KringDelftRegio"), Err(SmsError::Config(_))));
+    server.abort();
+}

@@ -1,8 +1,12 @@
 //! Scenario tests: several people's clients against one in-process server, as in a region.
 
+mod access_log;
 mod directory_sync;
 mod fan_out;
 mod login;
 mod mail;
 mod outbox;
+mod passwords;
+mod sealed;
+mod secure_session;
 mod throttle;

@@ -5,7 +5,7 @@ use kring_server::seed::DEMO_PASSWORD;
 use kring_tests::TestRegion;
 
 async fn attempt(region: &TestRegion, username: &str, password: &str) -> Result<KringClient, ClientError> {
-    KringClient::login(&region.url, &region.dir.path().join("cache"), username, password, "werkplek").await
+    region.try_login(username, password).await
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
 //! Shared set-up for the scenario tests: a demo region on an in-process server, and logged-in
 //! clients for its people. Every test gets its own database and caches in temp dirs.
 
-use kring_client::{ClientEvent, KringClient, ServerUrl};
-use kring_server::seed::{seed_demo_region, DEMO_PASSWORD};
+use kring_client::{ClientError, ClientEvent, KringClient, LoginAttempt, ServerUrl};
+use kring_server::delivery::{CodeDelivery, DevOutbox};
+use kring_server::seed::{seed_demo_region, DemoOptions, DEMO_PASSWORD};
 use kring_server::store::{SqliteStore, Store};
 use kring_server::{AppState, RunningServer};
+use kring_protocol::{ChangeBody, EntityKind};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,21 +21,35 @@ pub struct TestRegion {
     pub clock: kring_domain::ManualClock,
     pub server: Option<RunningServer>,
     pub url: ServerUrl,
+    /// Where the server's login codes (mail and SMS) land.
+    pub outbox: DevOutbox,
     addr: SocketAddr,
 }
 
 impl TestRegion {
-    /// An embedded-style server on SQLite with the demo region, on a free loopback port.
+    /// An embedded-style server on SQLite with the demo region, on a free loopback port. The demo
+    /// users have changed their first password already; see [`TestRegion::start_first_login`].
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// As [`TestRegion::start`], but every demo user still has to change the demo password.
+    pub async fn start_first_login() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(must_change_password: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = open_store(&dir).await;
-        seed_demo_region(store.as_ref(), kring_crypto::KdfParams::TESTING).await.expect("seed");
+        let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password };
+        seed_demo_region(store.as_ref(), options).await.expect("seed");
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
         let clock = kring_domain::ManualClock::new(time::OffsetDateTime::now_utc());
-        let server = spawn(listener, store, &clock).await;
+        let outbox = DevOutbox::default();
+        let server = spawn(listener, store, &clock, &outbox).await;
         let addr = server.addr;
         let url = ServerUrl::parse(&server.url()).expect("server url");
-        Self { dir, clock, server: Some(server), url, addr }
+        Self { dir, clock, server: Some(server), url, outbox, addr }
     }
 
     pub fn server(&self) -> &RunningServer {
@@ -52,13 +68,52 @@ impl TestRegion {
         self.stop().await;
         let store = open_store(&self.dir).await;
         let listener = std::net::TcpListener::bind(self.addr).expect("rebind the same port");
-        self.server = Some(spawn(listener, store, &self.clock).await);
+        self.server = Some(spawn(listener, store, &self.clock, &self.outbox).await);
     }
 
-    /// Log in a demo user with the demo password; each user gets their own cache dir.
+    /// Log in a demo user with the demo password and the code from the outbox; each user gets
+    /// their own cache dir.
     pub async fn login(&self, username: &str) -> KringClient {
-        let cache = self.dir.path().join(format!("cache-{username}"));
-        KringClient::login(&self.url, &cache, username, DEMO_PASSWORD, "testwerkplek").await.expect("login")
+        self.try_login(username, DEMO_PASSWORD).await.expect("login")
+    }
+
+    /// Both login steps, as a person at the app does them.
+    pub async fn try_login(&self, username: &str, password: &str) -> Result<KringClient, ClientError> {
+        let attempt = self.start_login(username, password).await?;
+        let code = self.code_for(username).await;
+        attempt.verify(&code).await
+    }
+
+    /// Step one only: the password. The code waits in [`TestRegion::outbox`].
+    pub async fn start_login(&self, username: &str, password: &str) -> Result<LoginAttempt, ClientError> {
+        LoginAttempt::start(&self.url, &self.cache_dir(username), username, password, "testwerkplek").await
+    }
+
+    pub fn cache_dir(&self, username: &str) -> std::path::PathBuf {
+        self.dir.path().join(format!("cache-{username}"))
+    }
+
+    /// The six digits of the newest code sent to `username`'s e-mail address or mobile number.
+    pub async fn code_for(&self, username: &str) -> String {
+        let store = &self.server().state.store;
+        let credentials = store.credentials(username).await.expect("store").expect("known user");
+        let Some(ChangeBody::Account(account)) = store.entity(EntityKind::Account, credentials.user_id.0).await.expect("store") else {
+            panic!("no account for {username}");
+        };
+        let destinations: Vec<String> = account
+            .email
+            .map(|e| e.as_str().to_owned())
+            .into_iter()
+            .chain(account.mobile.map(|m| m.e164().to_owned()))
+            .collect();
+        let message = self
+            .outbox
+            .messages()
+            .into_iter()
+            .rev()
+            .find(|m| destinations.contains(&m.to))
+            .unwrap_or_else(|| panic!("no code was sent to {username}"));
+        message.body.chars().filter(char::is_ascii_digit).take(6).collect()
     }
 }
 
@@ -66,8 +121,13 @@ async fn open_store(dir: &TempDir) -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(&dir.path().join("server.sqlite")).await.expect("open store"))
 }
 
-async fn spawn(listener: std::net::TcpListener, store: Arc<dyn Store>, clock: &kring_domain::ManualClock) -> RunningServer {
-    let state = AppState::new(store, Arc::new(clock.clone())).await.expect("state");
+async fn spawn(
+    listener: std::net::TcpListener,
+    store: Arc<dyn Store>,
+    clock: &kring_domain::ManualClock,
+    outbox: &DevOutbox,
+) -> RunningServer {
+    let state = AppState::new(store, Arc::new(clock.clone()), CodeDelivery::dev(outbox)).await.expect("state");
     RunningServer::spawn(listener, state).expect("spawn server")
 }
 
@@ -128,7 +188,7 @@ impl RawApi {
         Self { base: region.url.as_str().to_owned(), http: reqwest::Client::new(), token: None }
     }
 
-    /// Log in as a demo user the way the client does (prelogin, derive, login).
+    /// Log in as a demo user the way the client does (prelogin, derive, login, code).
     pub async fn login(region: &TestRegion, username: &str) -> Self {
         let mut api = Self::anonymous(region);
         let prelogin: kring_protocol::PreloginResponse =
@@ -140,9 +200,11 @@ impl RawApi {
             auth_key: keys.auth_key.to_base64().to_string(),
             device_name: "test".into(),
         };
-        let kring_protocol::LoginOutcome::Authenticated { session, .. } =
-            api.post("v1/auth/login", &request).await.json().await.expect("login");
-        api.token = Some(session.token);
+        let sent: kring_protocol::CodeSent = api.post("v1/auth/login", &request).await.json().await.expect("login");
+        let code = region.code_for(username).await;
+        let verify = kring_protocol::VerifyCodeRequest { challenge_id: sent.challenge_id, code };
+        let grant: kring_protocol::LoginGrant = api.post("v1/auth/verify-code", &verify).await.json().await.expect("verify");
+        api.token = Some(grant.tokens.access_token);
         api
     }
 

@@ -22,6 +22,8 @@ pub const DEFAULT_IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
 
 pub(crate) struct SecureSession {
     state: Mutex<State>,
+    /// Wakes the idle-lock loop when the idle time changes.
+    idle_changed: tokio::sync::Notify,
 }
 
 struct State {
@@ -31,12 +33,22 @@ struct State {
     keys: Option<UserKeys>,
     wrong_unlocks: u32,
     last_activity: Instant,
+    idle_lock: Duration,
 }
 
 impl SecureSession {
     pub fn new(salt: Salt, kdf: KdfParams, material: Option<KeyMaterial>) -> Self {
         Self {
-            state: Mutex::new(State { salt, kdf, material, keys: None, wrong_unlocks: 0, last_activity: Instant::now() }),
+            state: Mutex::new(State {
+                salt,
+                kdf,
+                material,
+                keys: None,
+                wrong_unlocks: 0,
+                last_activity: Instant::now(),
+                idle_lock: DEFAULT_IDLE_LOCK,
+            }),
+            idle_changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -60,6 +72,9 @@ impl SecureSession {
     /// Open the keys with a `kek`. A wrong one fails with `WrongPassword` and counts.
     pub fn unlock_with(&self, kek: &Kek) -> ClientResult<()> {
         let mut state = self.state();
+        if state.wrong_unlocks >= MAX_UNLOCK_ATTEMPTS {
+            return Err(ClientError::TooManyUnlockAttempts);
+        }
         let material = state.material.as_ref().ok_or(ClientError::NoKeys)?;
         let sealed = STANDARD_NO_PAD
             .decode(&material.sealed_private_keys)
@@ -105,15 +120,22 @@ impl SecureSession {
     /// After a password change: the new login parameters and sealed keys; the lock is open.
     pub fn replace(&self, salt: Salt, kdf: KdfParams, material: KeyMaterial, keys: UserKeys) {
         let mut state = self.state();
-        *state = State { salt, kdf, material: Some(material), keys: Some(keys), wrong_unlocks: 0, last_activity: Instant::now() };
+        state.salt = salt;
+        state.kdf = kdf;
+        state.material = Some(material);
+        state.keys = Some(keys);
+        state.wrong_unlocks = 0;
+        state.last_activity = Instant::now();
     }
 
     pub fn touch(&self) {
         self.state().last_activity = Instant::now();
     }
 
-    fn last_activity(&self) -> Instant {
-        self.state().last_activity
+    /// When the lock should close if nothing happens before then.
+    fn idle_deadline(&self) -> Instant {
+        let state = self.state();
+        state.last_activity + state.idle_lock
     }
 
     fn with_keys<T>(&self, f: impl FnOnce(&UserKeys) -> ClientResult<T>) -> ClientResult<T> {
@@ -188,15 +210,25 @@ impl KringClient {
         self.inner.session.touch();
     }
 
-    /// Close the lock after `idle` without activity (ACC-7). Runs until the task is aborted.
-    pub async fn run_idle_lock(self, idle: Duration) {
+    /// How long without activity before the lock closes (default 15 minutes).
+    pub fn set_idle_lock(&self, idle: Duration) {
+        self.inner.session.state().idle_lock = idle;
+        self.inner.session.idle_changed.notify_waiters();
+    }
+
+    /// Close the lock after the idle time without activity (ACC-7). Runs until the task is
+    /// aborted; follows changes of the idle time at once.
+    pub async fn run_idle_lock(self) {
         loop {
-            let deadline = self.inner.session.last_activity() + idle;
-            tokio::time::sleep_until(deadline).await;
-            if self.inner.session.last_activity() + idle <= Instant::now() && self.inner.session.is_unlocked() {
-                tracing::info!(user_id = %self.inner.me.user_id, idle_seconds = idle.as_secs(), "idle: locking the secure session");
+            let deadline = self.inner.session.idle_deadline();
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => {}
+                () = self.inner.session.idle_changed.notified() => continue,
+            }
+            if self.inner.session.idle_deadline() <= Instant::now() && self.inner.session.is_unlocked() {
+                tracing::info!(user_id = %self.inner.me.user_id, "idle: locking the secure session");
                 self.lock();
-                // Wait for the next activity before counting again.
+                // Count the next idle stretch from now.
                 self.inner.session.touch();
             }
         }

@@ -114,6 +114,11 @@ impl Kek {
     pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }
+
+    /// A key from raw bytes (tests try stored bytes as keys to prove none opens anything).
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self(bytes)
+    }
 }
 
 impl std::fmt::Debug for Kek {

@@ -119,7 +119,8 @@ pub async fn verify_code(
     }
     if let Err(error) = result {
         tracing::info!(user_id = %challenge.user_id, code = ?error, "login code refused");
-        if matches!(error, kring_domain::CodeError::Wrong | kring_domain::CodeError::TooManyAttempts) {
+        // A wrong guess counts against the account; the right code on a spent challenge does not.
+        if !matches && matches!(error, kring_domain::CodeError::Wrong | kring_domain::CodeError::TooManyAttempts) {
             if let ServerError::RateLimited(wait) = throttle.failed(&state).await {
                 return Err(ServerError::RateLimited(wait));
             }

@@ -1,0 +1,104 @@
+//! ACC-2 and ACC-3: the forced first password change, changing a known password (nothing is
+//! lost), and an administrator's reset of a forgotten one (old encrypted data is lost).
+
+use kring_client::{ClientError, KringClient};
+use kring_crypto::Vault;
+use kring_server::seed::DEMO_PASSWORD;
+use kring_tests::TestRegion;
+
+const NEW_PASSWORD: &str = "lange zomeravonden in Delft";
+
+/// A message for `client` the way conversations will carry them: sealed to a vault whose key is
+/// wrapped to the client's public key.
+fn message_for(client: &KringClient, text: &str) -> (Vec<u8>, Vec<u8>) {
+    let vault = Vault::generate();
+    let wrapped = vault.wrap_for(&client.encryption_public_key().unwrap()).unwrap();
+    (wrapped, vault.public().seal(text.as_bytes()).unwrap())
+}
+
+fn read(client: &KringClient, (wrapped, sealed): &(Vec<u8>, Vec<u8>)) -> Result<String, ClientError> {
+    let vault = client.open_vault(wrapped)?;
+    Ok(String::from_utf8(vault.open(sealed).unwrap().to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn acc_2_first_login_allows_nothing_before_the_password_is_changed() {
+    let region = TestRegion::start_first_login().await;
+    let poh = region.login("pohggz").await;
+    assert!(poh.must_change_password());
+    assert_eq!(poh.sync_now().await.err().map(|e| e.code()), Some("password_change_required"));
+
+    let refusals = [
+        ("kort", "password_too_short"),
+        ("Wachtwoord1234", "password_common"),
+        ("pohggz-pohggz", "password_like_username"),
+    ];
+    for (candidate, code) in refusals {
+        assert_eq!(poh.change_initial_password(candidate, candidate).await.err().map(|e| e.code()), Some(code), "{candidate}");
+    }
+    assert_eq!(poh.change_initial_password(NEW_PASSWORD, "iets anders").await.err().map(|e| e.code()), Some("passwords_differ"));
+
+    poh.change_initial_password(NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
+    assert!(!poh.must_change_password());
+    assert!(poh.sync_now().await.unwrap() > 0, "after the change the app works");
+    assert!(poh.is_unlocked());
+
+    assert!(matches!(region.try_login("pohggz", DEMO_PASSWORD).await, Err(ClientError::InvalidCredentials)));
+    let again = region.try_login("pohggz", NEW_PASSWORD).await.unwrap();
+    assert!(!again.must_change_password(), "asked once only");
+}
+
+#[tokio::test]
+async fn acc_3_changing_a_known_password_keeps_every_earlier_message_readable() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    let message = message_for(&gp, "Patiënt belt morgen terug over de medicatie.");
+    assert_eq!(read(&gp, &message).unwrap(), "Patiënt belt morgen terug over de medicatie.");
+
+    let wrong = gp.change_password("niet mijn wachtwoord", NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(matches!(wrong, Err(ClientError::WrongPassword | ClientError::InvalidCredentials)), "{:?}", wrong.err());
+    gp.change_password(DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
+
+    let other_workstation = region.try_login("huisarts", NEW_PASSWORD).await.unwrap();
+    assert_eq!(read(&other_workstation, &message).unwrap(), "Patiënt belt morgen terug over de medicatie.");
+    assert!(matches!(gp.sync_now().await, Ok(_)), "the session that changed it stays");
+}
+
+#[tokio::test]
+async fn acc_3_an_administrator_reset_gives_access_again_but_older_messages_are_lost() {
+    let region = TestRegion::start().await;
+    let assistant = region.login("assistent").await;
+    let message = message_for(&assistant, "Uitslag lab is binnen.");
+
+    let admin = region.login("beheer").await;
+    let temporary = admin.reset_password(assistant.me().user_id, "assistent").await.unwrap();
+    assert!(matches!(assistant.sync_now().await, Err(ClientError::SessionExpired)), "the old sessions end at once");
+    assert!(matches!(region.try_login("assistent", DEMO_PASSWORD).await, Err(ClientError::InvalidCredentials)));
+
+    let after = region.try_login("assistent", &temporary).await.unwrap();
+    assert!(after.must_change_password() && after.keys_were_reset());
+    assert!(!after.has_keys(), "the administrator never holds keys for her");
+    after.change_initial_password(NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
+    assert!(after.is_unlocked());
+    assert!(matches!(read(&after, &message), Err(ClientError::KeysLost)), "older data cannot be opened any more");
+    let fresh = message_for(&after, "Nieuw bericht.");
+    assert_eq!(read(&after, &fresh).unwrap(), "Nieuw bericht.", "new data works with the new keys");
+
+    let later = region.try_login("assistent", NEW_PASSWORD).await.unwrap();
+    assert!(!later.keys_were_reset(), "the warning is shown once, at the first login after the reset");
+}
+
+#[tokio::test]
+async fn acc_3_only_an_administrator_of_one_of_her_organisations_may_reset_a_password() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    let assistant = region.login("assistent").await;
+    let nurse = region.login("wijkverpleging").await;
+    let forbidden = assistant.reset_password(gp.me().user_id, "huisarts").await;
+    assert_eq!(forbidden.err().map(|e| e.code()), Some("forbidden"));
+    let other_organisation = nurse.reset_password(assistant.me().user_id, "assistent").await;
+    assert_eq!(other_organisation.err().map(|e| e.code()), Some("forbidden"));
+    let own = gp.reset_password(gp.me().user_id, "huisarts").await;
+    assert_eq!(own.err().map(|e| e.code()), Some("invalid_request"), "one's own password is changed, not reset");
+    assert!(gp.reset_password(assistant.me().user_id, "assistent").await.is_ok(), "the GP may");
+}
