@@ -4,7 +4,7 @@
 use crate::core::{AppCore, ServerTarget, Session};
 use kring_client::directory::Directory;
 use kring_client::{ClientError, KringClient};
-use kring_domain::{OrganisationId, TeamId, UserId};
+use kring_domain::{Action, OrganisationId, TeamId, UserId};
 use kring_protocol::access_log::AccessLogPage;
 use kring_protocol::{CodeChannel, CodeSent, Me, Mutation};
 use kring_server::delivery::DevMessage;
@@ -93,14 +93,36 @@ pub async fn dev_outbox(core: State<'_, AppCore>) -> CommandResult<Vec<DevMessag
 #[derive(Debug, Serialize)]
 pub struct SessionState {
     me: Me,
+    /// Per organisation, what the user's roles there permit: the UI shows only those actions
+    /// (from the one permission table, `Role::permits`).
+    permissions: Vec<OrganisationPermissions>,
     must_change_password: bool,
     keys_were_reset: bool,
     unlocked: bool,
     idle_lock_minutes: u64,
 }
 
+#[derive(Debug, Serialize)]
+pub struct OrganisationPermissions {
+    organisation_id: OrganisationId,
+    actions: Vec<Action>,
+}
+
+fn permissions(me: &Me) -> Vec<OrganisationPermissions> {
+    let mut out: Vec<OrganisationPermissions> = Vec::new();
+    for contract in &me.contracts {
+        let allowed = Action::ALL.into_iter().filter(|action| contract.role.permits(*action));
+        match out.iter_mut().find(|p| p.organisation_id == contract.organisation_id) {
+            Some(existing) => existing.actions.extend(allowed.filter(|a| !existing.actions.contains(a)).collect::<Vec<_>>()),
+            None => out.push(OrganisationPermissions { organisation_id: contract.organisation_id, actions: allowed.collect() }),
+        }
+    }
+    out
+}
+
 fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
     SessionState {
+        permissions: permissions(client.me()),
         me: client.me().clone(),
         must_change_password: client.must_change_password(),
         keys_were_reset: client.keys_were_reset(),
@@ -205,8 +227,8 @@ pub async fn set_code_channel(core: State<'_, AppCore>, channel: CodeChannel) ->
 }
 
 #[tauri::command]
-pub async fn reset_password(core: State<'_, AppCore>, user_id: UserId, username: String) -> CommandResult<String> {
-    Ok(core.client().await?.reset_password(user_id, &username).await?.to_string())
+pub async fn reset_password(core: State<'_, AppCore>, user_id: UserId) -> CommandResult<String> {
+    Ok(core.client().await?.reset_password(user_id).await?.to_string())
 }
 
 #[tauri::command]

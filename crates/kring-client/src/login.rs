@@ -190,14 +190,14 @@ impl KringClient {
 
     /// An administrator resets a colleague's forgotten password (ACC-3). Returns the temporary
     /// password to hand over; the colleague must change it at the next login, and everything
-    /// encrypted for them before is lost.
-    pub async fn reset_password(&self, user: UserId, username: &str) -> ClientResult<Zeroizing<String>> {
-        let prelogin = self.inner.api.prelogin(username).await?;
+    /// encrypted for them before is lost. The new password gets today's standard Argon2id cost.
+    pub async fn reset_password(&self, user: UserId) -> ClientResult<Zeroizing<String>> {
         let password = temporary_password();
         let salt = Salt::random();
-        let keys = derive(&password, &salt, prelogin.kdf).await?;
+        let kdf = KdfParams::INTERACTIVE;
+        let keys = derive(&password, &salt, kdf).await?;
         let request = ResetPasswordRequest {
-            new: NewPassword { salt: salt.to_base64(), kdf: prelogin.kdf, auth_key: keys.auth_key.to_base64().to_string() },
+            new: NewPassword { salt: salt.to_base64(), kdf, auth_key: keys.auth_key.to_base64().to_string() },
         };
         self.inner.api.reset_password(user, &request).await?;
         tracing::info!(user_id = %user, "password reset for a colleague");

@@ -68,7 +68,71 @@ export interface Directory {
 export type ClientEvent =
   | { type: 'connection'; state: 'online' | 'offline' }
   | { type: 'data_changed' }
-  | { type: 'mutation_rejected'; id: string; code: string; message: string };
+  | { type: 'mutation_rejected'; id: string; code: string; message: string }
+  | { type: 'secure_session'; unlocked: boolean }
+  | { type: 'session_ended' };
+
+export type CodeChannel = 'sms' | 'email';
+
+/** Login step one succeeded: a code is on its way. */
+export interface CodeSent {
+  challenge_id: string;
+  channel: CodeChannel;
+  destination: string;
+  expires_at: string;
+}
+
+/** A mail or SMS in the embedded demo's outbox. */
+export interface DevMessage {
+  channel: CodeChannel;
+  to: string;
+  subject: string;
+  body: string;
+  at: string;
+}
+
+/** Names of `Action`s in kring-domain's permission table (snake_case). */
+export type Action =
+  | 'view_directory' | 'manage_team_contacts' | 'request_staff_account' | 'deactivate_account'
+  | 'authorise_patient_data' | 'invite_network_partner' | 'invite_own_colleague' | 'view_patients'
+  | 'refer_patient' | 'start_consultation' | 'answer_consultation' | 'read_conversations'
+  | 'practice_administration' | 'practice_declarations' | 'care_group_declarations' | 'view_finances'
+  | 'view_reports' | 'view_aios_dashboard' | 'ggz_actions' | 'reset_password' | 'view_access_log';
+
+export interface OrganisationPermissions {
+  organisation_id: string;
+  actions: Action[];
+}
+
+export interface SessionState {
+  me: Me;
+  permissions: OrganisationPermissions[];
+  must_change_password: boolean;
+  keys_were_reset: boolean;
+  unlocked: boolean;
+  idle_lock_minutes: number;
+}
+
+export type AccessKind = 'patient_card' | 'conversation' | 'consultation' | 'referral' | 'network_document';
+
+export interface AccessLogEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  organisation_id: string;
+  patient_id: string;
+  kind: AccessKind;
+  device: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export type ChainVerification = { status: 'intact'; entries: number } | { status: 'broken'; at_seq: number };
+
+export interface AccessLogPage {
+  entries: AccessLogEntry[];
+  verification: ChainVerification;
+}
 
 /** What a failed command rejects with. */
 export interface CommandError {
@@ -91,8 +155,21 @@ export function asCommandError(error: unknown): CommandError {
 
 export const api = {
   appInfo: () => invoke<AppInfo>('app_info'),
-  login: (username: string, password: string) => invoke<Me>('login', { username, password }),
+  startLogin: (username: string, password: string) => invoke<CodeSent>('start_login', { username, password }),
+  devOutbox: () => invoke<DevMessage[]>('dev_outbox'),
+  verifyCode: (code: string) => invoke<SessionState>('verify_code', { code }),
+  changeInitialPassword: (newPassword: string, repeated: string) =>
+    invoke<SessionState>('change_initial_password', { new: newPassword, repeated }),
+  changePassword: (current: string, newPassword: string, repeated: string) =>
+    invoke<void>('change_password', { current, new: newPassword, repeated }),
   logout: () => invoke<void>('logout'),
+  lock: () => invoke<void>('lock'),
+  unlock: (password: string) => invoke<void>('unlock', { password }),
+  touch: () => invoke<void>('touch'),
+  setIdleLockMinutes: (minutes: number) => invoke<void>('set_idle_lock_minutes', { minutes }),
+  setCodeChannel: (channel: CodeChannel) => invoke<void>('set_code_channel', { channel }),
+  resetPassword: (userId: string) => invoke<string>('reset_password', { userId }),
+  accessLog: (organisationId: string) => invoke<AccessLogPage>('access_log', { organisationId }),
   directory: () => invoke<Directory>('directory'),
   setTeamContact: (teamId: string, contact: string | null) => invoke<void>('set_team_contact', { teamId, contact }),
   onClientEvent: (handler: (event: ClientEvent) => void): Promise<UnlistenFn> =>

@@ -17,6 +17,22 @@ const CLIENT_ERROR_CODES = [
   'protocol',
   'cache',
   'internal',
+  'code_wrong',
+  'code_expired',
+  'code_used',
+  'code_attempts',
+  'code_delivery_failed',
+  'password_change_required',
+  'password_too_short',
+  'password_common',
+  'password_like_username',
+  'passwords_differ',
+  'wrong_password',
+  'too_many_unlock_attempts',
+  'locked',
+  'no_keys',
+  'keys_lost',
+  'keyring',
 ];
 
 describe('error messages', () => {
@@ -37,6 +53,19 @@ describe('error messages', () => {
     expect(errorMessage('rate_limited', 60)).toMatch(/Te veel mislukte inlogpogingen.*over 1 minuut opnieuw/);
     expect(errorMessage('rate_limited', 61)).toMatch(/over 2 minuten opnieuw/);
     expect(errorMessage('rate_limited', 3600)).toMatch(/over 60 minuten opnieuw/);
+  });
+
+  it('tells the user what to do about each one-time code problem (ACC-1)', () => {
+    expect(errorMessage('code_wrong')).toMatch(/klopt niet/);
+    expect(errorMessage('code_expired')).toMatch(/verlopen.*nieuwe code/);
+    expect(errorMessage('code_used')).toMatch(/al gebruikt/);
+    expect(errorMessage('code_attempts')).toMatch(/Te vaak/);
+  });
+
+  it('explains each password rule in plain Dutch (ACC-2)', () => {
+    expect(errorMessage('password_too_short')).toMatch(/minstens 12 tekens/);
+    expect(errorMessage('password_common')).toMatch(/te vaak gebruikt/);
+    expect(errorMessage('password_like_username')).toMatch(/gebruikersnaam/);
   });
 
   it('falls back to the general message for an unknown code instead of showing the code', () => {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { AccessLogEntry, Directory, SessionState } from './api';
+import { may, organisationsWhere, patientLabel, personNames } from './session';
+
+const session: SessionState = {
+  me: {
+    user_id: 'u1',
+    username: 'huisarts',
+    display_name: 'Anne de Vries',
+    contracts: [
+      { organisation_id: 'praktijk', organisation_name: 'Huisartsenpraktijk De Linde', role: 'huisarts' },
+      { organisation_id: 'zorggroep', organisation_name: 'Zorggroep Delfland', role: 'kwaliteitsmedewerker' },
+    ],
+  },
+  permissions: [
+    { organisation_id: 'praktijk', actions: ['view_directory', 'reset_password', 'view_access_log'] },
+    { organisation_id: 'zorggroep', actions: ['view_directory', 'view_reports'] },
+  ],
+  must_change_password: false,
+  keys_were_reset: false,
+  unlocked: true,
+  idle_lock_minutes: 15,
+};
+
+describe('permissions in the UI (STAFF-5, SEC-2)', () => {
+  it('allows an action only in the organisation where a role permits it', () => {
+    expect(may(session, 'praktijk', 'view_access_log')).toBe(true);
+    expect(may(session, 'zorggroep', 'view_access_log')).toBe(false);
+    expect(may(session, 'elders', 'view_directory')).toBe(false);
+  });
+
+  it('lists the organisations whose access log the GP may open', () => {
+    expect(organisationsWhere(session, 'view_access_log')).toEqual([{ id: 'praktijk', name: 'Huisartsenpraktijk De Linde' }]);
+  });
+});
+
+describe('access log labels', () => {
+  it('names people from the directory, team members included', () => {
+    const directory: Directory = {
+      organisations: [
+        {
+          id: 'praktijk',
+          name: 'De Linde',
+          kind: 'gp_practice',
+          city: 'Delft',
+          agb: null,
+          members: [{ user_id: 'u3', name: 'Peter Smit', role: 'accountbeheerder', role_name: 'Accountbeheerder', agb: null }],
+          teams: [
+            {
+              id: 't',
+              name: 'GGZ-team',
+              contact_person: null,
+              members: [{ user_id: 'u2', name: 'Mehmet Yılmaz', role: 'poh_ggz', role_name: 'POH-GGZ', agb: null }],
+            },
+          ],
+        },
+      ],
+    };
+    const names = personNames(directory);
+    expect(names.get('u2')).toBe('Mehmet Yılmaz');
+    expect(names.get('u3')).toBe('Peter Smit');
+    expect(personNames(null).size).toBe(0);
+  });
+
+  it('shows a patient only by a short pseudonym', () => {
+    const entry = { patient_id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' } as AccessLogEntry;
+    expect(patientLabel(entry)).toBe('P-0193a1b2');
+  });
+});

@@ -1,0 +1,34 @@
+// What the logged-in user may do, from the permission table the app sends with the session.
+import type { AccessLogEntry, Action, Directory, SessionState } from './api';
+
+/** The screens of the logged-in app. */
+export type Screen = 'directory' | 'access-log';
+
+/** Whether the user may do `action` in `organisationId`. */
+export function may(session: SessionState, organisationId: string, action: Action): boolean {
+  return session.permissions.some((p) => p.organisation_id === organisationId && p.actions.includes(action));
+}
+
+/** The organisations where the user may do `action`, with their names. */
+export function organisationsWhere(session: SessionState, action: Action): { id: string; name: string }[] {
+  return session.me.contracts
+    .filter((c, i, all) => all.findIndex((o) => o.organisation_id === c.organisation_id) === i)
+    .filter((c) => may(session, c.organisation_id, action))
+    .map((c) => ({ id: c.organisation_id, name: c.organisation_name }));
+}
+
+/** Names for the people in an access log, from the directory; unknown ids stay `null`. */
+export function personNames(directory: Directory | null): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const organisation of directory?.organisations ?? []) {
+    for (const member of [...organisation.members, ...organisation.teams.flatMap((t) => t.members)]) {
+      names.set(member.user_id, member.name);
+    }
+  }
+  return names;
+}
+
+/** A short, pseudonymous label for a patient id (the first 8 characters), e.g. `P-0193a1b2`. */
+export function patientLabel(entry: AccessLogEntry): string {
+  return `P-${entry.patient_id.replace(/-/g, '').slice(0, 8)}`;
+}
