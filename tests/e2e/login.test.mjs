@@ -9,6 +9,7 @@ const driverUrl = process.env.KRING_WEBDRIVER_URL;
 const application = process.env.KRING_APP;
 const shots = process.env.KRING_E2E_SHOTS;
 const DEMO_PASSWORD = 'Welkom-bij-Kring-2026';
+const NEW_PASSWORD = 'lange zomeravonden in Delft';
 const READY = '[data-testid="login-submit"]:not([disabled])';
 
 assert.ok(driverUrl && application && shots, 'run through tests/e2e/run.sh');
@@ -53,10 +54,37 @@ describe('embedded demo region', () => {
     await app.screenshot(`${shots}/locked.png`);
   });
 
-  it('logs the demo GP in and shows the organisation directory', async () => {
+  it('logs the demo GP in with the code from the demo mailbox (ACC-1)', async () => {
     await app.type('[data-testid="username"]', 'huisarts');
     await app.type('[data-testid="password"]', DEMO_PASSWORD);
     await app.click(READY);
+    const step = await app.waitForText('[data-testid="code-step"]', 'gemaild naar');
+    assert.match(step, /h•••s@demo\.kring\.nl/);
+    const mail = await app.waitForText('[data-testid="dev-message"]', 'Uw inlogcode voor Kring is');
+    assert.match(mail, /huisarts@demo\.kring\.nl/);
+    await app.screenshot(`${shots}/code-step.png`);
+
+    await app.type('[data-testid="code"]', '000000');
+    await app.click('[data-testid="code-submit"]:not([disabled])');
+    const refused = await app.text('[data-testid="code-error"]').catch(() => '');
+    if (refused) assert.match(refused, /klopt niet/); // unless 000000 happened to be the code
+    if (refused) {
+      await app.click('[data-testid="use-code"]');
+      await app.click('[data-testid="code-submit"]:not([disabled])');
+    }
+    await app.find('[data-testid="first-password"]');
+  });
+
+  it('forces a password change before anything else and explains the rules (ACC-2)', async () => {
+    await app.type('[data-testid="new-password"]', 'kort');
+    await app.type('[data-testid="repeat-password"]', 'kort');
+    await app.click('[data-testid="password-submit"]:not([disabled])');
+    await app.waitForText('[data-testid="password-error"]', 'minstens 12 tekens');
+    await app.type('[data-testid="new-password"]', NEW_PASSWORD);
+    await app.type('[data-testid="repeat-password"]', NEW_PASSWORD);
+    await app.screenshot(`${shots}/first-password.png`);
+    await app.click('[data-testid="password-submit"]:not([disabled])');
+
     await app.find('[data-testid="directory"]');
     assert.equal(await app.text('[data-testid="current-user"]'), 'Anne de Vries');
     await app.waitForText('[data-testid="directory"]', 'Thuiszorg Hof van Delft');
@@ -66,13 +94,44 @@ describe('embedded demo region', () => {
     }
     assert.equal((await app.findAll('[data-testid="organisation"]')).length, 4);
     await app.waitForText('[data-testid="connection-status"]', 'Verbonden');
+    await app.find('[data-testid="lock-toggle"][data-state="open"]');
     await app.screenshot(`${shots}/directory.png`);
+  });
+
+  it('closes the lock by hand and opens it with the password (ACC-4)', async () => {
+    await app.click('[data-testid="lock-toggle"][data-state="open"]');
+    await app.waitForText('[data-testid="locked-banner"]', 'vergrendeld');
+    await app.click('[data-testid="lock-toggle"][data-state="closed"]');
+    await app.type('[data-testid="unlock-password"]', DEMO_PASSWORD);
+    await app.click('[data-testid="unlock-submit"]:not([disabled])');
+    await app.waitForText('[data-testid="unlock-error"]', 'klopt niet');
+    await app.screenshot(`${shots}/unlock.png`);
+    await app.type('[data-testid="unlock-password"]', NEW_PASSWORD);
+    await app.click('[data-testid="unlock-submit"]:not([disabled])');
+    await app.find('[data-testid="lock-toggle"][data-state="open"]');
+    assert.equal(await app.count('[data-testid="locked-banner"]'), 0);
+  });
+
+  it('locks by itself after the idle time and unlocks again (ACC-7)', async () => {
+    // The app runs with KRING_IDLE_LOCK_SECONDS (run.sh); waiting is on the lock's state.
+    await app.find('[data-testid="lock-toggle"][data-state="closed"]');
+    await app.screenshot(`${shots}/auto-locked.png`);
+    await app.click('[data-testid="locked-banner"] button');
+    await app.type('[data-testid="unlock-password"]', NEW_PASSWORD);
+    await app.click('[data-testid="unlock-submit"]:not([disabled])');
+    await app.find('[data-testid="lock-toggle"][data-state="open"]');
+  });
+
+  it('shows the GP the verified access log of the practice (SEC-2)', async () => {
+    await app.click('[data-testid="nav-access-log"]');
+    const status = await app.waitForText('[data-testid="chain-status"]', 'Logboek gecontroleerd');
+    assert.match(status, /niets gewijzigd of verwijderd/);
   });
 
   it('logs out back to the login screen', async () => {
     await app.click('[data-testid="logout"]');
     await app.find(READY);
-    assert.equal((await app.findAll('[data-testid="directory"]')).length, 0);
+    assert.equal(await app.count('[data-testid="directory"]'), 0);
   });
 });
 

@@ -36,6 +36,8 @@ export DISPLAY=":$(cat "$work/display")"
 export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share" XDG_CONFIG_HOME="$work/home/.config"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
+# The secure session locks after this many idle seconds, so the auto-lock test need not wait 15 min.
+export KRING_IDLE_LOCK_SECONDS=12
 
 port=$(free_port)
 native_port=$(free_port)

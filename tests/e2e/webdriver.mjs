@@ -33,6 +33,12 @@ export class Session {
     return value[ELEMENT];
   }
 
+  /** How many elements match `css` right now, without waiting (to check that something is gone). */
+  async count(css) {
+    const script = 'return document.querySelectorAll(arguments[0]).length;';
+    return this.call('POST', '/execute/sync', { script, args: [css] });
+  }
+
   async findAll(css) {
     const value = await this.call('POST', '/elements', { using: 'css selector', value: css });
     return value.map((element) => element[ELEMENT]);
