@@ -10,7 +10,7 @@ fn unlock(c: &mut Criterion) {
     let salt = Salt::random();
     let mut group = c.benchmark_group("unlock");
     group.sample_size(10);
-    group.bench_function("argon2id m=64MiB t=3 p=1 + hkdf + unseal user keys", |b| {
+    group.bench_function("argon2id m=128MiB t=4 p=1 + hkdf + unseal user keys", |b| {
         let keys = UserKeys::generate();
         let sealed = keys.seal(&derive_login_keys("wachtwoord", &salt, KdfParams::INTERACTIVE).unwrap().kek).unwrap();
         b.iter(|| {
