@@ -136,7 +136,9 @@ async fn acc_1_sms_codes_go_to_the_gateway_as_json_with_the_api_key() {
     use kring_server::delivery::{HttpSmsGateway, SmsError, SmsGateway};
     use std::sync::{Arc, Mutex};
 
-    let received: Arc<Mutex<Vec<(Option<String>, serde_json::Value)>>> = Arc::default();
+    /// (Authorization header, JSON body) of each request the gateway received.
+    type Received = Arc<Mutex<Vec<(Option<String>, serde_json::Value)>>>;
+    let received: Received = Arc::default();
     let record = Arc::clone(&received);
     let app = axum::Router::new()
         .route(

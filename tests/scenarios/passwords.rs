@@ -61,7 +61,7 @@ async fn acc_3_changing_a_known_password_keeps_every_earlier_message_readable() 
 
     let other_workstation = region.try_login("huisarts", NEW_PASSWORD).await.unwrap();
     assert_eq!(read(&other_workstation, &message).unwrap(), "Patiënt belt morgen terug over de medicatie.");
-    assert!(matches!(gp.sync_now().await, Ok(_)), "the session that changed it stays");
+    assert!(gp.sync_now().await.is_ok(), "the session that changed it stays");
 }
 
 #[tokio::test]

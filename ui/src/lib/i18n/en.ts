@@ -58,7 +58,6 @@ export const en: Messages = {
     unlocked: 'Secure session open — click to lock',
     title: 'Secure session',
     intro: 'Encrypted conversations, consultations and patient data are locked. Enter your password to decrypt them.',
-    ssoTitle: 'Decrypt secure conversations',
     password: 'Password',
     submit: 'Unlock',
     busy: 'Unlocking…',

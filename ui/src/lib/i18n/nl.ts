@@ -57,7 +57,6 @@ export const nl = {
     title: 'Beveiligde sessie',
     intro:
       'Versleutelde gesprekken, consulten en patiëntgegevens zijn vergrendeld. Voer uw wachtwoord in om ze te ontsleutelen.',
-    ssoTitle: 'Ontsleutel beveiligde gesprekken',
     password: 'Wachtwoord',
     submit: 'Ontgrendelen',
     busy: 'Bezig met ontgrendelen…',
