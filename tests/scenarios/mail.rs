@@ -32,6 +32,18 @@ impl Sink {
     }
 }
 
+/// A relay client for plain SMTP to a port on this machine.
+fn relay_to(port: u16) -> SmtpRelay {
+    SmtpRelay::new(&SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::None,
+        credentials: None,
+        from: "Kring <noreply@kring.test>".into(),
+    })
+    .unwrap()
+}
+
 impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -42,14 +54,7 @@ impl Drop for Sink {
 #[tokio::test]
 async fn mail_reaches_the_relay_with_sender_recipient_subject_and_body() {
     let mut sink = Sink::start();
-    let relay = SmtpRelay::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        security: SmtpSecurity::None,
-        credentials: None,
-        from: "Kring <noreply@kring.test>".into(),
-    })
-    .unwrap();
+    let relay = relay_to(sink.port);
     let mail = OutgoingMail {
         to: Email::parse("a.devries@praktijk-delinde.nl").unwrap(),
         subject: "Uw inlogcode voor Kring".into(),
@@ -69,14 +74,7 @@ async fn mail_reaches_the_relay_with_sender_recipient_subject_and_body() {
 #[tokio::test]
 async fn an_unreachable_relay_is_a_typed_error_not_a_panic() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let relay = SmtpRelay::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port,
-        security: SmtpSecurity::None,
-        credentials: None,
-        from: "noreply@kring.test".into(),
-    })
-    .unwrap();
+    let relay = relay_to(port);
     let mail = OutgoingMail { to: Email::parse("x@praktijk.nl").unwrap(), subject: "s".into(), body: "b".into() };
     assert!(matches!(relay.send(&mail).await, Err(kring_server::mail::MailError::Relay(_))));
 }
@@ -88,14 +86,7 @@ async fn acc_1_a_login_code_travels_by_real_smtp_and_opens_the_session() {
     use std::sync::Arc;
 
     let mut sink = Sink::start();
-    let relay = SmtpRelay::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        security: SmtpSecurity::None,
-        credentials: None,
-        from: "Kring <noreply@kring.test>".into(),
-    })
-    .unwrap();
+    let relay = relay_to(sink.port);
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn kring_server::store::Store> =
         Arc::new(kring_server::store::SqliteStore::open(&dir.path().join("s.sqlite")).await.unwrap());

@@ -64,14 +64,7 @@ pub fn verify_chain(entries: &[AccessLogEntry]) -> ChainVerification {
     let mut prev = GENESIS;
     for (index, entry) in entries.iter().enumerate() {
         let expected_seq = i64::try_from(index).unwrap_or(i64::MAX) + 1;
-        let fields = NewAccessEntry {
-            at: entry.at,
-            actor: entry.actor,
-            organisation_id: entry.organisation_id,
-            patient_id: entry.patient_id,
-            kind: entry.kind,
-            device: entry.device.clone(),
-        };
+        let fields = NewAccessEntry::from(entry);
         let intact = entry.seq == expected_seq
             && entry.prev_hash == hex(&prev)
             && entry.hash == hex(&entry_hash(&prev, entry.seq, &fields));
@@ -81,6 +74,20 @@ pub fn verify_chain(entries: &[AccessLogEntry]) -> ChainVerification {
         prev = entry_hash(&prev, entry.seq, &fields);
     }
     ChainVerification::Intact { entries: entries.len() as u64 }
+}
+
+impl From<&AccessLogEntry> for NewAccessEntry {
+    /// The hashed fields of a stored entry.
+    fn from(entry: &AccessLogEntry) -> Self {
+        Self {
+            at: entry.at,
+            actor: entry.actor,
+            organisation_id: entry.organisation_id,
+            patient_id: entry.patient_id,
+            kind: entry.kind,
+            device: entry.device.clone(),
+        }
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -183,14 +190,7 @@ mod tests {
     fn sec_2_rehashing_one_entry_still_breaks_at_the_next() {
         let mut entries = chain(4);
         entries[1].device = "andere werkplek".into();
-        let fields = NewAccessEntry {
-            at: entries[1].at,
-            actor: entries[1].actor,
-            organisation_id: entries[1].organisation_id,
-            patient_id: entries[1].patient_id,
-            kind: entries[1].kind,
-            device: entries[1].device.clone(),
-        };
+        let fields = NewAccessEntry::from(&entries[1]);
         let prev: [u8; 32] = chain_bytes(&entries[0].hash);
         entries[1].hash = hex(&entry_hash(&prev, 2, &fields));
         assert_eq!(verify_chain(&entries), ChainVerification::Broken { at_seq: 3 });
