@@ -13,6 +13,7 @@ pub mod organisation;
 pub mod password;
 pub mod roles;
 pub mod second_factor;
+pub mod staff;
 pub mod throttle;
 pub mod values;
 
@@ -23,5 +24,6 @@ pub use organisation::OrganisationKind;
 pub use password::{check_new_password, PasswordRejection};
 pub use roles::{Action, Role};
 pub use second_factor::{CodeChallenge, CodeError};
+pub use staff::{AccessStatus, AccountRequestDetails, AccountRequestForm, FieldError, FormField, RequestStatus};
 pub use throttle::ThrottleSubject;
 pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};

@@ -37,10 +37,12 @@ pub enum Role {
     Accountbeheerder,
     /// Consultatiegever: a specialist who answers consultations for a specialist group.
     Consultatiegever,
+    /// Regiobeheerder: an operator of the region's server organisation; approves account requests.
+    Regiobeheerder,
 }
 
 impl Role {
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 14] = [
         Role::Huisarts,
         Role::Assistent,
         Role::AssistentFin,
@@ -54,6 +56,7 @@ impl Role {
         Role::Hoofdzorgverlener,
         Role::Accountbeheerder,
         Role::Consultatiegever,
+        Role::Regiobeheerder,
     ];
 
     /// Whether this role may perform `action`. The single source of truth for permissions.
@@ -66,6 +69,7 @@ impl Role {
                 &[Huisarts, Accountbeheerder]
             }
             Action::ViewAccessLog => &[Huisarts],
+            Action::ApproveAccountRequest => &[Regiobeheerder],
             Action::AuthorisePatientData => &[Huisarts],
             Action::InviteNetworkPartner => &[Huisarts],
             Action::InviteOwnColleague => &[Hoofdzorgverlener],
@@ -128,6 +132,7 @@ impl Role {
             Role::Hoofdzorgverlener => "Hoofdzorgverlener",
             Role::Accountbeheerder => "Accountbeheerder",
             Role::Consultatiegever => "Consultatiegever",
+            Role::Regiobeheerder => "Regiobeheerder",
         }
     }
 }
@@ -178,10 +183,12 @@ pub enum Action {
     ResetPassword,
     /// View the NEN 7513 access log of the organisation's patients (SEC-2).
     ViewAccessLog,
+    /// Approve or reject the region's account requests (STAFF-3).
+    ApproveAccountRequest,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewDirectory,
         Action::ManageTeamContacts,
         Action::RequestStaffAccount,
@@ -203,5 +210,6 @@ impl Action {
         Action::GgzActions,
         Action::ResetPassword,
         Action::ViewAccessLog,
+        Action::ApproveAccountRequest,
     ];
 }

@@ -5,7 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 export type Role =
   | 'huisarts' | 'assistent' | 'assistent_fin' | 'poh_s' | 'poh_s_zonder_financieel'
   | 'kwaliteitsmedewerker' | 'aios' | 'waarnemer' | 'poh_ggz' | 'zorgverlener'
-  | 'hoofdzorgverlener' | 'accountbeheerder' | 'consultatiegever';
+  | 'hoofdzorgverlener' | 'accountbeheerder' | 'consultatiegever' | 'regiobeheerder';
 
 export type OrganisationKind =
   | 'gp_practice' | 'care_group' | 'home_care' | 'ggz_provider' | 'neighbourhood_team' | 'region_operator';
@@ -97,7 +97,8 @@ export type Action =
   | 'authorise_patient_data' | 'invite_network_partner' | 'invite_own_colleague' | 'view_patients'
   | 'refer_patient' | 'start_consultation' | 'answer_consultation' | 'read_conversations'
   | 'practice_administration' | 'practice_declarations' | 'care_group_declarations' | 'view_finances'
-  | 'view_reports' | 'view_aios_dashboard' | 'ggz_actions' | 'reset_password' | 'view_access_log';
+  | 'view_reports' | 'view_aios_dashboard' | 'ggz_actions' | 'reset_password' | 'view_access_log'
+  | 'approve_account_request';
 
 export interface OrganisationPermissions {
   organisation_id: string;
