@@ -169,6 +169,14 @@ impl AuthKeyVerifier {
             .map_err(|_| CryptoError::Derivation)
     }
 
+    /// A verifier no password derives to: the account of an invited colleague, before they
+    /// activate it, cannot be logged into.
+    pub fn unusable() -> Result<String, CryptoError> {
+        let mut key = AuthKey([0u8; KEY_LEN]);
+        rand::rngs::OsRng.fill_bytes(&mut key.0);
+        Self::hash(&key)
+    }
+
     /// True when `auth_key` matches `phc`. The comparison inside argon2 is constant-time.
     pub fn verify(phc: &str, auth_key: &AuthKey) -> Result<bool, CryptoError> {
         let parsed = PasswordHash::new(phc).map_err(|_| CryptoError::Malformed("stored hash"))?;

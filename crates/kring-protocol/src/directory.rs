@@ -30,6 +30,17 @@ pub struct PersonEntry {
     pub first_name: String,
     pub last_name: String,
     pub agb: Option<AgbCode>,
+    /// Base64 of the X25519 public key vault keys are wrapped to; `None` until the account has
+    /// keys (before activation, after a reset).
+    #[serde(default)]
+    pub encryption_public_key: Option<String>,
+    /// False once deactivated (STAFF-6); the person stays in the record.
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
 }
 
 /// A person's role in an organisation (optionally in one of its teams). One person may hold

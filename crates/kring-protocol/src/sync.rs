@@ -9,6 +9,7 @@
 //! id again (after a lost answer) returns the first outcome and changes nothing.
 
 use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
+use crate::staff::{AccountRequestEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use crate::error::ErrorCode;
 use kring_domain::{OrganisationId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
@@ -72,6 +73,9 @@ pub enum EntityKind {
     Person,
     Contract,
     Account,
+    AccountRequest,
+    PracticeVault,
+    PatientDataAccess,
 }
 
 impl EntityKind {
@@ -82,6 +86,9 @@ impl EntityKind {
             EntityKind::Person => "person",
             EntityKind::Contract => "contract",
             EntityKind::Account => "account",
+            EntityKind::AccountRequest => "account_request",
+            EntityKind::PracticeVault => "practice_vault",
+            EntityKind::PatientDataAccess => "patient_data_access",
         }
     }
 }
@@ -95,6 +102,9 @@ pub enum ChangeBody {
     Person(PersonEntry),
     Contract(ContractEntry),
     Account(AccountEntry),
+    AccountRequest(AccountRequestEntry),
+    PracticeVault(PracticeVaultEntry),
+    PatientDataAccess(PatientDataAccessEntry),
 }
 
 impl ChangeBody {
@@ -105,6 +115,9 @@ impl ChangeBody {
             ChangeBody::Person(_) => EntityKind::Person,
             ChangeBody::Contract(_) => EntityKind::Contract,
             ChangeBody::Account(_) => EntityKind::Account,
+            ChangeBody::AccountRequest(_) => EntityKind::AccountRequest,
+            ChangeBody::PracticeVault(_) => EntityKind::PracticeVault,
+            ChangeBody::PatientDataAccess(_) => EntityKind::PatientDataAccess,
         }
     }
 
@@ -115,6 +128,9 @@ impl ChangeBody {
             ChangeBody::Person(e) => e.id.0,
             ChangeBody::Contract(e) => e.id,
             ChangeBody::Account(e) => e.id.0,
+            ChangeBody::AccountRequest(e) => e.id,
+            ChangeBody::PracticeVault(e) => e.organisation_id.0,
+            ChangeBody::PatientDataAccess(e) => e.id,
         }
     }
 }
@@ -163,6 +179,20 @@ pub enum Mutation {
     /// Record in the access log that the sender opened decrypted patient content (SEC-2). Goes
     /// through the outbox, so an opening made offline is logged as soon as the app reconnects.
     RecordAccess(crate::access_log::AccessRecord),
+    /// Ask the region for a colleague's account (STAFF-2).
+    RequestAccount { organisation_id: OrganisationId, form: kring_domain::AccountRequestForm },
+    /// The region's operator approves (the invitation goes out) or rejects a request (STAFF-3).
+    DecideAccountRequest { request_id: Uuid, approve: bool },
+    /// Authorise or withdraw a colleague's access to the practice's patient data (STAFF-4).
+    /// Withdrawing also removes their wrapped key.
+    SetPatientDataAccess { organisation_id: OrganisationId, user_id: UserId, authorised: bool },
+    /// The first GP in a secure session creates the practice's vault, wrapped for themselves.
+    CreatePracticeVault { organisation_id: OrganisationId, public_key: String, wrapped_for_me: String },
+    /// A key holder wraps the practice's vault key for an authorised colleague (STAFF-1: the
+    /// warning turns green).
+    ShareVaultKey { organisation_id: OrganisationId, user_id: UserId, wrapped_key: String },
+    /// Deactivate a leaver's account (STAFF-6): sessions end, keys are withdrawn, the record stays.
+    DeactivateAccount { user_id: UserId },
 }
 
 /// What became of a mutation.

@@ -197,6 +197,8 @@ pub async fn change_password(
         }
     }
     let (salt, kdf, auth_hash) = new_verifier(request.new).await?;
+    let new_key_pair = credentials.keys.is_none();
+    let public_key = request.keys.encryption_public_key.clone();
     state
         .store
         .update_login(
@@ -205,6 +207,9 @@ pub async fn change_password(
         )
         .await?;
     state.store.revoke_sessions_of(session.user_id, Some(session.id)).await?;
+    if new_key_pair {
+        publish_public_key(&state, session.user_id, Some(public_key)).await?;
+    }
     tracing::info!(user_id = %session.user_id, "password changed");
     Ok(())
 }
@@ -235,7 +240,20 @@ pub async fn reset_password(
         .update_login(target, LoginUpdate { salt, kdf, auth_hash, keys: None, must_change_password: true, keys_were_reset: true })
         .await?;
     state.store.revoke_sessions_of(target, None).await?;
+    publish_public_key(&state, target, None).await?;
     tracing::warn!(admin_id = %admin.id, user_id = %target, "password reset by an administrator; the user's keys were dropped");
+    Ok(())
+}
+
+/// Put the user's (new) encryption key in the directory, or take it out after a reset, so key
+/// holders wrap vault keys for the right key only.
+async fn publish_public_key(state: &AppState, user: UserId, key: Option<String>) -> ServerResult<()> {
+    if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
+        let person = kring_protocol::PersonEntry { encryption_public_key: key, ..person };
+        let commit = crate::store::Commit { changes: vec![(Scope::Directory, ChangeBody::Person(person))], ..Default::default() };
+        let seq = state.store.commit(commit).await?;
+        state.feed.publish(seq);
+    }
     Ok(())
 }
 
@@ -245,7 +263,7 @@ async fn verify_auth_key(hash: &str, auth_key: AuthKey) -> ServerResult<bool> {
 }
 
 /// Check a client's new password material and hash its `auth_key`.
-async fn new_verifier(new: NewPassword) -> ServerResult<(String, KdfParams, String)> {
+pub(crate) async fn new_verifier(new: NewPassword) -> ServerResult<(String, KdfParams, String)> {
     Salt::from_base64(&new.salt).map_err(|_| ServerError::InvalidRequest("salt".into()))?;
     new.kdf.validate().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
     let auth_key = AuthKey::from_base64(&new.auth_key).map_err(|_| ServerError::InvalidRequest("auth_key".into()))?;
@@ -255,7 +273,7 @@ async fn new_verifier(new: NewPassword) -> ServerResult<(String, KdfParams, Stri
 
 /// Public keys must parse; the sealed private keys must at least be base64 of a plausible size
 /// (the server cannot open them, by design).
-fn check_key_material(keys: &KeyMaterial) -> ServerResult<()> {
+pub(crate) fn check_key_material(keys: &KeyMaterial) -> ServerResult<()> {
     let bytes = |text: &str, what: &str| STANDARD_NO_PAD.decode(text).map_err(|_| ServerError::InvalidRequest(what.into()));
     let encryption: [u8; 32] = bytes(&keys.encryption_public_key, "encryption key")?
         .try_into()

@@ -13,9 +13,11 @@ pub mod auth;
 pub mod delivery;
 pub mod error;
 pub mod feed;
+pub mod jobs;
 pub mod mail;
 pub mod mutations;
 pub mod seed;
+pub mod staff;
 pub mod store;
 pub mod sync;
 #[cfg(feature = "test-support")]
@@ -38,6 +40,17 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub feed: feed::FeedNotifier,
     pub delivery: delivery::CodeDelivery,
+    pub config: RegionConfig,
+}
+
+/// What a region decides for itself.
+#[derive(Debug, Clone, Default)]
+pub struct RegionConfig {
+    /// Approve account requests at once instead of waiting for the region's operator.
+    pub auto_approve_account_requests: bool,
+    /// Consumer e-mail domains refused for professional accounts, beyond the built-in list
+    /// (STAFF-8).
+    pub private_email_domains: Vec<String>,
 }
 
 impl AppState {
@@ -45,7 +58,11 @@ impl AppState {
         let latest = store.latest_seq().await?;
         let feed = feed::FeedNotifier::new(latest);
         store.follow_other_instances(feed.clone());
-        Ok(Self { store, clock, feed, delivery })
+        Ok(Self { store, clock, feed, delivery, config: RegionConfig::default() })
+    }
+
+    pub fn with_config(self, config: RegionConfig) -> Self {
+        Self { config, ..self }
     }
 }
 
@@ -61,6 +78,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/logout", post(auth::logout))
         .route("/v1/accounts/{user_id}/reset-password", post(auth::reset_password))
         .route("/v1/access-log", get(access_log::view))
+        .route("/v1/account-requests", get(staff::list_requests))
+        .route("/v1/activate", post(staff::activate))
+        .route("/v1/activate/{token}", get(staff::invitation))
         .route("/v1/me", get(auth::me))
         .route("/v1/sync", get(sync::sync))
         .route("/v1/ws", get(sync::websocket))
@@ -89,6 +109,7 @@ impl RunningServer {
         let addr = listener.local_addr()?;
         let handle = axum_server::Handle::new();
         let app = router(state.clone());
+        jobs::spawn_worker(state.clone());
         let task = tokio::spawn(
             axum_server::from_tcp(listener)
                 .handle(handle.clone())

@@ -52,6 +52,13 @@ struct Args {
     sms_api_key: Option<String>,
     #[arg(long, env = "KRING_SMS_ORIGINATOR", default_value = "Kring")]
     sms_originator: String,
+    /// Approve account requests at once, without the region's operator.
+    #[arg(long)]
+    auto_approve_account_requests: bool,
+    /// An e-mail domain to refuse for professional accounts, beyond the built-in consumer list
+    /// (repeatable).
+    #[arg(long = "private-email-domain")]
+    private_email_domains: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -116,7 +123,12 @@ async fn main() -> anyhow::Result<()> {
     if args.seed_demo && seed::seed_demo_region(store.as_ref(), seed::DemoOptions::default()).await? {
         tracing::info!("demo region seeded");
     }
-    let state = AppState::new(store, Arc::new(SystemClock), args.delivery()?).await?;
+    let config = kring_server::RegionConfig {
+        auto_approve_account_requests: args.auto_approve_account_requests,
+        private_email_domains: args.private_email_domains.clone(),
+    };
+    let state = AppState::new(store, Arc::new(SystemClock), args.delivery()?).await?.with_config(config);
+    kring_server::jobs::spawn_worker(state.clone());
     let feed = state.feed.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
 

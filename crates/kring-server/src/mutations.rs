@@ -1,12 +1,12 @@
 //! `POST /v1/mutations`: apply a client's mutation once, whatever how often it is sent.
 
+use crate::access_log::NewAccessEntry;
 use crate::auth::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Commit, StoreError};
-use crate::AppState;
+use crate::{staff, AppState};
 use axum::extract::State;
 use axum::Json;
-use crate::access_log::NewAccessEntry;
 use kring_domain::{Action, UserId};
 use kring_protocol::{ChangeBody, CodeChannel, EntityKind, Mutation, MutationOutcome, MutationRequest, Scope};
 
@@ -18,7 +18,7 @@ pub async fn submit(
     if let Some(outcome) = replay(&state, user.id, &request).await? {
         return Ok(Json(outcome));
     }
-    let (changes, access) = match plan(&state, &user, &request.mutation).await {
+    let planned = match plan(&state, &user, &request.mutation).await {
         Ok(planned) => planned,
         Err(error @ (ServerError::Forbidden(_) | ServerError::NotFound(_) | ServerError::InvalidRequest(_))) => {
             tracing::info!(user_id = %user.id, mutation_id = %request.id, code = ?error.code(), "mutation rejected");
@@ -26,11 +26,12 @@ pub async fn submit(
         }
         Err(error) => return Err(error),
     };
-    let commit = Commit { mutation: Some((user.id, request.clone())), credentials: Vec::new(), changes, access };
+    let commit = Commit { mutation: Some((user.id, request.clone())), ..planned.commit };
     match state.store.commit(commit).await {
         Ok(seq) => {
             state.feed.publish(seq);
             tracing::info!(user_id = %user.id, mutation_id = %request.id, seq, "mutation applied");
+            staff::after_commit(&state, planned.after).await?;
             Ok(Json(MutationOutcome::Applied { seq }))
         }
         // The same id raced in through another connection: answer as that one did.
@@ -50,13 +51,21 @@ async fn replay(state: &AppState, author: UserId, request: &MutationRequest) -> 
     }
 }
 
-/// Check the mutation against the rules and compute the entity states and access-log entries
-/// it leads to.
-async fn plan(
-    state: &AppState,
-    user: &AuthUser,
-    mutation: &Mutation,
-) -> ServerResult<(Vec<(Scope, ChangeBody)>, Vec<NewAccessEntry>)> {
+/// What a mutation leads to: one commit, and what to do once it is committed.
+#[derive(Default)]
+pub(crate) struct Planned {
+    pub commit: Commit,
+    pub after: staff::AfterCommit,
+}
+
+impl Planned {
+    pub fn changes(changes: Vec<(Scope, ChangeBody)>) -> Self {
+        Self { commit: Commit { changes, ..Commit::default() }, after: staff::AfterCommit::default() }
+    }
+}
+
+/// Check the mutation against the rules and compute what it leads to.
+async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerResult<Planned> {
     let author = user.id;
     match mutation {
         Mutation::SetTeamContact { team_id, contact } => {
@@ -73,7 +82,7 @@ async fn plan(
                 }
             }
             team.contact_person = *contact;
-            Ok((vec![(Scope::Directory, ChangeBody::Team(team))], Vec::new()))
+            Ok(Planned::changes(vec![(Scope::Directory, ChangeBody::Team(team))]))
         }
         Mutation::SetCodeChannel { channel } => {
             let Some(ChangeBody::Account(mut account)) = state.store.entity(EntityKind::Account, author.0).await? else {
@@ -87,7 +96,7 @@ async fn plan(
                 return Err(ServerError::InvalidRequest("no phone number or e-mail address for that channel".into()));
             }
             account.code_channel = *channel;
-            Ok((vec![(Scope::User(author), ChangeBody::Account(account))], Vec::new()))
+            Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Account(account))]))
         }
         Mutation::RecordAccess(record) => {
             // The log is the record of who looked: anyone may add an entry about themselves, and
@@ -102,7 +111,21 @@ async fn plan(
                 kind: record.kind,
                 device: user.device_name.clone(),
             };
-            Ok((Vec::new(), vec![entry]))
+            Ok(Planned { commit: Commit { access: vec![entry], ..Commit::default() }, ..Planned::default() })
         }
+        Mutation::RequestAccount { organisation_id, form } => staff::request_account(state, author, *organisation_id, form).await,
+        Mutation::DecideAccountRequest { request_id, approve } => {
+            staff::decide_request(state, author, *request_id, *approve).await
+        }
+        Mutation::SetPatientDataAccess { organisation_id, user_id, authorised } => {
+            staff::set_patient_data_access(state, author, *organisation_id, *user_id, *authorised).await
+        }
+        Mutation::CreatePracticeVault { organisation_id, public_key, wrapped_for_me } => {
+            staff::create_practice_vault(state, author, *organisation_id, public_key, wrapped_for_me).await
+        }
+        Mutation::ShareVaultKey { organisation_id, user_id, wrapped_key } => {
+            staff::share_vault_key(state, author, *organisation_id, *user_id, wrapped_key).await
+        }
+        Mutation::DeactivateAccount { user_id } => staff::deactivate(state, author, *user_id).await,
     }
 }

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{derive_login_keys, AuthKeyVerifier, KdfParams, Salt, UserKeys};
 use kring_domain::{AgbCode, Email, MobileNumber, OrganisationId, OrganisationKind, Role, TeamId, UserId};
+use kring_protocol::staff::PatientDataAccessEntry;
 use kring_protocol::{
     AccountEntry, ChangeBody, CodeChannel, ContractEntry, KeyMaterial, OrganisationEntry, PersonEntry, Scope, Seq,
     TeamEntry,
@@ -81,6 +82,8 @@ pub async fn create_account(
                 first_name: spec.first_name,
                 last_name: spec.last_name,
                 agb: spec.agb,
+                encryption_public_key: Some(keys.encryption_public_key.clone()),
+                active: true,
             }),
         ),
         (
@@ -110,9 +113,10 @@ pub async fn create_account(
             auth_hash,
             keys: Some(keys),
             must_change_password: options.must_change_password,
+            active: true,
         }],
         changes,
-        access: Vec::new(),
+        ..Commit::default()
     };
     let seq = store.commit(commit).await?;
     Ok((user_id, seq))
@@ -170,13 +174,14 @@ struct DemoPerson {
     channel: CodeChannel,
 }
 
-const DEMO_PEOPLE: [DemoPerson; 7] = [
+const DEMO_PEOPLE: [DemoPerson; 8] = [
     DemoPerson { username: "huisarts", first: "Anne", last: "de Vries", what: "huisarts", agb: Some("01012345") , mobile: "0612340001", channel: CodeChannel::Email },
     DemoPerson { username: "pohggz", first: "Mehmet", last: "Yılmaz", what: "POH-GGZ", agb: Some("94012346") , mobile: "0612340002", channel: CodeChannel::Sms },
     DemoPerson { username: "assistent", first: "Sanne", last: "Bakker", what: "doktersassistent", agb: None , mobile: "0612340003", channel: CodeChannel::Email },
     DemoPerson { username: "beheer", first: "Peter", last: "Smit", what: "accountbeheerder", agb: None , mobile: "0612340004", channel: CodeChannel::Email },
     DemoPerson { username: "wijkverpleging", first: "Fatima", last: "el Amrani", what: "wijkverpleegkundige", agb: Some("34012347") , mobile: "0612340005", channel: CodeChannel::Email },
     DemoPerson { username: "verzorgende", first: "Joost", last: "Visser", what: "verzorgende IG", agb: None , mobile: "0612340006", channel: CodeChannel::Email },
+    DemoPerson { username: "regiobeheer", first: "Ruud", last: "Hermans", what: "regiobeheerder, keurt accountaanvragen goed", agb: None , mobile: "0612340008", channel: CodeChannel::Email },
     DemoPerson { username: "psychiater", first: "Lisa", last: "Jansen", what: "psychiater, consultatiegever", agb: Some("03012348") , mobile: "0612340007", channel: CodeChannel::Email },
 ];
 
@@ -217,15 +222,20 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
     )
     .await?;
 
-    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 7] = [
+    let (operator, _) =
+        create_organisation(store, "Kring Regio Delft (beheer)", OrganisationKind::RegionOperator, None, "Delft", &[]).await?;
+
+    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 8] = [
         vec![(practice, Some(practice_teams[0]), Role::Huisarts), (care_group, Some(care_group_teams[0]), Role::Kwaliteitsmedewerker)],
         vec![(practice, Some(practice_teams[1]), Role::PohGgz)],
         vec![(practice, Some(practice_teams[0]), Role::Assistent)],
         vec![(practice, None, Role::Accountbeheerder)],
         vec![(home_care, Some(home_care_teams[0]), Role::Hoofdzorgverlener)],
         vec![(home_care, Some(home_care_teams[0]), Role::Zorgverlener)],
+        vec![(operator, None, Role::Regiobeheerder)],
         vec![(ggz, Some(ggz_teams[0]), Role::Consultatiegever)],
     ];
+    let mut users = Vec::new();
     for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {
         let agb = person.agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
         let email = Email::parse(&format!("{}@demo.kring.nl", person.username)).ok();
@@ -240,8 +250,16 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
             code_channel: person.channel,
             contracts,
         };
-        create_account(store, spec, DEMO_PASSWORD, options).await?;
+        users.push(create_account(store, spec, DEMO_PASSWORD, options).await?.0);
     }
+    // The GP has authorised the POH-GGZ and the assistant for patient data; they get the key when
+    // the GP first opens a secure session (STAFF-1's warning state until then).
+    let authorised = [users[1], users[2]].map(|user| {
+        let id = PatientDataAccessEntry::id_for(practice, user);
+        let entry = PatientDataAccessEntry { id, organisation_id: practice, user_id: user, authorised: true, wrapped_key: None };
+        (Scope::Organisation(practice), ChangeBody::PatientDataAccess(entry))
+    });
+    store.commit(Commit { changes: authorised.to_vec(), ..Commit::default() }).await?;
     tracing::info!("seeded the demo region");
     Ok(true)
 }

@@ -57,6 +57,36 @@ pub struct Commit {
     pub changes: Vec<(Scope, ChangeBody)>,
     /// Access-log entries (SEC-2), chained onto the log in this order.
     pub access: Vec<NewAccessEntry>,
+    /// Activation links created with this commit.
+    pub activations: Vec<NewActivation>,
+    /// Jobs scheduled with this commit.
+    pub jobs: Vec<NewJob>,
+}
+
+/// A single-use activation link, by the SHA-256 of its token.
+#[derive(Debug, Clone)]
+pub struct NewActivation {
+    pub token_hash: [u8; 32],
+    pub user_id: UserId,
+    pub request_id: Uuid,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A job to run at (or after) `run_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: OffsetDateTime,
+}
+
+/// A job leased to this worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeasedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
 }
 
 /// Login material for a new account.
@@ -71,6 +101,8 @@ pub struct NewCredentials {
     pub keys: Option<KeyMaterial>,
     /// True for a real first login (ACC-2).
     pub must_change_password: bool,
+    /// False for an invited account until it is activated.
+    pub active: bool,
 }
 
 /// Login material as stored.
@@ -207,6 +239,23 @@ pub trait Store: Send + Sync + 'static {
     /// with the right code cannot both win). Returns whether it moved.
     async fn update_challenge(&self, id: Uuid, from: CodeChallenge, to: CodeChallenge) -> StoreResult<bool>;
 
+    /// Every current entity of one kind (e.g. all account requests, for the region's operator).
+    async fn entities_of_kind(&self, kind: EntityKind) -> StoreResult<Vec<ChangeBody>>;
+
+    /// Activate or deactivate an account (STAFF-6); a deactivated account cannot log in.
+    async fn set_account_active(&self, user: UserId, active: bool) -> StoreResult<()>;
+
+    /// Spend an activation token live at `now`: returns (user, request) once, then `None`.
+    async fn use_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>>;
+
+    /// The activation behind a token without spending it (to show whose invitation it is).
+    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>>;
+
+    /// Lease the oldest due job until `lease_until`, so no other worker takes it meanwhile.
+    async fn lease_due_job(&self, now: OffsetDateTime, lease_until: OffsetDateTime) -> StoreResult<Option<LeasedJob>>;
+
+    async fn finish_job(&self, id: Uuid) -> StoreResult<()>;
+
     /// The organisation's access-log entries, newest first, at most `limit`.
     async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
 
@@ -253,7 +302,9 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
     match body {
         ChangeBody::Team(team) => Some(team.organisation_id.0),
         ChangeBody::Contract(contract) => Some(contract.user_id.0),
-        ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) => None,
+        ChangeBody::AccountRequest(request) => Some(request.organisation_id.0),
+        ChangeBody::PatientDataAccess(access) => Some(access.organisation_id.0),
+        ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) | ChangeBody::PracticeVault(_) => None,
     }
 }
 

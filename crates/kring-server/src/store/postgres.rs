@@ -9,8 +9,8 @@
 //! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, LiveSession, LoginFailures, LoginUpdate, Migration, NewSession,
-    RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
+    parent_of, random_secret, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
+    NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../migrations/server/postgres/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../migrations/server/postgres/0002_login_throttle.sql") },
     Migration { version: 3, sql: include_str!("../../../../migrations/server/postgres/0003_accounts_security.sql") },
+    Migration { version: 4, sql: include_str!("../../../../migrations/server/postgres/0004_staff.sql") },
 ];
 
 /// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
@@ -155,8 +156,8 @@ impl Store for PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await?;
         for credentials in &commit.credentials {
             tx.execute(
-                "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
                     &credentials.user_id.0,
                     &credentials.username,
@@ -165,6 +166,7 @@ impl Store for PostgresStore {
                     &credentials.auth_hash,
                     &credentials.keys.as_ref().map(Json),
                     &credentials.must_change_password,
+                    &credentials.active,
                 ],
             )
             .await
@@ -199,6 +201,20 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(|e| unique_violation(e, StoreError::DuplicateMutation))?;
+        }
+        for activation in &commit.activations {
+            tx.execute(
+                "INSERT INTO activation_tokens (token_hash, user_id, request_id, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&activation.token_hash.as_slice(), &activation.user_id.0, &activation.request_id, &activation.expires_at],
+            )
+            .await?;
+        }
+        for job in &commit.jobs {
+            tx.execute(
+                "INSERT INTO jobs (id, kind, payload, run_at) VALUES ($1, $2, $3, $4)",
+                &[&job.id, &job.kind, &job.payload, &job.run_at],
+            )
+            .await?;
         }
         if !commit.access.is_empty() {
             // The feed lock taken above also serialises the access log, so the chain has one head.
@@ -466,6 +482,63 @@ impl Store for PostgresStore {
             )
             .await?;
         Ok(changed == 1)
+    }
+
+    async fn entities_of_kind(&self, kind: EntityKind) -> StoreResult<Vec<ChangeBody>> {
+        let client = self.client().await?;
+        let rows = client.query("SELECT body FROM entities WHERE kind = $1 ORDER BY seq", &[&kind.as_str()]).await?;
+        rows.into_iter().map(|row| from_value(row.get(0))).collect()
+    }
+
+    async fn set_account_active(&self, user: UserId, active: bool) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("UPDATE credentials SET active = $2 WHERE user_id = $1", &[&user.0, &active]).await?;
+        Ok(())
+    }
+
+    async fn use_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "UPDATE activation_tokens SET used = TRUE WHERE token_hash = $1 AND NOT used AND expires_at > $2
+                 RETURNING user_id, request_id",
+                &[&token_hash.as_slice(), &now],
+            )
+            .await?;
+        Ok(row.map(|row| (UserId(row.get(0)), row.get(1))))
+    }
+
+    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT user_id FROM activation_tokens WHERE token_hash = $1 AND NOT used AND expires_at > $2",
+                &[&token_hash.as_slice(), &now],
+            )
+            .await?;
+        Ok(row.map(|row| UserId(row.get(0))))
+    }
+
+    async fn lease_due_job(&self, now: OffsetDateTime, lease_until: OffsetDateTime) -> StoreResult<Option<LeasedJob>> {
+        let client = self.client().await?;
+        // SKIP LOCKED: several instances lease different jobs without waiting on each other.
+        let row = client
+            .query_opt(
+                "UPDATE jobs SET leased_until = $2 WHERE id = (
+                     SELECT id FROM jobs WHERE NOT done AND run_at <= $1
+                         AND (leased_until IS NULL OR leased_until <= $1)
+                     ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, kind, payload",
+                &[&now, &lease_until],
+            )
+            .await?;
+        Ok(row.map(|row| LeasedJob { id: row.get(0), kind: row.get(1), payload: row.get(2) }))
+    }
+
+    async fn finish_job(&self, id: Uuid) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("UPDATE jobs SET done = TRUE WHERE id = $1", &[&id]).await?;
+        Ok(())
     }
 
     async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {

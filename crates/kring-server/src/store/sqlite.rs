@@ -2,8 +2,8 @@
 //! blocking tasks; WAL mode so a crash never loses a committed change.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, LiveSession, LoginFailures, LoginUpdate, Migration, NewSession,
-    RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
+    parent_of, random_secret, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
+    NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
@@ -21,6 +21,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../migrations/server/sqlite/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../migrations/server/sqlite/0002_login_throttle.sql") },
     Migration { version: 3, sql: include_str!("../../../../migrations/server/sqlite/0003_accounts_security.sql") },
+    Migration { version: 4, sql: include_str!("../../../../migrations/server/sqlite/0004_staff.sql") },
 ];
 
 #[derive(Clone)]
@@ -170,8 +171,8 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for credentials in &commit.credentials {
                 tx.execute(
-                    "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         credentials.user_id.to_string(),
                         credentials.username,
@@ -179,7 +180,8 @@ impl Store for SqliteStore {
                         to_json(&credentials.kdf)?,
                         credentials.auth_hash,
                         credentials.keys.as_ref().map(to_json).transpose()?,
-                        credentials.must_change_password
+                        credentials.must_change_password,
+                        credentials.active
                     ],
                 )
                 .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateUsername } else { e.into() })?;
@@ -208,6 +210,23 @@ impl Store for SqliteStore {
                     params![request.id.to_string(), author.to_string(), to_json(request)?, to_json(&outcome)?],
                 )
                 .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateMutation } else { e.into() })?;
+            }
+            for activation in &commit.activations {
+                tx.execute(
+                    "INSERT INTO activation_tokens (token_hash, user_id, request_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        activation.token_hash.to_vec(),
+                        activation.user_id.to_string(),
+                        activation.request_id.to_string(),
+                        rfc3339(activation.expires_at)?
+                    ],
+                )?;
+            }
+            for job in &commit.jobs {
+                tx.execute(
+                    "INSERT INTO jobs (id, kind, payload, run_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![job.id.to_string(), job.kind, to_json(&job.payload)?, rfc3339(job.run_at)?],
+                )?;
             }
             if !commit.access.is_empty() {
                 let head: Option<(i64, Vec<u8>)> = tx
@@ -509,6 +528,79 @@ impl Store for SqliteStore {
                 params![id.to_string(), from.wrong_attempts, from.used, to.wrong_attempts, to.used],
             )?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn entities_of_kind(&self, kind: EntityKind) -> StoreResult<Vec<ChangeBody>> {
+        self.with_conn(move |conn| {
+            let mut statement = conn.prepare_cached("SELECT body FROM entities WHERE kind = ?1 ORDER BY seq")?;
+            let rows = statement.query_map([kind.as_str()], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            rows.iter().map(|body| from_json(body)).collect()
+        })
+        .await
+    }
+
+    async fn set_account_active(&self, user: UserId, active: bool) -> StoreResult<()> {
+        self.with_conn(move |conn| {
+            conn.execute("UPDATE credentials SET active = ?2 WHERE user_id = ?1", params![user.to_string(), active])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn use_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>> {
+        self.with_conn(move |conn| {
+            let row: Option<(String, String)> = conn
+                .query_row(
+                    "UPDATE activation_tokens SET used = 1 WHERE token_hash = ?1 AND used = 0 AND expires_at > ?2
+                     RETURNING user_id, request_id",
+                    params![token_hash.to_vec(), rfc3339(now)?],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(user, request)| Ok((UserId(parse_uuid(&user)?), parse_uuid(&request)?))).transpose()
+        })
+        .await
+    }
+
+    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
+        self.with_conn(move |conn| {
+            let row: Option<String> = conn
+                .query_row(
+                    "SELECT user_id FROM activation_tokens WHERE token_hash = ?1 AND used = 0 AND expires_at > ?2",
+                    params![token_hash.to_vec(), rfc3339(now)?],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            row.map(|user| Ok(UserId(parse_uuid(&user)?))).transpose()
+        })
+        .await
+    }
+
+    async fn lease_due_job(&self, now: OffsetDateTime, lease_until: OffsetDateTime) -> StoreResult<Option<LeasedJob>> {
+        self.with_conn(move |conn| {
+            let now = rfc3339(now)?;
+            let row: Option<(String, String, String)> = conn
+                .query_row(
+                    "UPDATE jobs SET leased_until = ?2 WHERE id = (
+                         SELECT id FROM jobs WHERE done = 0 AND run_at <= ?1
+                             AND (leased_until IS NULL OR leased_until <= ?1)
+                         ORDER BY run_at LIMIT 1)
+                     RETURNING id, kind, payload",
+                    params![now, rfc3339(lease_until)?],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(id, kind, payload)| Ok(LeasedJob { id: parse_uuid(&id)?, kind, payload: from_json(&payload)? })).transpose()
+        })
+        .await
+    }
+
+    async fn finish_job(&self, id: Uuid) -> StoreResult<()> {
+        self.with_conn(move |conn| {
+            conn.execute("UPDATE jobs SET done = 1 WHERE id = ?1", [id.to_string()])?;
+            Ok(())
         })
         .await
     }

@@ -2,7 +2,10 @@
 //! backend in `tests/store_conformance.rs` (matrix-rust-sdk style: one suite, many stores).
 
 use crate::access_log::{verify_chain, NewAccessEntry};
-use crate::store::{Commit, LoginUpdate, NewCredentials, NewSession, SessionTokens, Store, StoreError, StoredChallenge};
+use crate::store::{
+    Commit, LoginUpdate, NewActivation, NewCredentials, NewJob, NewSession, SessionTokens, Store, StoreError,
+    StoredChallenge,
+};
 use kring_crypto::KdfParams;
 use kring_domain::{AccessKind, CodeChallenge, OrganisationId, OrganisationKind, PatientId, Role, TeamId, UserId};
 use kring_protocol::access_log::ChainVerification;
@@ -33,6 +36,9 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("login_update_replaces_keys_and_flags", |s| Box::pin(login_update_replaces_keys(s))),
         ("code_challenges_move_only_from_the_state_read", |s| Box::pin(code_challenges_compare_and_set(s))),
         ("access_log_chains_across_commits_and_verifies", |s| Box::pin(access_log_chains(s))),
+        ("activation_tokens_work_once_and_expire", |s| Box::pin(activation_tokens_work_once(s))),
+        ("jobs_are_leased_one_at_a_time_and_retried_after_the_lease", |s| Box::pin(jobs_are_leased(s))),
+        ("accounts_switch_off_and_on_and_entities_list_by_kind", |s| Box::pin(accounts_switch_off_and_on(s))),
         ("server_secret_is_created_once_and_stays", |s| Box::pin(server_secret_is_stable(s))),
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
         ("login_failures_count_lock_and_clear_per_key", |s| Box::pin(login_failures_per_key(s))),
@@ -60,6 +66,7 @@ fn credentials(username: &str) -> NewCredentials {
         auth_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         keys: None,
         must_change_password: true,
+        active: true,
     }
 }
 
@@ -191,7 +198,7 @@ async fn mutation_recorded_once(store: Arc<dyn Store>) {
         mutation: Some((author, request.clone())),
         credentials: vec![],
         changes: vec![(Scope::Directory, ChangeBody::Team(t.clone()))],
-        access: vec![],
+        ..Commit::default()
     };
     let seq = store.commit(commit.clone()).await.unwrap();
     let recorded = store.recorded_mutation(request.id).await.unwrap().unwrap();
@@ -387,4 +394,60 @@ async fn login_failures_per_key(store: Arc<dyn Store>) {
     store.clear_login_failures("account:huisarts").await.unwrap();
     assert_eq!(store.login_failures("account:huisarts").await.unwrap(), LoginFailures::default());
     assert_eq!(store.login_failures("address:127.0.0.1").await.unwrap().failures, 1);
+}
+
+async fn activation_tokens_work_once(store: Arc<dyn Store>) {
+    let now = datetime!(2026-11-25 09:00 UTC);
+    let (user, request) = (UserId::new(), Uuid::now_v7());
+    let activation = NewActivation { token_hash: [4; 32], user_id: user, request_id: request, expires_at: now + Duration::days(7) };
+    store.commit(Commit { activations: vec![activation], ..Commit::default() }).await.unwrap();
+    assert_eq!(store.peek_activation([4; 32], now).await.unwrap(), Some(user));
+    assert_eq!(store.peek_activation([4; 32], now + Duration::days(7)).await.unwrap(), None, "expired");
+    assert_eq!(store.use_activation([5; 32], now).await.unwrap(), None, "unknown");
+    assert_eq!(store.use_activation([4; 32], now).await.unwrap(), Some((user, request)));
+    assert_eq!(store.use_activation([4; 32], now).await.unwrap(), None, "single use");
+    assert_eq!(store.peek_activation([4; 32], now).await.unwrap(), None);
+}
+
+async fn jobs_are_leased(store: Arc<dyn Store>) {
+    let now = datetime!(2026-11-25 09:00 UTC);
+    let job = |minutes: i64| NewJob {
+        id: Uuid::now_v7(),
+        kind: "hide_account_request".into(),
+        payload: serde_json::json!({ "minutes": minutes }),
+        run_at: now + Duration::minutes(minutes),
+    };
+    let (soon, later) = (job(1), job(10));
+    store.commit(Commit { jobs: vec![later.clone(), soon.clone()], ..Commit::default() }).await.unwrap();
+    assert_eq!(store.lease_due_job(now, now + Duration::minutes(5)).await.unwrap(), None, "nothing due yet");
+
+    let at = now + Duration::minutes(2);
+    let leased = store.lease_due_job(at, at + Duration::minutes(5)).await.unwrap().unwrap();
+    assert_eq!((leased.id, leased.payload.clone()), (soon.id, serde_json::json!({ "minutes": 1 })));
+    assert_eq!(store.lease_due_job(at, at + Duration::minutes(5)).await.unwrap(), None, "leased jobs are not handed out twice");
+    let after_lease = at + Duration::minutes(5);
+    let retried = store.lease_due_job(after_lease, after_lease + Duration::minutes(5)).await.unwrap().unwrap();
+    assert_eq!(retried.id, soon.id, "a lease that ran out makes the job due again");
+    store.finish_job(soon.id).await.unwrap();
+
+    let all_due = now + Duration::minutes(20);
+    assert_eq!(store.lease_due_job(all_due, all_due + Duration::minutes(5)).await.unwrap().map(|j| j.id), Some(later.id));
+    store.finish_job(later.id).await.unwrap();
+    assert_eq!(store.lease_due_job(all_due + Duration::hours(1), all_due + Duration::hours(2)).await.unwrap(), None, "done is done");
+}
+
+async fn accounts_switch_off_and_on(store: Arc<dyn Store>) {
+    let account = NewCredentials { active: false, ..credentials("nieuw@praktijk.nl") };
+    let user = account.user_id;
+    store.commit(Commit { credentials: vec![account], ..Commit::default() }).await.unwrap();
+    assert!(!store.credentials_of(user).await.unwrap().unwrap().active);
+    store.set_account_active(user, true).await.unwrap();
+    assert!(store.credentials_of(user).await.unwrap().unwrap().active);
+
+    let (a, b) = (organisation("A"), organisation("B"));
+    store.commit(changes(vec![(Scope::Directory, ChangeBody::Organisation(a.clone()))])).await.unwrap();
+    store.commit(changes(vec![(Scope::Directory, ChangeBody::Team(team(a.id, "T")))])).await.unwrap();
+    store.commit(changes(vec![(Scope::Directory, ChangeBody::Organisation(b.clone()))])).await.unwrap();
+    let organisations = store.entities_of_kind(EntityKind::Organisation).await.unwrap();
+    assert_eq!(organisations, vec![ChangeBody::Organisation(a), ChangeBody::Organisation(b)]);
 }

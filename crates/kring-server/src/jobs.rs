@@ -1,0 +1,110 @@
+//! Durable jobs: rows in the store, leased by one worker at a time (also across server
+//! instances), done at or after their time by the injected clock. Tests advance the clock and
+//! call [`run_due`]; the server runs a worker that checks every 30 seconds and right after a
+//! commit that queued work.
+
+use crate::error::{ServerError, ServerResult};
+use crate::mail::OutgoingMail;
+use crate::store::LeasedJob;
+use crate::AppState;
+use kring_domain::Email;
+use kring_protocol::staff::AccountRequestEntry;
+use kring_protocol::{ChangeBody, EntityKind, Scope};
+use std::time::Duration;
+
+/// Hide an account request from the staff list, 30 days after it was made (STAFF-3).
+pub const HIDE_ACCOUNT_REQUEST: &str = "hide_account_request";
+/// Send the invitation with the activation link to an approved colleague.
+pub const SEND_INVITATION: &str = "send_invitation";
+
+/// How long a leased job is this worker's before another may take it over.
+const LEASE: time::Duration = time::Duration::minutes(5);
+
+/// Run every job that is due now. Returns how many were done; a failing job is logged and left
+/// to be retried once its lease runs out.
+pub async fn run_due(state: &AppState) -> ServerResult<usize> {
+    let mut done = 0;
+    loop {
+        let now = state.clock.now();
+        let Some(job) = state.store.lease_due_job(now, now + LEASE).await? else { return Ok(done) };
+        match run(state, &job).await {
+            Ok(()) => {
+                state.store.finish_job(job.id).await?;
+                done += 1;
+            }
+            Err(error) => tracing::warn!(job_id = %job.id, kind = %job.kind, code = ?error.code(), %error, "job failed; it will be retried"),
+        }
+    }
+}
+
+async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
+    match job.kind.as_str() {
+        HIDE_ACCOUNT_REQUEST => {
+            let id = job.payload["request_id"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok());
+            let id = id.ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
+            if let Some(ChangeBody::AccountRequest(request)) = state.store.entity(EntityKind::AccountRequest, id).await? {
+                let scope = Scope::Organisation(request.organisation_id);
+                let hidden = AccountRequestEntry { hidden: true, ..request };
+                let commit = crate::store::Commit { changes: vec![(scope, ChangeBody::AccountRequest(hidden))], ..Default::default() };
+                let seq = state.store.commit(commit).await?;
+                state.feed.publish(seq);
+            }
+            Ok(())
+        }
+        SEND_INVITATION => {
+            let text = |key: &str| job.payload[key].as_str().map(str::to_owned).ok_or_else(|| ServerError::InvalidRequest("job payload".into()));
+            let to = Email::parse(&text("to")?).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+            let mail = invitation_mail(to, &text("name")?, &text("token")?);
+            let transport = state
+                .delivery
+                .mail
+                .as_ref()
+                .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
+            transport.send(&mail).await.map_err(crate::delivery::DeliveryError::from)?;
+            tracing::info!(job_id = %job.id, "invitation sent");
+            Ok(())
+        }
+        other => Err(ServerError::InvalidRequest(format!("unknown job kind {other}"))),
+    }
+}
+
+/// The invitation: the activation link and what to do with it. No patient data; the colleague's
+/// name only, as any invitation has.
+pub fn invitation_mail(to: Email, name: &str, token: &str) -> OutgoingMail {
+    OutgoingMail {
+        to,
+        subject: "Uw Kring-account is klaar om te activeren".into(),
+        body: format!(
+            "Beste {name},\n\nEr is een Kring-account voor u aangemaakt. Activeer het binnen 7 dagen met deze link:\n\n\
+             kring://activeer?token={token}\n\n\
+             Werkt de link niet? Open Kring, kies 'Account activeren' en plak de link daar.\n\
+             U kiest dan zelf een wachtwoord en hoe u uw inlogcode ontvangt.\n\n\
+             De link werkt één keer. Heeft u geen account aangevraagd? Dan kunt u deze e-mail negeren.\n"
+        ),
+    }
+}
+
+/// Run due jobs in the background now (after a commit that queued work).
+pub fn run_soon(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = run_due(&state).await {
+            tracing::warn!(%error, "running jobs failed");
+        }
+    });
+}
+
+/// The worker: due jobs every 30 seconds until the feed closes (the server stops).
+pub fn spawn_worker(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = run_due(&state).await {
+                tracing::warn!(%error, "running jobs failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(30)) => {}
+                () = state.feed.closed() => return,
+            }
+        }
+    });
+}

@@ -1,0 +1,405 @@
+//! Staff administration (STAFF-1 … STAFF-8): account requests and their approval, activation of
+//! invited accounts, the practice's patient-data vault and who holds its key, deactivation.
+//!
+//! The server never holds a vault key: clients create vaults and wrap keys; the server checks who
+//! may and records the wrapped keys (ciphertext for the member's own key pair).
+
+use crate::auth::{contracts, may, normalise_username, AuthUser};
+use crate::error::{ServerError, ServerResult};
+use crate::jobs;
+use crate::mutations::Planned;
+use crate::store::{Commit, NewActivation, NewCredentials, NewJob};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use kring_crypto::{AuthKeyVerifier, KdfParams, Salt};
+use kring_domain::staff::{request_hidden_at, ACTIVATION_VALID_FOR};
+use kring_domain::{AccountRequestForm, Action, OrganisationId, RequestStatus, UserId};
+use kring_protocol::staff::{
+    AccountRequestEntry, ActivateRequest, Activated, Invitation, PatientDataAccessEntry, PracticeVaultEntry,
+};
+use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, EntityKind, PersonEntry, Scope};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Work to do once a mutation's commit has landed.
+#[derive(Debug, Default)]
+pub(crate) struct AfterCommit {
+    /// A deactivated account: switch off its login and end its sessions.
+    pub deactivated: Option<UserId>,
+    /// Jobs were scheduled that are due now (an invitation mail): run them right away.
+    pub run_jobs: bool,
+}
+
+pub(crate) async fn after_commit(state: &AppState, after: AfterCommit) -> ServerResult<()> {
+    if let Some(user) = after.deactivated {
+        state.store.set_account_active(user, false).await?;
+        state.store.revoke_sessions_of(user, None).await?;
+        tracing::info!(user_id = %user, "account deactivated");
+    }
+    if after.run_jobs {
+        jobs::run_soon(state);
+    }
+    Ok(())
+}
+
+/// STAFF-2: a practice asks for a colleague's account. Auto-approved where the region says so.
+pub(crate) async fn request_account(
+    state: &AppState,
+    author: UserId,
+    organisation_id: OrganisationId,
+    form: &AccountRequestForm,
+) -> ServerResult<Planned> {
+    if !may(state, author, organisation_id, Action::RequestStaffAccount).await? {
+        return Err(ServerError::Forbidden("requesting staff accounts"));
+    }
+    let details = form.validate(&state.config.private_email_domains).map_err(|errors| {
+        let fields: Vec<String> = errors.iter().map(|e| format!("{:?}: {}", e.field, e.code)).collect();
+        ServerError::InvalidRequest(fields.join(", "))
+    })?;
+    if state.store.credentials(&normalise_username(details.email.as_str())).await?.is_some() {
+        return Err(ServerError::InvalidRequest("an account with this e-mail address exists".into()));
+    }
+    let now = state.clock.now();
+    let request = AccountRequestEntry {
+        id: Uuid::now_v7(),
+        organisation_id,
+        requested_by: author,
+        details,
+        status: RequestStatus::Pending,
+        user_id: None,
+        requested_at: now,
+        hidden: false,
+    };
+    let hide = NewJob {
+        id: Uuid::now_v7(),
+        kind: jobs::HIDE_ACCOUNT_REQUEST.into(),
+        payload: serde_json::json!({ "request_id": request.id }),
+        run_at: request_hidden_at(now),
+    };
+    let mut planned = Planned { commit: Commit { jobs: vec![hide], ..Commit::default() }, ..Planned::default() };
+    if state.config.auto_approve_account_requests {
+        approve(state, request, &mut planned).await?;
+    } else {
+        planned.commit.changes.push((Scope::Organisation(organisation_id), ChangeBody::AccountRequest(request)));
+    }
+    Ok(planned)
+}
+
+/// STAFF-3: the region's operator approves (account made, invitation sent) or rejects.
+pub(crate) async fn decide_request(state: &AppState, author: UserId, request_id: Uuid, approved: bool) -> ServerResult<Planned> {
+    if !contracts(state, author).await?.iter().any(|(_, role)| role.permits(Action::ApproveAccountRequest)) {
+        return Err(ServerError::Forbidden("deciding on account requests"));
+    }
+    let Some(ChangeBody::AccountRequest(request)) = state.store.entity(EntityKind::AccountRequest, request_id).await? else {
+        return Err(ServerError::NotFound("account request"));
+    };
+    let mut planned = Planned::default();
+    if approved {
+        approve(state, request, &mut planned).await?;
+    } else {
+        let status = request.status.reject().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+        let organisation = request.organisation_id;
+        let request = AccountRequestEntry { status, ..request };
+        planned.commit.changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(request)));
+    }
+    Ok(planned)
+}
+
+/// Make the account (inactive until activated), the contract and the activation link, and queue
+/// the invitation mail.
+async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut Planned) -> ServerResult<()> {
+    let status = request.status.approve().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+    let user_id = UserId::new();
+    let details = &request.details;
+    let username = normalise_username(details.email.as_str());
+    // Until activation nobody can log in: a verifier no password derives to.
+    let unusable = tokio::task::spawn_blocking(AuthKeyVerifier::unusable).await??;
+    planned.commit.credentials.push(NewCredentials {
+        user_id,
+        username: username.clone(),
+        salt: Salt::random().to_base64(),
+        kdf: KdfParams::INTERACTIVE,
+        auth_hash: unusable,
+        keys: None,
+        must_change_password: false,
+        active: false,
+    });
+    let first_name = details.initials.clone();
+    let last_name = match &details.infix {
+        Some(infix) => format!("{infix} {}", details.surname),
+        None => details.surname.clone(),
+    };
+    planned.commit.changes.extend([
+        (
+            Scope::Directory,
+            ChangeBody::Person(PersonEntry {
+                id: user_id,
+                first_name,
+                last_name,
+                agb: details.agb.clone(),
+                encryption_public_key: None,
+                active: true,
+            }),
+        ),
+        (
+            Scope::User(user_id),
+            ChangeBody::Account(AccountEntry {
+                id: user_id,
+                username,
+                email: Some(details.email.clone()),
+                mobile: details.mobile.clone(),
+                code_channel: kring_protocol::CodeChannel::Email,
+            }),
+        ),
+        (
+            Scope::Directory,
+            ChangeBody::Contract(ContractEntry {
+                id: Uuid::now_v7(),
+                user_id,
+                organisation_id: request.organisation_id,
+                team_id: None,
+                role: details.role,
+            }),
+        ),
+    ]);
+    let token = random_bytes();
+    let now = state.clock.now();
+    planned.commit.activations.push(NewActivation {
+        token_hash: Sha256::digest(token).into(),
+        user_id,
+        request_id: request.id,
+        expires_at: now + ACTIVATION_VALID_FOR,
+    });
+    planned.commit.jobs.push(NewJob {
+        id: Uuid::now_v7(),
+        kind: jobs::SEND_INVITATION.into(),
+        payload: serde_json::json!({
+            "to": details.email,
+            "name": details.display_name(),
+            "token": URL_SAFE_NO_PAD.encode(token),
+        }),
+        run_at: now,
+    });
+    planned.after.run_jobs = true;
+    let organisation = request.organisation_id;
+    let request = AccountRequestEntry { status, user_id: Some(user_id), ..request };
+    planned.commit.changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(request)));
+    tracing::info!(%user_id, "account request approved; invitation queued");
+    Ok(())
+}
+
+fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
+/// `GET /v1/account-requests`: every listed request of the region, for its operators.
+pub async fn list_requests(State(state): State<AppState>, user: AuthUser) -> ServerResult<Json<Vec<AccountRequestEntry>>> {
+    if !contracts(&state, user.id).await?.iter().any(|(_, role)| role.permits(Action::ApproveAccountRequest)) {
+        return Err(ServerError::Forbidden("viewing the region's account requests"));
+    }
+    let requests = state
+        .store
+        .entities_of_kind(EntityKind::AccountRequest)
+        .await?
+        .into_iter()
+        .filter_map(|body| match body {
+            ChangeBody::AccountRequest(request) if !request.hidden => Some(request),
+            _ => None,
+        })
+        .collect();
+    Ok(Json(requests))
+}
+
+fn token_hash(token: &str) -> ServerResult<[u8; 32]> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::NotFound("activation link"))?;
+    Ok(Sha256::digest(bytes).into())
+}
+
+/// `GET /v1/activate/{token}`: whose invitation this is, before the password is chosen.
+pub async fn invitation(State(state): State<AppState>, Path(token): Path<String>) -> ServerResult<Json<Invitation>> {
+    let user = state
+        .store
+        .peek_activation(token_hash(&token)?, state.clock.now())
+        .await?
+        .ok_or(ServerError::NotFound("activation link"))?;
+    let credentials = state.store.credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
+    let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? else {
+        return Err(ServerError::NotFound("person"));
+    };
+    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? else {
+        return Err(ServerError::NotFound("account"));
+    };
+    Ok(Json(Invitation {
+        username: credentials.username,
+        display_name: format!("{} {}", person.first_name, person.last_name),
+        kdf: credentials.kdf,
+        has_mobile: account.mobile.is_some(),
+    }))
+}
+
+/// `POST /v1/activate`: the invited colleague's client sets the password, their keys and the code
+/// channel. The link works once and for 7 days.
+pub async fn activate(State(state): State<AppState>, Json(request): Json<ActivateRequest>) -> ServerResult<Json<Activated>> {
+    let now = state.clock.now();
+    let (user, request_id) = state
+        .store
+        .use_activation(token_hash(&request.token)?, now)
+        .await?
+        .ok_or(ServerError::NotFound("activation link"))?;
+    crate::auth::check_key_material(&request.keys)?;
+    let (salt, kdf, auth_hash) = crate::auth::new_verifier(request.new).await?;
+    let credentials = state.store.credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
+    state
+        .store
+        .update_login(
+            user,
+            crate::store::LoginUpdate {
+                salt,
+                kdf,
+                auth_hash,
+                keys: Some(request.keys.clone()),
+                must_change_password: false,
+                keys_were_reset: false,
+            },
+        )
+        .await?;
+    let mut changes = Vec::new();
+    if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
+        let person = PersonEntry { encryption_public_key: Some(request.keys.encryption_public_key.clone()), ..person };
+        changes.push((Scope::Directory, ChangeBody::Person(person)));
+    }
+    if let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? {
+        let reachable = request.code_channel == kring_protocol::CodeChannel::Email || account.mobile.is_some();
+        let code_channel = if reachable { request.code_channel } else { kring_protocol::CodeChannel::Email };
+        changes.push((Scope::User(user), ChangeBody::Account(AccountEntry { code_channel, ..account })));
+    }
+    if let Some(ChangeBody::AccountRequest(entry)) = state.store.entity(EntityKind::AccountRequest, request_id).await? {
+        if let Ok(status) = entry.status.activate() {
+            let organisation = entry.organisation_id;
+            changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(AccountRequestEntry { status, ..entry })));
+        }
+    }
+    let seq = state.store.commit(Commit { changes, ..Commit::default() }).await?;
+    state.store.set_account_active(user, true).await?;
+    state.feed.publish(seq);
+    tracing::info!(user_id = %user, "account activated");
+    Ok(Json(Activated { username: credentials.username }))
+}
+
+/// The access entry of (organisation, user), or a fresh unauthorised one.
+async fn access_entry(state: &AppState, organisation_id: OrganisationId, user_id: UserId) -> ServerResult<PatientDataAccessEntry> {
+    let id = PatientDataAccessEntry::id_for(organisation_id, user_id);
+    Ok(match state.store.entity(EntityKind::PatientDataAccess, id).await? {
+        Some(ChangeBody::PatientDataAccess(entry)) => entry,
+        _ => PatientDataAccessEntry { id, organisation_id, user_id, authorised: false, wrapped_key: None },
+    })
+}
+
+/// STAFF-4: the GP authorises or withdraws; withdrawing removes the wrapped key at once.
+pub(crate) async fn set_patient_data_access(
+    state: &AppState,
+    author: UserId,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+    authorised: bool,
+) -> ServerResult<Planned> {
+    if !may(state, author, organisation_id, Action::AuthorisePatientData).await? {
+        return Err(ServerError::Forbidden("authorising patient-data access"));
+    }
+    let member_roles: Vec<_> =
+        contracts(state, user_id).await?.into_iter().filter(|(org, _)| *org == organisation_id).map(|(_, role)| role).collect();
+    if member_roles.is_empty() {
+        return Err(ServerError::InvalidRequest("the colleague does not work for this practice".into()));
+    }
+    // STAFF-7: by key design, someone who is not a care professional never holds the key.
+    if authorised && !member_roles.iter().any(|role| role.permits(Action::ViewPatients)) {
+        return Err(ServerError::InvalidRequest("this role does not work with patient data".into()));
+    }
+    let entry = access_entry(state, organisation_id, user_id).await?;
+    let wrapped_key = if authorised { entry.wrapped_key } else { None };
+    let entry = PatientDataAccessEntry { authorised, wrapped_key, ..entry };
+    Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(entry))]))
+}
+
+/// The first GP in a secure session makes the practice vault; there is only ever one.
+pub(crate) async fn create_practice_vault(
+    state: &AppState,
+    author: UserId,
+    organisation_id: OrganisationId,
+    public_key: &str,
+    wrapped_for_me: &str,
+) -> ServerResult<Planned> {
+    if !may(state, author, organisation_id, Action::AuthorisePatientData).await? {
+        return Err(ServerError::Forbidden("creating the practice's patient-data vault"));
+    }
+    if state.store.entity(EntityKind::PracticeVault, organisation_id.0).await?.is_some() {
+        return Err(ServerError::InvalidRequest("the practice already has a vault".into()));
+    }
+    let vault = PracticeVaultEntry { organisation_id, public_key: public_key.to_owned() };
+    let mine = PatientDataAccessEntry {
+        authorised: true,
+        wrapped_key: Some(wrapped_for_me.to_owned()),
+        ..access_entry(state, organisation_id, author).await?
+    };
+    let scope = Scope::Organisation(organisation_id);
+    Ok(Planned::changes(vec![
+        (scope.clone(), ChangeBody::PracticeVault(vault)),
+        (scope, ChangeBody::PatientDataAccess(mine)),
+    ]))
+}
+
+/// A key holder wraps the vault key for an authorised colleague (STAFF-1: warning -> green).
+pub(crate) async fn share_vault_key(
+    state: &AppState,
+    author: UserId,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+    wrapped_key: &str,
+) -> ServerResult<Planned> {
+    let mine = access_entry(state, organisation_id, author).await?;
+    if !(mine.authorised && mine.wrapped_key.is_some()) {
+        return Err(ServerError::Forbidden("sharing a key one does not hold"));
+    }
+    let theirs = access_entry(state, organisation_id, user_id).await?;
+    if !theirs.authorised {
+        return Err(ServerError::InvalidRequest("the colleague is not authorised".into()));
+    }
+    let entry = PatientDataAccessEntry { wrapped_key: Some(wrapped_key.to_owned()), ..theirs };
+    Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(entry))]))
+}
+
+/// STAFF-6: deactivate a leaver. Keys withdrawn everywhere, login off, sessions ended; the person
+/// stays in the record, marked inactive.
+pub(crate) async fn deactivate(state: &AppState, author: UserId, user_id: UserId) -> ServerResult<Planned> {
+    if author == user_id {
+        return Err(ServerError::InvalidRequest("one cannot deactivate oneself".into()));
+    }
+    let organisations: Vec<OrganisationId> = contracts(state, user_id).await?.into_iter().map(|(org, _)| org).collect();
+    let mut allowed = false;
+    for organisation in &organisations {
+        allowed |= may(state, author, *organisation, Action::DeactivateAccount).await?;
+    }
+    if !allowed {
+        return Err(ServerError::Forbidden("deactivating this account"));
+    }
+    let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user_id.0).await? else {
+        return Err(ServerError::NotFound("person"));
+    };
+    let mut changes = vec![(Scope::Directory, ChangeBody::Person(PersonEntry { active: false, ..person }))];
+    for organisation in organisations {
+        let entry = access_entry(state, organisation, user_id).await?;
+        if entry.authorised || entry.wrapped_key.is_some() {
+            let entry = PatientDataAccessEntry { authorised: false, wrapped_key: None, ..entry };
+            changes.push((Scope::Organisation(organisation), ChangeBody::PatientDataAccess(entry)));
+        }
+    }
+    let mut planned = Planned::changes(changes);
+    planned.after.deactivated = Some(user_id);
+    Ok(planned)
+}
