@@ -92,7 +92,7 @@ describe('embedded demo region', () => {
     for (const expected of ['Huisartsenpraktijk De Linde', 'Zorggroep Delfland', 'GGZ Delfland', 'Mehmet Yılmaz', 'POH-GGZ medewerker']) {
       assert.ok(directory.includes(expected), `directory shows ${expected}`);
     }
-    assert.equal((await app.findAll('[data-testid="organisation"]')).length, 4);
+    assert.equal((await app.findAll('[data-testid="organisation"]')).length, 5);
     await app.waitForText('[data-testid="connection-status"]', 'Verbonden');
     await app.find('[data-testid="lock-toggle"][data-state="open"]');
     await app.screenshot(`${shots}/directory.png`);

@@ -13,7 +13,10 @@ async fn directory_shows_every_organisation_team_and_role_after_sync() {
     nurse.sync_now().await.unwrap();
     let directory = nurse.directory().unwrap();
     let names: Vec<&str> = directory.organisations.iter().map(|o| o.name.as_str()).collect();
-    assert_eq!(names, ["GGZ Delfland", "Huisartsenpraktijk De Linde", "Thuiszorg Hof van Delft", "Zorggroep Delfland"]);
+    assert_eq!(
+        names,
+        ["GGZ Delfland", "Huisartsenpraktijk De Linde", "Kring Regio Delft (beheer)", "Thuiszorg Hof van Delft", "Zorggroep Delfland"]
+    );
     let practice = &directory.organisations[1];
     let team = practice.teams.iter().find(|t| t.name == "Praktijkteam").unwrap();
     let roles: Vec<(&str, Role)> = team.members.iter().map(|m| (m.name.as_str(), m.role)).collect();

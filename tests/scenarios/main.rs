@@ -9,4 +9,5 @@ mod outbox;
 mod passwords;
 mod sealed;
 mod secure_session;
+mod staff;
 mod throttle;

@@ -5,7 +5,7 @@ use kring_client::{ClientError, ClientEvent, KringClient, LoginAttempt, ServerUr
 use kring_server::delivery::{CodeDelivery, DevOutbox};
 use kring_server::seed::{seed_demo_region, DemoOptions, DEMO_PASSWORD};
 use kring_server::store::{SqliteStore, Store};
-use kring_server::{AppState, RunningServer};
+use kring_server::{AppState, RegionConfig, RunningServer};
 use kring_protocol::{ChangeBody, EntityKind};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +23,7 @@ pub struct TestRegion {
     pub url: ServerUrl,
     /// Where the server's login codes (mail and SMS) land.
     pub outbox: DevOutbox,
+    config: RegionConfig,
     addr: SocketAddr,
 }
 
@@ -30,15 +31,20 @@ impl TestRegion {
     /// An embedded-style server on SQLite with the demo region, on a free loopback port. The demo
     /// users have changed their first password already; see [`TestRegion::start_first_login`].
     pub async fn start() -> Self {
-        Self::start_with(false).await
+        Self::start_with(false, RegionConfig::default()).await
     }
 
     /// As [`TestRegion::start`], but every demo user still has to change the demo password.
     pub async fn start_first_login() -> Self {
-        Self::start_with(true).await
+        Self::start_with(true, RegionConfig::default()).await
     }
 
-    async fn start_with(must_change_password: bool) -> Self {
+    /// As [`TestRegion::start`], with the region's own settings.
+    pub async fn start_configured(config: RegionConfig) -> Self {
+        Self::start_with(false, config).await
+    }
+
+    async fn start_with(must_change_password: bool, config: RegionConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = open_store(&dir).await;
         let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password };
@@ -46,10 +52,10 @@ impl TestRegion {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
         let clock = kring_domain::ManualClock::new(time::OffsetDateTime::now_utc());
         let outbox = DevOutbox::default();
-        let server = spawn(listener, store, &clock, &outbox).await;
+        let server = spawn(listener, store, &clock, &outbox, &config).await;
         let addr = server.addr;
         let url = ServerUrl::parse(&server.url()).expect("server url");
-        Self { dir, clock, server: Some(server), url, outbox, addr }
+        Self { dir, clock, server: Some(server), url, outbox, config, addr }
     }
 
     pub fn server(&self) -> &RunningServer {
@@ -68,7 +74,7 @@ impl TestRegion {
         self.stop().await;
         let store = open_store(&self.dir).await;
         let listener = std::net::TcpListener::bind(self.addr).expect("rebind the same port");
-        self.server = Some(spawn(listener, store, &self.clock, &self.outbox).await);
+        self.server = Some(spawn(listener, store, &self.clock, &self.outbox, &self.config).await);
     }
 
     /// Log in a demo user with the demo password and the code from the outbox; each user gets
@@ -91,6 +97,28 @@ impl TestRegion {
 
     pub fn cache_dir(&self, username: &str) -> std::path::PathBuf {
         self.dir.path().join(format!("cache-{username}"))
+    }
+
+    /// Run the jobs that are due by the region's clock (as the server's worker would).
+    pub async fn run_jobs(&self) -> usize {
+        kring_server::jobs::run_due(&self.server().state).await.expect("jobs")
+    }
+
+    /// The activation link in the newest invitation to `email`, waiting for it to be sent.
+    pub async fn activation_link(&self, email: &str) -> String {
+        let mut sent = self.outbox.subscribe();
+        let find = |outbox: &DevOutbox| {
+            outbox.messages().into_iter().rev().find(|m| m.to == email && m.subject.contains("activeren")).and_then(|m| {
+                m.body.lines().find(|line| line.starts_with("kring://activeer?token=")).map(str::to_owned)
+            })
+        };
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(link) = find(&self.outbox) {
+                return link;
+            }
+            tokio::time::timeout_at(deadline, sent.changed()).await.expect("no invitation arrived").expect("outbox");
+        }
     }
 
     /// The six digits of the newest code sent to `username`'s e-mail address or mobile number.
@@ -126,8 +154,12 @@ async fn spawn(
     store: Arc<dyn Store>,
     clock: &kring_domain::ManualClock,
     outbox: &DevOutbox,
+    config: &RegionConfig,
 ) -> RunningServer {
-    let state = AppState::new(store, Arc::new(clock.clone()), CodeDelivery::dev(outbox)).await.expect("state");
+    let state = AppState::new(store, Arc::new(clock.clone()), CodeDelivery::dev(outbox))
+        .await
+        .expect("state")
+        .with_config(config.clone());
     RunningServer::spawn(listener, state).expect("spawn server")
 }
 

@@ -5,6 +5,7 @@ use crate::secrets::Secret;
 use kring_crypto::AuthKey;
 use kring_domain::{OrganisationId, UserId};
 use kring_protocol::access_log::AccessLogPage;
+use kring_protocol::staff::{AccountRequestEntry, ActivateRequest, Activated, Invitation};
 use kring_protocol::{
     ChangePasswordRequest, CodeSent, ErrorBody, ErrorCode, LoginGrant, LoginRequest, MutationOutcome, MutationRequest,
     PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, Seq, SyncPage, TokenGrant,
@@ -214,6 +215,21 @@ impl ServerApi {
     pub async fn access_log(&self, organisation: OrganisationId) -> ClientResult<AccessLogPage> {
         let url = self.server.join("v1/access-log")?;
         self.authorised(|http| Ok(http.get(url.clone()).query(&[("organisation_id", organisation.to_string())]))).await
+    }
+
+    pub async fn account_requests(&self) -> ClientResult<Vec<AccountRequestEntry>> {
+        let url = self.server.join("v1/account-requests")?;
+        self.authorised(|http| Ok(http.get(url.clone()))).await
+    }
+
+    pub async fn invitation(&self, token: &str) -> ClientResult<Invitation> {
+        let url = self.server.join(&format!("v1/activate/{token}"))?;
+        let response = self.http.get(url).send().await.map_err(transport_error)?;
+        read_json(check(response).await?).await
+    }
+
+    pub async fn activate(&self, request: &ActivateRequest) -> ClientResult<Activated> {
+        self.anonymous("v1/activate", request).await
     }
 
     /// The WebSocket address of the feed, starting after `since`.

@@ -43,7 +43,7 @@ pub struct MemberView {
 }
 
 /// The cached entities of one kind, unpacked from their `ChangeBody` variant.
-fn cached<T>(cache: &Cache, kind: EntityKind, unpack: fn(ChangeBody) -> Option<T>) -> ClientResult<Vec<T>> {
+pub(crate) fn cached<T>(cache: &Cache, kind: EntityKind, unpack: fn(ChangeBody) -> Option<T>) -> ClientResult<Vec<T>> {
     Ok(cache.entities(kind)?.into_iter().filter_map(unpack).collect())
 }
 
@@ -60,8 +60,9 @@ impl Directory {
             ChangeBody::Contract(contract) => Some(contract),
             _ => None,
         })?;
+        // Deactivated colleagues (STAFF-6) stay in the record, not in the directory.
         let member = |contract: &ContractEntry| {
-            people.get(&contract.user_id).map(|person| MemberView {
+            people.get(&contract.user_id).filter(|person| person.active).map(|person| MemberView {
                 user_id: person.id,
                 name: format!("{} {}", person.first_name, person.last_name),
                 role: contract.role,

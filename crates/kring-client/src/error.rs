@@ -41,6 +41,12 @@ pub enum ClientError {
     NoKeys,
     #[error("this data was encrypted for keys that no longer exist")]
     KeysLost,
+    #[error("the form has errors: {0:?}")]
+    InvalidForm(Vec<kring_domain::FieldError>),
+    #[error("no access to this practice's patient data")]
+    NoPatientDataAccess,
+    #[error("the activation link is unknown, used or expired")]
+    ActivationLinkInvalid,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -74,6 +80,9 @@ impl ClientError {
             ClientError::TooManyUnlockAttempts => "too_many_unlock_attempts",
             ClientError::NoKeys => "no_keys",
             ClientError::KeysLost => "keys_lost",
+            ClientError::InvalidForm(_) => "invalid_form",
+            ClientError::NoPatientDataAccess => "no_patient_data_access",
+            ClientError::ActivationLinkInvalid => "activation_link_invalid",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

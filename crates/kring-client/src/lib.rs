@@ -16,6 +16,8 @@ mod live;
 mod login;
 mod secrets;
 mod session;
+pub mod staff;
+pub mod activation;
 
 pub use api::ServerUrl;
 pub use cache::OutboxEntry;
