@@ -4,8 +4,12 @@
 use crate::core::{AppCore, ServerTarget, Session};
 use kring_client::directory::Directory;
 use kring_client::{ClientError, KringClient};
-use kring_domain::{Action, OrganisationId, TeamId, UserId};
+use kring_domain::{Action, OrganisationId, Role, TeamId, UserId};
+use kring_client::staff::StaffList;
+use kring_domain::{AccountRequestForm, FieldError};
 use kring_protocol::access_log::AccessLogPage;
+use kring_protocol::staff::{AccountRequestEntry, Activated, Invitation};
+use uuid::Uuid;
 use kring_protocol::{CodeChannel, CodeSent, Me, Mutation};
 use kring_server::delivery::DevMessage;
 use kring_server::seed::{demo_accounts, DemoAccount, DEMO_PASSWORD};
@@ -100,6 +104,14 @@ pub struct SessionState {
     keys_were_reset: bool,
     unlocked: bool,
     idle_lock_minutes: u64,
+    /// The roles a practice can request accounts for, with their Dutch names (STAFF-2, STAFF-5).
+    practice_roles: Vec<RoleOption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoleOption {
+    role: Role,
+    name: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +140,7 @@ fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
         keys_were_reset: client.keys_were_reset(),
         unlocked: client.is_unlocked(),
         idle_lock_minutes: core.idle_lock().as_secs().div_ceil(60),
+        practice_roles: Role::PRACTICE.iter().map(|role| RoleOption { role: *role, name: role.dutch_name() }).collect(),
     }
 }
 
@@ -162,6 +175,7 @@ async fn start_background(core: &AppCore, client: &KringClient) {
         })
     };
     core.add_session_task(live).await;
+    core.add_session_task(tauri::async_runtime::spawn(client.clone().run_key_maintenance())).await;
     client.set_idle_lock(core.idle_lock());
     core.add_session_task(tauri::async_runtime::spawn(client.clone().run_idle_lock())).await;
 }
@@ -234,6 +248,70 @@ pub async fn reset_password(core: State<'_, AppCore>, user_id: UserId) -> Comman
 #[tauri::command]
 pub async fn access_log(core: State<'_, AppCore>, organisation_id: OrganisationId) -> CommandResult<AccessLogPage> {
     Ok(core.client().await?.access_log(organisation_id).await?)
+}
+
+#[tauri::command]
+pub async fn staff(core: State<'_, AppCore>, organisation_id: OrganisationId) -> CommandResult<StaffList> {
+    Ok(core.client().await?.staff(organisation_id)?)
+}
+
+/// The form's problems by field, from the domain's rules (STAFF-2, STAFF-8); empty when valid.
+#[tauri::command]
+pub fn check_account_request(form: AccountRequestForm) -> Vec<FieldError> {
+    form.validate(&[]).err().unwrap_or_default()
+}
+
+#[tauri::command]
+pub async fn request_account(core: State<'_, AppCore>, organisation_id: OrganisationId, form: AccountRequestForm) -> CommandResult<()> {
+    core.client().await?.request_account(organisation_id, form).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn region_account_requests(core: State<'_, AppCore>) -> CommandResult<Vec<AccountRequestEntry>> {
+    Ok(core.client().await?.region_account_requests().await?)
+}
+
+#[tauri::command]
+pub async fn decide_account_request(core: State<'_, AppCore>, request_id: Uuid, approve: bool) -> CommandResult<()> {
+    core.client().await?.decide_account_request(request_id, approve).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_patient_data_access(
+    core: State<'_, AppCore>,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+    authorised: bool,
+) -> CommandResult<()> {
+    core.client().await?.set_patient_data_access(organisation_id, user_id, authorised).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn deactivate(core: State<'_, AppCore>, user_id: UserId) -> CommandResult<()> {
+    core.client().await?.deactivate(user_id).await?;
+    Ok(())
+}
+
+/// Whose invitation an activation link is (before logging in).
+#[tauri::command]
+pub async fn invitation(core: State<'_, AppCore>, link: String) -> CommandResult<Invitation> {
+    let server = core.server().await?.url().clone();
+    Ok(kring_client::activation::invitation(&server, &link).await?)
+}
+
+#[tauri::command]
+pub async fn activate(
+    core: State<'_, AppCore>,
+    link: String,
+    password: String,
+    repeated: String,
+    channel: CodeChannel,
+) -> CommandResult<Activated> {
+    let server = core.server().await?.url().clone();
+    Ok(kring_client::activation::activate(&server, &link, &password, &repeated, channel).await?)
 }
 
 #[tauri::command]

@@ -59,6 +59,21 @@ impl Role {
         Role::Regiobeheerder,
     ];
 
+    /// The roles inside a GP practice (STAFF-5) and its account manager (STAFF-6): what a
+    /// practice may request accounts for.
+    pub const PRACTICE: [Role; 10] = [
+        Role::Huisarts,
+        Role::Assistent,
+        Role::AssistentFin,
+        Role::PohS,
+        Role::PohSZonderFinancieel,
+        Role::Kwaliteitsmedewerker,
+        Role::Aios,
+        Role::Waarnemer,
+        Role::PohGgz,
+        Role::Accountbeheerder,
+    ];
+
     /// Whether this role may perform `action`. The single source of truth for permissions.
     pub fn permits(self, action: Action) -> bool {
         use Role::*;

@@ -112,6 +112,7 @@ export interface SessionState {
   keys_were_reset: boolean;
   unlocked: boolean;
   idle_lock_minutes: number;
+  practice_roles: { role: Role; name: string }[];
 }
 
 export type AccessKind = 'patient_card' | 'conversation' | 'consultation' | 'referral' | 'network_document';
@@ -133,6 +134,68 @@ export type ChainVerification = { status: 'intact'; entries: number } | { status
 export interface AccessLogPage {
   entries: AccessLogEntry[];
   verification: ChainVerification;
+}
+
+export type RequestStatus = 'pending' | 'invited' | 'activated' | 'rejected';
+export type AccessStatus = 'has_access' | 'awaiting_key' | 'no_access';
+export type FormField = 'initials' | 'surname' | 'agb' | 'email' | 'mobile' | 'role';
+
+/** The "Vraag account medewerker aan" form as typed (STAFF-2). */
+export interface AccountRequestForm {
+  initials: string;
+  infix: string;
+  surname: string;
+  agb: string;
+  email: string;
+  mobile: string;
+  role: Role | null;
+}
+
+export interface FieldError {
+  field: FormField;
+  code: string;
+}
+
+export interface AccountRequest {
+  id: string;
+  organisation_id: string;
+  requested_by: string;
+  details: {
+    initials: string;
+    infix: string | null;
+    surname: string;
+    agb: string | null;
+    email: string;
+    mobile: string | null;
+    role: Role;
+  };
+  status: RequestStatus;
+  user_id: string | null;
+  requested_at: string;
+  hidden: boolean;
+}
+
+export interface StaffMember {
+  user_id: string;
+  name: string;
+  roles: Role[];
+  role_names: string[];
+  active: boolean;
+  authorised: boolean;
+  access: AccessStatus;
+  works_with_patients: boolean;
+}
+
+export interface StaffList {
+  organisation_id: string;
+  members: StaffMember[];
+  requests: AccountRequest[];
+}
+
+export interface Invitation {
+  username: string;
+  display_name: string;
+  has_mobile: boolean;
 }
 
 /** What a failed command rejects with. */
@@ -171,6 +234,18 @@ export const api = {
   setCodeChannel: (channel: CodeChannel) => invoke<void>('set_code_channel', { channel }),
   resetPassword: (userId: string) => invoke<string>('reset_password', { userId }),
   accessLog: (organisationId: string) => invoke<AccessLogPage>('access_log', { organisationId }),
+  staff: (organisationId: string) => invoke<StaffList>('staff', { organisationId }),
+  checkAccountRequest: (form: AccountRequestForm) => invoke<FieldError[]>('check_account_request', { form }),
+  requestAccount: (organisationId: string, form: AccountRequestForm) =>
+    invoke<void>('request_account', { organisationId, form }),
+  regionAccountRequests: () => invoke<AccountRequest[]>('region_account_requests'),
+  decideAccountRequest: (requestId: string, approve: boolean) => invoke<void>('decide_account_request', { requestId, approve }),
+  setPatientDataAccess: (organisationId: string, userId: string, authorised: boolean) =>
+    invoke<void>('set_patient_data_access', { organisationId, userId, authorised }),
+  deactivate: (userId: string) => invoke<void>('deactivate', { userId }),
+  invitation: (link: string) => invoke<Invitation>('invitation', { link }),
+  activate: (link: string, password: string, repeated: string, channel: CodeChannel) =>
+    invoke<{ username: string }>('activate', { link, password, repeated, channel }),
   directory: () => invoke<Directory>('directory'),
   setTeamContact: (teamId: string, contact: string | null) => invoke<void>('set_team_contact', { teamId, contact }),
   onClientEvent: (handler: (event: ClientEvent) => void): Promise<UnlistenFn> =>

@@ -20,6 +20,7 @@ const session: SessionState = {
   keys_were_reset: false,
   unlocked: true,
   idle_lock_minutes: 15,
+  practice_roles: [{ role: 'huisarts', name: 'Huisarts' }],
 };
 
 describe('permissions in the UI (STAFF-5, SEC-2)', () => {

@@ -33,6 +33,9 @@ const CLIENT_ERROR_CODES = [
   'no_keys',
   'keys_lost',
   'keyring',
+  'invalid_form',
+  'no_patient_data_access',
+  'activation_link_invalid',
 ];
 
 describe('error messages', () => {
@@ -66,6 +69,15 @@ describe('error messages', () => {
     expect(errorMessage('password_too_short')).toMatch(/minstens 12 tekens/);
     expect(errorMessage('password_common')).toMatch(/te vaak gebruikt/);
     expect(errorMessage('password_like_username')).toMatch(/gebruikersnaam/);
+  });
+
+  it('explains every account-request field error in Dutch (STAFF-2, STAFF-8)', () => {
+    for (const code of ['required', 'agb_format', 'email_format', 'email_private', 'phone_format', 'phone_not_mobile']) {
+      expect(nl.requestForm.fieldErrors[code], code).toBeTruthy();
+      expect(en.requestForm.fieldErrors[code], code).toBeTruthy();
+    }
+    expect(nl.requestForm.fieldErrors.email_private).toMatch(/zakelijk e-mailadres/);
+    expect(nl.requestForm.fieldErrors.phone_not_mobile).toMatch(/mobiel nummer/);
   });
 
   it('falls back to the general message for an unknown code instead of showing the code', () => {
