@@ -46,7 +46,9 @@ test-ui: ui/node_modules/.package-lock.json
 test-rust: ui
 	cargo test --locked --workspace
 
+# The staff test runs a region's own server and the SMTP sink next to the app.
 test-e2e: app
+	cargo build --locked -p kring-server --bin kring-server -p kring-tests --bin smtp-sink
 	tests/e2e/run.sh
 
 clean:

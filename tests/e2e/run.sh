@@ -45,11 +45,29 @@ native_port=$(free_port)
 pids+=($!)
 wait_until node -e "fetch('http://127.0.0.1:$port/status').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
+# A region's own server for the staff test: real SMTP to a sink process, whose messages (one JSON
+# line each) the test reads for login codes and the activation link.
+mkfifo "$work/sink-in"
+"$root/target/debug/smtp-sink" <"$work/sink-in" >"$work/mail.jsonl" 2>"$work/sink.log" &
+pids+=($!)
+exec 5>"$work/sink-in" # the sink runs until this closes
+wait_until grep -q listening "$work/mail.jsonl"
+smtp_port=$(head -n1 "$work/mail.jsonl" | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).listening))')
+region_port=$(free_port)
+"$root/target/debug/kring-server" --database "sqlite:$work/region.sqlite" --listen "127.0.0.1:$region_port" --seed-demo \
+  --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-security none --smtp-from 'Kring <noreply@kring.test>' \
+  >"$work/region.log" 2>&1 &
+pids+=($!)
+wait_until node -e "fetch('http://127.0.0.1:$region_port/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+export KRING_E2E_REGION_URL="http://127.0.0.1:$region_port" KRING_E2E_MAIL="$work/mail.jsonl"
+
 export KRING_WEBDRIVER_URL="http://127.0.0.1:$port" KRING_APP="$app" KRING_E2E_SHOTS="$root/target/e2e"
 status=0
 node --test --test-concurrency=1 "$root"/tests/e2e/*.test.mjs || status=$?
 if ((status != 0)); then
   echo "--- tauri-driver log ---" >&2
   tail -n 50 "$work/driver.log" >&2 || true
+  echo "--- region server log ---" >&2
+  tail -n 30 "$work/region.log" >&2 || true
 fi
 exit "$status"
