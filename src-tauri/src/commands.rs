@@ -104,14 +104,16 @@ pub struct SessionState {
     keys_were_reset: bool,
     unlocked: bool,
     idle_lock_minutes: u64,
-    /// The roles a practice can request accounts for, with their Dutch names (STAFF-2, STAFF-5).
-    practice_roles: Vec<RoleOption>,
+    /// Every role with its Dutch name; `practice` marks those a practice requests accounts for
+    /// (STAFF-2, STAFF-5).
+    roles: Vec<RoleOption>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct RoleOption {
     role: Role,
     name: &'static str,
+    practice: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -140,7 +142,10 @@ fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
         keys_were_reset: client.keys_were_reset(),
         unlocked: client.is_unlocked(),
         idle_lock_minutes: core.idle_lock().as_secs().div_ceil(60),
-        practice_roles: Role::PRACTICE.iter().map(|role| RoleOption { role: *role, name: role.dutch_name() }).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|role| RoleOption { role: *role, name: role.dutch_name(), practice: Role::PRACTICE.contains(role) })
+            .collect(),
     }
 }
 

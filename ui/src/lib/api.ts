@@ -112,7 +112,7 @@ export interface SessionState {
   keys_were_reset: boolean;
   unlocked: boolean;
   idle_lock_minutes: number;
-  practice_roles: { role: Role; name: string }[];
+  roles: { role: Role; name: string; practice: boolean }[];
 }
 
 export type AccessKind = 'patient_card' | 'conversation' | 'consultation' | 'referral' | 'network_document';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessLogEntry, Directory, SessionState } from './api';
-import { may, organisationsWhere, patientLabel, personNames } from './session';
+import { may, patientLabel, personNames, workplaces } from './session';
 
 const session: SessionState = {
   me: {
@@ -20,7 +20,10 @@ const session: SessionState = {
   keys_were_reset: false,
   unlocked: true,
   idle_lock_minutes: 15,
-  practice_roles: [{ role: 'huisarts', name: 'Huisarts' }],
+  roles: [
+    { role: 'huisarts', name: 'Huisarts', practice: true },
+    { role: 'kwaliteitsmedewerker', name: 'Kwaliteitsmedewerker', practice: true },
+  ],
 };
 
 describe('permissions in the UI (STAFF-5, SEC-2)', () => {
@@ -30,8 +33,16 @@ describe('permissions in the UI (STAFF-5, SEC-2)', () => {
     expect(may(session, 'elders', 'view_directory')).toBe(false);
   });
 
-  it('lists the organisations whose access log the GP may open', () => {
-    expect(organisationsWhere(session, 'view_access_log')).toEqual([{ id: 'praktijk', name: 'Huisartsenpraktijk De Linde' }]);
+  it('lists each workplace once with the roles held there, for switching contracts (ACC-6)', () => {
+    const withTwoRoles: SessionState = {
+      ...session,
+      me: { ...session.me, contracts: [...session.me.contracts, { organisation_id: 'praktijk', organisation_name: 'Huisartsenpraktijk De Linde', role: 'waarnemer' }] },
+      roles: [...session.roles, { role: 'waarnemer', name: 'Waarnemer', practice: true }],
+    };
+    expect(workplaces(withTwoRoles)).toEqual([
+      { id: 'praktijk', name: 'Huisartsenpraktijk De Linde', roles: ['Huisarts', 'Waarnemer'] },
+      { id: 'zorggroep', name: 'Zorggroep Delfland', roles: ['Kwaliteitsmedewerker'] },
+    ]);
   });
 });
 

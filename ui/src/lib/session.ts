@@ -9,12 +9,16 @@ export function may(session: SessionState, organisationId: string, action: Actio
   return session.permissions.some((p) => p.organisation_id === organisationId && p.actions.includes(action));
 }
 
-/** The organisations where the user may do `action`, with their names. */
-export function organisationsWhere(session: SessionState, action: Action): { id: string; name: string }[] {
-  return session.me.contracts
-    .filter((c, i, all) => all.findIndex((o) => o.organisation_id === c.organisation_id) === i)
-    .filter((c) => may(session, c.organisation_id, action))
-    .map((c) => ({ id: c.organisation_id, name: c.organisation_name }));
+/** The organisations the user works for, each with the Dutch names of their roles there (ACC-6). */
+export function workplaces(session: SessionState): { id: string; name: string; roles: string[] }[] {
+  const out: { id: string; name: string; roles: string[] }[] = [];
+  for (const contract of session.me.contracts) {
+    const role = session.roles.find((r) => r.role === contract.role)?.name ?? contract.role;
+    const existing = out.find((o) => o.id === contract.organisation_id);
+    if (existing) existing.roles.push(role);
+    else out.push({ id: contract.organisation_id, name: contract.organisation_name, roles: [role] });
+  }
+  return out;
 }
 
 /** Names for the people in an access log, from the directory; unknown ids stay `null`. */

@@ -66,6 +66,7 @@ export const en: Messages = {
     bannerAction: 'Unlock',
   },
   menu: {
+    workingFor: 'Working for',
     changePassword: 'Change password',
     codeChannel: 'Receive login code by',
     idleLock: 'Lock automatically after',

@@ -65,6 +65,7 @@ export const nl = {
     bannerAction: 'Ontgrendelen',
   },
   menu: {
+    workingFor: 'Werken voor',
     changePassword: 'Wachtwoord wijzigen',
     codeChannel: 'Inlogcode ontvangen via',
     idleLock: 'Automatisch vergrendelen na',
