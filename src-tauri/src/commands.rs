@@ -5,8 +5,9 @@ use crate::core::{AppCore, ServerTarget, Session};
 use kring_client::directory::Directory;
 use kring_client::{ClientError, KringClient};
 use kring_domain::{Action, OrganisationId, Role, TeamId, UserId};
+use kring_client::profile::ProfileView;
 use kring_client::staff::StaffList;
-use kring_domain::{AccountRequestForm, FieldError};
+use kring_domain::{AccountRequestForm, FieldError, ProfileForm};
 use kring_protocol::access_log::AccessLogPage;
 use kring_protocol::staff::{AccountRequestEntry, Activated, Invitation};
 use uuid::Uuid;
@@ -317,6 +318,17 @@ pub async fn activate(
 ) -> CommandResult<Activated> {
     let server = core.server().await?.url().clone();
     Ok(kring_client::activation::activate(&server, &link, &password, &repeated, channel).await?)
+}
+
+#[tauri::command]
+pub async fn profile(core: State<'_, AppCore>) -> CommandResult<ProfileView> {
+    Ok(core.client().await?.profile()?)
+}
+
+#[tauri::command]
+pub async fn update_profile(core: State<'_, AppCore>, form: ProfileForm) -> CommandResult<()> {
+    core.client().await?.update_profile(form).await?;
+    Ok(())
 }
 
 #[tauri::command]

@@ -77,6 +77,8 @@ fn main() {
             commands::deactivate,
             commands::invitation,
             commands::activate,
+            commands::profile,
+            commands::update_profile,
             commands::directory,
             commands::set_team_contact,
         ])

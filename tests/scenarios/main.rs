@@ -7,6 +7,7 @@ mod login;
 mod mail;
 mod outbox;
 mod passwords;
+mod profile;
 mod sealed;
 mod secure_session;
 mod staff;

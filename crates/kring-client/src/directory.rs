@@ -40,6 +40,11 @@ pub struct MemberView {
     pub role: Role,
     pub role_name: String,
     pub agb: Option<String>,
+    /// Functions from the profile (PROF-1).
+    pub functions: Vec<String>,
+    /// Set while the person is away today: the last day of the absence (PROF-4).
+    #[serde(with = "kring_domain::profile::iso_date::option")]
+    pub absent_until: Option<time::Date>,
 }
 
 /// The cached entities of one kind, unpacked from their `ChangeBody` variant.
@@ -49,6 +54,7 @@ pub(crate) fn cached<T>(cache: &Cache, kind: EntityKind, unpack: fn(ChangeBody) 
 
 impl Directory {
     pub(crate) fn from_cache(cache: &Cache) -> ClientResult<Self> {
+        let today = time::OffsetDateTime::now_utc().date();
         let people: HashMap<UserId, PersonEntry> = cached(cache, EntityKind::Person, |body| match body {
             ChangeBody::Person(person) => Some(person),
             _ => None,
@@ -68,6 +74,8 @@ impl Directory {
                 role: contract.role,
                 role_name: contract.role.dutch_name().to_owned(),
                 agb: person.agb.as_ref().map(ToString::to_string),
+                functions: person.functions.clone(),
+                absent_until: kring_domain::profile::absent_until(&person.absences, today),
             })
         };
         let teams = cached(cache, EntityKind::Team, |body| match body {

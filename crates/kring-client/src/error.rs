@@ -47,6 +47,10 @@ pub enum ClientError {
     NoPatientDataAccess,
     #[error("the activation link is unknown, used or expired")]
     ActivationLinkInvalid,
+    #[error("the profile is not accepted: {0}")]
+    Profile(kring_domain::ProfileError),
+    #[error("not synced yet")]
+    NotSynced,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -83,6 +87,8 @@ impl ClientError {
             ClientError::InvalidForm(_) => "invalid_form",
             ClientError::NoPatientDataAccess => "no_patient_data_access",
             ClientError::ActivationLinkInvalid => "activation_link_invalid",
+            ClientError::Profile(error) => error.code(),
+            ClientError::NotSynced => "not_synced",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

@@ -37,6 +37,14 @@ pub struct PersonEntry {
     /// False once deactivated (STAFF-6); the person stays in the record.
     #[serde(default = "active")]
     pub active: bool,
+    /// Up to three functions (PROF-1), shown to specialists in consultations.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// Working days and absences (PROF-4): a sender sees when the person is away.
+    #[serde(default)]
+    pub working_days: Vec<kring_domain::Weekday>,
+    #[serde(default)]
+    pub absences: Vec<kring_domain::Absence>,
 }
 
 fn active() -> bool {
@@ -64,4 +72,9 @@ pub struct AccountEntry {
     /// Where one-time login codes go (ACC-1).
     #[serde(default)]
     pub code_channel: crate::auth::CodeChannel,
+    /// Where notifications go, and whether a new message sends one (PROF-3).
+    #[serde(default)]
+    pub notification_email: Option<kring_domain::Email>,
+    #[serde(default)]
+    pub notify_on_message: bool,
 }

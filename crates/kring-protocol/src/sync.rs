@@ -193,6 +193,8 @@ pub enum Mutation {
     ShareVaultKey { organisation_id: OrganisationId, user_id: UserId, wrapped_key: String },
     /// Deactivate a leaver's account (STAFF-6): sessions end, keys are withdrawn, the record stays.
     DeactivateAccount { user_id: UserId },
+    /// Save one's own profile (PROF-1, PROF-3, PROF-4).
+    UpdateProfile(kring_domain::ProfileForm),
 }
 
 /// What became of a mutation.

@@ -127,5 +127,31 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             staff::share_vault_key(state, author, *organisation_id, *user_id, wrapped_key).await
         }
         Mutation::DeactivateAccount { user_id } => staff::deactivate(state, author, *user_id).await,
+        Mutation::UpdateProfile(form) => {
+            let profile = form.validate().map_err(|e| ServerError::InvalidRequest(e.code().to_owned()))?;
+            let (Some(ChangeBody::Person(person)), Some(ChangeBody::Account(account))) = (
+                state.store.entity(EntityKind::Person, author.0).await?,
+                state.store.entity(EntityKind::Account, author.0).await?,
+            ) else {
+                return Err(ServerError::NotFound("account"));
+            };
+            let person = kring_protocol::PersonEntry {
+                first_name: profile.first_name,
+                last_name: profile.last_name,
+                functions: profile.functions,
+                working_days: profile.working_days,
+                absences: profile.absences,
+                ..person
+            };
+            let account = kring_protocol::AccountEntry {
+                notification_email: profile.notification_email,
+                notify_on_message: profile.notify_on_message,
+                ..account
+            };
+            Ok(Planned::changes(vec![
+                (Scope::Directory, ChangeBody::Person(person)),
+                (Scope::User(author), ChangeBody::Account(account)),
+            ]))
+        }
     }
 }

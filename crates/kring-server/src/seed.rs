@@ -84,6 +84,9 @@ pub async fn create_account(
                 agb: spec.agb,
                 encryption_public_key: Some(keys.encryption_public_key.clone()),
                 active: true,
+                functions: Vec::new(),
+                working_days: Vec::new(),
+                absences: Vec::new(),
             }),
         ),
         (
@@ -94,6 +97,8 @@ pub async fn create_account(
                 email: spec.email,
                 mobile: spec.mobile,
                 code_channel: spec.code_channel,
+                notification_email: None,
+                notify_on_message: false,
             }),
         ),
     ];

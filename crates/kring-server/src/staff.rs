@@ -143,6 +143,9 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
                 agb: details.agb.clone(),
                 encryption_public_key: None,
                 active: true,
+                functions: Vec::new(),
+                working_days: Vec::new(),
+                absences: Vec::new(),
             }),
         ),
         (
@@ -153,6 +156,8 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
                 email: Some(details.email.clone()),
                 mobile: details.mobile.clone(),
                 code_channel: kring_protocol::CodeChannel::Email,
+                notification_email: None,
+                notify_on_message: false,
             }),
         ),
         (

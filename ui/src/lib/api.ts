@@ -42,6 +42,9 @@ export interface Member {
   role: Role;
   role_name: string;
   agb: string | null;
+  functions: string[];
+  /** Set while away today: the last day of the absence (PROF-4). */
+  absent_until: string | null;
 }
 
 export interface Team {
@@ -192,6 +195,38 @@ export interface StaffList {
   requests: AccountRequest[];
 }
 
+export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+
+export interface Absence {
+  from: string;
+  until: string;
+}
+
+export interface ProfileForm {
+  first_name: string;
+  last_name: string;
+  functions: string[];
+  working_days: Weekday[];
+  absences: Absence[];
+  notification_email: string;
+  notify_on_message: boolean;
+}
+
+export interface Profile {
+  username: string;
+  first_name: string;
+  last_name: string;
+  functions: string[];
+  working_days: Weekday[];
+  absences: Absence[];
+  email: string | null;
+  mobile: string | null;
+  code_channel: CodeChannel;
+  notification_email: string | null;
+  notify_on_message: boolean;
+  function_choices: string[];
+}
+
 export interface Invitation {
   username: string;
   display_name: string;
@@ -243,6 +278,8 @@ export const api = {
   setPatientDataAccess: (organisationId: string, userId: string, authorised: boolean) =>
     invoke<void>('set_patient_data_access', { organisationId, userId, authorised }),
   deactivate: (userId: string) => invoke<void>('deactivate', { userId }),
+  profile: () => invoke<Profile>('profile'),
+  updateProfile: (form: ProfileForm) => invoke<void>('update_profile', { form }),
   invitation: (link: string) => invoke<Invitation>('invitation', { link }),
   activate: (link: string, password: string, repeated: string, channel: CodeChannel) =>
     invoke<{ username: string }>('activate', { link, password, repeated, channel }),

@@ -8,10 +8,12 @@ const member = (user_id: string, name: string, role_name: string): Member => ({
   role: 'zorgverlener',
   role_name,
   agb: null,
+  functions: [],
+  absent_until: null,
 });
 
 const anne = member('1', 'Anne de Vries', 'Huisarts');
-const mehmet = member('2', 'Mehmet Yılmaz', 'POH-GGZ medewerker');
+const mehmet = { ...member('2', 'Mehmet Yılmaz', 'POH-GGZ medewerker'), functions: ['Kaderhuisarts GGZ'] };
 const fatima = member('3', 'Fatima el Amrani', 'Hoofdzorgverlener');
 const peter = member('4', 'Peter Smit', 'Accountbeheerder');
 
@@ -57,6 +59,11 @@ describe('filterDirectory', () => {
     const result = filterDirectory(directory, 'accountbeheerder');
     expect(result[0].members).toEqual([peter]);
     expect(result[0].teams).toEqual([]);
+  });
+
+  it('finds people by a function from their profile (PROF-1)', () => {
+    const found = filterDirectory(directory, 'kaderhuisarts');
+    expect(found.flatMap((o) => [...o.members, ...o.teams.flatMap((t) => t.members)]).map((m) => m.name)).toEqual(['Mehmet Yılmaz']);
   });
 
   it('keeps a whole organisation when its name or kind matches', () => {

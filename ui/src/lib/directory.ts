@@ -14,7 +14,7 @@ function normalise(text: string): string {
 }
 
 function memberMatches(member: Member, query: string): boolean {
-  return normalise(`${member.name} ${member.role_name}`).includes(query);
+  return normalise(`${member.name} ${member.role_name} ${member.functions.join(' ')}`).includes(query);
 }
 
 /**

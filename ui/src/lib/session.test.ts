@@ -56,13 +56,13 @@ describe('access log labels', () => {
           kind: 'gp_practice',
           city: 'Delft',
           agb: null,
-          members: [{ user_id: 'u3', name: 'Peter Smit', role: 'accountbeheerder', role_name: 'Accountbeheerder', agb: null }],
+          members: [{ user_id: 'u3', name: 'Peter Smit', role: 'accountbeheerder', role_name: 'Accountbeheerder', agb: null, functions: [], absent_until: null }],
           teams: [
             {
               id: 't',
               name: 'GGZ-team',
               contact_person: null,
-              members: [{ user_id: 'u2', name: 'Mehmet Yılmaz', role: 'poh_ggz', role_name: 'POH-GGZ', agb: null }],
+              members: [{ user_id: 'u2', name: 'Mehmet Yılmaz', role: 'poh_ggz', role_name: 'POH-GGZ', agb: null, functions: [], absent_until: null }],
             },
           ],
         },

@@ -100,7 +100,7 @@ async fn changes_since_filters_by_scope(store: Arc<dyn Store>) {
     let alice = UserId::new();
     let bob = UserId::new();
     let practice = organisation("Praktijk");
-    let account = |id: UserId, name: &str| ChangeBody::Account(AccountEntry { id, username: name.into(), email: None, mobile: None, code_channel: CodeChannel::Email });
+    let account = |id: UserId, name: &str| ChangeBody::Account(AccountEntry { id, username: name.into(), email: None, mobile: None, code_channel: CodeChannel::Email, notification_email: None, notify_on_message: false });
     store
         .commit(changes(vec![
             (Scope::Directory, ChangeBody::Organisation(practice.clone())),
@@ -133,7 +133,7 @@ async fn changes_since_pages(store: Arc<dyn Store>) {
     store
         .commit(changes(vec![(
             Scope::User(hidden),
-            ChangeBody::Account(AccountEntry { id: hidden, username: "verborgen".into(), email: None, mobile: None, code_channel: CodeChannel::Email }),
+            ChangeBody::Account(AccountEntry { id: hidden, username: "verborgen".into(), email: None, mobile: None, code_channel: CodeChannel::Email, notification_email: None, notify_on_message: false }),
         )]))
         .await
         .unwrap();

@@ -36,6 +36,13 @@ const CLIENT_ERROR_CODES = [
   'invalid_form',
   'no_patient_data_access',
   'activation_link_invalid',
+  'profile_name_required',
+  'profile_too_many_functions',
+  'profile_unknown_function',
+  'profile_absence_backwards',
+  'profile_notification_email',
+  'profile_notification_without_email',
+  'not_synced',
 ];
 
 describe('error messages', () => {
