@@ -115,6 +115,7 @@ pub struct RoleOption {
     role: Role,
     name: &'static str,
     practice: bool,
+    network: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -145,7 +146,12 @@ fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
         idle_lock_minutes: core.idle_lock().as_secs().div_ceil(60),
         roles: Role::ALL
             .iter()
-            .map(|role| RoleOption { role: *role, name: role.dutch_name(), practice: Role::PRACTICE.contains(role) })
+            .map(|role| RoleOption {
+                role: *role,
+                name: role.dutch_name(),
+                practice: Role::PRACTICE.contains(role),
+                network: Role::NETWORK.contains(role),
+            })
             .collect(),
     }
 }

@@ -239,3 +239,49 @@ async fn staff_3_an_activation_link_expires_after_seven_days() {
     let late = activate(&region.url, &link, NEW_PASSWORD, NEW_PASSWORD, CodeChannel::Email).await;
     assert!(matches!(late, Err(ClientError::ActivationLinkInvalid)), "{:?}", late.err());
 }
+
+fn organisation_named(client: &KringClient, name: &str) -> OrganisationId {
+    client.directory().unwrap().organisations.into_iter().find(|o| o.name == name).unwrap().id
+}
+
+#[tokio::test]
+async fn staff_10_the_practice_invites_partners_and_a_lead_caregiver_her_colleagues_no_one_else() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    gp.sync_now().await.unwrap();
+    let (practice, home_care, ggz) =
+        (practice(&gp), organisation_named(&gp, "Thuiszorg Hof van Delft"), organisation_named(&gp, "GGZ Delfland"));
+    let partner = |email: &str, role| AccountRequestForm { role: Some(role), ..form(email) };
+
+    gp.request_account(home_care, partner("e.visser@hofvandelft.nl", Role::Zorgverlener)).await.unwrap();
+    assert_eq!(gp.outbox().unwrap().len(), 0, "accepted");
+    gp.sync_now().await.unwrap();
+    let invited = gp.staff(practice).unwrap().requests;
+    assert_eq!((invited.len(), invited[0].organisation_id), (1, home_care), "listed with the practice, for the partner");
+
+    let lead = region.login("wijkverpleging").await;
+    lead.request_account(home_care, partner("k.bos@hofvandelft.nl", Role::Zorgverlener)).await.unwrap();
+    assert_eq!(lead.outbox().unwrap().len(), 0, "a lead caregiver invites a colleague");
+    lead.sync_now().await.unwrap();
+    assert_eq!(lead.staff(home_care).unwrap().requests.len(), 1);
+    lead.request_account(ggz, partner("x@ggzdelfland.nl", Role::Zorgverlener)).await.unwrap();
+    assert_eq!(lead.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::Forbidden), "not at another organisation");
+
+    let caregiver = region.login("verzorgende").await;
+    caregiver.request_account(home_care, partner("y@hofvandelft.nl", Role::Zorgverlener)).await.unwrap();
+    assert_eq!(caregiver.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::Forbidden), "a caregiver invites no one");
+    let poh = region.login("pohggz").await;
+    poh.request_account(home_care, partner("z@hofvandelft.nl", Role::Zorgverlener)).await.unwrap();
+    assert_eq!(poh.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::Forbidden), "only the GP invites partners");
+    gp.request_account(practice, partner("w@praktijk-delinde.nl", Role::Zorgverlener)).await.unwrap();
+    assert_eq!(gp.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::InvalidRequest), "a partner role is not a practice role");
+
+    let operator = region.login("regiobeheer").await;
+    let request = operator.region_account_requests().await.unwrap().into_iter().find(|r| r.details.email.as_str() == "e.visser@hofvandelft.nl").unwrap();
+    operator.decide_account_request(request.id, true).await.unwrap();
+    let link = region.activation_link("e.visser@hofvandelft.nl").await;
+    activate(&region.url, &link, NEW_PASSWORD, NEW_PASSWORD, CodeChannel::Email).await.unwrap();
+    let new_caregiver = region.try_login("e.visser@hofvandelft.nl", NEW_PASSWORD).await.unwrap();
+    let contract = &new_caregiver.me().contracts[0];
+    assert_eq!((contract.organisation_id, contract.role), (home_care, Role::Zorgverlener), "works for the partner");
+}

@@ -97,7 +97,7 @@ impl KringClient {
             _ => None,
         })?
         .into_iter()
-        .filter(|request| request.organisation_id == organisation_id && !request.hidden)
+        .filter(|request| request.inviting_organisation_id == organisation_id && !request.hidden)
         .collect();
         requests.sort_by(|a, b| b.requested_at.cmp(&a.requested_at));
         Ok(StaffList { organisation_id, members, requests })

@@ -74,6 +74,10 @@ impl Role {
         Role::Accountbeheerder,
     ];
 
+    /// The roles of caregivers in partner organisations, which the practice or a lead caregiver
+    /// invites (STAFF-10).
+    pub const NETWORK: [Role; 2] = [Role::Zorgverlener, Role::Hoofdzorgverlener];
+
     /// Whether this role may perform `action`. The single source of truth for permissions.
     pub fn permits(self, action: Action) -> bool {
         use Role::*;

@@ -11,7 +11,11 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRequestEntry {
     pub id: Uuid,
+    /// Where the new account will work.
     pub organisation_id: OrganisationId,
+    /// Whose staff list shows the request: the same organisation, or the practice that invited a
+    /// network partner (STAFF-10).
+    pub inviting_organisation_id: OrganisationId,
     pub requested_by: UserId,
     pub details: AccountRequestDetails,
     pub status: RequestStatus,

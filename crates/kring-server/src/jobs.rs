@@ -43,7 +43,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             let id = job.payload["request_id"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok());
             let id = id.ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
             if let Some(ChangeBody::AccountRequest(request)) = state.store.entity(EntityKind::AccountRequest, id).await? {
-                let scope = Scope::Organisation(request.organisation_id);
+                let scope = Scope::Organisation(request.inviting_organisation_id);
                 let hidden = AccountRequestEntry { hidden: true, ..request };
                 let commit = crate::store::Commit { changes: vec![(scope, ChangeBody::AccountRequest(hidden))], ..Default::default() };
                 let seq = state.store.commit(commit).await?;

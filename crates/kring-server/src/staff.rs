@@ -46,20 +46,20 @@ pub(crate) async fn after_commit(state: &AppState, after: AfterCommit) -> Server
     Ok(())
 }
 
-/// STAFF-2: a practice asks for a colleague's account. Auto-approved where the region says so.
+/// STAFF-2 and STAFF-10: a practice asks for a colleague's account, invites a caregiver of a
+/// partner organisation, or a lead caregiver invites a colleague. Auto-approved where the region
+/// says so.
 pub(crate) async fn request_account(
     state: &AppState,
     author: UserId,
     organisation_id: OrganisationId,
     form: &AccountRequestForm,
 ) -> ServerResult<Planned> {
-    if !may(state, author, organisation_id, Action::RequestStaffAccount).await? {
-        return Err(ServerError::Forbidden("requesting staff accounts"));
-    }
     let details = form.validate(&state.config.private_email_domains).map_err(|errors| {
         let fields: Vec<String> = errors.iter().map(|e| format!("{:?}: {}", e.field, e.code)).collect();
         ServerError::InvalidRequest(fields.join(", "))
     })?;
+    let inviting_organisation_id = inviting_organisation(state, author, organisation_id, details.role).await?;
     if state.store.credentials(&normalise_username(details.email.as_str())).await?.is_some() {
         return Err(ServerError::InvalidRequest("an account with this e-mail address exists".into()));
     }
@@ -67,6 +67,7 @@ pub(crate) async fn request_account(
     let request = AccountRequestEntry {
         id: Uuid::now_v7(),
         organisation_id,
+        inviting_organisation_id,
         requested_by: author,
         details,
         status: RequestStatus::Pending,
@@ -84,9 +85,45 @@ pub(crate) async fn request_account(
     if state.config.auto_approve_account_requests {
         approve(state, request, &mut planned).await?;
     } else {
-        planned.commit.changes.push((Scope::Organisation(organisation_id), ChangeBody::AccountRequest(request)));
+        planned.commit.changes.push((Scope::Organisation(inviting_organisation_id), ChangeBody::AccountRequest(request)));
     }
     Ok(planned)
+}
+
+/// Who may ask for an account with `role` at `organisation`, and whose list shows the request:
+/// - the practice's own staff (`RequestStaffAccount`, practice roles): that practice;
+/// - a caregiver at a partner organisation (network roles): the GP practice whose
+///   `InviteNetworkPartner` allows it, or the partner itself when its lead caregiver invites a
+///   colleague (`InviteOwnColleague`). Everyone else is refused (STAFF-10).
+async fn inviting_organisation(
+    state: &AppState,
+    author: UserId,
+    organisation: OrganisationId,
+    role: kring_domain::Role,
+) -> ServerResult<OrganisationId> {
+    use kring_domain::{OrganisationKind, Role};
+    let Some(ChangeBody::Organisation(target)) = state.store.entity(EntityKind::Organisation, organisation.0).await? else {
+        return Err(ServerError::NotFound("organisation"));
+    };
+    if Role::PRACTICE.contains(&role) {
+        return if may(state, author, organisation, Action::RequestStaffAccount).await? {
+            Ok(organisation)
+        } else {
+            Err(ServerError::Forbidden("requesting staff accounts"))
+        };
+    }
+    if !Role::NETWORK.contains(&role) || matches!(target.kind, OrganisationKind::GpPractice | OrganisationKind::RegionOperator) {
+        return Err(ServerError::InvalidRequest("this role cannot be requested for this organisation".into()));
+    }
+    if may(state, author, organisation, Action::InviteOwnColleague).await? {
+        return Ok(organisation);
+    }
+    contracts(state, author)
+        .await?
+        .into_iter()
+        .find(|(_, role)| role.permits(Action::InviteNetworkPartner))
+        .map(|(practice, _)| practice)
+        .ok_or(ServerError::Forbidden("inviting network partners"))
 }
 
 /// STAFF-3: the region's operator approves (account made, invitation sent) or rejects.
@@ -102,7 +139,7 @@ pub(crate) async fn decide_request(state: &AppState, author: UserId, request_id:
         approve(state, request, &mut planned).await?;
     } else {
         let status = request.status.reject().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
-        let organisation = request.organisation_id;
+        let organisation = request.inviting_organisation_id;
         let request = AccountRequestEntry { status, ..request };
         planned.commit.changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(request)));
     }
@@ -190,7 +227,7 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
         run_at: now,
     });
     planned.after.run_jobs = true;
-    let organisation = request.organisation_id;
+    let organisation = request.inviting_organisation_id;
     let request = AccountRequestEntry { status, user_id: Some(user_id), ..request };
     planned.commit.changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(request)));
     tracing::info!(%user_id, "account request approved; invitation queued");
@@ -286,7 +323,7 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
     }
     if let Some(ChangeBody::AccountRequest(entry)) = state.store.entity(EntityKind::AccountRequest, request_id).await? {
         if let Ok(status) = entry.status.activate() {
-            let organisation = entry.organisation_id;
+            let organisation = entry.inviting_organisation_id;
             changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(AccountRequestEntry { status, ..entry })));
         }
     }

@@ -115,7 +115,7 @@ export interface SessionState {
   keys_were_reset: boolean;
   unlocked: boolean;
   idle_lock_minutes: number;
-  roles: { role: Role; name: string; practice: boolean }[];
+  roles: { role: Role; name: string; practice: boolean; network: boolean }[];
 }
 
 export type AccessKind = 'patient_card' | 'conversation' | 'consultation' | 'referral' | 'network_document';

@@ -21,8 +21,8 @@ const session: SessionState = {
   unlocked: true,
   idle_lock_minutes: 15,
   roles: [
-    { role: 'huisarts', name: 'Huisarts', practice: true },
-    { role: 'kwaliteitsmedewerker', name: 'Kwaliteitsmedewerker', practice: true },
+    { role: 'huisarts', name: 'Huisarts', practice: true, network: false },
+    { role: 'kwaliteitsmedewerker', name: 'Kwaliteitsmedewerker', practice: true, network: false },
   ],
 };
 
@@ -37,7 +37,7 @@ describe('permissions in the UI (STAFF-5, SEC-2)', () => {
     const withTwoRoles: SessionState = {
       ...session,
       me: { ...session.me, contracts: [...session.me.contracts, { organisation_id: 'praktijk', organisation_name: 'Huisartsenpraktijk De Linde', role: 'waarnemer' }] },
-      roles: [...session.roles, { role: 'waarnemer', name: 'Waarnemer', practice: true }],
+      roles: [...session.roles, { role: 'waarnemer', name: 'Waarnemer', practice: true, network: false }],
     };
     expect(workplaces(withTwoRoles)).toEqual([
       { id: 'praktijk', name: 'Huisartsenpraktijk De Linde', roles: ['Huisarts', 'Waarnemer'] },

@@ -88,6 +88,8 @@ export const en: Messages = {
     close: 'Close',
   },
   staff: {
+    invitePartner: 'Invite network partner',
+    inviteColleague: 'Invite colleague',
     title: 'Staff management',
     subtitle: "The practice's staff, their role and their access to patient data.",
     organisation: 'Organisation',
@@ -119,7 +121,8 @@ export const en: Messages = {
     } as Record<string, string>,
   },
   requestForm: {
-    title: 'Request a staff account',
+    titles: { staff: 'Request a staff account', partner: 'Invite a network partner', colleague: 'Invite a colleague' } as Record<string, string>,
+    organisation: "Network partner's organisation *",
     intro: 'The region approves the request. The colleague then receives an e-mail with an activation link.',
     initials: 'Initials *',
     infix: 'Infix',

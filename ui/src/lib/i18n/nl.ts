@@ -87,6 +87,8 @@ export const nl = {
     close: 'Sluiten',
   },
   staff: {
+    invitePartner: 'Nodig netwerkpartner uit',
+    inviteColleague: 'Nodig collega uit',
     title: 'Medewerkersbeheer',
     subtitle: 'Medewerkers van de praktijk, hun rol en hun toegang tot patiëntgegevens.',
     organisation: 'Organisatie',
@@ -118,7 +120,8 @@ export const nl = {
     } as Record<string, string>,
   },
   requestForm: {
-    title: 'Account medewerker aanvragen',
+    titles: { staff: 'Account medewerker aanvragen', partner: 'Netwerkpartner uitnodigen', colleague: 'Collega uitnodigen' } as Record<string, string>,
+    organisation: 'Organisatie van de netwerkpartner *',
     intro: 'De regio keurt de aanvraag goed. De medewerker ontvangt daarna een e-mail met een activatielink.',
     initials: 'Voorletters *',
     infix: 'Tussenvoegsel',
