@@ -302,6 +302,17 @@ pub async fn set_patient_data_access(
 }
 
 #[tauri::command]
+pub async fn set_his_user(
+    core: State<'_, AppCore>,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+    his_user_id: Option<String>,
+) -> CommandResult<()> {
+    core.client().await?.set_his_user(organisation_id, user_id, his_user_id).await?;
+    Ok(())
+}
+
+#[tauri::command]
 pub async fn deactivate(core: State<'_, AppCore>, user_id: UserId) -> CommandResult<()> {
     core.client().await?.deactivate(user_id).await?;
     Ok(())

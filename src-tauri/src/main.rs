@@ -75,6 +75,7 @@ fn main() {
             commands::decide_account_request,
             commands::set_patient_data_access,
             commands::deactivate,
+            commands::set_his_user,
             commands::invitation,
             commands::activate,
             commands::profile,

@@ -285,3 +285,23 @@ async fn staff_10_the_practice_invites_partners_and_a_lead_caregiver_her_colleag
     let contract = &new_caregiver.me().contracts[0];
     assert_eq!((contract.organisation_id, contract.role), (home_care, Role::Zorgverlener), "works for the partner");
 }
+
+#[tokio::test]
+async fn staff_11_each_colleague_is_linked_to_one_his_user_for_single_sign_on() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    let practice = practice(&gp);
+    gp.sync_now().await.unwrap();
+    let (poh, assistant) = (user_named(&gp, practice, "Mehmet Yılmaz"), user_named(&gp, practice, "Sanne Bakker"));
+    gp.set_his_user(practice, poh, Some(" MYILMAZ ".into())).await.unwrap();
+    gp.set_his_user(practice, assistant, Some("MYILMAZ".into())).await.unwrap();
+    assert_eq!(gp.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::InvalidRequest), "one HIS user, one account");
+    gp.sync_now().await.unwrap();
+    let his = |name: &str| gp.staff(practice).unwrap().members.into_iter().find(|m| m.name == name).unwrap().his_user_id;
+    assert_eq!(his("Mehmet Yılmaz").as_deref(), Some("MYILMAZ"));
+    assert_eq!(his("Sanne Bakker"), None);
+
+    let other = region.login("pohggz").await;
+    other.set_his_user(practice, assistant, Some("SBAKKER".into())).await.unwrap();
+    assert_eq!(other.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::Forbidden));
+}

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{EncryptionPublicKey, Vault};
 use kring_domain::{AccessStatus, AccountRequestForm, Action, OrganisationId, Role, UserId};
-use kring_protocol::staff::{AccountRequestEntry, PatientDataAccessEntry, PracticeVaultEntry};
+use kring_protocol::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
 use serde::Serialize;
 use uuid::Uuid;
@@ -35,6 +35,8 @@ pub struct StaffMember {
     pub access: AccessStatus,
     /// Whether any role works with patient data: others cannot be authorised (STAFF-7).
     pub works_with_patients: bool,
+    /// The colleague's user id in the practice's HIS, for single sign-on (STAFF-11).
+    pub his_user_id: Option<String>,
 }
 
 impl KringClient {
@@ -71,6 +73,10 @@ impl KringClient {
         .filter(|contract| contract.organisation_id == organisation_id)
         .collect();
         let accesses = self.accesses()?;
+        let his_links: Vec<HisLinkEntry> = cached(&self.inner.cache, EntityKind::HisLink, |body| match body {
+            ChangeBody::HisLink(link) => Some(link),
+            _ => None,
+        })?;
         let mut members: Vec<StaffMember> = Vec::new();
         for person in self.people()? {
             let roles: Vec<Role> = contracts.iter().filter(|c| c.user_id == person.id).map(|c| c.role).collect();
@@ -89,6 +95,10 @@ impl KringClient {
                 active: person.active,
                 authorised,
                 access: AccessStatus::of(authorised, holds_key),
+                his_user_id: his_links
+                    .iter()
+                    .find(|l| l.organisation_id == organisation_id && l.user_id == person.id)
+                    .and_then(|l| l.his_user_id.clone()),
             });
         }
         members.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
@@ -122,6 +132,11 @@ impl KringClient {
     /// Tick or untick a colleague's patient-data access (STAFF-4).
     pub async fn set_patient_data_access(&self, organisation_id: OrganisationId, user_id: UserId, authorised: bool) -> ClientResult<Uuid> {
         self.submit(Mutation::SetPatientDataAccess { organisation_id, user_id, authorised }).await
+    }
+
+    /// Link a colleague to their HIS user id, or unlink with `None` (STAFF-11).
+    pub async fn set_his_user(&self, organisation_id: OrganisationId, user_id: UserId, his_user_id: Option<String>) -> ClientResult<Uuid> {
+        self.submit(Mutation::SetHisUser { organisation_id, user_id, his_user_id }).await
     }
 
     /// Deactivate a leaver (STAFF-6).

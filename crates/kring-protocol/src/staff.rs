@@ -80,3 +80,19 @@ pub struct Invitation {
     pub kdf: kring_crypto::KdfParams,
     pub has_mobile: bool,
 }
+
+/// The practice's HIS user id for one colleague (STAFF-11): a launch from the HIS names this id,
+/// and it opens this colleague's account (single sign-on, issue 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HisLinkEntry {
+    pub id: Uuid,
+    pub organisation_id: OrganisationId,
+    pub user_id: UserId,
+    pub his_user_id: Option<String>,
+}
+
+impl HisLinkEntry {
+    pub fn id_for(organisation: OrganisationId, user: UserId) -> Uuid {
+        Uuid::new_v5(&organisation.0, format!("his:{}", user.0).as_bytes())
+    }
+}

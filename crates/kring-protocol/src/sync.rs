@@ -9,7 +9,7 @@
 //! id again (after a lost answer) returns the first outcome and changes nothing.
 
 use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
-use crate::staff::{AccountRequestEntry, PatientDataAccessEntry, PracticeVaultEntry};
+use crate::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use crate::error::ErrorCode;
 use kring_domain::{OrganisationId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
@@ -76,6 +76,7 @@ pub enum EntityKind {
     AccountRequest,
     PracticeVault,
     PatientDataAccess,
+    HisLink,
 }
 
 impl EntityKind {
@@ -89,6 +90,7 @@ impl EntityKind {
             EntityKind::AccountRequest => "account_request",
             EntityKind::PracticeVault => "practice_vault",
             EntityKind::PatientDataAccess => "patient_data_access",
+            EntityKind::HisLink => "his_link",
         }
     }
 }
@@ -105,6 +107,7 @@ pub enum ChangeBody {
     AccountRequest(AccountRequestEntry),
     PracticeVault(PracticeVaultEntry),
     PatientDataAccess(PatientDataAccessEntry),
+    HisLink(HisLinkEntry),
 }
 
 impl ChangeBody {
@@ -118,6 +121,7 @@ impl ChangeBody {
             ChangeBody::AccountRequest(_) => EntityKind::AccountRequest,
             ChangeBody::PracticeVault(_) => EntityKind::PracticeVault,
             ChangeBody::PatientDataAccess(_) => EntityKind::PatientDataAccess,
+            ChangeBody::HisLink(_) => EntityKind::HisLink,
         }
     }
 
@@ -131,6 +135,7 @@ impl ChangeBody {
             ChangeBody::AccountRequest(e) => e.id,
             ChangeBody::PracticeVault(e) => e.organisation_id.0,
             ChangeBody::PatientDataAccess(e) => e.id,
+            ChangeBody::HisLink(e) => e.id,
         }
     }
 }
@@ -193,6 +198,8 @@ pub enum Mutation {
     ShareVaultKey { organisation_id: OrganisationId, user_id: UserId, wrapped_key: String },
     /// Deactivate a leaver's account (STAFF-6): sessions end, keys are withdrawn, the record stays.
     DeactivateAccount { user_id: UserId },
+    /// Link a colleague's account to their user id in the practice's HIS, or unlink (STAFF-11).
+    SetHisUser { organisation_id: OrganisationId, user_id: UserId, his_user_id: Option<String> },
     /// Save one's own profile (PROF-1, PROF-3, PROF-4).
     UpdateProfile(kring_domain::ProfileForm),
 }

@@ -127,6 +127,9 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             staff::share_vault_key(state, author, *organisation_id, *user_id, wrapped_key).await
         }
         Mutation::DeactivateAccount { user_id } => staff::deactivate(state, author, *user_id).await,
+        Mutation::SetHisUser { organisation_id, user_id, his_user_id } => {
+            staff::set_his_user(state, author, *organisation_id, *user_id, his_user_id.as_deref()).await
+        }
         Mutation::UpdateProfile(form) => {
             let profile = form.validate().map_err(|e| ServerError::InvalidRequest(e.code().to_owned()))?;
             let (Some(ChangeBody::Person(person)), Some(ChangeBody::Account(account))) = (

@@ -18,7 +18,7 @@ use kring_crypto::{AuthKeyVerifier, KdfParams, Salt};
 use kring_domain::staff::{request_hidden_at, ACTIVATION_VALID_FOR};
 use kring_domain::{AccountRequestForm, Action, OrganisationId, RequestStatus, UserId};
 use kring_protocol::staff::{
-    AccountRequestEntry, ActivateRequest, Activated, Invitation, PatientDataAccessEntry, PracticeVaultEntry,
+    AccountRequestEntry, ActivateRequest, Activated, HisLinkEntry, Invitation, PatientDataAccessEntry, PracticeVaultEntry,
 };
 use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, EntityKind, PersonEntry, Scope};
 use rand::RngCore;
@@ -414,6 +414,37 @@ pub(crate) async fn share_vault_key(
     }
     let entry = PatientDataAccessEntry { wrapped_key: Some(wrapped_key.to_owned()), ..theirs };
     Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(entry))]))
+}
+
+/// STAFF-11: the GP or account manager links a colleague to their HIS user id. One HIS user per
+/// account in a practice, and no two accounts on one HIS user.
+pub(crate) async fn set_his_user(
+    state: &AppState,
+    author: UserId,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+    his_user_id: Option<&str>,
+) -> ServerResult<Planned> {
+    if !may(state, author, organisation_id, Action::RequestStaffAccount).await? {
+        return Err(ServerError::Forbidden("linking HIS users"));
+    }
+    if !contracts(state, user_id).await?.iter().any(|(org, _)| *org == organisation_id) {
+        return Err(ServerError::InvalidRequest("the colleague does not work for this practice".into()));
+    }
+    let his_user_id = his_user_id.map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned);
+    if let Some(id) = &his_user_id {
+        if id.chars().count() > 64 || id.chars().any(char::is_control) {
+            return Err(ServerError::InvalidRequest("a HIS user id is at most 64 plain characters".into()));
+        }
+        let taken = state.store.children(EntityKind::HisLink, organisation_id.0).await?.into_iter().any(|body| {
+            matches!(body, ChangeBody::HisLink(link) if link.user_id != user_id && link.his_user_id.as_deref() == Some(id.as_str()))
+        });
+        if taken {
+            return Err(ServerError::InvalidRequest("this HIS user is linked to another colleague".into()));
+        }
+    }
+    let link = HisLinkEntry { id: HisLinkEntry::id_for(organisation_id, user_id), organisation_id, user_id, his_user_id };
+    Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::HisLink(link))]))
 }
 
 /// STAFF-6: deactivate a leaver. Keys withdrawn everywhere, login off, sessions ended; the person

@@ -187,6 +187,7 @@ export interface StaffMember {
   authorised: boolean;
   access: AccessStatus;
   works_with_patients: boolean;
+  his_user_id: string | null;
 }
 
 export interface StaffList {
@@ -278,6 +279,8 @@ export const api = {
   setPatientDataAccess: (organisationId: string, userId: string, authorised: boolean) =>
     invoke<void>('set_patient_data_access', { organisationId, userId, authorised }),
   deactivate: (userId: string) => invoke<void>('deactivate', { userId }),
+  setHisUser: (organisationId: string, userId: string, hisUserId: string | null) =>
+    invoke<void>('set_his_user', { organisationId, userId, hisUserId }),
   profile: () => invoke<Profile>('profile'),
   updateProfile: (form: ProfileForm) => invoke<void>('update_profile', { form }),
   invitation: (link: string) => invoke<Invitation>('invitation', { link }),

@@ -304,6 +304,7 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::Contract(contract) => Some(contract.user_id.0),
         ChangeBody::AccountRequest(request) => Some(request.inviting_organisation_id.0),
         ChangeBody::PatientDataAccess(access) => Some(access.organisation_id.0),
+        ChangeBody::HisLink(link) => Some(link.organisation_id.0),
         ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) | ChangeBody::PracticeVault(_) => None,
     }
 }

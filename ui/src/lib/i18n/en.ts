@@ -88,6 +88,8 @@ export const en: Messages = {
     close: 'Close',
   },
   staff: {
+    hisUser: 'HIS user',
+    hisUserHint: 'The user name in the HIS: Kring opens straight from the HIS with it (single sign-on).',
     invitePartner: 'Invite network partner',
     inviteColleague: 'Invite colleague',
     title: 'Staff management',

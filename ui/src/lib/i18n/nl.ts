@@ -87,6 +87,8 @@ export const nl = {
     close: 'Sluiten',
   },
   staff: {
+    hisUser: 'HIS-gebruiker',
+    hisUserHint: 'De gebruikersnaam in het HIS: daarmee opent Kring direct vanuit het HIS (single sign-on).',
     invitePartner: 'Nodig netwerkpartner uit',
     inviteColleague: 'Nodig collega uit',
     title: 'Medewerkersbeheer',
