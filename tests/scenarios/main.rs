@@ -8,6 +8,7 @@ mod mail;
 mod outbox;
 mod passwords;
 mod profile;
+mod roles;
 mod sealed;
 mod secure_session;
 mod staff;

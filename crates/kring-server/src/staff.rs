@@ -118,12 +118,18 @@ async fn inviting_organisation(
     if may(state, author, organisation, Action::InviteOwnColleague).await? {
         return Ok(organisation);
     }
-    contracts(state, author)
-        .await?
-        .into_iter()
-        .find(|(_, role)| role.permits(Action::InviteNetworkPartner))
-        .map(|(practice, _)| practice)
-        .ok_or(ServerError::Forbidden("inviting network partners"))
+    // Network partners are invited by a GP practice, for its care network.
+    for (practice, role) in contracts(state, author).await? {
+        if !role.permits(Action::InviteNetworkPartner) {
+            continue;
+        }
+        if let Some(ChangeBody::Organisation(org)) = state.store.entity(EntityKind::Organisation, practice.0).await? {
+            if org.kind == OrganisationKind::GpPractice {
+                return Ok(practice);
+            }
+        }
+    }
+    Err(ServerError::Forbidden("inviting network partners"))
 }
 
 /// STAFF-3: the region's operator approves (account made, invitation sent) or rejects.

@@ -1,0 +1,147 @@
+//! STAFF-5: every role x action of the permission table, tried against a live server, not just
+//! read from the table. Each probe is a real request; the server must allow exactly what
+//! `Role::permits` says.
+
+use kring_client::KringClient;
+use kring_crypto::KdfParams;
+use kring_domain::{AccountRequestForm, Action, Email, OrganisationId, Role, UserId};
+use kring_protocol::{ErrorCode, Mutation};
+use kring_server::seed::{create_account, AccountSpec, DemoOptions};
+use kring_tests::{practice_team, TestRegion};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh account with `role` at `organisation`; returns its username.
+async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) -> (String, UserId) {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let username = format!("probe{n}");
+    let spec = AccountSpec {
+        username: username.clone(),
+        first_name: "Proef".into(),
+        last_name: format!("{n}"),
+        agb: None,
+        email: Email::parse(&format!("probe{n}@praktijk-delinde.nl")).ok(),
+        mobile: None,
+        code_channel: kring_protocol::CodeChannel::Email,
+        contracts: vec![(organisation, None, role)],
+    };
+    let options = DemoOptions { kdf: KdfParams::TESTING, must_change_password: false };
+    let (user, _) = create_account(region.server().state.store.as_ref(), spec, kring_server::seed::DEMO_PASSWORD, options)
+        .await
+        .unwrap();
+    (username, user)
+}
+
+/// Whether the server applied mutation `id` (false: refused as forbidden; any other refusal
+/// would make the probe itself wrong).
+fn applied(client: &KringClient, id: uuid::Uuid) -> bool {
+    match client.outbox().unwrap().into_iter().find(|entry| entry.request.id == id) {
+        None => true,
+        Some(entry) if entry.rejected == Some(ErrorCode::Forbidden) => false,
+        Some(other) => panic!("probe refused for another reason: {:?}", other.rejected),
+    }
+}
+
+fn refused(result: Result<impl Sized, kring_client::ClientError>) -> bool {
+    match result {
+        Ok(_) => false,
+        Err(error) if error.code() == "forbidden" => true,
+        Err(error) => panic!("probe failed for another reason: {error}"),
+    }
+}
+
+fn request(email: String, role: Role) -> AccountRequestForm {
+    AccountRequestForm {
+        initials: "P".into(),
+        surname: "Proef".into(),
+        email,
+        role: Some(role),
+        ..AccountRequestForm::default()
+    }
+}
+
+/// Actions no endpoint serves yet (patients, referrals, consultations, conversations, finance and
+/// reports arrive with issues 5–8); each new endpoint moves its action into `walk`.
+const NOT_SERVED_YET: [Action; 11] = [
+    Action::ReferPatient,
+    Action::StartConsultation,
+    Action::AnswerConsultation,
+    Action::ReadConversations,
+    Action::PracticeAdministration,
+    Action::PracticeDeclarations,
+    Action::CareGroupDeclarations,
+    Action::ViewFinances,
+    Action::ViewReports,
+    Action::ViewAiosDashboard,
+    Action::GgzActions,
+];
+
+#[tokio::test]
+async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_server() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    gp.sync_now().await.unwrap();
+    let practice = gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
+    let home_care = gp.directory().unwrap().organisations.iter().find(|o| o.name == "Thuiszorg Hof van Delft").unwrap().id;
+    let team = practice_team(&gp).id;
+
+    let mut walked = std::collections::BTreeSet::new();
+    for role in Role::ALL {
+        let (name, _) = account(&region, practice, role).await;
+        let client = region.login(&name).await;
+        let mut check = |action: Action, allowed: bool| {
+            assert_eq!(allowed, role.permits(action), "{role:?} x {action:?} on the live server");
+            walked.insert(format!("{action:?}"));
+        };
+
+        check(Action::ViewDirectory, client.sync_now().await.is_ok());
+
+        let id = client.submit(Mutation::SetTeamContact { team_id: team, contact: None }).await.unwrap();
+        check(Action::ManageTeamContacts, applied(&client, id));
+
+        let email = format!("aanvraag-{name}@praktijk-delinde.nl");
+        let id = client.request_account(practice, request(email, Role::Assistent)).await.unwrap();
+        check(Action::RequestStaffAccount, applied(&client, id));
+
+        let (_, leaver) = account(&region, practice, Role::Assistent).await;
+        let id = client.deactivate(leaver).await.unwrap();
+        check(Action::DeactivateAccount, applied(&client, id));
+
+        let (_, forgetful) = account(&region, practice, Role::Assistent).await;
+        check(Action::ResetPassword, !refused(client.reset_password(forgetful).await));
+
+        let (_, colleague) = account(&region, practice, Role::PohS).await;
+        let id = client.set_patient_data_access(practice, colleague, true).await.unwrap();
+        check(Action::AuthorisePatientData, applied(&client, id));
+
+        check(Action::ViewAccessLog, !refused(client.access_log(practice).await));
+        check(Action::ApproveAccountRequest, !refused(client.region_account_requests().await));
+
+        let email = format!("partner-{name}@hofvandelft.nl");
+        let id = client.request_account(home_care, request(email, Role::Zorgverlener)).await.unwrap();
+        check(Action::InviteNetworkPartner, applied(&client, id));
+
+        // A colleague of one's own (partner) organisation: the probe works there.
+        let (partner_name, _) = account(&region, home_care, role).await;
+        let partner = region.login(&partner_name).await;
+        let email = format!("collega-{name}@hofvandelft.nl");
+        let id = partner.request_account(home_care, request(email, Role::Zorgverlener)).await.unwrap();
+        check(Action::InviteOwnColleague, applied(&partner, id));
+
+        // The GP may authorise exactly the roles that view patients (STAFF-7 by key design).
+        let (_, subject) = account(&region, practice, role).await;
+        let id = gp.set_patient_data_access(practice, subject, true).await.unwrap();
+        let outcome = gp.outbox().unwrap().into_iter().find(|entry| entry.request.id == id);
+        let authorisable = outcome.is_none();
+        if let Some(entry) = outcome {
+            assert_eq!(entry.rejected, Some(ErrorCode::InvalidRequest));
+        }
+        check(Action::ViewPatients, authorisable);
+    }
+    let not_served: Vec<String> = NOT_SERVED_YET.iter().map(|a| format!("{a:?}")).collect();
+    for action in Action::ALL {
+        let name = format!("{action:?}");
+        assert!(walked.contains(&name) ^ not_served.contains(&name), "{name}: walked on the server, or listed as not served yet");
+    }
+}
