@@ -305,3 +305,16 @@ async fn staff_11_each_colleague_is_linked_to_one_his_user_for_single_sign_on() 
     other.set_his_user(practice, assistant, Some("SBAKKER".into())).await.unwrap();
     assert_eq!(other.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::Forbidden));
 }
+
+#[tokio::test]
+async fn staff_3_a_sent_invitation_leaves_no_token_in_the_database() {
+    let region = TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
+    let gp = region.login("huisarts").await;
+    gp.request_account(practice(&gp), form("e.dam@praktijk-delinde.nl")).await.unwrap();
+    let link = region.activation_link("e.dam@praktijk-delinde.nl").await;
+    region.run_jobs().await;
+    let token = link.trim_start_matches("kring://activeer?token=");
+    let mut files = std::fs::read(region.dir.path().join("server.sqlite")).unwrap();
+    files.extend(std::fs::read(region.dir.path().join("server.sqlite-wal")).unwrap_or_default());
+    assert!(!files.windows(token.len()).any(|w| w == token.as_bytes()), "only its hash is kept");
+}

@@ -109,7 +109,7 @@ impl KringClient {
         .into_iter()
         .filter(|request| request.inviting_organisation_id == organisation_id && !request.hidden)
         .collect();
-        requests.sort_by(|a, b| b.requested_at.cmp(&a.requested_at));
+        requests.sort_by_key(|request| std::cmp::Reverse(request.requested_at));
         Ok(StaffList { organisation_id, members, requests })
     }
 

@@ -5,7 +5,11 @@
 
 use crate::error::{ServerError, ServerResult};
 use crate::mail::OutgoingMail;
-use crate::store::LeasedJob;
+use crate::store::{Commit, LeasedJob, NewActivation};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use kring_domain::staff::ACTIVATION_VALID_FOR;
+use sha2::{Digest, Sha256};
 use crate::AppState;
 use kring_domain::Email;
 use kring_protocol::staff::AccountRequestEntry;
@@ -45,7 +49,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             if let Some(ChangeBody::AccountRequest(request)) = state.store.entity(EntityKind::AccountRequest, id).await? {
                 let scope = Scope::Organisation(request.inviting_organisation_id);
                 let hidden = AccountRequestEntry { hidden: true, ..request };
-                let commit = crate::store::Commit { changes: vec![(scope, ChangeBody::AccountRequest(hidden))], ..Default::default() };
+                let commit = Commit { changes: vec![(scope, ChangeBody::AccountRequest(hidden))], ..Default::default() };
                 let seq = state.store.commit(commit).await?;
                 state.feed.publish(seq);
             }
@@ -53,13 +57,25 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
         }
         SEND_INVITATION => {
             let text = |key: &str| job.payload[key].as_str().map(str::to_owned).ok_or_else(|| ServerError::InvalidRequest("job payload".into()));
+            let id = |key: &str| text(key).and_then(|t| uuid::Uuid::parse_str(&t).map_err(|e| ServerError::InvalidRequest(e.to_string())));
             let to = Email::parse(&text("to")?).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
-            let mail = invitation_mail(to, &text("name")?, &text("token")?);
             let transport = state
                 .delivery
                 .mail
                 .as_ref()
                 .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
+            // A fresh token each try: only its hash is stored, and a try whose mail failed leaves
+            // a link nobody has.
+            let mut token = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
+            let activation = NewActivation {
+                token_hash: Sha256::digest(token).into(),
+                user_id: kring_domain::UserId(id("user_id")?),
+                request_id: id("request_id")?,
+                expires_at: state.clock.now() + ACTIVATION_VALID_FOR,
+            };
+            state.store.commit(Commit { activations: vec![activation], ..Commit::default() }).await?;
+            let mail = invitation_mail(to, &text("name")?, &URL_SAFE_NO_PAD.encode(token));
             transport.send(&mail).await.map_err(crate::delivery::DeliveryError::from)?;
             tracing::info!(job_id = %job.id, "invitation sent");
             Ok(())

@@ -8,20 +8,19 @@ use crate::auth::{contracts, may, normalise_username, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::jobs;
 use crate::mutations::Planned;
-use crate::store::{Commit, NewActivation, NewCredentials, NewJob};
+use crate::store::{Commit, NewCredentials, NewJob};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kring_crypto::{AuthKeyVerifier, KdfParams, Salt};
-use kring_domain::staff::{request_hidden_at, ACTIVATION_VALID_FOR};
+use kring_domain::staff::request_hidden_at;
 use kring_domain::{AccountRequestForm, Action, OrganisationId, RequestStatus, UserId};
 use kring_protocol::staff::{
     AccountRequestEntry, ActivateRequest, Activated, HisLinkEntry, Invitation, PatientDataAccessEntry, PracticeVaultEntry,
 };
 use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, EntityKind, PersonEntry, Scope};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -152,8 +151,8 @@ pub(crate) async fn decide_request(state: &AppState, author: UserId, request_id:
     Ok(planned)
 }
 
-/// Make the account (inactive until activated), the contract and the activation link, and queue
-/// the invitation mail.
+/// Make the account (inactive until activated) and the contract, and queue the invitation mail
+/// (which makes the activation link).
 async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut Planned) -> ServerResult<()> {
     let status = request.status.approve().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
     let user_id = UserId::new();
@@ -214,23 +213,17 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
             }),
         ),
     ]);
-    let token = random_bytes();
-    let now = state.clock.now();
-    planned.commit.activations.push(NewActivation {
-        token_hash: Sha256::digest(token).into(),
-        user_id,
-        request_id: request.id,
-        expires_at: now + ACTIVATION_VALID_FOR,
-    });
+    // The token is made when the mail goes out (the job), so it is never stored, only its hash.
     planned.commit.jobs.push(NewJob {
         id: Uuid::now_v7(),
         kind: jobs::SEND_INVITATION.into(),
         payload: serde_json::json!({
             "to": details.email,
             "name": details.display_name(),
-            "token": URL_SAFE_NO_PAD.encode(token),
+            "user_id": user_id,
+            "request_id": request.id,
         }),
-        run_at: now,
+        run_at: state.clock.now(),
     });
     planned.after.run_jobs = true;
     let organisation = request.inviting_organisation_id;
@@ -238,12 +231,6 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
     planned.commit.changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(request)));
     tracing::info!(%user_id, "account request approved; invitation queued");
     Ok(())
-}
-
-fn random_bytes() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes
 }
 
 /// `GET /v1/account-requests`: every listed request of the region, for its operators.

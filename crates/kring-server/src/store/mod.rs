@@ -254,6 +254,7 @@ pub trait Store: Send + Sync + 'static {
     /// Lease the oldest due job until `lease_until`, so no other worker takes it meanwhile.
     async fn lease_due_job(&self, now: OffsetDateTime, lease_until: OffsetDateTime) -> StoreResult<Option<LeasedJob>>;
 
+    /// Mark a job done and forget its payload (it may hold a secret, such as an invitation token).
     async fn finish_job(&self, id: Uuid) -> StoreResult<()>;
 
     /// The organisation's access-log entries, newest first, at most `limit`.

@@ -537,7 +537,8 @@ impl Store for PostgresStore {
 
     async fn finish_job(&self, id: Uuid) -> StoreResult<()> {
         let client = self.client().await?;
-        client.execute("UPDATE jobs SET done = TRUE WHERE id = $1", &[&id]).await?;
+        // The payload may hold a secret (an invitation's token): gone once the job is done.
+        client.execute("UPDATE jobs SET done = TRUE, payload = 'null'::jsonb WHERE id = $1", &[&id]).await?;
         Ok(())
     }
 

@@ -599,7 +599,8 @@ impl Store for SqliteStore {
 
     async fn finish_job(&self, id: Uuid) -> StoreResult<()> {
         self.with_conn(move |conn| {
-            conn.execute("UPDATE jobs SET done = 1 WHERE id = ?1", [id.to_string()])?;
+            // The payload may hold a secret (an invitation's token): gone once the job is done.
+            conn.execute("UPDATE jobs SET done = 1, payload = 'null' WHERE id = ?1", [id.to_string()])?;
             Ok(())
         })
         .await
