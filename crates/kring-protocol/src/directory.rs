@@ -51,6 +51,23 @@ fn active() -> bool {
     true
 }
 
+impl PersonEntry {
+    /// A new, active person without keys or profile details yet.
+    pub fn new(id: UserId, first_name: String, last_name: String, agb: Option<AgbCode>) -> Self {
+        Self {
+            id,
+            first_name,
+            last_name,
+            agb,
+            encryption_public_key: None,
+            active: true,
+            functions: Vec::new(),
+            working_days: Vec::new(),
+            absences: Vec::new(),
+        }
+    }
+}
+
 /// A person's role in an organisation (optionally in one of its teams). One person may hold
 /// several (ACC-6). The id is the contract's own, so ending one contract leaves the others.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -78,15 +78,8 @@ pub async fn create_account(
         (
             Scope::Directory,
             ChangeBody::Person(PersonEntry {
-                id: user_id,
-                first_name: spec.first_name,
-                last_name: spec.last_name,
-                agb: spec.agb,
                 encryption_public_key: Some(keys.encryption_public_key.clone()),
-                active: true,
-                functions: Vec::new(),
-                working_days: Vec::new(),
-                absences: Vec::new(),
+                ..PersonEntry::new(user_id, spec.first_name, spec.last_name, spec.agb)
             }),
         ),
         (

@@ -178,17 +178,7 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
     planned.commit.changes.extend([
         (
             Scope::Directory,
-            ChangeBody::Person(PersonEntry {
-                id: user_id,
-                first_name,
-                last_name,
-                agb: details.agb.clone(),
-                encryption_public_key: None,
-                active: true,
-                functions: Vec::new(),
-                working_days: Vec::new(),
-                absences: Vec::new(),
-            }),
+            ChangeBody::Person(PersonEntry::new(user_id, first_name, last_name, details.agb.clone())),
         ),
         (
             Scope::User(user_id),
