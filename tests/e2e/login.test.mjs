@@ -141,6 +141,17 @@ describe('embedded demo region', () => {
     await app.find('[data-testid="nav-access-log"]');
   });
 
+  it('fills in a function on her profile, chosen from a filtered list (PROF-1)', async () => {
+    await app.click('[data-testid="user-menu"]');
+    await app.click('[data-testid="menu-profile"]');
+    await app.type('[data-testid="function-filter"]', 'kader');
+    await app.click('[data-testid="function-choice"]');
+    await app.waitForText('[data-testid="functions"]', 'Kaderhuisarts');
+    await app.click('[data-testid="profile-save"]:not([disabled])');
+    await app.waitForText('[data-testid="profile-saved"]', 'opgeslagen');
+    await app.screenshot(`${shots}/profile.png`);
+  });
+
   it('logs out back to the login screen', async () => {
     await app.click('[data-testid="logout"]');
     await app.find(READY);
