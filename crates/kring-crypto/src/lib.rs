@@ -9,6 +9,7 @@
 //!
 //! This crate knows nothing of networking, storage or the UI.
 
+pub mod jws;
 pub mod keys;
 mod login;
 pub mod otp;

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod clock;
 pub mod ids;
+pub mod launch;
 pub mod organisation;
 pub mod password;
 pub mod profile;
