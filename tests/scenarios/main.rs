@@ -3,6 +3,7 @@
 mod access_log;
 mod directory_sync;
 mod fan_out;
+mod launch;
 mod login;
 mod mail;
 mod outbox;

@@ -183,6 +183,11 @@ impl ServerApi {
         self.anonymous("v1/auth/verify-code", &VerifyCodeRequest { challenge_id, code: code.to_owned() }).await
     }
 
+    pub async fn launch(&self, token: &str, device_name: &str) -> ClientResult<LoginGrant> {
+        let body = kring_protocol::LaunchRequest { token: token.to_owned(), device_name: device_name.to_owned() };
+        self.anonymous("v1/auth/launch", &body).await
+    }
+
     pub async fn change_password(&self, request: &ChangePasswordRequest) -> ClientResult<()> {
         let url = self.server.join("v1/auth/password")?;
         self.authorised::<serde_json::Value, _>(|http| Ok(http.post(url.clone()).json(request))).await.map(drop)

@@ -51,6 +51,8 @@ pub enum ClientError {
     Profile(kring_domain::ProfileError),
     #[error("not synced yet")]
     NotSynced,
+    #[error("the HIS launch link is refused: {0}")]
+    Launch(kring_domain::launch::LaunchError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -72,6 +74,15 @@ impl ClientError {
             ClientError::Refused { code: ErrorCode::CodeWrong, .. } => "code_wrong",
             ClientError::Refused { code: ErrorCode::PasswordChangeRequired, .. } => "password_change_required",
             ClientError::Refused { code: ErrorCode::CodeDeliveryFailed, .. } => "code_delivery_failed",
+            ClientError::Refused { code: ErrorCode::LaunchMalformed, .. } => "launch_malformed",
+            ClientError::Refused { code: ErrorCode::LaunchBadSignature, .. } => "launch_bad_signature",
+            ClientError::Refused { code: ErrorCode::LaunchWrongAudience, .. } => "launch_wrong_audience",
+            ClientError::Refused { code: ErrorCode::LaunchExpired, .. } => "launch_expired",
+            ClientError::Refused { code: ErrorCode::LaunchTooLong, .. } => "launch_too_long",
+            ClientError::Refused { code: ErrorCode::LaunchReplayed, .. } => "launch_replayed",
+            ClientError::Refused { code: ErrorCode::LaunchBsnNotVerified, .. } => "launch_bsn_not_verified",
+            ClientError::Refused { code: ErrorCode::LaunchBsnInvalid, .. } => "launch_bsn_invalid",
+            ClientError::Refused { code: ErrorCode::LaunchUnknownHisUser, .. } => "launch_unknown_his_user",
             ClientError::Refused { code: ErrorCode::InvalidRequest, .. } => "invalid_request",
             ClientError::Refused { .. } => "refused",
             ClientError::Protocol(_) => "protocol",
@@ -89,6 +100,7 @@ impl ClientError {
             ClientError::ActivationLinkInvalid => "activation_link_invalid",
             ClientError::Profile(error) => error.code(),
             ClientError::NotSynced => "not_synced",
+            ClientError::Launch(error) => error.code(),
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

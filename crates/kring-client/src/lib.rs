@@ -46,8 +46,6 @@ pub struct KringClient {
 
 struct Inner {
     api: ServerApi,
-    /// The lower-cased login name (the password policy compares against it).
-    username: String,
     me: Me,
     cache: Cache,
     events: broadcast::Sender<ClientEvent>,

@@ -20,7 +20,6 @@ use zeroize::Zeroizing;
 pub struct LoginAttempt {
     api: ServerApi,
     cache_dir: PathBuf,
-    username: String,
     salt: Salt,
     kdf: KdfParams,
     keys: LoginKeys,
@@ -47,7 +46,6 @@ impl LoginAttempt {
         Ok(Self {
             api,
             cache_dir: cache_dir.to_owned(),
-            username: username.trim().to_lowercase(),
             salt,
             kdf: prelogin.kdf,
             keys,
@@ -64,21 +62,55 @@ impl LoginAttempt {
     /// attempt. The password already typed opens the user's keys: the session starts unlocked.
     pub async fn verify(&self, code: &str) -> ClientResult<KringClient> {
         let grant = self.api.verify_code(self.code_sent.challenge_id, code).await?;
+        let pending_auth_key = grant.must_change_password.then(|| self.keys.auth_key.clone());
+        KringClient::from_grant(
+            self.api.clone(),
+            grant,
+            &self.cache_dir,
+            self.salt.clone(),
+            self.kdf,
+            Some(&self.keys.kek),
+            pending_auth_key,
+        )
+    }
+}
+
+impl KringClient {
+    /// Log in from the HIS (PAT-3): the token in a `kring://launch` link. The session starts
+    /// locked: the password opens the keys ("Ontsleutel beveiligde gesprekken", ACC-5).
+    pub async fn launch(server: &ServerUrl, cache_dir: &Path, link: &str, device_name: &str) -> ClientResult<Self> {
+        let token = kring_domain::launch::token_from_link(link).map_err(ClientError::Launch)?;
+        let api = ServerApi::new(server.clone())?;
+        let grant = api.launch(token, device_name).await?;
+        let prelogin = api.prelogin(&grant.me.username).await?;
+        let salt = Salt::from_base64(&prelogin.salt)?;
+        KringClient::from_grant(api, grant, cache_dir, salt, prelogin.kdf, None, None)
+    }
+
+    /// A logged-in client from the server's grant; `kek` (when the password was typed) opens the
+    /// keys at once.
+    fn from_grant(
+        api: ServerApi,
+        grant: kring_protocol::LoginGrant,
+        cache_dir: &Path,
+        salt: Salt,
+        kdf: KdfParams,
+        kek: Option<&kring_crypto::Kek>,
+        pending_auth_key: Option<AuthKey>,
+    ) -> ClientResult<Self> {
         let me = grant.me;
-        let cache_name = Cache::file_name(self.api.server(), me.user_id);
-        let api = self.api.clone().with_session(grant.tokens, &format!("refresh:{cache_name}"))?;
-        let cache = Cache::open(&self.cache_dir.join(&cache_name))?;
-        let session = SecureSession::new(self.salt.clone(), self.kdf, grant.keys);
-        if session.has_keys() {
-            session.unlock_with(&self.keys.kek)?;
+        let cache_name = Cache::file_name(api.server(), me.user_id);
+        let api = api.with_session(grant.tokens, &format!("refresh:{cache_name}"))?;
+        let cache = Cache::open(&cache_dir.join(&cache_name))?;
+        let session = SecureSession::new(salt, kdf, grant.keys);
+        if let (Some(kek), true) = (kek, session.has_keys()) {
+            session.unlock_with(kek)?;
         }
         let (events, _) = broadcast::channel(64);
         tracing::info!(user_id = %me.user_id, must_change_password = grant.must_change_password, "logged in");
-        let pending_auth_key = grant.must_change_password.then(|| self.keys.auth_key.clone());
         Ok(KringClient {
             inner: Arc::new(Inner {
                 api,
-                username: self.username.clone(),
                 me,
                 cache,
                 events,
@@ -164,7 +196,7 @@ impl KringClient {
         if new != repeated {
             return Err(ClientError::PasswordsDiffer);
         }
-        check_new_password(new, &self.inner.username)?;
+        check_new_password(new, &self.inner.me.username)?;
         let (_, kdf) = self.inner.session.login_params();
         let salt = Salt::random();
         let new_keys = derive(new, &salt, kdf).await?;

@@ -162,3 +162,11 @@ pub struct Contract {
     pub organisation_name: String,
     pub role: Role,
 }
+
+/// `POST /v1/auth/launch`: the token from a `kring://launch` link (PAT-3). The answer is a
+/// [`LoginGrant`] whose keys stay sealed until the user enters the password (ACC-5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LaunchRequest {
+    pub token: String,
+    pub device_name: String,
+}

@@ -31,6 +31,16 @@ pub enum ErrorCode {
     PasswordChangeRequired,
     /// The code could not be sent (no phone number or e-mail address, or the gateway failed).
     CodeDeliveryFailed,
+    /// HIS launch refusals (PAT-3, PAT-4), one code per reason so the UI can say what to do.
+    LaunchMalformed,
+    LaunchBadSignature,
+    LaunchWrongAudience,
+    LaunchExpired,
+    LaunchTooLong,
+    LaunchReplayed,
+    LaunchBsnNotVerified,
+    LaunchBsnInvalid,
+    LaunchUnknownHisUser,
     Internal,
 }
 

@@ -12,7 +12,7 @@ pub mod staff;
 pub mod sync;
 
 pub use auth::{
-    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LoginGrant, LoginRequest, Me, NewPassword,
+    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LaunchRequest, LoginGrant, LoginRequest, Me, NewPassword,
     PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, TokenGrant, VerifyCodeRequest,
 };
 pub use directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};

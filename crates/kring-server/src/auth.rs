@@ -291,7 +291,7 @@ pub(crate) fn check_key_material(keys: &KeyMaterial) -> ServerResult<()> {
 }
 
 /// A fresh token pair: what the store keeps (hashes) and what the client gets (tokens).
-fn new_tokens(now: OffsetDateTime) -> (SessionTokens, TokenGrant) {
+pub(crate) fn new_tokens(now: OffsetDateTime) -> (SessionTokens, TokenGrant) {
     let access = random_token();
     let refresh = random_token();
     let tokens = SessionTokens {
@@ -319,7 +319,7 @@ fn token_hash(token: &[u8]) -> [u8; 32] {
     Sha256::digest(token).into()
 }
 
-fn device_name(name: &str) -> String {
+pub(crate) fn device_name(name: &str) -> String {
     let name: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
     if name.trim().is_empty() {
         "onbekende werkplek".to_owned()
@@ -457,7 +457,7 @@ pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> 
     Ok(scopes)
 }
 
-async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> {
+pub(crate) async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> {
     let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? else {
         return Err(ServerError::NotFound("person"));
     };

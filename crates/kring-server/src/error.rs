@@ -27,6 +27,8 @@ pub enum ServerError {
     Code(#[from] kring_domain::CodeError),
     #[error("the password must be changed first")]
     PasswordChangeRequired,
+    #[error("launch refused: {0}")]
+    Launch(#[from] kring_domain::launch::LaunchError),
     #[error("the login code could not be sent: {0}")]
     CodeDelivery(#[from] crate::delivery::DeliveryError),
     #[error(transparent)]
@@ -55,6 +57,20 @@ impl ServerError {
             },
             ServerError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             ServerError::CodeDelivery(_) => ErrorCode::CodeDeliveryFailed,
+            ServerError::Launch(error) => {
+                use kring_domain::launch::LaunchError as L;
+                match error {
+                    L::NotALaunchLink | L::Malformed => ErrorCode::LaunchMalformed,
+                    L::BadSignature => ErrorCode::LaunchBadSignature,
+                    L::WrongAudience => ErrorCode::LaunchWrongAudience,
+                    L::Expired => ErrorCode::LaunchExpired,
+                    L::TooLong => ErrorCode::LaunchTooLong,
+                    L::Replayed => ErrorCode::LaunchReplayed,
+                    L::BsnNotVerified => ErrorCode::LaunchBsnNotVerified,
+                    L::BsnInvalid => ErrorCode::LaunchBsnInvalid,
+                    L::UnknownHisUser => ErrorCode::LaunchUnknownHisUser,
+                }
+            }
             ServerError::Store(_) | ServerError::Crypto(_) | ServerError::Task(_) => ErrorCode::Internal,
         }
     }
@@ -72,6 +88,15 @@ impl ServerError {
             }
             ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ErrorCode::CodeDeliveryFailed => StatusCode::BAD_GATEWAY,
+            ErrorCode::LaunchMalformed
+            | ErrorCode::LaunchBadSignature
+            | ErrorCode::LaunchWrongAudience
+            | ErrorCode::LaunchExpired
+            | ErrorCode::LaunchTooLong
+            | ErrorCode::LaunchReplayed
+            | ErrorCode::LaunchBsnNotVerified
+            | ErrorCode::LaunchBsnInvalid
+            | ErrorCode::LaunchUnknownHisUser => StatusCode::FORBIDDEN,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

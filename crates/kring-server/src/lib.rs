@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 pub mod feed;
 pub mod jobs;
+pub mod launch;
 pub mod mail;
 pub mod mutations;
 pub mod seed;
@@ -44,13 +45,15 @@ pub struct AppState {
 }
 
 /// What a region decides for itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegionConfig {
     /// Approve account requests at once instead of waiting for the region's operator.
     pub auto_approve_account_requests: bool,
     /// Consumer e-mail domains refused for professional accounts, beyond the built-in list
     /// (STAFF-8).
     pub private_email_domains: Vec<String>,
+    /// This server's name in HIS launch tokens (`aud`): a token for another region is refused.
+    pub region_id: String,
 }
 
 impl AppState {
@@ -66,6 +69,12 @@ impl AppState {
     }
 }
 
+impl Default for RegionConfig {
+    fn default() -> Self {
+        Self { auto_approve_account_requests: false, private_email_domains: Vec::new(), region_id: "kring".into() }
+    }
+}
+
 /// The HTTP API. Every route under `/v1` except login requires a bearer token.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -76,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/refresh", post(auth::refresh))
         .route("/v1/auth/password", post(auth::change_password))
         .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/auth/launch", post(launch::launch))
         .route("/v1/accounts/{user_id}/reset-password", post(auth::reset_password))
         .route("/v1/access-log", get(access_log::view))
         .route("/v1/account-requests", get(staff::list_requests))

@@ -59,6 +59,9 @@ struct Args {
     /// (repeatable).
     #[arg(long = "private-email-domain")]
     private_email_domains: Vec<String>,
+    /// This region's name in HIS launch tokens (their `aud`).
+    #[arg(long, env = "KRING_REGION_ID", default_value = "kring")]
+    region_id: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -126,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
     let config = kring_server::RegionConfig {
         auto_approve_account_requests: args.auto_approve_account_requests,
         private_email_domains: args.private_email_domains.clone(),
+        region_id: args.region_id.clone(),
     };
     let state = AppState::new(store, Arc::new(SystemClock), args.delivery()?).await?.with_config(config);
     kring_server::jobs::spawn_worker(state.clone());

@@ -257,6 +257,15 @@ pub trait Store: Send + Sync + 'static {
     /// Mark a job done and forget its payload (it may hold a secret, such as an invitation token).
     async fn finish_job(&self, id: Uuid) -> StoreResult<()>;
 
+    /// Register (or replace) a practice's HIS bridge key (base64 Ed25519 public key).
+    async fn register_his_bridge(&self, id: &str, organisation: OrganisationId, public_key: &str) -> StoreResult<()>;
+
+    /// A registered bridge: its practice and public key.
+    async fn his_bridge(&self, id: &str) -> StoreResult<Option<(OrganisationId, String)>>;
+
+    /// Spend a launch token id: true the first time, false for a replay. Kept until `expires_at`.
+    async fn use_launch_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<bool>;
+
     /// The organisation's access-log entries, newest first, at most `limit`.
     async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
 

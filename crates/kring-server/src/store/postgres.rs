@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../../../../migrations/server/postgres/0002_login_throttle.sql") },
     Migration { version: 3, sql: include_str!("../../../../migrations/server/postgres/0003_accounts_security.sql") },
     Migration { version: 4, sql: include_str!("../../../../migrations/server/postgres/0004_staff.sql") },
+    Migration { version: 5, sql: include_str!("../../../../migrations/server/postgres/0005_his_launch.sql") },
 ];
 
 /// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
@@ -540,6 +541,35 @@ impl Store for PostgresStore {
         // The payload may hold a secret (an invitation's token): gone once the job is done.
         client.execute("UPDATE jobs SET done = TRUE, payload = 'null'::jsonb WHERE id = $1", &[&id]).await?;
         Ok(())
+    }
+
+    async fn register_his_bridge(&self, id: &str, organisation: OrganisationId, public_key: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO his_bridges (id, organisation_id, public_key) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, public_key = excluded.public_key",
+                &[&id, &organisation.0, &public_key],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn his_bridge(&self, id: &str) -> StoreResult<Option<(OrganisationId, String)>> {
+        let client = self.client().await?;
+        let row = client.query_opt("SELECT organisation_id, public_key FROM his_bridges WHERE id = $1", &[&id]).await?;
+        Ok(row.map(|row| (OrganisationId(row.get(0)), row.get(1))))
+    }
+
+    async fn use_launch_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO used_launch_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+                &[&jti, &expires_at],
+            )
+            .await?;
+        Ok(inserted == 1)
     }
 
     async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {

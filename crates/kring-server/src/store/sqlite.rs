@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../../../../migrations/server/sqlite/0002_login_throttle.sql") },
     Migration { version: 3, sql: include_str!("../../../../migrations/server/sqlite/0003_accounts_security.sql") },
     Migration { version: 4, sql: include_str!("../../../../migrations/server/sqlite/0004_staff.sql") },
+    Migration { version: 5, sql: include_str!("../../../../migrations/server/sqlite/0005_his_launch.sql") },
 ];
 
 #[derive(Clone)]
@@ -602,6 +603,44 @@ impl Store for SqliteStore {
             // The payload may hold a secret (an invitation's token): gone once the job is done.
             conn.execute("UPDATE jobs SET done = 1, payload = 'null' WHERE id = ?1", [id.to_string()])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn register_his_bridge(&self, id: &str, organisation: OrganisationId, public_key: &str) -> StoreResult<()> {
+        let (id, public_key) = (id.to_owned(), public_key.to_owned());
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO his_bridges (id, organisation_id, public_key) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, public_key = excluded.public_key",
+                params![id, organisation.to_string(), public_key],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn his_bridge(&self, id: &str) -> StoreResult<Option<(OrganisationId, String)>> {
+        let id = id.to_owned();
+        self.with_conn(move |conn| {
+            let row: Option<(String, String)> = conn
+                .query_row("SELECT organisation_id, public_key FROM his_bridges WHERE id = ?1", [id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            row.map(|(org, key)| Ok((OrganisationId(parse_uuid(&org)?), key))).transpose()
+        })
+        .await
+    }
+
+    async fn use_launch_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        let jti = jti.to_owned();
+        self.with_conn(move |conn| {
+            let inserted = conn.execute(
+                "INSERT INTO used_launch_tokens (jti, expires_at) VALUES (?1, ?2) ON CONFLICT (jti) DO NOTHING",
+                params![jti, rfc3339(expires_at)?],
+            )?;
+            Ok(inserted == 1)
         })
         .await
     }

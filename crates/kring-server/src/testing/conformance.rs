@@ -39,6 +39,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("activation_tokens_work_once_and_expire", |s| Box::pin(activation_tokens_work_once(s))),
         ("jobs_are_leased_one_at_a_time_and_retried_after_the_lease", |s| Box::pin(jobs_are_leased(s))),
         ("accounts_switch_off_and_on_and_entities_list_by_kind", |s| Box::pin(accounts_switch_off_and_on(s))),
+        ("his_bridges_register_and_launch_tokens_work_once", |s| Box::pin(his_bridges_and_launch_tokens(s))),
         ("server_secret_is_created_once_and_stays", |s| Box::pin(server_secret_is_stable(s))),
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
         ("login_failures_count_lock_and_clear_per_key", |s| Box::pin(login_failures_per_key(s))),
@@ -450,4 +451,18 @@ async fn accounts_switch_off_and_on(store: Arc<dyn Store>) {
     store.commit(changes(vec![(Scope::Directory, ChangeBody::Organisation(b.clone()))])).await.unwrap();
     let organisations = store.entities_of_kind(EntityKind::Organisation).await.unwrap();
     assert_eq!(organisations, vec![ChangeBody::Organisation(a), ChangeBody::Organisation(b)]);
+}
+
+async fn his_bridges_and_launch_tokens(store: Arc<dyn Store>) {
+    let (practice, other) = (OrganisationId::new(), OrganisationId::new());
+    assert_eq!(store.his_bridge("delinde-medicom").await.unwrap(), None);
+    store.register_his_bridge("delinde-medicom", practice, "a2V5").await.unwrap();
+    assert_eq!(store.his_bridge("delinde-medicom").await.unwrap(), Some((practice, "a2V5".to_owned())));
+    store.register_his_bridge("delinde-medicom", other, "bmlldXc").await.unwrap();
+    assert_eq!(store.his_bridge("delinde-medicom").await.unwrap(), Some((other, "bmlldXc".to_owned())), "a new key replaces the old");
+
+    let expires = datetime!(2026-11-25 09:02 UTC);
+    assert!(store.use_launch_token("jti-1", expires).await.unwrap());
+    assert!(!store.use_launch_token("jti-1", expires).await.unwrap(), "a replay");
+    assert!(store.use_launch_token("jti-2", expires).await.unwrap());
 }
