@@ -145,6 +145,16 @@ impl SigningKeyPair {
         SigningPublicKey(self.0.verifying_key())
     }
 
+    /// The key from its 32-byte seed: a HIS bridge keeps its key in a file this way.
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        Self(ed25519_dalek::SigningKey::from_bytes(seed))
+    }
+
+    /// The 32-byte seed, to write a HIS bridge's key file (never a user's key: those stay sealed).
+    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.0.to_bytes())
+    }
+
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.0.sign(message).to_bytes()
     }

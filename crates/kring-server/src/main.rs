@@ -1,7 +1,7 @@
 //! `kring-server`: a region's standalone sync server.
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use kring_domain::SystemClock;
 use kring_server::delivery::{CodeDelivery, HttpSmsGateway};
 use kring_server::mail::{SmtpConfig, SmtpRelay, SmtpSecurity};
@@ -62,6 +62,48 @@ struct Args {
     /// This region's name in HIS launch tokens (their `aud`).
     #[arg(long, env = "KRING_REGION_ID", default_value = "kring")]
     region_id: String,
+    /// Without a command: serve.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Register (or replace) a practice's HIS bridge key for single sign-on (PAT-3), then exit.
+    RegisterHisBridge {
+        /// The bridge id its tokens carry as `kid` and `iss`, e.g. `delinde-medicom`.
+        #[arg(long)]
+        id: String,
+        /// The practice's AGB code.
+        #[arg(long)]
+        practice_agb: String,
+        /// The bridge's Ed25519 public key, base64 (printed by `kring-his-launch new-key`).
+        #[arg(long)]
+        public_key: String,
+    },
+}
+
+/// Register a HIS bridge for the practice with `agb`. Refuses a malformed key or unknown practice.
+async fn register_his_bridge(store: &dyn store::Store, id: &str, agb: &str, public_key: &str) -> anyhow::Result<()> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(public_key.trim())
+        .context("the public key is not base64")?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("the public key must be 32 bytes"))?;
+    kring_crypto::SigningPublicKey::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let agb = kring_domain::AgbCode::parse(agb).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let practice = store
+        .entities_of_kind(kring_protocol::EntityKind::Organisation)
+        .await?
+        .into_iter()
+        .find_map(|body| match body {
+            kring_protocol::ChangeBody::Organisation(org) if org.agb.as_ref() == Some(&agb) && org.kind == kring_domain::OrganisationKind::GpPractice => Some(org.id),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("no GP practice with AGB code {agb}"))?;
+    store.register_his_bridge(id, practice, public_key.trim()).await?;
+    tracing::info!(bridge = id, organisation_id = %practice, "HIS bridge registered");
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -125,6 +167,9 @@ async fn main() -> anyhow::Result<()> {
     let store = store::open(&args.database).await.context("opening the database")?;
     if args.seed_demo && seed::seed_demo_region(store.as_ref(), seed::DemoOptions::default()).await? {
         tracing::info!("demo region seeded");
+    }
+    if let Some(Command::RegisterHisBridge { id, practice_agb, public_key }) = &args.command {
+        return register_his_bridge(store.as_ref(), id, practice_agb, public_key).await;
     }
     let config = kring_server::RegionConfig {
         auto_approve_account_requests: args.auto_approve_account_requests,

@@ -88,3 +88,34 @@ fn refuses_an_unknown_database_url_with_a_clear_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unsupported database URL"), "{stderr}");
 }
+
+#[tokio::test]
+async fn pat_3_an_operator_registers_a_practice_s_his_bridge_and_bad_input_is_refused_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("region.sqlite").display());
+    let key = kring_crypto::SigningKeyPair::generate();
+    let public = base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, key.public().as_bytes());
+    let run = |agb: &str, public_key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kring-server"))
+            .args(["--database", &database, "--seed-demo", "register-his-bridge", "--id", "delinde-medicom"])
+            .args(["--practice-agb", agb, "--public-key", public_key])
+            .output()
+            .unwrap()
+    };
+    let ok = run("01051234", &public);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+
+    let store = kring_server::store::open(&database).await.unwrap();
+    let (practice, stored) = store.his_bridge("delinde-medicom").await.unwrap().unwrap();
+    assert_eq!(stored, public);
+    let Some(kring_protocol::ChangeBody::Organisation(org)) = store.entity(kring_protocol::EntityKind::Organisation, practice.0).await.unwrap() else {
+        panic!("the bridge belongs to an organisation");
+    };
+    assert_eq!(org.name, "Huisartsenpraktijk De Linde");
+
+    for (agb, key, expected) in [("99999999", public.as_str(), "no GP practice"), ("01051234", "geen-sleutel", "base64")] {
+        let refused = run(agb, key);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains(expected), "{}", String::from_utf8_lossy(&refused.stderr));
+    }
+}
