@@ -67,24 +67,18 @@ impl ClientError {
             ClientError::InvalidCredentials => "invalid_credentials",
             ClientError::SessionExpired => "session_expired",
             ClientError::RateLimited { .. } => "rate_limited",
-            ClientError::Refused { code: ErrorCode::Forbidden, .. } => "forbidden",
-            ClientError::Refused { code: ErrorCode::CodeExpired, .. } => "code_expired",
-            ClientError::Refused { code: ErrorCode::CodeUsed, .. } => "code_used",
-            ClientError::Refused { code: ErrorCode::CodeAttempts, .. } => "code_attempts",
-            ClientError::Refused { code: ErrorCode::CodeWrong, .. } => "code_wrong",
-            ClientError::Refused { code: ErrorCode::PasswordChangeRequired, .. } => "password_change_required",
-            ClientError::Refused { code: ErrorCode::CodeDeliveryFailed, .. } => "code_delivery_failed",
-            ClientError::Refused { code: ErrorCode::LaunchMalformed, .. } => "launch_malformed",
-            ClientError::Refused { code: ErrorCode::LaunchBadSignature, .. } => "launch_bad_signature",
-            ClientError::Refused { code: ErrorCode::LaunchWrongAudience, .. } => "launch_wrong_audience",
-            ClientError::Refused { code: ErrorCode::LaunchExpired, .. } => "launch_expired",
-            ClientError::Refused { code: ErrorCode::LaunchTooLong, .. } => "launch_too_long",
-            ClientError::Refused { code: ErrorCode::LaunchReplayed, .. } => "launch_replayed",
-            ClientError::Refused { code: ErrorCode::LaunchBsnNotVerified, .. } => "launch_bsn_not_verified",
-            ClientError::Refused { code: ErrorCode::LaunchBsnInvalid, .. } => "launch_bsn_invalid",
-            ClientError::Refused { code: ErrorCode::LaunchUnknownHisUser, .. } => "launch_unknown_his_user",
-            ClientError::Refused { code: ErrorCode::InvalidRequest, .. } => "invalid_request",
-            ClientError::Refused { .. } => "refused",
+            // Codes the UI explains; the rest read "the server refused".
+            ClientError::Refused {
+                code:
+                    ErrorCode::InvalidCredentials
+                    | ErrorCode::Unauthenticated
+                    | ErrorCode::NotFound
+                    | ErrorCode::Conflict
+                    | ErrorCode::RateLimited
+                    | ErrorCode::Internal,
+                ..
+            } => "refused",
+            ClientError::Refused { code, .. } => code.as_str(),
             ClientError::Protocol(_) => "protocol",
             ClientError::Cache(_) => "cache",
             ClientError::Keyring(_) => "keyring",

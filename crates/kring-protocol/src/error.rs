@@ -44,6 +44,37 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The code as it travels (the serde name): what the UI translates.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::CodeExpired => "code_expired",
+            ErrorCode::CodeUsed => "code_used",
+            ErrorCode::CodeAttempts => "code_attempts",
+            ErrorCode::CodeWrong => "code_wrong",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::CodeDeliveryFailed => "code_delivery_failed",
+            ErrorCode::LaunchMalformed => "launch_malformed",
+            ErrorCode::LaunchBadSignature => "launch_bad_signature",
+            ErrorCode::LaunchWrongAudience => "launch_wrong_audience",
+            ErrorCode::LaunchExpired => "launch_expired",
+            ErrorCode::LaunchTooLong => "launch_too_long",
+            ErrorCode::LaunchReplayed => "launch_replayed",
+            ErrorCode::LaunchBsnNotVerified => "launch_bsn_not_verified",
+            ErrorCode::LaunchBsnInvalid => "launch_bsn_invalid",
+            ErrorCode::LaunchUnknownHisUser => "launch_unknown_his_user",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: ErrorCode,
@@ -51,4 +82,16 @@ pub struct ErrorBody {
     /// With `rate_limited`: how long until a new attempt is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_as_its_wire_name() {
+        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::Internal] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
 }

@@ -315,7 +315,8 @@ fn random_token() -> [u8; 32] {
     token
 }
 
-fn token_hash(token: &[u8]) -> [u8; 32] {
+/// SHA-256 of a bearer, refresh or activation token: all the server keeps of it.
+pub(crate) fn token_hash(token: &[u8]) -> [u8; 32] {
     Sha256::digest(token).into()
 }
 

@@ -9,7 +9,6 @@ use crate::store::{Commit, LeasedJob, NewActivation};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kring_domain::staff::ACTIVATION_VALID_FOR;
-use sha2::{Digest, Sha256};
 use crate::AppState;
 use kring_domain::Email;
 use kring_protocol::staff::AccountRequestEntry;
@@ -69,7 +68,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             let mut token = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
             let activation = NewActivation {
-                token_hash: Sha256::digest(token).into(),
+                token_hash: crate::auth::token_hash(&token),
                 user_id: kring_domain::UserId(id("user_id")?),
                 request_id: id("request_id")?,
                 expires_at: state.clock.now() + ACTIVATION_VALID_FOR,

@@ -21,7 +21,6 @@ use kring_protocol::staff::{
     AccountRequestEntry, ActivateRequest, Activated, HisLinkEntry, Invitation, PatientDataAccessEntry, PracticeVaultEntry,
 };
 use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, EntityKind, PersonEntry, Scope};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// Work to do once a mutation's commit has landed.
@@ -243,7 +242,7 @@ pub async fn list_requests(State(state): State<AppState>, user: AuthUser) -> Ser
 
 fn token_hash(token: &str) -> ServerResult<[u8; 32]> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::NotFound("activation link"))?;
-    Ok(Sha256::digest(bytes).into())
+    Ok(crate::auth::token_hash(&bytes))
 }
 
 /// `GET /v1/activate/{token}`: whose invitation this is, before the password is chosen.
