@@ -236,4 +236,18 @@ impl Vault {
     pub fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         self.0.open(sealed)
     }
+
+    /// A keyed hash (HMAC-SHA256) of `input` under a key derived from the vault's secret (HKDF,
+    /// `kring/vault-lookup/v1`): members find a record by it (a patient by BSN) while the server,
+    /// which stores only the hash and lacks the key, cannot even brute-force the 10^9 BSNs.
+    pub fn lookup_hash(&self, input: &[u8]) -> Result<[u8; 32], CryptoError> {
+        use hmac::{Hmac, Mac};
+        let secret = self.0.secret_bytes();
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(None, secret.as_ref());
+        let mut key = Zeroizing::new([0u8; 32]);
+        hk.expand(b"kring/vault-lookup/v1", key.as_mut()).map_err(|_| CryptoError::Derivation)?;
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.as_ref()).map_err(|_| CryptoError::Derivation)?;
+        mac.update(input);
+        Ok(mac.finalize().into_bytes().into())
+    }
 }

@@ -63,6 +63,17 @@ fn a_member_unwraps_the_vault_and_reads_what_others_sealed_to_it() {
 }
 
 #[test]
+fn pat_1_members_of_one_vault_agree_on_a_lookup_hash_that_other_vaults_cannot_make() {
+    let vault = Vault::generate();
+    let member = UserKeys::generate();
+    let same_vault = Vault::unwrap(&member.encryption, &vault.wrap_for(&member.encryption.public()).unwrap()).unwrap();
+    let bsn = b"999911120";
+    assert_eq!(vault.lookup_hash(bsn).unwrap(), same_vault.lookup_hash(bsn).unwrap(), "re-import finds the patient");
+    assert_ne!(vault.lookup_hash(bsn).unwrap(), vault.lookup_hash(b"999911133").unwrap());
+    assert_ne!(vault.lookup_hash(bsn).unwrap(), Vault::generate().lookup_hash(bsn).unwrap(), "keyed per practice");
+}
+
+#[test]
 fn signatures_prove_the_author_and_the_content() {
     let author = SigningKeyPair::generate();
     let signature = author.sign(b"bericht 1");

@@ -1,0 +1,207 @@
+//! A patient as the practice knows them (PAT-1, PAT-2, PAT-6): the card (NAW, BSN, care
+//! programmes) and the chart (measurements, medication) that the HIS extraction fills. These are
+//! the plaintexts; they only ever leave a client sealed to the practice's vault. Consent for
+//! digital network care is workflow state the server must check, so it is not sealed.
+
+use crate::profile::iso_date;
+use crate::values::Bsn;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// Identifying data: naam, adres, woonplaats, and the BSN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatientCard {
+    pub bsn: Bsn,
+    /// Family name with its prefix, as it is shown ("de Vries").
+    pub family_name: String,
+    /// Given names or initials.
+    pub given_names: String,
+    #[serde(with = "iso_date")]
+    pub birth_date: Date,
+    pub gender: Gender,
+    pub address: Option<Address>,
+    pub phone: Option<String>,
+    /// The care programmes the patient is enrolled in (shown as capsules).
+    #[serde(default)]
+    pub programmes: Vec<CareProgramme>,
+}
+
+impl PatientCard {
+    /// "de Vries, Jan": how lists show a patient.
+    pub fn display_name(&self) -> String {
+        if self.given_names.is_empty() {
+            self.family_name.clone()
+        } else {
+            format!("{}, {}", self.family_name, self.given_names)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Male,
+    Female,
+    Other,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+}
+
+/// A chain-care programme (ketenzorg) or GGZ care a patient is enrolled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CareProgramme {
+    /// Diabetes mellitus type 2.
+    #[serde(rename = "DM")]
+    Dm,
+    #[serde(rename = "COPD")]
+    Copd,
+    /// Cardiovasculair risicomanagement.
+    #[serde(rename = "CVRM")]
+    Cvrm,
+    #[serde(rename = "Astma")]
+    Astma,
+    #[serde(rename = "GGZ")]
+    Ggz,
+    /// Kwetsbare ouderen.
+    #[serde(rename = "Ouderenzorg")]
+    Ouderenzorg,
+}
+
+impl CareProgramme {
+    pub const ALL: [CareProgramme; 6] = [
+        CareProgramme::Dm,
+        CareProgramme::Copd,
+        CareProgramme::Cvrm,
+        CareProgramme::Astma,
+        CareProgramme::Ggz,
+        CareProgramme::Ouderenzorg,
+    ];
+
+    /// The short name used in the UI, the CSV format and the FHIR import.
+    pub fn code(self) -> &'static str {
+        match self {
+            CareProgramme::Dm => "DM",
+            CareProgramme::Copd => "COPD",
+            CareProgramme::Cvrm => "CVRM",
+            CareProgramme::Astma => "Astma",
+            CareProgramme::Ggz => "GGZ",
+            CareProgramme::Ouderenzorg => "Ouderenzorg",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|programme| programme.code().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// Measurements and medication from the HIS.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatientChart {
+    pub measurements: Vec<Measurement>,
+    pub medication: Vec<Medication>,
+}
+
+/// One measurement (meting): what, value, unit, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// The code as the HIS sent it, `system|code` (LOINC, NHG labcode table 45, SNOMED).
+    pub code: String,
+    /// What the HIS called it ("Systolische bloeddruk").
+    pub label: String,
+    pub value: f64,
+    pub unit: String,
+    #[serde(with = "iso_date")]
+    pub date: Date,
+}
+
+/// One medication statement (medicatie).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Medication {
+    pub name: String,
+    pub dosage: Option<String>,
+    #[serde(default, with = "iso_date::option")]
+    pub since: Option<Date>,
+    /// False once the HIS marks it stopped or completed.
+    pub active: bool,
+}
+
+/// Who gave consent for digital network care (PAT-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentGiver {
+    Patient,
+    /// A legal representative or carer (wettelijk vertegenwoordiger / mantelzorger).
+    Representative,
+}
+
+/// A version of the consent text the patient agreed to. The exact text is kept here, versioned:
+/// a recorded consent names the version, and a version's text never changes once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsentText {
+    pub version: &'static str,
+    pub text: &'static str,
+}
+
+/// All released consent texts, oldest first; the last is the one asked now.
+pub const CONSENT_TEXTS: [ConsentText; 1] = [ConsentText {
+    version: "2026-1",
+    text: "Ik geef toestemming dat mijn huisarts en de zorgverleners die bij mijn zorg betrokken zijn \
+           (zoals de praktijkondersteuner, de wijkverpleging en de GGZ-hulpverlener) via Kring de \
+           gegevens uitwisselen die nodig zijn voor mijn zorg. Ik weet dat ik deze toestemming altijd \
+           kan intrekken bij mijn huisarts of wijkverpleegkundige.",
+}];
+
+/// The consent text a new consent is recorded under.
+pub fn current_consent_text() -> ConsentText {
+    CONSENT_TEXTS[CONSENT_TEXTS.len() - 1]
+}
+
+/// A released consent text by its version.
+pub fn consent_text(version: &str) -> Option<ConsentText> {
+    CONSENT_TEXTS.iter().copied().find(|text| text.version == version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programmes_parse_their_codes_case_insensitively_and_nothing_else() {
+        for programme in CareProgramme::ALL {
+            assert_eq!(CareProgramme::parse(programme.code()), Some(programme));
+            assert_eq!(CareProgramme::parse(&programme.code().to_lowercase()), Some(programme));
+        }
+        assert_eq!(CareProgramme::parse("HVZ"), None);
+        assert_eq!(serde_json::to_string(&CareProgramme::Cvrm).unwrap(), "\"CVRM\"");
+    }
+
+    #[test]
+    fn each_consent_version_is_unique_and_the_newest_is_current() {
+        let versions: std::collections::HashSet<_> = CONSENT_TEXTS.iter().map(|t| t.version).collect();
+        assert_eq!(versions.len(), CONSENT_TEXTS.len());
+        assert_eq!(consent_text(current_consent_text().version), Some(current_consent_text()));
+        assert_eq!(consent_text("1999-1"), None);
+    }
+
+    #[test]
+    fn the_card_keeps_its_bsn_out_of_debug_output() {
+        let card = PatientCard {
+            bsn: Bsn::parse("999911120").unwrap(),
+            family_name: "de Vries".into(),
+            given_names: "Jan".into(),
+            birth_date: time::macros::date!(1950 - 03 - 04),
+            gender: Gender::Male,
+            address: None,
+            phone: None,
+            programmes: vec![],
+        };
+        assert!(!format!("{card:?}").contains("999911120"));
+        assert_eq!(card.display_name(), "de Vries, Jan");
+    }
+}
