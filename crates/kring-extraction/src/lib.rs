@@ -1,0 +1,180 @@
+//! Reads a practice's HIS extraction (PAT-1) into patient cards and charts, on the client, before
+//! anything is sealed. Two formats (docs/his-extraction.md):
+//!
+//! - a **FHIR R4 Bundle** (JSON) of Patient, Observation, MedicationStatement and EpisodeOfCare as
+//!   the Dutch nl-core profiles write them, read with the `fhir-model` crate;
+//! - the **Kring CSV** for small practices: one `;`-separated file with patient, measurement and
+//!   medication rows.
+//!
+//! Reading is all or nothing: the first problem refuses the whole extraction and says where
+//! (line and column, or the field path), so nothing is ever half-imported. Resources the import
+//! does not use (e.g. a text-valued observation) are counted as skipped, not refused.
+
+mod csv_format;
+mod fhir;
+pub mod sample;
+
+pub use fhir::BSN_SYSTEM;
+
+use kring_domain::{PatientCard, PatientChart};
+use std::fmt;
+
+/// One patient from the extraction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedPatient {
+    pub card: PatientCard,
+    pub chart: PatientChart,
+}
+
+/// A whole extraction, read and checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extraction {
+    pub patients: Vec<ImportedPatient>,
+    /// Resources or rows the import has no use for (other resource types, non-numeric values).
+    pub skipped: usize,
+}
+
+impl Extraction {
+    pub fn measurement_count(&self) -> usize {
+        self.patients.iter().map(|patient| patient.chart.measurements.len()).sum()
+    }
+}
+
+/// Read an extraction, FHIR when it starts with `{`, the Kring CSV otherwise.
+pub fn read(bytes: &[u8]) -> Result<Extraction, ExtractionError> {
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        let line = bytes[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        ExtractionError::new(Location::line(line), Problem::NotUtf8)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let extraction = if text.trim_start().starts_with('{') { fhir::read(text)? } else { csv_format::read(text)? };
+    if extraction.patients.is_empty() {
+        return Err(ExtractionError::new(Location::default(), Problem::NoPatients));
+    }
+    Ok(extraction)
+}
+
+/// Why an extraction is refused, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem} ({location})")]
+pub struct ExtractionError {
+    pub location: Location,
+    pub problem: Problem,
+}
+
+impl ExtractionError {
+    fn new(location: Location, problem: Problem) -> Self {
+        Self { location, problem }
+    }
+}
+
+/// Where in the file: a line (and column) when known, and the field (a FHIR path such as
+/// `entry[3].resource.birthDate`, or a CSV column name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub field: Option<String>,
+}
+
+impl Location {
+    fn line(line: u64) -> Self {
+        Self { line: Some(line), ..Self::default() }
+    }
+
+    fn field(field: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..Self::default() }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        if let Some(column) = self.column {
+            parts.push(format!("column {column}"));
+        }
+        if let Some(field) = &self.field {
+            parts.push(format!("field {field}"));
+        }
+        if parts.is_empty() {
+            f.write_str("the whole file")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// What is wrong. `code()` is what the UI turns into Dutch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+    /// The JSON is not a FHIR Bundle (syntax, a wrong type, an unknown code); serde's words.
+    #[error("not a valid FHIR bundle: {0}")]
+    InvalidFhir(String),
+    #[error("the extraction holds no patients")]
+    NoPatients,
+    #[error("a patient has no BSN")]
+    MissingBsn,
+    #[error("the BSN is not valid")]
+    InvalidBsn,
+    #[error("the same BSN appears twice")]
+    DuplicateBsn,
+    #[error("a patient has no family name")]
+    MissingName,
+    #[error("a patient has no complete birth date")]
+    MissingBirthDate,
+    #[error("the date is not a date (YYYY-MM-DD)")]
+    InvalidDate,
+    #[error("the value is not a number")]
+    InvalidNumber,
+    #[error("a required value is empty")]
+    MissingValue,
+    #[error("it refers to a patient the extraction does not contain")]
+    UnknownPatient,
+    #[error("unknown row kind (expected patient, meting or medicatie)")]
+    UnknownRowKind,
+    #[error("unknown care programme")]
+    UnknownProgramme,
+    #[error("unknown gender (expected M, V, X or O)")]
+    UnknownGender,
+    #[error("the row has too few columns")]
+    TooFewColumns,
+}
+
+impl Problem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::NotUtf8 => "not_utf8",
+            Problem::InvalidFhir(_) => "invalid_fhir",
+            Problem::NoPatients => "no_patients",
+            Problem::MissingBsn => "missing_bsn",
+            Problem::InvalidBsn => "invalid_bsn",
+            Problem::DuplicateBsn => "duplicate_bsn",
+            Problem::MissingName => "missing_name",
+            Problem::MissingBirthDate => "missing_birth_date",
+            Problem::InvalidDate => "invalid_date",
+            Problem::InvalidNumber => "invalid_number",
+            Problem::MissingValue => "missing_value",
+            Problem::UnknownPatient => "unknown_patient",
+            Problem::UnknownRowKind => "unknown_row_kind",
+            Problem::UnknownProgramme => "unknown_programme",
+            Problem::UnknownGender => "unknown_gender",
+            Problem::TooFewColumns => "too_few_columns",
+        }
+    }
+}
+
+/// Guards shared by both formats: one patient per BSN.
+fn check_unique_bsns(patients: &[ImportedPatient], location_of: impl Fn(usize) -> Location) -> Result<(), ExtractionError> {
+    let mut seen = std::collections::HashSet::new();
+    for (index, patient) in patients.iter().enumerate() {
+        if !seen.insert(patient.card.bsn.expose()) {
+            return Err(ExtractionError::new(location_of(index), Problem::DuplicateBsn));
+        }
+    }
+    Ok(())
+}
