@@ -18,6 +18,8 @@ pub enum AccessKind {
     Referral,
     /// Care-network documents: advance care plan, health plan, questionnaires.
     NetworkDocument,
+    /// The patient's card and chart written from the practice's HIS extraction (PAT-1).
+    HisImport,
 }
 
 impl AccessKind {
@@ -29,11 +31,12 @@ impl AccessKind {
             AccessKind::Consultation => "consultation",
             AccessKind::Referral => "referral",
             AccessKind::NetworkDocument => "network_document",
+            AccessKind::HisImport => "his_import",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::PatientCard, Self::Conversation, Self::Consultation, Self::Referral, Self::NetworkDocument]
+        [Self::PatientCard, Self::Conversation, Self::Consultation, Self::Referral, Self::NetworkDocument, Self::HisImport]
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }

@@ -92,7 +92,8 @@ impl Role {
             Action::AuthorisePatientData => &[Huisarts],
             Action::InviteNetworkPartner => &[Huisarts],
             Action::InviteOwnColleague => &[Hoofdzorgverlener],
-            Action::ViewPatients => &[
+            Action::ImportHisExtraction => &[Huisarts, Assistent],
+            Action::ViewPatients | Action::RecordConsent => &[
                 Huisarts,
                 Assistent,
                 PohS,
@@ -204,10 +205,14 @@ pub enum Action {
     ViewAccessLog,
     /// Approve or reject the region's account requests (STAFF-3).
     ApproveAccountRequest,
+    /// Upload the practice's HIS extraction (PAT-1).
+    ImportHisExtraction,
+    /// Record or withdraw a patient's consent for digital network care (PAT-6).
+    RecordConsent,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewDirectory,
         Action::ManageTeamContacts,
         Action::RequestStaffAccount,
@@ -230,5 +235,7 @@ impl Action {
         Action::ResetPassword,
         Action::ViewAccessLog,
         Action::ApproveAccountRequest,
+        Action::ImportHisExtraction,
+        Action::RecordConsent,
     ];
 }

@@ -8,6 +8,7 @@ pub mod access_log;
 pub mod auth;
 pub mod directory;
 pub mod error;
+pub mod patients;
 pub mod staff;
 pub mod sync;
 

@@ -11,7 +11,8 @@
 use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
 use crate::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use crate::error::ErrorCode;
-use kring_domain::{OrganisationId, TeamId, UserId};
+use crate::patients::{ConsentEntry, PatientEntry};
+use kring_domain::{OrganisationId, PatientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -29,6 +30,8 @@ pub enum Scope {
     Organisation(OrganisationId),
     /// One user only (their own account details).
     User(UserId),
+    /// The patient data of one practice: its members whose role may see patients (PAT-2).
+    Patients(OrganisationId),
 }
 
 impl fmt::Display for Scope {
@@ -37,6 +40,7 @@ impl fmt::Display for Scope {
             Scope::Directory => f.write_str("directory"),
             Scope::Organisation(id) => write!(f, "org:{id}"),
             Scope::User(id) => write!(f, "user:{id}"),
+            Scope::Patients(id) => write!(f, "patients:{id}"),
         }
     }
 }
@@ -53,6 +57,7 @@ impl TryFrom<String> for Scope {
         match kind {
             "org" => Ok(Scope::Organisation(OrganisationId(id))),
             "user" => Ok(Scope::User(UserId(id))),
+            "patients" => Ok(Scope::Patients(OrganisationId(id))),
             _ => Err(bad()),
         }
     }
@@ -77,6 +82,8 @@ pub enum EntityKind {
     PracticeVault,
     PatientDataAccess,
     HisLink,
+    Patient,
+    Consent,
 }
 
 impl EntityKind {
@@ -91,6 +98,8 @@ impl EntityKind {
             EntityKind::PracticeVault => "practice_vault",
             EntityKind::PatientDataAccess => "patient_data_access",
             EntityKind::HisLink => "his_link",
+            EntityKind::Patient => "patient",
+            EntityKind::Consent => "consent",
         }
     }
 }
@@ -108,6 +117,8 @@ pub enum ChangeBody {
     PracticeVault(PracticeVaultEntry),
     PatientDataAccess(PatientDataAccessEntry),
     HisLink(HisLinkEntry),
+    Patient(PatientEntry),
+    Consent(ConsentEntry),
 }
 
 impl ChangeBody {
@@ -122,6 +133,8 @@ impl ChangeBody {
             ChangeBody::PracticeVault(_) => EntityKind::PracticeVault,
             ChangeBody::PatientDataAccess(_) => EntityKind::PatientDataAccess,
             ChangeBody::HisLink(_) => EntityKind::HisLink,
+            ChangeBody::Patient(_) => EntityKind::Patient,
+            ChangeBody::Consent(_) => EntityKind::Consent,
         }
     }
 
@@ -136,6 +149,8 @@ impl ChangeBody {
             ChangeBody::PracticeVault(e) => e.organisation_id.0,
             ChangeBody::PatientDataAccess(e) => e.id,
             ChangeBody::HisLink(e) => e.id,
+            ChangeBody::Patient(e) => e.id.0,
+            ChangeBody::Consent(e) => e.id,
         }
     }
 }
@@ -202,6 +217,17 @@ pub enum Mutation {
     SetHisUser { organisation_id: OrganisationId, user_id: UserId, his_user_id: Option<String> },
     /// Save one's own profile (PROF-1, PROF-3, PROF-4).
     UpdateProfile(kring_domain::ProfileForm),
+    /// Add a patient the HIS launched for but Kring did not know (PAT-4), sealed on the client.
+    CreatePatient { organisation_id: OrganisationId, patient_id: PatientId, patient: crate::patients::SealedPatient },
+    /// Record the patient's consent for digital network care under a consent text (PAT-6).
+    RecordConsent {
+        consent_id: Uuid,
+        patient_id: PatientId,
+        given_by: kring_domain::ConsentGiver,
+        text_version: String,
+    },
+    /// Record that the patient withdrew a consent (PAT-6).
+    WithdrawConsent { consent_id: Uuid },
 }
 
 /// What became of a mutation.

@@ -446,13 +446,19 @@ pub async fn may(state: &AppState, user: UserId, organisation: OrganisationId, a
     Ok(contracts(state, user).await?.iter().any(|(org, role)| *org == organisation && role.permits(action)))
 }
 
-/// What a user may see of the feed: the directory, their own account, their organisations.
+/// What a user may see of the feed: the directory, their own account, their organisations, and
+/// the patients of those where their role may see patients.
 pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
     let mut scopes = vec![Scope::Directory, Scope::User(user)];
-    for (organisation, _) in contracts(state, user).await? {
-        let scope = Scope::Organisation(organisation);
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
+    for (organisation, role) in contracts(state, user).await? {
+        let mut wanted = vec![Scope::Organisation(organisation)];
+        if role.permits(Action::ViewPatients) {
+            wanted.push(Scope::Patients(organisation));
+        }
+        for scope in wanted {
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
         }
     }
     Ok(scopes)

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod launch;
 pub mod mail;
 pub mod mutations;
+pub mod patients;
 pub mod seed;
 pub mod staff;
 pub mod store;
@@ -96,6 +97,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ws", get(sync::websocket))
         .route("/v1/mutations", post(mutations::submit))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .merge(
+            // A whole HIS extraction is one request (PAT-1: one transaction).
+            Router::new()
+                .route("/v1/patients/import", post(patients::import))
+                .layer(axum::extract::DefaultBodyLimit::max(patients::MAX_IMPORT_BYTES)),
+        )
         .with_state(state)
 }
 

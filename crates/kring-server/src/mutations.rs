@@ -4,7 +4,7 @@ use crate::access_log::NewAccessEntry;
 use crate::auth::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Commit, StoreError};
-use crate::{staff, AppState};
+use crate::{patients, staff, AppState};
 use axum::extract::State;
 use axum::Json;
 use kring_domain::{Action, UserId};
@@ -156,5 +156,12 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
                 (Scope::User(author), ChangeBody::Account(account)),
             ]))
         }
+        Mutation::CreatePatient { organisation_id, patient_id, patient } => {
+            patients::create(state, author, *organisation_id, *patient_id, patient).await
+        }
+        Mutation::RecordConsent { consent_id, patient_id, given_by, text_version } => {
+            patients::record_consent(state, author, *consent_id, *patient_id, *given_by, text_version).await
+        }
+        Mutation::WithdrawConsent { consent_id } => patients::withdraw_consent(state, author, *consent_id).await,
     }
 }

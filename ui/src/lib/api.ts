@@ -118,7 +118,7 @@ export interface SessionState {
   roles: { role: Role; name: string; practice: boolean; network: boolean }[];
 }
 
-export type AccessKind = 'patient_card' | 'conversation' | 'consultation' | 'referral' | 'network_document';
+export type AccessKind = 'patient_card' | 'conversation' | 'consultation' | 'referral' | 'network_document' | 'his_import';
 
 export interface AccessLogEntry {
   seq: number;

@@ -315,6 +315,8 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::AccountRequest(request) => Some(request.inviting_organisation_id.0),
         ChangeBody::PatientDataAccess(access) => Some(access.organisation_id.0),
         ChangeBody::HisLink(link) => Some(link.organisation_id.0),
+        ChangeBody::Patient(patient) => Some(patient.organisation_id.0),
+        ChangeBody::Consent(consent) => Some(consent.patient_id.0),
         ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) | ChangeBody::PracticeVault(_) => None,
     }
 }

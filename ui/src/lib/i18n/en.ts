@@ -222,6 +222,7 @@ export const en: Messages = {
       consultation: 'Consultation',
       referral: 'Referral',
       network_document: 'Network document',
+      his_import: 'HIS extraction imported',
     } as Record<string, string>,
   },
   errors: {

@@ -221,6 +221,7 @@ export const nl = {
       consultation: 'Consult',
       referral: 'Verwijzing',
       network_document: 'Netwerkdocument',
+      his_import: 'HIS-extractie ingelezen',
     } as Record<string, string>,
   },
   errors: {

@@ -1,0 +1,217 @@
+//! Patients (PAT-1, PAT-4, PAT-6): the practice's HIS extraction, patients a HIS launch adds, and
+//! consent for digital network care. The server sees sealed cards and charts and the BSN's keyed
+//! hash only; it deduplicates by that hash and checks who may do what.
+
+use crate::access_log::NewAccessEntry;
+use crate::auth::{may, AuthUser};
+use crate::error::{ServerError, ServerResult};
+use crate::mutations::Planned;
+use crate::store::Commit;
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_domain::patient::consent_text;
+use kring_domain::{AccessKind, Action, ConsentGiver, OrganisationId, PatientId, UserId};
+use kring_protocol::patients::{
+    ConsentEntry, ImportOutcome, ImportRequest, PatientEntry, PatientSource, SealedPatient, Withdrawal,
+};
+use kring_protocol::{ChangeBody, EntityKind, Scope};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// The most patients one extraction may hold (a large practice has ~10,000).
+pub const MAX_IMPORT_PATIENTS: usize = 20_000;
+/// The largest import request: 2,500 patients with 50,000 measurements are ~8 MB sealed.
+pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+/// The largest sealed card or chart of one patient.
+const MAX_SEALED_LEN: usize = 4 * 1024 * 1024;
+
+/// `POST /v1/patients/import` (PAT-1): the whole extraction in one commit. A patient the practice
+/// already has (same BSN hash) keeps its id and gets the new card and chart.
+pub async fn import(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(request): Json<ImportRequest>,
+) -> ServerResult<Json<ImportOutcome>> {
+    let organisation = request.organisation_id;
+    if !may(&state, user.id, organisation, Action::ImportHisExtraction).await? {
+        return Err(ServerError::Forbidden("importing the practice's HIS extraction"));
+    }
+    if request.patients.is_empty() || request.patients.len() > MAX_IMPORT_PATIENTS {
+        return Err(ServerError::InvalidRequest(format!("an extraction holds 1 to {MAX_IMPORT_PATIENTS} patients")));
+    }
+    let mut seen = HashSet::new();
+    for patient in &request.patients {
+        check_sealed(patient)?;
+        if !seen.insert(patient.bsn_hash.as_str()) {
+            return Err(ServerError::InvalidRequest("the same patient appears twice in the extraction".into()));
+        }
+    }
+    let existing = patients_by_hash(&state, organisation).await?;
+    let now = state.clock.now();
+    let (mut created, mut updated) = (0u32, 0u32);
+    let mut commit = Commit::default();
+    for patient in request.patients {
+        let entry = match existing.get(&patient.bsn_hash) {
+            Some(known) => {
+                updated += 1;
+                PatientEntry { card: patient.card, chart: patient.chart, updated_at: now, ..known.clone() }
+            }
+            None => {
+                created += 1;
+                PatientEntry {
+                    id: PatientId::new(),
+                    organisation_id: organisation,
+                    bsn_hash: patient.bsn_hash,
+                    card: patient.card,
+                    chart: patient.chart,
+                    source: PatientSource::Extraction,
+                    created_at: now,
+                    updated_at: now,
+                }
+            }
+        };
+        commit.access.push(NewAccessEntry {
+            at: now,
+            actor: user.id,
+            organisation_id: organisation,
+            patient_id: entry.id,
+            kind: AccessKind::HisImport,
+            device: user.device_name.clone(),
+        });
+        commit.changes.push((Scope::Patients(organisation), ChangeBody::Patient(entry)));
+    }
+    let seq = state.store.commit(commit).await?;
+    state.feed.publish(seq);
+    tracing::info!(user_id = %user.id, organisation_id = %organisation, created, updated, "HIS extraction imported");
+    Ok(Json(ImportOutcome { created, updated, seq }))
+}
+
+fn check_sealed(patient: &SealedPatient) -> ServerResult<()> {
+    let valid = |text: &str, max: usize| text.len() <= max && STANDARD_NO_PAD.decode(text).is_ok();
+    if !valid(&patient.bsn_hash, 64) || STANDARD_NO_PAD.decode(&patient.bsn_hash).map(|hash| hash.len()) != Ok(32) {
+        return Err(ServerError::InvalidRequest("bsn_hash must be 32 bytes, base64".into()));
+    }
+    if !valid(&patient.card, MAX_SEALED_LEN) || !valid(&patient.chart, MAX_SEALED_LEN) {
+        return Err(ServerError::InvalidRequest("card and chart must be sealed, base64".into()));
+    }
+    Ok(())
+}
+
+async fn patients_by_hash(state: &AppState, organisation: OrganisationId) -> ServerResult<HashMap<String, PatientEntry>> {
+    Ok(state
+        .store
+        .children(EntityKind::Patient, organisation.0)
+        .await?
+        .into_iter()
+        .filter_map(|body| match body {
+            ChangeBody::Patient(patient) => Some((patient.bsn_hash.clone(), patient)),
+            _ => None,
+        })
+        .collect())
+}
+
+async fn patient(state: &AppState, id: PatientId) -> ServerResult<PatientEntry> {
+    match state.store.entity(EntityKind::Patient, id.0).await? {
+        Some(ChangeBody::Patient(patient)) => Ok(patient),
+        _ => Err(ServerError::NotFound("patient")),
+    }
+}
+
+/// PAT-4: a HIS launch for a patient Kring does not know adds them, once.
+pub(crate) async fn create(
+    state: &AppState,
+    author: UserId,
+    organisation: OrganisationId,
+    id: PatientId,
+    sealed: &SealedPatient,
+) -> ServerResult<Planned> {
+    if !may(state, author, organisation, Action::ViewPatients).await? {
+        return Err(ServerError::Forbidden("adding a patient"));
+    }
+    check_sealed(sealed)?;
+    if patients_by_hash(state, organisation).await?.contains_key(&sealed.bsn_hash) {
+        return Err(ServerError::InvalidRequest("the practice already has this patient".into()));
+    }
+    if state.store.entity(EntityKind::Patient, id.0).await?.is_some() {
+        return Err(ServerError::InvalidRequest("the patient id is taken".into()));
+    }
+    let now = state.clock.now();
+    let entry = PatientEntry {
+        id,
+        organisation_id: organisation,
+        bsn_hash: sealed.bsn_hash.clone(),
+        card: sealed.card.clone(),
+        chart: sealed.chart.clone(),
+        source: PatientSource::HisLaunch,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(Planned::changes(vec![(Scope::Patients(organisation), ChangeBody::Patient(entry))]))
+}
+
+/// PAT-6: record consent under a released consent text. Whoever may see the practice's patients
+/// records it (the practice, a home-care nurse once the patient is shared with them).
+pub(crate) async fn record_consent(
+    state: &AppState,
+    author: UserId,
+    consent_id: Uuid,
+    patient_id: PatientId,
+    given_by: ConsentGiver,
+    text_version: &str,
+) -> ServerResult<Planned> {
+    let patient = patient(state, patient_id).await?;
+    if !may(state, author, patient.organisation_id, Action::RecordConsent).await? {
+        return Err(ServerError::Forbidden("recording consent"));
+    }
+    if consent_text(text_version).is_none() {
+        return Err(ServerError::InvalidRequest("unknown consent text version".into()));
+    }
+    if state.store.entity(EntityKind::Consent, consent_id).await?.is_some() {
+        return Err(ServerError::InvalidRequest("the consent id is taken".into()));
+    }
+    let entry = ConsentEntry {
+        id: consent_id,
+        patient_id,
+        organisation_id: patient.organisation_id,
+        given_by,
+        text_version: text_version.to_owned(),
+        recorded_by: author,
+        recorded_at: state.clock.now(),
+        withdrawn: None,
+    };
+    Ok(Planned::changes(vec![(Scope::Patients(patient.organisation_id), ChangeBody::Consent(entry))]))
+}
+
+/// PAT-6: the patient withdraws consent; the entry stays, marked withdrawn.
+pub(crate) async fn withdraw_consent(state: &AppState, author: UserId, consent_id: Uuid) -> ServerResult<Planned> {
+    let Some(ChangeBody::Consent(entry)) = state.store.entity(EntityKind::Consent, consent_id).await? else {
+        return Err(ServerError::NotFound("consent"));
+    };
+    if !may(state, author, entry.organisation_id, Action::RecordConsent).await? {
+        return Err(ServerError::Forbidden("withdrawing consent"));
+    }
+    if entry.withdrawn.is_some() {
+        return Err(ServerError::InvalidRequest("the consent was already withdrawn".into()));
+    }
+    let scope = Scope::Patients(entry.organisation_id);
+    let entry = ConsentEntry { withdrawn: Some(Withdrawal { by: author, at: state.clock.now() }), ..entry };
+    Ok(Planned::changes(vec![(scope, ChangeBody::Consent(entry))]))
+}
+
+/// Whether the patient's consent for network care is in force: what sharing checks first.
+pub async fn has_consent(state: &AppState, patient: PatientId) -> ServerResult<bool> {
+    let entries: Vec<ConsentEntry> = state
+        .store
+        .children(EntityKind::Consent, patient.0)
+        .await?
+        .into_iter()
+        .filter_map(|body| match body {
+            ChangeBody::Consent(entry) => Some(entry),
+            _ => None,
+        })
+        .collect();
+    Ok(ConsentEntry::current(&entries).is_some())
+}
