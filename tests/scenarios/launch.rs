@@ -53,7 +53,8 @@ impl His {
 }
 
 async fn launch(region: &TestRegion, link: &str) -> Result<KringClient, ClientError> {
-    KringClient::launch(&region.url, &region.dir.path().join("cache-his"), link, "spreekkamer 1").await
+    let (client, _target) = KringClient::launch(&region.url, &region.dir.path().join("cache-his"), link, "spreekkamer 1").await?;
+    Ok(client)
 }
 
 

@@ -183,7 +183,7 @@ impl ServerApi {
         self.anonymous("v1/auth/verify-code", &VerifyCodeRequest { challenge_id, code: code.to_owned() }).await
     }
 
-    pub async fn launch(&self, token: &str, device_name: &str) -> ClientResult<LoginGrant> {
+    pub async fn launch(&self, token: &str, device_name: &str) -> ClientResult<kring_protocol::LaunchGrant> {
         let body = kring_protocol::LaunchRequest { token: token.to_owned(), device_name: device_name.to_owned() };
         self.anonymous("v1/auth/launch", &body).await
     }

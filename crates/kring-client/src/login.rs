@@ -78,13 +78,20 @@ impl LoginAttempt {
 impl KringClient {
     /// Log in from the HIS (PAT-3): the token in a `kring://launch` link. The session starts
     /// locked: the password opens the keys ("Ontsleutel beveiligde gesprekken", ACC-5).
-    pub async fn launch(server: &ServerUrl, cache_dir: &Path, link: &str, device_name: &str) -> ClientResult<Self> {
+    /// Also returns the patient the HIS opened, to show once the lock is open.
+    pub async fn launch(
+        server: &ServerUrl,
+        cache_dir: &Path,
+        link: &str,
+        device_name: &str,
+    ) -> ClientResult<(Self, kring_protocol::LaunchTarget)> {
         let token = kring_domain::launch::token_from_link(link).map_err(ClientError::Launch)?;
         let api = ServerApi::new(server.clone())?;
         let grant = api.launch(token, device_name).await?;
-        let prelogin = api.prelogin(&grant.me.username).await?;
+        let prelogin = api.prelogin(&grant.login.me.username).await?;
         let salt = Salt::from_base64(&prelogin.salt)?;
-        KringClient::from_grant(api, grant, cache_dir, salt, prelogin.kdf, None, None)
+        let client = KringClient::from_grant(api, grant.login, cache_dir, salt, prelogin.kdf, None, None)?;
+        Ok((client, grant.target))
     }
 
     /// A logged-in client from the server's grant; `kek` (when the password was typed) opens the

@@ -164,9 +164,26 @@ pub struct Contract {
 }
 
 /// `POST /v1/auth/launch`: the token from a `kring://launch` link (PAT-3). The answer is a
-/// [`LoginGrant`] whose keys stay sealed until the user enters the password (ACC-5).
+/// [`LaunchGrant`] whose keys stay sealed until the user enters the password (ACC-5).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LaunchRequest {
     pub token: String,
     pub device_name: String,
+}
+
+/// What a launch answers: the session, and the patient the HIS opened, as the verified token
+/// names it (the app opens this patient once the secure session is open).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LaunchGrant {
+    pub login: LoginGrant,
+    pub target: LaunchTarget,
+}
+
+/// The patient of a HIS launch, in the practice whose bridge signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchTarget {
+    pub organisation_id: OrganisationId,
+    pub bsn: kring_domain::Bsn,
+    #[serde(default, with = "kring_domain::profile::iso_date::option")]
+    pub birth_date: Option<time::Date>,
 }

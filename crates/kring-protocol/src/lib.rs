@@ -13,7 +13,7 @@ pub mod staff;
 pub mod sync;
 
 pub use auth::{
-    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LaunchRequest, LoginGrant, LoginRequest, Me, NewPassword,
+    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LaunchGrant, LaunchRequest, LaunchTarget, LoginGrant, LoginRequest, Me, NewPassword,
     PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, TokenGrant, VerifyCodeRequest,
 };
 pub use directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};

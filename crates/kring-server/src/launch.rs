@@ -14,10 +14,10 @@ use base64::Engine;
 use kring_crypto::jws::UnverifiedJws;
 use kring_crypto::SigningPublicKey;
 use kring_domain::launch::{LaunchClaims, LaunchError};
-use kring_protocol::{ChangeBody, EntityKind, LaunchRequest, LoginGrant};
+use kring_protocol::{ChangeBody, EntityKind, LaunchGrant, LaunchRequest, LaunchTarget, LoginGrant};
 use uuid::Uuid;
 
-pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchRequest>) -> ServerResult<Json<LoginGrant>> {
+pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchRequest>) -> ServerResult<Json<LaunchGrant>> {
     let jws = UnverifiedJws::decode(&request.token).map_err(|_| LaunchError::Malformed)?;
     let (organisation, key) = state.store.his_bridge(jws.kid()).await?.ok_or(LaunchError::BadSignature)?;
     let key: [u8; 32] = STANDARD_NO_PAD
@@ -61,11 +61,13 @@ pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchReq
         })
         .await?;
     tracing::info!(user_id = %user, %bridge, "logged in from the HIS");
-    Ok(Json(LoginGrant {
+    let login = LoginGrant {
         tokens: grant,
         me: load_me(&state, user).await?,
         keys: credentials.keys,
         must_change_password: credentials.must_change_password,
         keys_were_reset: credentials.keys_were_reset,
-    }))
+    };
+    let target = LaunchTarget { organisation_id: organisation, bsn: checked.bsn, birth_date: checked.claims.birth_date };
+    Ok(Json(LaunchGrant { login, target }))
 }

@@ -101,7 +101,9 @@ export type Action =
   | 'refer_patient' | 'start_consultation' | 'answer_consultation' | 'read_conversations'
   | 'practice_administration' | 'practice_declarations' | 'care_group_declarations' | 'view_finances'
   | 'view_reports' | 'view_aios_dashboard' | 'ggz_actions' | 'reset_password' | 'view_access_log'
-  | 'approve_account_request';
+  | 'approve_account_request'
+  | 'import_his_extraction'
+  | 'record_consent';
 
 export interface OrganisationPermissions {
   organisation_id: string;
