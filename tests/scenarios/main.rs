@@ -7,6 +7,7 @@ mod launch;
 mod login;
 mod mail;
 mod outbox;
+mod patients;
 mod passwords;
 mod profile;
 mod roles;

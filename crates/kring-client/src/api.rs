@@ -1,5 +1,6 @@
 //! The server's HTTP API as typed calls. Maps transport and status errors onto `ClientError`.
 
+use kring_protocol::patients::{ImportOutcome, ImportRequest};
 use crate::error::{ClientError, ClientResult};
 use crate::secrets::Secret;
 use kring_crypto::AuthKey;
@@ -220,6 +221,12 @@ impl ServerApi {
     pub async fn access_log(&self, organisation: OrganisationId) -> ClientResult<AccessLogPage> {
         let url = self.server.join("v1/access-log")?;
         self.authorised(|http| Ok(http.get(url.clone()).query(&[("organisation_id", organisation.to_string())]))).await
+    }
+
+    /// Upload a sealed HIS extraction (PAT-1). Large: it gets more time than other requests.
+    pub async fn import_patients(&self, request: &ImportRequest) -> ClientResult<ImportOutcome> {
+        let url = self.server.join("v1/patients/import")?;
+        self.authorised(|http| Ok(http.post(url.clone()).timeout(Duration::from_secs(300)).json(request))).await
     }
 
     pub async fn account_requests(&self) -> ClientResult<Vec<AccountRequestEntry>> {

@@ -140,6 +140,16 @@ impl Cache {
         .collect()
     }
 
+    /// One cached entity.
+    pub fn entity(&self, kind: EntityKind, id: Uuid) -> ClientResult<Option<ChangeBody>> {
+        let id = id.to_string();
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM entities WHERE kind = ?1 AND id = ?2", params![kind.as_str(), id], |row| row.get(0))
+            .optional()?;
+        body.map(|body| self.open_row(&entity_context(kind.as_str(), &id), &body)).transpose()
+    }
+
     pub fn enqueue(&self, request: &MutationRequest) -> ClientResult<()> {
         let sealed = self.seal(&outbox_context(request.id), request)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp().to_string();

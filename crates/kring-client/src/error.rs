@@ -53,6 +53,10 @@ pub enum ClientError {
     NotSynced,
     #[error("the HIS launch link is refused: {0}")]
     Launch(kring_domain::launch::LaunchError),
+    #[error("the HIS extraction is refused: {0}")]
+    Extraction(#[from] kring_extraction::ExtractionError),
+    #[error("the birth date is not a possible birth date")]
+    InvalidBirthDate,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -95,6 +99,8 @@ impl ClientError {
             ClientError::Profile(error) => error.code(),
             ClientError::NotSynced => "not_synced",
             ClientError::Launch(error) => error.code(),
+            ClientError::Extraction(error) => error.problem.code(),
+            ClientError::InvalidBirthDate => "invalid_birth_date",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

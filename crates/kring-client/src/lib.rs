@@ -16,6 +16,7 @@ mod live;
 mod login;
 mod secrets;
 mod session;
+pub mod patients;
 pub mod profile;
 pub mod staff;
 pub mod activation;

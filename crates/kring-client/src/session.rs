@@ -31,6 +31,8 @@ struct State {
     kdf: KdfParams,
     material: Option<KeyMaterial>,
     keys: Option<UserKeys>,
+    /// The patient search index (PAT-2): plaintext, so it lives and dies with the keys.
+    patients: Option<crate::patients::PatientIndex>,
     wrong_unlocks: u32,
     last_activity: Instant,
     idle_lock: Duration,
@@ -44,6 +46,7 @@ impl SecureSession {
                 kdf,
                 material,
                 keys: None,
+                patients: None,
                 wrong_unlocks: 0,
                 last_activity: Instant::now(),
                 idle_lock: DEFAULT_IDLE_LOCK,
@@ -99,7 +102,28 @@ impl SecureSession {
 
     /// Close the lock: the private keys are dropped (and zeroized). Returns whether it was open.
     pub fn lock(&self) -> bool {
-        self.state().keys.take().is_some()
+        let mut state = self.state();
+        state.patients = None;
+        state.keys.take().is_some()
+    }
+
+    /// Look at the patient index; `Locked` while the keys are closed.
+    pub(crate) fn with_patient_index<T>(&self, f: impl FnOnce(Option<&crate::patients::PatientIndex>) -> T) -> ClientResult<T> {
+        let state = self.state();
+        if state.keys.is_none() {
+            return Err(ClientError::Locked);
+        }
+        Ok(f(state.patients.as_ref()))
+    }
+
+    /// Keep a freshly built patient index, unless the lock closed meanwhile.
+    pub(crate) fn set_patient_index(&self, index: crate::patients::PatientIndex) -> ClientResult<()> {
+        let mut state = self.state();
+        if state.keys.is_none() {
+            return Err(ClientError::Locked);
+        }
+        state.patients = Some(index);
+        Ok(())
     }
 
     /// The keys to re-seal under a new password: the open ones, or those `kek` opens, or none

@@ -148,22 +148,22 @@ pub enum Problem {
 impl Problem {
     pub fn code(&self) -> &'static str {
         match self {
-            Problem::NotUtf8 => "not_utf8",
-            Problem::InvalidFhir(_) => "invalid_fhir",
-            Problem::NoPatients => "no_patients",
-            Problem::MissingBsn => "missing_bsn",
-            Problem::InvalidBsn => "invalid_bsn",
-            Problem::DuplicateBsn => "duplicate_bsn",
-            Problem::MissingName => "missing_name",
-            Problem::MissingBirthDate => "missing_birth_date",
-            Problem::InvalidDate => "invalid_date",
-            Problem::InvalidNumber => "invalid_number",
-            Problem::MissingValue => "missing_value",
-            Problem::UnknownPatient => "unknown_patient",
-            Problem::UnknownRowKind => "unknown_row_kind",
-            Problem::UnknownProgramme => "unknown_programme",
-            Problem::UnknownGender => "unknown_gender",
-            Problem::TooFewColumns => "too_few_columns",
+            Problem::NotUtf8 => "extraction_not_utf8",
+            Problem::InvalidFhir(_) => "extraction_invalid_fhir",
+            Problem::NoPatients => "extraction_no_patients",
+            Problem::MissingBsn => "extraction_missing_bsn",
+            Problem::InvalidBsn => "extraction_invalid_bsn",
+            Problem::DuplicateBsn => "extraction_duplicate_bsn",
+            Problem::MissingName => "extraction_missing_name",
+            Problem::MissingBirthDate => "extraction_missing_birth_date",
+            Problem::InvalidDate => "extraction_invalid_date",
+            Problem::InvalidNumber => "extraction_invalid_number",
+            Problem::MissingValue => "extraction_missing_value",
+            Problem::UnknownPatient => "extraction_unknown_patient",
+            Problem::UnknownRowKind => "extraction_unknown_row_kind",
+            Problem::UnknownProgramme => "extraction_unknown_programme",
+            Problem::UnknownGender => "extraction_unknown_gender",
+            Problem::TooFewColumns => "extraction_too_few_columns",
         }
     }
 }

@@ -1,0 +1,590 @@
+//! Patients on the client (PAT-1, PAT-2, PAT-4, PAT-6).
+//!
+//! - **Import**: the HIS extraction is read here (kring-extraction), each patient's card and
+//!   chart sealed to the practice vault and the BSN replaced by the vault's keyed hash, then sent
+//!   as one request that the server applies in one transaction.
+//! - **Overview and search**: names, birth dates and BSNs exist only sealed, so the search index
+//!   is built in memory after unlock, from the cache, and dropped with the keys on lock.
+//! - **Patient page**: card, chart (measurements as series for the trend charts), consent and a
+//!   timeline; each opening is written to the access log (SEC-2).
+
+use crate::error::{ClientError, ClientResult};
+use crate::KringClient;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_crypto::Vault;
+use kring_domain::patient::{consent_text, current_consent_text, Address, Gender, Measurement};
+use kring_domain::{AccessKind, Action, Bsn, CareProgramme, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId};
+use kring_protocol::patients::{ConsentEntry, ImportRequest, PatientEntry, PatientSource, SealedPatient};
+use kring_protocol::{ChangeBody, EntityKind, LaunchTarget, Mutation, Seq};
+use serde::Serialize;
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// How far an import is, for the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    pub phase: ImportPhase,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportPhase {
+    Reading,
+    Sealing,
+    Sending,
+    Syncing,
+    Done,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub created: u32,
+    pub updated: u32,
+    pub measurements: usize,
+    pub skipped: usize,
+}
+
+/// A patient in the overview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientSummary {
+    pub id: PatientId,
+    pub organisation_id: OrganisationId,
+    /// "de Vries, Jan"; empty for a patient a HIS launch added before any extraction had them.
+    pub name: String,
+    #[serde(with = "kring_domain::profile::iso_date")]
+    pub birth_date: Date,
+    pub gender: Gender,
+    pub bsn: String,
+    pub programmes: Vec<CareProgramme>,
+    pub has_consent: bool,
+}
+
+/// The patient page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientView {
+    pub summary: PatientSummary,
+    pub address: Option<Address>,
+    pub phone: Option<String>,
+    pub source: PatientSource,
+    pub chart: PatientChart,
+    /// Measurements grouped per kind, oldest first: one trend chart each.
+    pub series: Vec<MeasurementSeries>,
+    pub consents: Vec<ConsentView>,
+    /// The text a new consent is recorded under.
+    pub consent_text: ConsentTextView,
+    /// Newest first.
+    pub timeline: Vec<TimelineEvent>,
+    /// What this user may do here (the Acties tab shows only these).
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeasurementSeries {
+    pub code: String,
+    pub label: String,
+    pub unit: String,
+    pub points: Vec<SeriesPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesPoint {
+    #[serde(with = "kring_domain::profile::iso_date")]
+    pub date: Date,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentTextView {
+    pub version: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentView {
+    pub id: Uuid,
+    pub given_by: ConsentGiver,
+    pub text: ConsentTextView,
+    pub recorded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    pub withdrawn_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// One line of the timeline (Tijdlijn). The UI words it by `kind`; `detail` is data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEvent {
+    #[serde(with = "kring_domain::profile::iso_date")]
+    pub date: Date,
+    pub kind: TimelineKind,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    AddedFromExtraction,
+    AddedFromHis,
+    ExtractionUpdated,
+    ConsentGiven,
+    ConsentWithdrawn,
+    Measurement,
+    MedicationStarted,
+}
+
+/// What a HIS launch leads to once the lock is open (PAT-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum LaunchOpening {
+    /// Open this patient.
+    Open { patient_id: PatientId },
+    /// Kring does not know the patient and the HIS sent no birth date: ask it, once.
+    AskBirthDate,
+}
+
+/// The search index: every readable patient's card, opened once after unlock. Lives inside the
+/// secure session and goes with the keys when the lock closes.
+pub(crate) struct PatientIndex {
+    cursor: Seq,
+    entries: Vec<IndexedPatient>,
+}
+
+struct IndexedPatient {
+    summary: PatientSummary,
+    /// Lower-case name words, both date notations and the BSN, space-separated.
+    haystack: String,
+}
+
+impl KringClient {
+    /// Import the practice's HIS extraction (PAT-1): read, seal to the practice vault, send as one
+    /// transaction, then sync. Needs the open lock and the right to import. `progress` is called
+    /// as it goes (from a worker thread while sealing).
+    pub async fn import_extraction(
+        &self,
+        organisation_id: OrganisationId,
+        bytes: Vec<u8>,
+        progress: impl Fn(ImportProgress) + Send + Sync + 'static,
+    ) -> ClientResult<ImportSummary> {
+        if !self.may(organisation_id, Action::ImportHisExtraction) {
+            return Err(ClientError::Refused { code: kring_protocol::ErrorCode::Forbidden, message: "import".into() });
+        }
+        let vault = self.practice_vault(organisation_id)?;
+        let progress = std::sync::Arc::new(progress);
+        let report = progress.clone();
+        report(ImportProgress { phase: ImportPhase::Reading, done: 0, total: 0 });
+        let (request, measurements, skipped) = tokio::task::spawn_blocking(move || -> ClientResult<_> {
+            let extraction = kring_extraction::read(&bytes)?;
+            let total = extraction.patients.len();
+            let measurements = extraction.measurement_count();
+            let mut patients = Vec::with_capacity(total);
+            for (done, patient) in extraction.patients.into_iter().enumerate() {
+                if done % 100 == 0 {
+                    report(ImportProgress { phase: ImportPhase::Sealing, done, total });
+                }
+                patients.push(seal_patient(&vault, &patient.card, &patient.chart)?);
+            }
+            Ok((ImportRequest { organisation_id, patients }, measurements, extraction.skipped))
+        })
+        .await
+        .map_err(|error| ClientError::Internal(error.to_string()))??;
+        let total = request.patients.len();
+        progress(ImportProgress { phase: ImportPhase::Sending, done: total, total });
+        let outcome = self.inner.api.import_patients(&request).await?;
+        progress(ImportProgress { phase: ImportPhase::Syncing, done: total, total });
+        while self.inner.cache.cursor()? < outcome.seq {
+            if self.sync_now().await? == 0 {
+                break;
+            }
+        }
+        progress(ImportProgress { phase: ImportPhase::Done, done: total, total });
+        tracing::info!(organisation_id = %organisation_id, created = outcome.created, updated = outcome.updated, "extraction imported");
+        Ok(ImportSummary { created: outcome.created, updated: outcome.updated, measurements, skipped })
+    }
+
+    /// Search the patients this user can read (PAT-2): by name, birth date (`4-3-1950`,
+    /// `04-03-1950` or `1950-03-04`) or BSN; every word must match. An empty query lists all.
+    /// Needs the open lock.
+    pub fn search_patients(&self, query: &str, limit: usize) -> ClientResult<Vec<PatientSummary>> {
+        let words: Vec<String> = normalise(query).split_whitespace().map(str::to_owned).collect();
+        self.with_patient_index(|index| {
+            let mut found: Vec<&IndexedPatient> =
+                index.entries.iter().filter(|entry| words.iter().all(|word| entry.haystack.contains(word.as_str()))).collect();
+            found.sort_by(|a, b| a.summary.name.cmp(&b.summary.name).then(a.summary.birth_date.cmp(&b.summary.birth_date)));
+            Ok(found.into_iter().take(limit).map(|entry| entry.summary.clone()).collect())
+        })
+    }
+
+    /// How many patients the index holds (for "2.500 patiënten").
+    pub fn patient_count(&self) -> ClientResult<usize> {
+        self.with_patient_index(|index| Ok(index.entries.len()))
+    }
+
+    /// Open a patient's page (PAT-2), logged in the access log (SEC-2). Needs the open lock.
+    pub async fn open_patient(&self, patient_id: PatientId) -> ClientResult<PatientView> {
+        let view = self.patient_view(patient_id)?;
+        self.record_access(view.summary.organisation_id, patient_id, AccessKind::PatientCard).await?;
+        tracing::info!(%patient_id, "patient opened");
+        Ok(view)
+    }
+
+    fn patient_view(&self, patient_id: PatientId) -> ClientResult<PatientView> {
+        let entry = self.patient_entry(patient_id)?;
+        let vault = self.practice_vault(entry.organisation_id)?;
+        let card: PatientCard = open_sealed(&vault, &entry.card)?;
+        let chart: PatientChart = open_sealed(&vault, &entry.chart)?;
+        let consents = self.consents_of(patient_id)?;
+        let names = self.names()?;
+        let name_of = |user: UserId| names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
+        let mut timeline = vec![TimelineEvent {
+            date: entry.created_at.date(),
+            kind: match entry.source {
+                PatientSource::Extraction => TimelineKind::AddedFromExtraction,
+                PatientSource::HisLaunch => TimelineKind::AddedFromHis,
+            },
+            detail: String::new(),
+        }];
+        if entry.updated_at > entry.created_at {
+            timeline.push(TimelineEvent { date: entry.updated_at.date(), kind: TimelineKind::ExtractionUpdated, detail: String::new() });
+        }
+        for consent in &consents {
+            timeline.push(TimelineEvent { date: consent.recorded_at.date(), kind: TimelineKind::ConsentGiven, detail: name_of(consent.recorded_by) });
+            if let Some(withdrawal) = &consent.withdrawn {
+                timeline.push(TimelineEvent { date: withdrawal.at.date(), kind: TimelineKind::ConsentWithdrawn, detail: name_of(withdrawal.by) });
+            }
+        }
+        for measurement in &chart.measurements {
+            let value = format!("{}: {} {}", measurement.label, format_value(measurement.value), measurement.unit);
+            timeline.push(TimelineEvent { date: measurement.date, kind: TimelineKind::Measurement, detail: value.trim_end().to_owned() });
+        }
+        for medication in &chart.medication {
+            if let Some(since) = medication.since {
+                timeline.push(TimelineEvent { date: since, kind: TimelineKind::MedicationStarted, detail: medication.name.clone() });
+            }
+        }
+        timeline.sort_by(|a, b| b.date.cmp(&a.date));
+        let actions = [Action::StartConsultation, Action::ReferPatient, Action::ReadConversations, Action::RecordConsent]
+            .into_iter()
+            .filter(|action| self.may(entry.organisation_id, *action))
+            .collect();
+        let current = current_consent_text();
+        Ok(PatientView {
+            summary: summary(&entry, &card, ConsentEntry::current(&consents).is_some()),
+            address: card.address.clone(),
+            phone: card.phone.clone(),
+            source: entry.source,
+            series: series(&chart.measurements),
+            chart,
+            consents: consents
+                .iter()
+                .rev()
+                .map(|consent| ConsentView {
+                    id: consent.id,
+                    given_by: consent.given_by,
+                    text: consent_text(&consent.text_version)
+                        .map(|text| ConsentTextView { version: text.version.into(), text: text.text.into() })
+                        .unwrap_or_else(|| ConsentTextView { version: consent.text_version.clone(), text: String::new() }),
+                    recorded_by: name_of(consent.recorded_by),
+                    recorded_at: consent.recorded_at,
+                    withdrawn_by: consent.withdrawn.as_ref().map(|w| name_of(w.by)),
+                    withdrawn_at: consent.withdrawn.as_ref().map(|w| w.at),
+                })
+                .collect(),
+            consent_text: ConsentTextView { version: current.version.into(), text: current.text.into() },
+            timeline,
+            actions,
+        })
+    }
+
+    /// Record the patient's consent for digital network care under the current text (PAT-6).
+    pub async fn record_consent(&self, patient_id: PatientId, given_by: ConsentGiver) -> ClientResult<Uuid> {
+        let text_version = current_consent_text().version.to_owned();
+        self.submit_now(Mutation::RecordConsent { consent_id: Uuid::now_v7(), patient_id, given_by, text_version }).await
+    }
+
+    /// Record that the patient withdrew their consent (PAT-6).
+    pub async fn withdraw_consent(&self, consent_id: Uuid) -> ClientResult<Uuid> {
+        self.submit_now(Mutation::WithdrawConsent { consent_id }).await
+    }
+
+    /// The patient a HIS launch names (PAT-3, PAT-4): found by the BSN's keyed hash, added at once
+    /// when the HIS sent a birth date, otherwise the app asks for it. Needs the open lock.
+    pub async fn open_launch(&self, target: &LaunchTarget) -> ClientResult<LaunchOpening> {
+        self.sync_now().await?;
+        if let Some(patient_id) = self.find_patient(target.organisation_id, &target.bsn)? {
+            return Ok(LaunchOpening::Open { patient_id });
+        }
+        match target.birth_date {
+            Some(birth_date) => Ok(LaunchOpening::Open { patient_id: self.add_launched_patient(target, birth_date).await? }),
+            None => Ok(LaunchOpening::AskBirthDate),
+        }
+    }
+
+    /// Add the launched patient with the birth date the user gave (PAT-4); next time the launch
+    /// finds them directly.
+    pub async fn add_launched_patient(&self, target: &LaunchTarget, birth_date: Date) -> ClientResult<PatientId> {
+        let today = OffsetDateTime::now_utc().date();
+        if birth_date > today || birth_date.year() < 1890 {
+            return Err(ClientError::InvalidBirthDate);
+        }
+        let vault = self.practice_vault(target.organisation_id)?;
+        let card = PatientCard {
+            bsn: target.bsn.clone(),
+            family_name: String::new(),
+            given_names: String::new(),
+            birth_date,
+            gender: Gender::Unknown,
+            address: None,
+            phone: None,
+            programmes: Vec::new(),
+        };
+        let patient = seal_patient(&vault, &card, &PatientChart::default())?;
+        let patient_id = PatientId::new();
+        self.submit_now(Mutation::CreatePatient { organisation_id: target.organisation_id, patient_id, patient }).await?;
+        tracing::info!(%patient_id, "patient added from a HIS launch");
+        Ok(patient_id)
+    }
+
+    fn find_patient(&self, organisation_id: OrganisationId, bsn: &Bsn) -> ClientResult<Option<PatientId>> {
+        let vault = self.practice_vault(organisation_id)?;
+        let hash = STANDARD_NO_PAD.encode(vault.lookup_hash(bsn.expose().as_bytes())?);
+        Ok(self
+            .patient_entries()?
+            .into_iter()
+            .find(|entry| entry.organisation_id == organisation_id && entry.bsn_hash == hash)
+            .map(|entry| entry.id))
+    }
+
+    /// Submit a mutation that must land now (online): the server's refusal comes back as the error.
+    async fn submit_now(&self, mutation: Mutation) -> ClientResult<Uuid> {
+        let id = self.submit(mutation).await?;
+        if let Some(entry) = self.outbox()?.into_iter().find(|entry| entry.request.id == id) {
+            return match entry.rejected {
+                Some(code) => {
+                    self.inner.cache.remove_from_outbox(id)?;
+                    Err(ClientError::Refused { code, message: String::new() })
+                }
+                None => Err(ClientError::ServerUnreachable),
+            };
+        }
+        self.sync_now().await?;
+        Ok(id)
+    }
+
+    fn may(&self, organisation_id: OrganisationId, action: Action) -> bool {
+        self.inner.me.contracts.iter().any(|c| c.organisation_id == organisation_id && c.role.permits(action))
+    }
+
+    fn patient_entry(&self, patient_id: PatientId) -> ClientResult<PatientEntry> {
+        match self.inner.cache.entity(EntityKind::Patient, patient_id.0)? {
+            Some(ChangeBody::Patient(entry)) => Ok(entry),
+            _ => Err(ClientError::NotSynced),
+        }
+    }
+
+    fn patient_entries(&self) -> ClientResult<Vec<PatientEntry>> {
+        crate::directory::cached(&self.inner.cache, EntityKind::Patient, |body| match body {
+            ChangeBody::Patient(entry) => Some(entry),
+            _ => None,
+        })
+    }
+
+    fn consents_of(&self, patient_id: PatientId) -> ClientResult<Vec<ConsentEntry>> {
+        let mut consents = crate::directory::cached(&self.inner.cache, EntityKind::Consent, |body| match body {
+            ChangeBody::Consent(entry) => Some(entry),
+            _ => None,
+        })?;
+        consents.retain(|consent| consent.patient_id == patient_id);
+        consents.sort_by_key(|consent| consent.recorded_at);
+        Ok(consents)
+    }
+
+    fn names(&self) -> ClientResult<HashMap<UserId, String>> {
+        Ok(crate::directory::cached(&self.inner.cache, EntityKind::Person, |body| match body {
+            ChangeBody::Person(person) => Some(person),
+            _ => None,
+        })?
+        .into_iter()
+        .map(|person| (person.id, format!("{} {}", person.first_name, person.last_name)))
+        .collect())
+    }
+
+    /// Run `f` on an index that is current with the cache, building it first when needed.
+    fn with_patient_index<T>(&self, f: impl FnOnce(&PatientIndex) -> ClientResult<T>) -> ClientResult<T> {
+        let cursor = self.inner.cache.cursor()?;
+        let fresh = self.inner.session.with_patient_index(|index| index.filter(|index| index.cursor == cursor).map(|_| ()))?;
+        if fresh.is_none() {
+            let index = self.build_patient_index(cursor)?;
+            self.inner.session.set_patient_index(index)?;
+        }
+        self.inner.session.with_patient_index(|index| match index {
+            Some(index) => f(index),
+            None => Err(ClientError::Locked),
+        })?
+    }
+
+    fn build_patient_index(&self, cursor: Seq) -> ClientResult<PatientIndex> {
+        let started = std::time::Instant::now();
+        let consents = crate::directory::cached(&self.inner.cache, EntityKind::Consent, |body| match body {
+            ChangeBody::Consent(entry) => Some(entry),
+            _ => None,
+        })?;
+        let mut by_patient: HashMap<PatientId, Vec<ConsentEntry>> = HashMap::new();
+        for consent in consents {
+            by_patient.entry(consent.patient_id).or_default().push(consent);
+        }
+        let mut vaults: HashMap<OrganisationId, Option<Vault>> = HashMap::new();
+        let mut entries = Vec::new();
+        for entry in self.patient_entries()? {
+            let vault = vaults.entry(entry.organisation_id).or_insert_with(|| self.practice_vault(entry.organisation_id).ok());
+            let Some(vault) = vault else { continue };
+            let card: PatientCard = match open_sealed(vault, &entry.card) {
+                Ok(card) => card,
+                Err(error) => {
+                    tracing::warn!(patient_id = %entry.id, code = error.code(), "a patient card does not open");
+                    continue;
+                }
+            };
+            let has_consent = by_patient.get(&entry.id).is_some_and(|list| ConsentEntry::current(list).is_some());
+            let summary = summary(&entry, &card, has_consent);
+            entries.push(IndexedPatient { haystack: haystack(&card), summary });
+        }
+        tracing::debug!(patients = entries.len(), ms = started.elapsed().as_millis() as u64, "patient index built");
+        Ok(PatientIndex { cursor, entries })
+    }
+}
+
+fn summary(entry: &PatientEntry, card: &PatientCard, has_consent: bool) -> PatientSummary {
+    PatientSummary {
+        id: entry.id,
+        organisation_id: entry.organisation_id,
+        name: if card.family_name.is_empty() { String::new() } else { card.display_name() },
+        birth_date: card.birth_date,
+        gender: card.gender,
+        bsn: card.bsn.expose().to_owned(),
+        programmes: card.programmes.clone(),
+        has_consent,
+    }
+}
+
+/// Seal one patient to the practice vault, with the BSN's keyed hash for look-up.
+fn seal_patient(vault: &Vault, card: &PatientCard, chart: &PatientChart) -> ClientResult<SealedPatient> {
+    Ok(SealedPatient {
+        bsn_hash: STANDARD_NO_PAD.encode(vault.lookup_hash(card.bsn.expose().as_bytes())?),
+        card: seal_json(vault, card)?,
+        chart: seal_json(vault, chart)?,
+    })
+}
+
+fn seal_json(vault: &Vault, value: &impl Serialize) -> ClientResult<String> {
+    let json = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|error| ClientError::Internal(error.to_string()))?);
+    Ok(STANDARD_NO_PAD.encode(vault.public().seal(&json)?))
+}
+
+fn open_sealed<T: serde::de::DeserializeOwned>(vault: &Vault, sealed: &str) -> ClientResult<T> {
+    let bytes = STANDARD_NO_PAD.decode(sealed).map_err(|_| ClientError::Protocol("sealed patient data is not base64".into()))?;
+    let plain = vault.open(&bytes).map_err(|_| ClientError::KeysLost)?;
+    serde_json::from_slice(&plain).map_err(|_| ClientError::Protocol("sealed patient data".into()))
+}
+
+/// Lower case, accents off (é -> e, ë -> e), punctuation to spaces.
+fn normalise(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ç' => 'c',
+            ',' | ';' | '/' | '(' | ')' => ' ',
+            other => other,
+        })
+        .collect()
+}
+
+fn haystack(card: &PatientCard) -> String {
+    let date = card.birth_date;
+    let (day, month, year) = (date.day(), u8::from(date.month()), date.year());
+    normalise(&format!(
+        "{} {} {year:04}-{month:02}-{day:02} {day:02}-{month:02}-{year:04} {day}-{month}-{year} {}",
+        card.family_name,
+        card.given_names,
+        card.bsn.expose()
+    ))
+}
+
+fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
+    let mut series: Vec<MeasurementSeries> = Vec::new();
+    for measurement in measurements {
+        let point = SeriesPoint { date: measurement.date, value: measurement.value };
+        match series.iter_mut().find(|s| s.code == measurement.code && s.unit == measurement.unit) {
+            Some(existing) => existing.points.push(point),
+            None => series.push(MeasurementSeries {
+                code: measurement.code.clone(),
+                label: measurement.label.clone(),
+                unit: measurement.unit.clone(),
+                points: vec![point],
+            }),
+        }
+    }
+    for one in &mut series {
+        one.points.sort_by_key(|point| point.date);
+    }
+    series.sort_by(|a, b| a.label.cmp(&b.label));
+    series
+}
+
+fn format_value(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value}").replace('.', ",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pat_2_the_haystack_finds_names_without_accents_and_dates_in_every_notation() {
+        let card = PatientCard {
+            bsn: Bsn::parse("999911120").unwrap(),
+            family_name: "Çelik-de Boër".into(),
+            given_names: "Zoë".into(),
+            birth_date: time::macros::date!(1950 - 03 - 04),
+            gender: Gender::Female,
+            address: None,
+            phone: None,
+            programmes: vec![],
+        };
+        let hay = haystack(&card);
+        for query in ["celik", "boer", "zoe", "1950-03-04", "04-03-1950", "4-3-1950", "999911120", "Çelik"] {
+            assert!(normalise(query).split_whitespace().all(|word| hay.contains(word)), "{query}");
+        }
+        assert!(!hay.contains("1951"));
+    }
+
+    #[test]
+    fn pat_2_measurements_become_one_sorted_series_per_kind() {
+        let m = |code: &str, day: u8, value: f64| Measurement {
+            code: code.into(),
+            label: code.into(),
+            value,
+            unit: "mmHg".into(),
+            date: time::Date::from_calendar_date(2026, time::Month::January, day).unwrap(),
+        };
+        let series = series(&[m("b", 9, 140.0), m("a", 3, 80.0), m("b", 2, 150.0)]);
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[1].points.iter().map(|p| p.value).collect::<Vec<_>>(), vec![150.0, 140.0]);
+        assert_eq!(format_value(53.5), "53,5");
+        assert_eq!(format_value(142.0), "142");
+    }
+}
