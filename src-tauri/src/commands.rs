@@ -21,13 +21,23 @@ use tauri::{AppHandle, Emitter, State};
 /// The name of the event that carries `kring_client::ClientEvent`s to the window.
 const CLIENT_EVENT: &str = "kring://client-event";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CommandError {
-    code: &'static str,
+    pub(crate) code: &'static str,
     message: String,
     /// With `rate_limited`: seconds until a new attempt is accepted (the UI says when).
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after_seconds: Option<u64>,
+    /// With an `extraction_*` code: where in the file the problem is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<FileLocation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileLocation {
+    line: Option<u64>,
+    column: Option<u64>,
+    field: Option<String>,
 }
 
 impl From<ClientError> for CommandError {
@@ -36,11 +46,19 @@ impl From<ClientError> for CommandError {
             ClientError::RateLimited { retry_after_seconds } => Some(*retry_after_seconds),
             _ => None,
         };
-        Self { code: error.code(), message: error.to_string(), retry_after_seconds }
+        let location = match &error {
+            ClientError::Extraction(refusal) => Some(FileLocation {
+                line: refusal.location.line,
+                column: refusal.location.column,
+                field: refusal.location.field.clone(),
+            }),
+            _ => None,
+        };
+        Self { code: error.code(), message: error.to_string(), retry_after_seconds, location }
     }
 }
 
-type CommandResult<T> = Result<T, CommandError>;
+pub(crate) type CommandResult<T> = Result<T, CommandError>;
 
 #[derive(Debug, Serialize)]
 pub struct AppInfo {
@@ -95,7 +113,7 @@ pub async fn dev_outbox(core: State<'_, AppCore>) -> CommandResult<Vec<DevMessag
 }
 
 /// Where the session stands, for the UI after login and after each change.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SessionState {
     me: Me,
     /// Per organisation, what the user's roles there permit: the UI shows only those actions
@@ -110,7 +128,7 @@ pub struct SessionState {
     roles: Vec<RoleOption>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RoleOption {
     role: Role,
     name: &'static str,
@@ -118,7 +136,7 @@ pub struct RoleOption {
     network: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OrganisationPermissions {
     organisation_id: OrganisationId,
     actions: Vec<Action>,
@@ -136,7 +154,7 @@ fn permissions(me: &Me) -> Vec<OrganisationPermissions> {
     out
 }
 
-fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
+pub(crate) fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
     SessionState {
         permissions: permissions(client.me()),
         me: client.me().clone(),
@@ -161,6 +179,12 @@ fn session_state(core: &AppCore, client: &KringClient) -> SessionState {
 #[tauri::command]
 pub async fn verify_code(app: AppHandle, core: State<'_, AppCore>, code: String) -> CommandResult<SessionState> {
     let client = core.verify_pending(&code).await?;
+    Ok(begin_session(app, &core, client).await)
+}
+
+/// Make `client` the window's session: its events reach the UI, and the feed and idle lock run
+/// unless the password must be changed first.
+pub(crate) async fn begin_session(app: AppHandle, core: &AppCore, client: KringClient) -> SessionState {
     let forward = {
         let mut events = client.subscribe();
         tauri::async_runtime::spawn(async move {
@@ -171,9 +195,9 @@ pub async fn verify_code(app: AppHandle, core: State<'_, AppCore>, code: String)
     };
     core.set_session(Session::new(client.clone(), vec![forward])).await;
     if !client.must_change_password() {
-        start_background(&core, &client).await;
+        start_background(core, &client).await;
     }
-    Ok(session_state(&core, &client))
+    session_state(core, &client)
 }
 
 /// The feed and the idle lock, once the account may be used.
@@ -360,7 +384,7 @@ pub async fn set_team_contact(core: State<'_, AppCore>, team_id: TeamId, contact
 }
 
 /// The workstation's name, for the user's session list and the access log.
-fn device_name() -> String {
+pub(crate) fn device_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|name| name.trim().to_owned())

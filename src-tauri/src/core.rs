@@ -1,6 +1,7 @@
 //! The app's state: which server it talks to (embedded or remote) and the logged-in session.
 
 use kring_client::{ClientError, KringClient, LoginAttempt, ServerUrl};
+use kring_protocol::LaunchTarget;
 use kring_server::delivery::DevOutbox;
 use kring_server::RunningServer;
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ struct Inner {
     session: Mutex<Option<Session>>,
     /// Idle time before the secure session locks (ACC-7).
     idle_lock: std::sync::Mutex<Duration>,
+    /// The patient of a HIS launch, until the window has opened it (PAT-3, PAT-4).
+    launch_target: Mutex<Option<LaunchTarget>>,
 }
 
 impl AppCore {
@@ -70,6 +73,7 @@ impl AppCore {
                 pending: Mutex::new(None),
                 session: Mutex::new(None),
                 idle_lock: std::sync::Mutex::new(idle_lock),
+                launch_target: Mutex::new(None),
             }),
         }
     }
@@ -123,6 +127,18 @@ impl AppCore {
         Ok(ServerTarget::Embedded(server, url, outbox))
     }
 
+    pub async fn set_launch_target(&self, target: LaunchTarget) {
+        *self.inner.launch_target.lock().await = Some(target);
+    }
+
+    pub async fn launch_target(&self) -> Option<LaunchTarget> {
+        self.inner.launch_target.lock().await.clone()
+    }
+
+    pub async fn take_launch_target(&self) -> Option<LaunchTarget> {
+        self.inner.launch_target.lock().await.take()
+    }
+
     pub fn cache_dir(&self) -> PathBuf {
         self.inner.data_dir.join("cache")
     }
@@ -149,6 +165,7 @@ impl AppCore {
     /// Log out: stop following the feed and end the session on the server.
     pub async fn logout(&self) -> Result<(), ClientError> {
         self.inner.pending.lock().await.take();
+        self.inner.launch_target.lock().await.take();
         let session = self.inner.session.lock().await.take();
         match session {
             Some(session) => session.stop().logout().await,

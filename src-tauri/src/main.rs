@@ -7,8 +7,10 @@
 
 mod commands;
 mod core;
+mod patients;
 
 use tauri::Manager;
+use tauri_plugin_deep_link::DeepLinkExt;
 
 /// A region's server, from `--server-url URL` (e.g. in a desktop shortcut) or `KRING_SERVER_URL`;
 /// `None` runs the embedded server.
@@ -44,6 +46,14 @@ fn main() {
         .init();
 
     let result = tauri::Builder::default()
+        // First: a second start (the HIS opening a kring:// link while Kring runs) hands its link
+        // to this instance (through the deep-link plugin below) and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
             let core = core::AppCore::new(data_dir, configured_server_url(), idle_lock());
@@ -51,6 +61,16 @@ fn main() {
             let starting = core.clone();
             tauri::async_runtime::spawn(async move { starting.server().await.map(drop) });
             app.manage(core);
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    patients::open_link(handle.clone(), url.to_string());
+                }
+            });
+            // Started by a link (the .desktop handler passes it as the only argument).
+            for url in app.deep_link().get_current()?.unwrap_or_default() {
+                patients::open_link(app.handle().clone(), url.to_string());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -82,6 +102,14 @@ fn main() {
             commands::update_profile,
             commands::directory,
             commands::set_team_contact,
+            patients::patients,
+            patients::open_patient,
+            patients::import_extraction,
+            patients::import_demo_extraction,
+            patients::record_consent,
+            patients::withdraw_consent,
+            patients::pending_launch,
+            patients::add_launched_patient,
         ])
         .build(tauri::generate_context!());
     match result {

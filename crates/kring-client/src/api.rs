@@ -189,6 +189,13 @@ impl ServerApi {
         self.anonymous("v1/auth/launch", &body).await
     }
 
+    /// A launch for the colleague already logged in (keeps this session and its open lock).
+    pub async fn launch_in_session(&self, token: &str, device_name: &str) -> ClientResult<kring_protocol::LaunchTarget> {
+        let url = self.server.join("v1/launch")?;
+        let body = kring_protocol::LaunchRequest { token: token.to_owned(), device_name: device_name.to_owned() };
+        self.authorised(|http| Ok(http.post(url.clone()).json(&body))).await
+    }
+
     pub async fn change_password(&self, request: &ChangePasswordRequest) -> ClientResult<()> {
         let url = self.server.join("v1/auth/password")?;
         self.authorised::<serde_json::Value, _>(|http| Ok(http.post(url.clone()).json(request))).await.map(drop)

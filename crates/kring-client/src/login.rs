@@ -94,6 +94,14 @@ impl KringClient {
         Ok((client, grant.target))
     }
 
+    /// A launch from the HIS while this user is logged in here (PAT-3): the open session stays
+    /// (no second password). Refused with `launch_other_user`, unspent, when the HIS user is
+    /// another colleague: then [`KringClient::launch`] logs them in with the same link.
+    pub async fn launch_here(&self, link: &str, device_name: &str) -> ClientResult<kring_protocol::LaunchTarget> {
+        let token = kring_domain::launch::token_from_link(link).map_err(ClientError::Launch)?;
+        self.inner.api.launch_in_session(token, device_name).await
+    }
+
     /// A logged-in client from the server's grant; `kek` (when the password was typed) opens the
     /// keys at once.
     fn from_grant(

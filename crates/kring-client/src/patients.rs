@@ -267,7 +267,7 @@ impl KringClient {
                 timeline.push(TimelineEvent { date: since, kind: TimelineKind::MedicationStarted, detail: medication.name.clone() });
             }
         }
-        timeline.sort_by(|a, b| b.date.cmp(&a.date));
+        timeline.sort_by_key(|event| std::cmp::Reverse(event.date));
         let actions = [Action::StartConsultation, Action::ReferPatient, Action::ReadConversations, Action::RecordConsent]
             .into_iter()
             .filter(|action| self.may(entry.organisation_id, *action))

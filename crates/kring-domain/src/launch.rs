@@ -61,6 +61,9 @@ pub enum LaunchError {
     BsnInvalid,
     #[error("no Kring account is linked to this HIS user")]
     UnknownHisUser,
+    /// The HIS user is linked to another account than the one logged in here.
+    #[error("the HIS user is another colleague than the one logged in")]
+    OtherUser,
 }
 
 impl LaunchError {
@@ -76,6 +79,7 @@ impl LaunchError {
             LaunchError::BsnNotVerified => "launch_bsn_not_verified",
             LaunchError::BsnInvalid => "launch_bsn_invalid",
             LaunchError::UnknownHisUser => "launch_unknown_his_user",
+            LaunchError::OtherUser => "launch_other_user",
         }
     }
 }

@@ -41,6 +41,7 @@ pub enum ErrorCode {
     LaunchBsnNotVerified,
     LaunchBsnInvalid,
     LaunchUnknownHisUser,
+    LaunchOtherUser,
     Internal,
 }
 
@@ -70,6 +71,7 @@ impl ErrorCode {
             ErrorCode::LaunchBsnNotVerified => "launch_bsn_not_verified",
             ErrorCode::LaunchBsnInvalid => "launch_bsn_invalid",
             ErrorCode::LaunchUnknownHisUser => "launch_unknown_his_user",
+            ErrorCode::LaunchOtherUser => "launch_other_user",
             ErrorCode::Internal => "internal",
         }
     }
@@ -90,7 +92,7 @@ mod tests {
 
     #[test]
     fn every_code_reads_as_its_wire_name() {
-        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::Internal] {
+        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::LaunchOtherUser, ErrorCode::Internal] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }

@@ -69,6 +69,7 @@ impl ServerError {
                     L::BsnNotVerified => ErrorCode::LaunchBsnNotVerified,
                     L::BsnInvalid => ErrorCode::LaunchBsnInvalid,
                     L::UnknownHisUser => ErrorCode::LaunchUnknownHisUser,
+                    L::OtherUser => ErrorCode::LaunchOtherUser,
                 }
             }
             ServerError::Store(_) | ServerError::Crypto(_) | ServerError::Task(_) => ErrorCode::Internal,
@@ -96,7 +97,8 @@ impl ServerError {
             | ErrorCode::LaunchReplayed
             | ErrorCode::LaunchBsnNotVerified
             | ErrorCode::LaunchBsnInvalid
-            | ErrorCode::LaunchUnknownHisUser => StatusCode::FORBIDDEN,
+            | ErrorCode::LaunchUnknownHisUser
+            | ErrorCode::LaunchOtherUser => StatusCode::FORBIDDEN,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -3,7 +3,7 @@
 //! HIS user, without a password and so without open keys (ACC-5). Every refusal is a typed
 //! `LaunchError`; nothing about the token is logged but the bridge id.
 
-use crate::auth::{device_name, load_me, new_tokens};
+use crate::auth::{device_name, load_me, new_tokens, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::store::NewSession;
 use crate::AppState;
@@ -13,12 +13,59 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::jws::UnverifiedJws;
 use kring_crypto::SigningPublicKey;
-use kring_domain::launch::{LaunchClaims, LaunchError};
+use kring_domain::launch::{CheckedLaunch, LaunchClaims, LaunchError};
+use kring_domain::UserId;
 use kring_protocol::{ChangeBody, EntityKind, LaunchGrant, LaunchRequest, LaunchTarget, LoginGrant};
 use uuid::Uuid;
 
 pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchRequest>) -> ServerResult<Json<LaunchGrant>> {
-    let jws = UnverifiedJws::decode(&request.token).map_err(|_| LaunchError::Malformed)?;
+    let (user, target, checked) = check_token(&state, &request.token).await?;
+    spend(&state, &checked).await?;
+    let credentials = state.store.credentials_of(user).await?.filter(|c| c.active).ok_or(LaunchError::UnknownHisUser)?;
+    let now = state.clock.now();
+    let (tokens, grant) = new_tokens(now);
+    state
+        .store
+        .create_session(NewSession {
+            id: Uuid::now_v7(),
+            user_id: user,
+            device_name: device_name(&request.device_name),
+            created_at: now,
+            tokens,
+        })
+        .await?;
+    tracing::info!(user_id = %user, bridge = %checked.claims.iss, "logged in from the HIS");
+    let login = LoginGrant {
+        tokens: grant,
+        me: load_me(&state, user).await?,
+        keys: credentials.keys,
+        must_change_password: credentials.must_change_password,
+        keys_were_reset: credentials.keys_were_reset,
+    };
+    Ok(Json(LaunchGrant { login, target }))
+}
+
+/// `POST /v1/launch`: a HIS launch while the linked colleague is already logged in here: the
+/// token is checked and spent the same way, and the open session (with its open lock) is kept.
+/// For another colleague the token stays unspent (`launch_other_user`), so the app can log them
+/// in with it instead.
+pub async fn launch_in_session(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(request): Json<LaunchRequest>,
+) -> ServerResult<Json<LaunchTarget>> {
+    let (linked, target, checked) = check_token(&state, &request.token).await?;
+    if linked != user.id {
+        return Err(LaunchError::OtherUser.into());
+    }
+    spend(&state, &checked).await?;
+    tracing::info!(user_id = %user.id, bridge = %checked.claims.iss, "HIS launch in the open session");
+    Ok(Json(target))
+}
+
+/// Every rule but replay: the bridge's signature, the claims, the colleague linked to the HIS user.
+async fn check_token(state: &AppState, token: &str) -> ServerResult<(UserId, LaunchTarget, CheckedLaunch)> {
+    let jws = UnverifiedJws::decode(token).map_err(|_| LaunchError::Malformed)?;
     let (organisation, key) = state.store.his_bridge(jws.kid()).await?.ok_or(LaunchError::BadSignature)?;
     let key: [u8; 32] = STANDARD_NO_PAD
         .decode(key)
@@ -32,12 +79,7 @@ pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchReq
     if claims.iss != bridge {
         return Err(LaunchError::BadSignature.into());
     }
-    let now = state.clock.now();
-    let checked = claims.check(&state.config.region_id, now)?;
-    if !state.store.use_launch_token(&checked.claims.jti, checked.expires_at).await? {
-        tracing::warn!(%bridge, "launch refused: token replayed");
-        return Err(LaunchError::Replayed.into());
-    }
+    let checked = claims.check(&state.config.region_id, state.clock.now())?;
     let user = state
         .store
         .children(EntityKind::HisLink, organisation.0)
@@ -48,26 +90,15 @@ pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchReq
             _ => None,
         })
         .ok_or(LaunchError::UnknownHisUser)?;
-    let credentials = state.store.credentials_of(user).await?.filter(|c| c.active).ok_or(LaunchError::UnknownHisUser)?;
-    let (tokens, grant) = new_tokens(now);
-    state
-        .store
-        .create_session(NewSession {
-            id: Uuid::now_v7(),
-            user_id: user,
-            device_name: device_name(&request.device_name),
-            created_at: now,
-            tokens,
-        })
-        .await?;
-    tracing::info!(user_id = %user, %bridge, "logged in from the HIS");
-    let login = LoginGrant {
-        tokens: grant,
-        me: load_me(&state, user).await?,
-        keys: credentials.keys,
-        must_change_password: credentials.must_change_password,
-        keys_were_reset: credentials.keys_were_reset,
-    };
-    let target = LaunchTarget { organisation_id: organisation, bsn: checked.bsn, birth_date: checked.claims.birth_date };
-    Ok(Json(LaunchGrant { login, target }))
+    let target = LaunchTarget { organisation_id: organisation, bsn: checked.bsn.clone(), birth_date: checked.claims.birth_date };
+    Ok((user, target, checked))
+}
+
+/// Spend the token's `jti`: a second launch with it is a replay.
+async fn spend(state: &AppState, checked: &CheckedLaunch) -> ServerResult<()> {
+    if !state.store.use_launch_token(&checked.claims.jti, checked.expires_at).await? {
+        tracing::warn!(bridge = %checked.claims.iss, "launch refused: token replayed");
+        return Err(LaunchError::Replayed.into());
+    }
+    Ok(())
 }

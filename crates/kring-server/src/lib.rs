@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/password", post(auth::change_password))
         .route("/v1/auth/logout", post(auth::logout))
         .route("/v1/auth/launch", post(launch::launch))
+        .route("/v1/launch", post(launch::launch_in_session))
         .route("/v1/accounts/{user_id}/reset-password", post(auth::reset_password))
         .route("/v1/access-log", get(access_log::view))
         .route("/v1/account-requests", get(staff::list_requests))

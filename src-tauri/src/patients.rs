@@ -1,0 +1,141 @@
+//! Patient commands (PAT-1, PAT-2, PAT-4, PAT-6) and the HIS launch (PAT-3): a `kring://launch`
+//! link, at start-up or forwarded by a second instance, logs the linked colleague in (locked) and
+//! opens the patient once the password is entered.
+
+use crate::commands::{begin_session, device_name, session_state, CommandResult, SessionState};
+use crate::core::{AppCore, ServerTarget};
+use kring_client::patients::{ImportProgress, ImportSummary, LaunchOpening, PatientSummary, PatientView};
+use kring_client::{ClientError, KringClient};
+use kring_domain::{ConsentGiver, OrganisationId, PatientId};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
+use uuid::Uuid;
+
+/// Import progress, for the progress bar.
+const IMPORT_PROGRESS: &str = "kring://import-progress";
+/// A HIS launch logged someone in; the payload is the new session state.
+const LAUNCHED: &str = "kring://his-launch";
+/// A HIS launch was refused; the payload is the error (`launch_*` codes).
+const LAUNCH_FAILED: &str = "kring://his-launch-failed";
+/// The overview shows at most this many rows; the search narrows it.
+const OVERVIEW_LIMIT: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct PatientOverview {
+    total: usize,
+    patients: Vec<PatientSummary>,
+}
+
+#[tauri::command]
+pub async fn patients(core: State<'_, AppCore>, query: String) -> CommandResult<PatientOverview> {
+    let client = core.client().await?;
+    Ok(PatientOverview { total: client.patient_count()?, patients: client.search_patients(&query, OVERVIEW_LIMIT)? })
+}
+
+#[tauri::command]
+pub async fn open_patient(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<PatientView> {
+    Ok(core.client().await?.open_patient(patient_id).await?)
+}
+
+/// Import a HIS extraction (the file's text); progress arrives as `kring://import-progress`.
+#[tauri::command]
+pub async fn import_extraction(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+    organisation_id: OrganisationId,
+    contents: String,
+) -> CommandResult<ImportSummary> {
+    let client = core.client().await?;
+    let progress = move |progress: ImportProgress| {
+        let _ = app.emit(IMPORT_PROGRESS, progress);
+    };
+    Ok(client.import_extraction(organisation_id, contents.into_bytes(), progress).await?)
+}
+
+/// The embedded demo's fictitious extraction (25 patients), to try the import without a HIS.
+#[tauri::command]
+pub async fn import_demo_extraction(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+    organisation_id: OrganisationId,
+) -> CommandResult<ImportSummary> {
+    if !matches!(core.server().await?, ServerTarget::Embedded(..)) {
+        return Err(ClientError::Refused { code: kring_protocol::ErrorCode::Forbidden, message: "demo only".into() }.into());
+    }
+    let contents = kring_extraction::sample::fhir_bundle(25, 400).to_string();
+    import_extraction(app, core, organisation_id, contents).await
+}
+
+#[tauri::command]
+pub async fn record_consent(core: State<'_, AppCore>, patient_id: PatientId, given_by: ConsentGiver) -> CommandResult<()> {
+    core.client().await?.record_consent(patient_id, given_by).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn withdraw_consent(core: State<'_, AppCore>, consent_id: Uuid) -> CommandResult<()> {
+    core.client().await?.withdraw_consent(consent_id).await?;
+    Ok(())
+}
+
+/// After a HIS launch and the password: which patient to open, or ask the birth date (PAT-4).
+/// `None` when no launch waits.
+#[tauri::command]
+pub async fn pending_launch(core: State<'_, AppCore>) -> CommandResult<Option<LaunchOpening>> {
+    let Some(target) = core.launch_target().await else { return Ok(None) };
+    let opening = core.client().await?.open_launch(&target).await?;
+    if matches!(opening, LaunchOpening::Open { .. }) {
+        core.take_launch_target().await;
+    }
+    Ok(Some(opening))
+}
+
+/// The birth date for an unknown launched patient (PAT-4), `YYYY-MM-DD`.
+#[tauri::command]
+pub async fn add_launched_patient(core: State<'_, AppCore>, birth_date: String) -> CommandResult<PatientId> {
+    let date = time::Date::parse(&birth_date, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| ClientError::InvalidBirthDate)?;
+    let target = core.launch_target().await.ok_or(ClientError::NotSynced)?;
+    let patient_id = core.client().await?.add_launched_patient(&target, date).await?;
+    core.take_launch_target().await;
+    Ok(patient_id)
+}
+
+/// Handle a `kring://` link (at start-up or from a second instance): log in from the HIS and tell
+/// the window. The token is spent by the server once; nothing of it is logged.
+pub fn open_link(app: AppHandle, link: String) {
+    tauri::async_runtime::spawn(async move {
+        let core = app.state::<AppCore>().inner().clone();
+        match launch(&app, &core, &link).await {
+            Ok(state) => {
+                let _ = app.emit(LAUNCHED, state);
+            }
+            Err(error) => {
+                tracing::info!(code = error.code(), "HIS launch refused");
+                let _ = app.emit(LAUNCH_FAILED, crate::commands::CommandError::from(error));
+            }
+        }
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+    });
+}
+
+async fn launch(app: &AppHandle, core: &AppCore, link: &str) -> Result<SessionState, ClientError> {
+    // The same colleague already at work here keeps the open session (no second password).
+    if let Ok(current) = core.client().await {
+        match current.launch_here(link, &device_name()).await {
+            Ok(target) => {
+                core.set_launch_target(target).await;
+                return Ok(session_state(core, &current));
+            }
+            Err(error) if error.code() == "launch_other_user" || error.code() == "session_expired" => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let server = core.server().await?.url().clone();
+    let (client, target) = KringClient::launch(&server, &core.cache_dir(), link, &device_name()).await?;
+    core.set_launch_target(target).await;
+    Ok(begin_session(app.clone(), core, client).await)
+}
