@@ -236,12 +236,104 @@ export interface Invitation {
   has_mobile: boolean;
 }
 
+export type Gender = 'male' | 'female' | 'other' | 'unknown';
+export type CareProgramme = 'DM' | 'COPD' | 'CVRM' | 'Astma' | 'GGZ' | 'Ouderenzorg';
+export type ConsentGiver = 'patient' | 'representative';
+
+/** A row of the patient overview (PAT-2). */
+export interface PatientSummary {
+  id: string;
+  organisation_id: string;
+  /** Empty for a patient a HIS launch added before the extraction had them (PAT-4). */
+  name: string;
+  birth_date: string;
+  gender: Gender;
+  bsn: string;
+  programmes: CareProgramme[];
+  has_consent: boolean;
+}
+
+export interface PatientOverview {
+  total: number;
+  patients: PatientSummary[];
+}
+
+export interface Measurement {
+  code: string;
+  label: string;
+  value: number;
+  unit: string;
+  date: string;
+}
+
+export interface Medication {
+  name: string;
+  dosage: string | null;
+  since: string | null;
+  active: boolean;
+}
+
+export interface MeasurementSeries {
+  code: string;
+  label: string;
+  unit: string;
+  points: { date: string; value: number }[];
+}
+
+export interface ConsentView {
+  id: string;
+  given_by: ConsentGiver;
+  text: { version: string; text: string };
+  recorded_by: string;
+  recorded_at: string;
+  withdrawn_by: string | null;
+  withdrawn_at: string | null;
+}
+
+export type TimelineKind =
+  | 'added_from_extraction' | 'added_from_his' | 'extraction_updated' | 'consent_given' | 'consent_withdrawn'
+  | 'measurement' | 'medication_started';
+
+/** The patient page (PAT-2, PAT-6). */
+export interface PatientView {
+  summary: PatientSummary;
+  address: { street: string; postal_code: string; city: string } | null;
+  phone: string | null;
+  source: 'extraction' | 'his_launch';
+  chart: { measurements: Measurement[]; medication: Medication[] };
+  series: MeasurementSeries[];
+  consents: ConsentView[];
+  consent_text: { version: string; text: string };
+  timeline: { date: string; kind: TimelineKind; detail: string }[];
+  actions: Action[];
+}
+
+export type ImportPhase = 'reading' | 'sealing' | 'sending' | 'syncing' | 'done';
+
+export interface ImportProgress {
+  phase: ImportPhase;
+  done: number;
+  total: number;
+}
+
+export interface ImportSummary {
+  created: number;
+  updated: number;
+  measurements: number;
+  skipped: number;
+}
+
+/** After a HIS launch and the password: open this patient, or ask the birth date once (PAT-4). */
+export type LaunchOpening = { status: 'open'; patient_id: string } | { status: 'ask_birth_date' };
+
 /** What a failed command rejects with. */
 export interface CommandError {
   code: string;
   message: string;
   /** With `rate_limited`: seconds until a new attempt is accepted. */
   retry_after_seconds?: number;
+  /** With an `extraction_*` code: where in the file the problem is. */
+  location?: { line: number | null; column: number | null; field: string | null };
 }
 
 /** Normalise anything a command throws into a `CommandError`. */
@@ -250,7 +342,10 @@ export function asCommandError(error: unknown): CommandError {
     const message = 'message' in error && typeof error.message === 'string' ? error.message : '';
     const retry =
       'retry_after_seconds' in error && typeof error.retry_after_seconds === 'number' ? error.retry_after_seconds : undefined;
-    return { code: error.code, message, retry_after_seconds: retry };
+    const location = 'location' in error && typeof error.location === 'object' && error.location !== null
+      ? (error.location as CommandError['location'])
+      : undefined;
+    return { code: error.code, message, retry_after_seconds: retry, location };
   }
   return { code: 'internal', message: String(error) };
 }
@@ -290,6 +385,21 @@ export const api = {
     invoke<{ username: string }>('activate', { link, password, repeated, channel }),
   directory: () => invoke<Directory>('directory'),
   setTeamContact: (teamId: string, contact: string | null) => invoke<void>('set_team_contact', { teamId, contact }),
+  patients: (query: string) => invoke<PatientOverview>('patients', { query }),
+  openPatient: (patientId: string) => invoke<PatientView>('open_patient', { patientId }),
+  importExtraction: (organisationId: string, contents: string) =>
+    invoke<ImportSummary>('import_extraction', { organisationId, contents }),
+  importDemoExtraction: (organisationId: string) => invoke<ImportSummary>('import_demo_extraction', { organisationId }),
+  recordConsent: (patientId: string, givenBy: ConsentGiver) => invoke<void>('record_consent', { patientId, givenBy }),
+  withdrawConsent: (consentId: string) => invoke<void>('withdraw_consent', { consentId }),
+  pendingLaunch: () => invoke<LaunchOpening | null>('pending_launch'),
+  addLaunchedPatient: (birthDate: string) => invoke<string>('add_launched_patient', { birthDate }),
+  onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>('kring://import-progress', (event) => handler(event.payload)),
+  onHisLaunch: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
+    listen<SessionState>('kring://his-launch', (event) => handler(event.payload)),
+  onHisLaunchFailed: (handler: (error: CommandError) => void): Promise<UnlistenFn> =>
+    listen<unknown>('kring://his-launch-failed', (event) => handler(asCommandError(event.payload))),
   onClientEvent: (handler: (event: ClientEvent) => void): Promise<UnlistenFn> =>
     listen<ClientEvent>('kring://client-event', (event) => handler(event.payload)),
 };

@@ -2,7 +2,7 @@
 import type { AccessLogEntry, Action, Directory, SessionState } from './api';
 
 /** The screens of the logged-in app. */
-export type Screen = 'directory' | 'staff' | 'account-requests' | 'access-log' | 'profile';
+export type Screen = 'directory' | 'patients' | 'patient' | 'staff' | 'account-requests' | 'access-log' | 'profile';
 
 /** Whether the user may do `action` in `organisationId`. */
 export function may(session: SessionState, organisationId: string, action: Action): boolean {
@@ -35,4 +35,46 @@ export function personNames(directory: Directory | null): Map<string, string> {
 /** A short, pseudonymous label for a patient id (the first 8 characters), e.g. `P-0193a1b2`. */
 export function patientLabel(entry: AccessLogEntry): string {
   return `P-${entry.patient_id.replace(/-/g, '').slice(0, 8)}`;
+}
+
+/** Age in whole years on `today` of someone born on `birthDate` (YYYY-MM-DD). */
+export function ageOn(birthDate: string, today: Date): number {
+  const [year, month, day] = birthDate.split('-').map(Number);
+  let age = today.getFullYear() - year;
+  if (today.getMonth() + 1 < month || (today.getMonth() + 1 === month && today.getDate() < day)) age -= 1;
+  return age;
+}
+
+/** `1950-03-04` as Dutch users read it: `04-03-1950`. */
+export function dutchDate(isoDate: string): string {
+  const [year, month, day] = isoDate.slice(0, 10).split('-');
+  return `${day}-${month}-${year}`;
+}
+
+/** `04-03-1950`, `4-3-1950` or `1950-03-04` as ISO (`1950-03-04`), or `null` when it is no date. */
+export function isoFromDutch(text: string): string | null {
+  const trimmed = text.trim();
+  let match = /^(\d{1,2})-(\d{1,2})-(\d{4})$/.exec(trimmed);
+  let parts: [number, number, number] | null = null;
+  if (match) parts = [Number(match[3]), Number(match[2]), Number(match[1])];
+  match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(trimmed);
+  if (match) parts = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (!parts) return null;
+  const [year, month, day] = parts;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
+ * The points of a trend line in a `width` x `height` box (SVG `points`), oldest left. A single
+ * measurement is a dot in the middle; a flat series a line in the middle.
+ */
+export function trendPoints(values: number[], width: number, height: number, padding = 4): string {
+  if (values.length === 0) return '';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const x = (i: number) => (values.length === 1 ? width / 2 : padding + (i * (width - 2 * padding)) / (values.length - 1));
+  const y = (v: number) => (max === min ? height / 2 : height - padding - ((v - min) * (height - 2 * padding)) / (max - min));
+  return values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
 }

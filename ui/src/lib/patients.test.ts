@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ageOn, dutchDate, isoFromDutch, trendPoints } from './session';
+import { errorMessage } from './i18n';
+import { nl } from './i18n/nl';
+
+describe('patient dates (PAT-2, PAT-4)', () => {
+  it('reads a birth date as Dutch users type it and refuses impossible dates', () => {
+    expect(isoFromDutch('04-03-1950')).toBe('1950-03-04');
+    expect(isoFromDutch('4-3-1950')).toBe('1950-03-04');
+    expect(isoFromDutch(' 1950-03-04 ')).toBe('1950-03-04');
+    expect(isoFromDutch('31-02-1950')).toBeNull();
+    expect(isoFromDutch('1950')).toBeNull();
+    expect(isoFromDutch('04/03/1950')).toBeNull();
+  });
+
+  it('shows ISO dates the Dutch way and counts age by birthday', () => {
+    expect(dutchDate('1950-03-04')).toBe('04-03-1950');
+    expect(ageOn('1950-03-04', new Date(2026, 2, 3))).toBe(75);
+    expect(ageOn('1950-03-04', new Date(2026, 2, 4))).toBe(76);
+  });
+});
+
+describe('trend charts (PAT-2)', () => {
+  it('puts the highest value at the top and the oldest on the left', () => {
+    const points = trendPoints([140, 120, 160], 100, 50).split(' ').map((p) => p.split(',').map(Number));
+    expect(points[0][0]).toBeLessThan(points[2][0]);
+    expect(points[2][1]).toBeLessThan(points[0][1]);
+    expect(points[1][1]).toBeGreaterThan(points[0][1]);
+  });
+
+  it('draws one measurement or a flat series in the middle', () => {
+    expect(trendPoints([7], 100, 50)).toBe('50.0,25.0');
+    expect(trendPoints([5, 5], 100, 50)).toBe('4.0,25.0 96.0,25.0');
+    expect(trendPoints([], 100, 50)).toBe('');
+  });
+});
+
+describe('launch and extraction messages (PAT-1, PAT-3, PAT-4)', () => {
+  const codes = [
+    'launch_not_a_link', 'launch_malformed', 'launch_bad_signature', 'launch_wrong_audience', 'launch_expired',
+    'launch_too_long', 'launch_replayed', 'launch_bsn_not_verified', 'launch_bsn_invalid', 'launch_unknown_his_user',
+    'launch_other_user', 'invalid_birth_date', 'extraction_not_utf8', 'extraction_invalid_fhir', 'extraction_no_patients',
+    'extraction_missing_bsn', 'extraction_invalid_bsn', 'extraction_duplicate_bsn', 'extraction_missing_name',
+    'extraction_missing_birth_date', 'extraction_invalid_date', 'extraction_invalid_number', 'extraction_missing_value',
+    'extraction_unknown_patient', 'extraction_unknown_row_kind', 'extraction_unknown_programme',
+    'extraction_unknown_gender', 'extraction_too_few_columns',
+  ];
+
+  it('has a Dutch sentence for every refusal', () => {
+    for (const code of codes) expect(nl.errors[code], code).toBeTruthy();
+  });
+
+  it('tells the user what to do about an unverified BSN and a used link', () => {
+    expect(errorMessage('launch_bsn_not_verified')).toMatch(/niet geverifieerd/);
+    expect(errorMessage('launch_replayed')).toMatch(/al gebruikt/);
+  });
+
+  it('says where in the file the problem is', () => {
+    expect(nl.patients.refusedAt(8, 315, 'entry[1].resource')).toBe('regel 8, kolom 315, veld entry[1].resource');
+    expect(nl.patients.refusedAt(null, null, 'entry[3].resource.birthDate')).toBe('veld entry[3].resource.birthDate');
+  });
+});
