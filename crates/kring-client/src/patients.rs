@@ -174,7 +174,16 @@ impl KringClient {
         if !self.may(organisation_id, Action::ImportHisExtraction) {
             return Err(ClientError::Refused { code: kring_protocol::ErrorCode::Forbidden, message: "import".into() });
         }
-        let vault = self.practice_vault(organisation_id)?;
+        let vault = match self.practice_vault(organisation_id) {
+            // A GP's first import right after logging in: make the vault now rather than refuse.
+            Err(ClientError::NoPatientDataAccess) => {
+                self.sync_now().await?;
+                self.maintain_practice_keys().await?;
+                self.sync_now().await?;
+                self.practice_vault(organisation_id)?
+            }
+            other => other?,
+        };
         let progress = std::sync::Arc::new(progress);
         let report = progress.clone();
         report(ImportProgress { phase: ImportPhase::Reading, done: 0, total: 0 });
