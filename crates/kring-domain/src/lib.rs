@@ -9,6 +9,7 @@
 pub mod access;
 pub mod clock;
 pub mod ids;
+pub mod his_vendor;
 pub mod launch;
 pub mod organisation;
 pub mod password;
