@@ -11,6 +11,7 @@ APP := target/debug/kring-desktop
 .PHONY: run test deps deps-test ui app test-ui test-rust test-e2e clean
 
 run: deps app
+	@scripts/install-desktop-entry.sh $(APP)
 	$(APP)
 
 test: deps-test
@@ -46,9 +47,10 @@ test-ui: ui/node_modules/.package-lock.json
 test-rust: ui
 	cargo test --locked --workspace
 
-# The staff test runs a region's own server and the SMTP sink next to the app.
+# The staff and patients tests run regions' own servers and the SMTP sink next to the app; the
+# HIS launch plays the HIS with kring-his-launch.
 test-e2e: app
-	cargo build --locked -p kring-server --bin kring-server -p kring-tests --bin smtp-sink
+	cargo build --locked -p kring-server --bin kring-server -p kring-tests --bin smtp-sink -p kring-client --bin kring-his-launch
 	tests/e2e/run.sh
 
 clean:

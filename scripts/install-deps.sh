@@ -9,11 +9,13 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
 # Building and running the desktop app (Tauri 2 on WebKitGTK 4.1).
 packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev nodejs npm)
+  libayatana-appindicator3-dev librsvg2-dev nodejs npm
+  # kring:// links from the HIS: the .desktop handler registration (PAT-3).
+  xdg-utils desktop-file-utils)
 if [ "$mode" = "test" ]; then
   # A real PostgreSQL for the store tests, a virtual display, WebKit's WebDriver for the
-  # end-to-end tests, ImageMagick for their screenshots.
-  packages+=(postgresql webkit2gtk-driver xvfb xauth imagemagick)
+  # end-to-end tests, ImageMagick for their screenshots, a D-Bus session bus for single-instance.
+  packages+=(postgresql webkit2gtk-driver xvfb xauth imagemagick dbus)
 fi
 
 missing=()

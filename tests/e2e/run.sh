@@ -36,6 +36,14 @@ export DISPLAY=":$(cat "$work/display")"
 export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share" XDG_CONFIG_HOME="$work/home/.config"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
+# A session bus of our own: the app is single-instance over D-Bus (a second start forwards its
+# kring:// link to the running window), as on a desktop.
+dbus-daemon --session --nofork --nopidfile --print-address=4 4>"$work/dbus" 2>"$work/dbus.log" &
+pids+=($!)
+wait_until test -s "$work/dbus"
+export DBUS_SESSION_BUS_ADDRESS="$(head -n1 "$work/dbus")"
+# kring:// links open the app, as `make run` registers it.
+"$root/scripts/install-desktop-entry.sh" "$app"
 # The secure session locks after this many idle seconds, so the auto-lock test need not wait 15 min.
 export KRING_IDLE_LOCK_SECONDS=12
 
@@ -53,21 +61,39 @@ pids+=($!)
 exec 5>"$work/sink-in" # the sink runs until this closes
 wait_until grep -q listening "$work/mail.jsonl"
 smtp_port=$(head -n1 "$work/mail.jsonl" | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).listening))')
-region_port=$(free_port)
-"$root/target/debug/kring-server" --database "sqlite:$work/region.sqlite" --listen "127.0.0.1:$region_port" --seed-demo \
-  --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-security none --smtp-from 'Kring <noreply@kring.test>' \
-  >"$work/region.log" 2>&1 &
-pids+=($!)
-wait_until node -e "fetch('http://127.0.0.1:$region_port/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-export KRING_E2E_REGION_URL="http://127.0.0.1:$region_port" KRING_E2E_MAIL="$work/mail.jsonl"
+# Start a region server on a fresh demo database; prints its URL.
+start_region() {
+  local name=$1 port
+  port=$(free_port)
+  "$root/target/debug/kring-server" --database "sqlite:$work/$name.sqlite" --listen "127.0.0.1:$port" --seed-demo \
+    --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-security none --smtp-from 'Kring <noreply@kring.test>' \
+    >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  wait_until node -e "fetch('http://127.0.0.1:$port/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  echo "http://127.0.0.1:$port"
+}
+# The staff test's region, and one for the patients/HIS test whose practice has a HIS bridge
+# registered the way a region operator does it.
+region_url=$(start_region region)
+"$root/target/debug/kring-his-launch" new-key --out "$work/bridge.key" >"$work/bridge.pub"
+"$root/target/debug/kring-server" --database "sqlite:$work/his.sqlite" --seed-demo \
+  register-his-bridge --id delinde-medicom --practice-agb 01051234 --public-key "$(cat "$work/bridge.pub")" >>"$work/his.log" 2>&1
+his_url=$(start_region his)
+export KRING_E2E_REGION_URL="$region_url" KRING_E2E_HIS_REGION_URL="$his_url" KRING_E2E_MAIL="$work/mail.jsonl"
+export KRING_E2E_BRIDGE_KEY="$work/bridge.key" KRING_HIS_LAUNCH="$root/target/debug/kring-his-launch"
 
 export KRING_WEBDRIVER_URL="http://127.0.0.1:$port" KRING_APP="$app" KRING_E2E_SHOTS="$root/target/e2e"
 status=0
-node --test --test-concurrency=1 "$root"/tests/e2e/*.test.mjs || status=$?
+# All tests, or the files named on the command line (while working on one).
+tests=("$@")
+if ((${#tests[@]} == 0)); then tests=("$root"/tests/e2e/*.test.mjs); fi
+node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if ((status != 0)); then
   echo "--- tauri-driver log ---" >&2
   tail -n 50 "$work/driver.log" >&2 || true
-  echo "--- region server log ---" >&2
-  tail -n 30 "$work/region.log" >&2 || true
+  for name in region his; do
+    echo "--- $name server log ---" >&2
+    tail -n 30 "$work/$name.log" >&2 || true
+  done
 fi
 exit "$status"

@@ -6,43 +6,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from './webdriver.mjs';
 import { Mailbox } from './mail.mjs';
+import { DEMO_PASSWORD, NEW_PASSWORD, login as loginWith, logout } from './accounts.mjs';
 
 const driverUrl = process.env.KRING_WEBDRIVER_URL;
 const application = process.env.KRING_APP;
 const shots = process.env.KRING_E2E_SHOTS;
 const regionUrl = process.env.KRING_E2E_REGION_URL;
 const mailbox = new Mailbox(process.env.KRING_E2E_MAIL ?? '');
-const DEMO_PASSWORD = 'Welkom-bij-Kring-2026';
-const NEW_PASSWORD = 'lange zomeravonden in Delft';
 const COLLEAGUE = 'p.dekker@praktijk-delinde.nl';
-const READY = '[data-testid="login-submit"]:not([disabled])';
 
 assert.ok(driverUrl && application && shots && regionUrl, 'run through tests/e2e/run.sh');
 
-/** Both login steps, with the code from the mail; then the first-password screen if it comes. */
-async function login(app, username, password, email, { firstLogin = false } = {}) {
-  const seen = await mailbox.count(email);
-  await app.find(READY);
-  await app.type('[data-testid="username"]', username);
-  await app.type('[data-testid="password"]', password);
-  await app.click(READY);
-  const mail = await mailbox.next(email, seen);
-  const code = mail.match(/Uw inlogcode voor Kring is: (\d{6})/)?.[1];
-  assert.ok(code, `a code in ${mail}`);
-  await app.type('[data-testid="code"]', code);
-  await app.click('[data-testid="code-submit"]:not([disabled])');
-  if (firstLogin) {
-    await app.type('[data-testid="new-password"]', NEW_PASSWORD);
-    await app.type('[data-testid="repeat-password"]', NEW_PASSWORD);
-    await app.click('[data-testid="password-submit"]:not([disabled])');
-  }
-  await app.find('[data-testid="current-user"]');
-}
-
-async function logout(app) {
-  await app.click('[data-testid="logout"]');
-  await app.find(READY);
-}
+const login = (app, ...rest) => loginWith(app, mailbox, ...rest);
 
 const row = (name) => `[data-testid="staff-row"][data-name="${name}"]`;
 

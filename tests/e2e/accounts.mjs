@@ -1,0 +1,32 @@
+// Logging in and out of the app the way a person does, for the tests against a region server
+// with real mail (the login code comes from the SMTP sink's mailbox).
+import assert from 'node:assert/strict';
+
+export const DEMO_PASSWORD = 'Welkom-bij-Kring-2026';
+export const NEW_PASSWORD = 'lange zomeravonden in Delft';
+export const READY = '[data-testid="login-submit"]:not([disabled])';
+
+/** Both login steps, with the code from the mail; then the first-password screen if it comes. */
+export async function login(app, mailbox, username, password, email, { firstLogin = false } = {}) {
+  const seen = await mailbox.count(email);
+  await app.find(READY);
+  await app.type('[data-testid="username"]', username);
+  await app.type('[data-testid="password"]', password);
+  await app.click(READY);
+  const mail = await mailbox.next(email, seen);
+  const code = mail.match(/Uw inlogcode voor Kring is: (\d{6})/)?.[1];
+  assert.ok(code, `a code in ${mail}`);
+  await app.type('[data-testid="code"]', code);
+  await app.click('[data-testid="code-submit"]:not([disabled])');
+  if (firstLogin) {
+    await app.type('[data-testid="new-password"]', NEW_PASSWORD);
+    await app.type('[data-testid="repeat-password"]', NEW_PASSWORD);
+    await app.click('[data-testid="password-submit"]:not([disabled])');
+  }
+  await app.find('[data-testid="current-user"]');
+}
+
+export async function logout(app) {
+  await app.click('[data-testid="logout"]');
+  await app.find(READY);
+}
