@@ -104,3 +104,23 @@ async fn pat_3_4_every_bad_launch_is_refused_with_its_own_reason() {
         assert_eq!(launch(&region, link).await.err().map(|e| e.code()), Some(code), "{link}");
     }
 }
+
+#[tokio::test]
+async fn pat_3_a_launch_for_the_colleague_already_logged_in_keeps_the_open_session() {
+    let region = TestRegion::start().await;
+    let his = His::set_up(&region).await;
+    let gp = region.login("huisarts").await;
+    assert!(gp.is_unlocked());
+    let claims = LaunchClaims { birth_date: Some(time::macros::date!(1950 - 03 - 04)), ..his.claims(&region) };
+    let target = gp.launch_here(&his.link(&claims), "spreekkamer 1").await.unwrap();
+    assert_eq!((target.bsn.expose(), target.birth_date), ("999911120", claims.birth_date));
+    assert!(gp.is_unlocked(), "no second password");
+    assert_eq!(gp.launch_here(&his.link(&claims), "spreekkamer 1").await.err().map(|e| e.code()), Some("launch_replayed"));
+
+    // The HIS user is another colleague: refused here, and the token is still good for their
+    // own login (the app then switches to them).
+    let poh = region.login("pohggz").await;
+    let link = his.link(&his.claims(&region));
+    assert_eq!(poh.launch_here(&link, "spreekkamer 2").await.err().map(|e| e.code()), Some("launch_other_user"));
+    assert_eq!(launch(&region, &link).await.unwrap().me().display_name, "Anne de Vries");
+}

@@ -85,6 +85,10 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
     let practice = gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
     let home_care = gp.directory().unwrap().organisations.iter().find(|o| o.name == "Thuiszorg Hof van Delft").unwrap().id;
     let team = practice_team(&gp).id;
+    gp.maintain_practice_keys().await.unwrap();
+    let bundle = include_str!("../../crates/kring-extraction/tests/fixtures/nl-core-bundle.json");
+    gp.import_extraction(practice, bundle.as_bytes().to_vec(), |_| {}).await.unwrap();
+    let patient = gp.search_patients("vries", 1).unwrap()[0].id;
 
     let mut walked = std::collections::BTreeSet::new();
     for role in Role::ALL {
@@ -116,6 +120,20 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
         check(Action::AuthorisePatientData, applied(&client, id));
 
         check(Action::ViewAccessLog, !refused(client.access_log(practice).await));
+
+        // An empty extraction: a role that may import gets "invalid request", others "forbidden".
+        let raw = kring_tests::RawApi::login(&region, &name).await;
+        let empty = kring_protocol::patients::ImportRequest { organisation_id: practice, patients: vec![] };
+        check(Action::ImportHisExtraction, raw.post("v1/patients/import", &empty).await.status() != 403);
+
+        let consent = Mutation::RecordConsent {
+            consent_id: uuid::Uuid::now_v7(),
+            patient_id: patient,
+            given_by: kring_domain::ConsentGiver::Patient,
+            text_version: kring_domain::patient::current_consent_text().version.into(),
+        };
+        let id = client.submit(consent).await.unwrap();
+        check(Action::RecordConsent, applied(&client, id));
         check(Action::ApproveAccountRequest, !refused(client.region_account_requests().await));
 
         let email = format!("partner-{name}@hofvandelft.nl");
