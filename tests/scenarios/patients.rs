@@ -228,3 +228,65 @@ async fn pat_6_consent_is_recorded_with_who_when_and_text_version_and_can_be_wit
     let outcome: kring_protocol::MutationOutcome = manager.post("v1/mutations", &mutation).await.json().await.unwrap();
     assert!(matches!(outcome, kring_protocol::MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }));
 }
+
+fn home_care(client: &KringClient) -> OrganisationId {
+    client.directory().unwrap().organisations.iter().find(|o| o.name == "Thuiszorg Hof van Delft").unwrap().id
+}
+
+#[tokio::test]
+async fn pat_5_only_the_practice_opens_a_patient_to_partners_and_only_with_consent() {
+    let region = TestRegion::start().await;
+    let gp = gp_with_vault(&region).await;
+    import(&gp, BUNDLE).await.unwrap();
+    let vries = gp.search_patients("vries", 1).unwrap().remove(0);
+    let partner = home_care(&gp);
+
+    assert!(matches!(gp.share_patient(vries.id, partner, true).await, Err(ClientError::ConsentRequired)));
+    gp.record_consent(vries.id, ConsentGiver::Patient).await.unwrap();
+    gp.share_patient(vries.id, partner, true).await.unwrap();
+    let page = gp.open_patient(vries.id).await.unwrap();
+    let sharing = page.sharing.unwrap();
+    assert!(sharing.partners.iter().any(|p| p.organisation_id == partner && p.shared));
+    assert!(sharing.partners.iter().all(|p| p.name != "Huisartsenpraktijk De Linde"), "not with itself");
+
+    // The district nurses see the shared patient's card, nothing of the chart, and nobody else.
+    for username in ["wijkverpleging", "verzorgende"] {
+        let nurse = region.login(username).await;
+        nurse.sync_now().await.unwrap();
+        let found = nurse.search_patients("", 10).unwrap();
+        assert_eq!(found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["de Vries, Jan Willem"], "{username}");
+        assert!(found[0].via_network);
+        let page = nurse.open_patient(vries.id).await.unwrap();
+        assert_eq!(page.address.unwrap().city, "Utrecht");
+        assert!(page.chart.measurements.is_empty() && page.sharing.is_none());
+    }
+    let psychiatrist = region.login("psychiater").await;
+    psychiatrist.sync_now().await.unwrap();
+    assert!(psychiatrist.search_patients("", 10).unwrap_or_default().is_empty(), "not shared with the GGZ provider");
+
+    // The practice's log shows the partner's opening.
+    let log = gp.access_log(practice(&gp)).await.unwrap();
+    let nurse = region.login("wijkverpleging").await;
+    assert!(log.entries.iter().any(|entry| entry.actor == nurse.me().user_id && entry.kind == AccessKind::PatientCard));
+
+    // Closing the network again: the nurse no longer sees the patient.
+    gp.share_patient(vries.id, partner, false).await.unwrap();
+    nurse.sync_now().await.unwrap();
+    assert!(nurse.search_patients("", 10).unwrap().is_empty());
+
+    // The server holds the line whatever a client sends: a partner cannot open the network, and
+    // the practice cannot widen it after the consent is withdrawn.
+    let network = gp.patient_network(vries.id).unwrap().unwrap();
+    let widen = kring_protocol::patients::PatientNetworkEntry { shared_with: vec![partner], ..network };
+    let outcome = |raw: kring_tests::RawApi, entry: kring_protocol::patients::PatientNetworkEntry| async move {
+        let request = kring_protocol::MutationRequest { id: uuid::Uuid::now_v7(), mutation: kring_protocol::Mutation::SetPatientNetwork(entry) };
+        let outcome: kring_protocol::MutationOutcome = raw.post("v1/mutations", &request).await.json().await.unwrap();
+        outcome
+    };
+    let by_nurse = outcome(kring_tests::RawApi::login(&region, "wijkverpleging").await, widen.clone()).await;
+    assert!(matches!(by_nurse, kring_protocol::MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }));
+    let consent = gp.open_patient(vries.id).await.unwrap().consents[0].id;
+    gp.withdraw_consent(consent).await.unwrap();
+    let without_consent = outcome(kring_tests::RawApi::login(&region, "huisarts").await, widen).await;
+    assert!(matches!(without_consent, kring_protocol::MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, .. }));
+}

@@ -89,6 +89,9 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
     let bundle = include_str!("../../crates/kring-extraction/tests/fixtures/nl-core-bundle.json");
     gp.import_extraction(practice, bundle.as_bytes().to_vec(), |_| {}).await.unwrap();
     let patient = gp.search_patients("vries", 1).unwrap()[0].id;
+    gp.record_consent(patient, kring_domain::ConsentGiver::Patient).await.unwrap();
+    gp.share_patient(patient, home_care, true).await.unwrap();
+    let network = gp.patient_network(patient).unwrap().unwrap();
 
     let mut walked = std::collections::BTreeSet::new();
     for role in Role::ALL {
@@ -134,6 +137,9 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
         };
         let id = client.submit(consent).await.unwrap();
         check(Action::RecordConsent, applied(&client, id));
+
+        let id = client.submit(Mutation::SetPatientNetwork(network.clone())).await.unwrap();
+        check(Action::SharePatient, applied(&client, id));
         check(Action::ApproveAccountRequest, !refused(client.region_account_requests().await));
 
         let email = format!("partner-{name}@hofvandelft.nl");

@@ -57,6 +57,8 @@ pub enum ClientError {
     Extraction(#[from] kring_extraction::ExtractionError),
     #[error("the birth date is not a possible birth date")]
     InvalidBirthDate,
+    #[error("the patient's consent for network care is not recorded")]
+    ConsentRequired,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -101,6 +103,7 @@ impl ClientError {
             ClientError::Launch(error) => error.code(),
             ClientError::Extraction(error) => error.problem.code(),
             ClientError::InvalidBirthDate => "invalid_birth_date",
+            ClientError::ConsentRequired => "consent_required",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

@@ -15,7 +15,10 @@ use base64::Engine;
 use kring_crypto::Vault;
 use kring_domain::patient::{consent_text, current_consent_text, Address, Gender, Measurement};
 use kring_domain::{AccessKind, Action, Bsn, CareProgramme, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId};
-use kring_protocol::patients::{ConsentEntry, ImportRequest, PatientEntry, PatientSource, SealedPatient};
+use kring_domain::OrganisationKind;
+use kring_protocol::patients::{
+    ConsentEntry, ImportRequest, NetworkKey, PatientEntry, PatientNetworkEntry, PatientSource, SealedPatient,
+};
 use kring_protocol::{ChangeBody, EntityKind, LaunchTarget, Mutation, Seq};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -62,6 +65,8 @@ pub struct PatientSummary {
     pub bsn: String,
     pub programmes: Vec<CareProgramme>,
     pub has_consent: bool,
+    /// Seen through the care network the practice opened (PAT-5), not as the practice.
+    pub via_network: bool,
 }
 
 /// The patient page.
@@ -81,6 +86,22 @@ pub struct PatientView {
     pub timeline: Vec<TimelineEvent>,
     /// What this user may do here (the Acties tab shows only these).
     pub actions: Vec<Action>,
+    /// For those who may share (PAT-5): the partner organisations and which see the patient.
+    pub sharing: Option<Sharing>,
+}
+
+/// The practice's choice of who outside it sees the patient (PAT-5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sharing {
+    pub partners: Vec<Partner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partner {
+    pub organisation_id: OrganisationId,
+    pub name: String,
+    pub city: String,
+    pub shared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -243,7 +264,11 @@ impl KringClient {
     }
 
     fn patient_view(&self, patient_id: PatientId) -> ClientResult<PatientView> {
-        let entry = self.patient_entry(patient_id)?;
+        let entry = match self.patient_entry(patient_id) {
+            Ok(entry) => entry,
+            Err(ClientError::NotSynced) => return self.network_view(patient_id),
+            Err(error) => return Err(error),
+        };
         let vault = self.practice_vault(entry.organisation_id)?;
         let card: PatientCard = open_sealed(&vault, &entry.card)?;
         let chart: PatientChart = open_sealed(&vault, &entry.chart)?;
@@ -282,8 +307,9 @@ impl KringClient {
             .filter(|action| self.may(entry.organisation_id, *action))
             .collect();
         let current = current_consent_text();
+        let sharing = if self.may(entry.organisation_id, Action::SharePatient) { Some(self.sharing(&entry)?) } else { None };
         Ok(PatientView {
-            summary: summary(&entry, &card, ConsentEntry::current(&consents).is_some()),
+            summary: summary(entry.id, entry.organisation_id, &card, ConsentEntry::current(&consents).is_some()),
             address: card.address.clone(),
             phone: card.phone.clone(),
             source: entry.source,
@@ -307,7 +333,166 @@ impl KringClient {
             consent_text: ConsentTextView { version: current.version.into(), text: current.text.into() },
             timeline,
             actions,
+            sharing,
         })
+    }
+
+    /// The page of a patient a practice shared with my organisation (PAT-5): the card only; the
+    /// chart and the consent records stay with the practice.
+    fn network_view(&self, patient_id: PatientId) -> ClientResult<PatientView> {
+        let network = self
+            .networks_shared_with_me()?
+            .into_iter()
+            .find(|network| network.patient_id == patient_id)
+            .ok_or(ClientError::NotSynced)?;
+        let card = self.network_card(&network)?;
+        let current = current_consent_text();
+        Ok(PatientView {
+            summary: PatientSummary { via_network: true, ..summary(patient_id, network.organisation_id, &card, true) },
+            address: card.address.clone(),
+            phone: card.phone.clone(),
+            source: PatientSource::Extraction,
+            chart: PatientChart::default(),
+            series: Vec::new(),
+            consents: Vec::new(),
+            consent_text: ConsentTextView { version: current.version.into(), text: current.text.into() },
+            timeline: Vec::new(),
+            actions: Vec::new(),
+            sharing: None,
+        })
+    }
+
+    /// Make the patient visible to a partner organisation, or stop it (PAT-5). The practice's
+    /// key holder seals the current card to the patient's network vault (made on the first
+    /// share) and wraps that vault's key for every caregiver of the shared organisations who has
+    /// keys. Sharing needs the patient's consent (PAT-6).
+    pub async fn share_patient(&self, patient_id: PatientId, organisation_id: OrganisationId, shared: bool) -> ClientResult<()> {
+        let entry = self.patient_entry(patient_id)?;
+        let practice = entry.organisation_id;
+        if !self.may(practice, Action::SharePatient) {
+            return Err(ClientError::Refused { code: kring_protocol::ErrorCode::Forbidden, message: "share".into() });
+        }
+        if shared && ConsentEntry::current(&self.consents_of(patient_id)?).is_none() {
+            return Err(ClientError::ConsentRequired);
+        }
+        let practice_vault = self.practice_vault(practice)?;
+        let card: PatientCard = open_sealed(&practice_vault, &entry.card)?;
+        let previous = self.patient_network(patient_id)?;
+        let network_vault = match &previous {
+            Some(previous) => practice_vault.unwrap_vault(&decode(&previous.practice_key)?).map_err(|_| ClientError::KeysLost)?,
+            None => Vault::generate(),
+        };
+        let mut shared_with: Vec<OrganisationId> = previous.as_ref().map(|p| p.shared_with.clone()).unwrap_or_default();
+        shared_with.retain(|org| *org != organisation_id);
+        if shared {
+            shared_with.push(organisation_id);
+        }
+        let members = self.network_members(&network_vault, &shared_with)?;
+        let network = PatientNetworkEntry {
+            patient_id,
+            organisation_id: practice,
+            public_key: STANDARD_NO_PAD.encode(network_vault.public().as_bytes()),
+            card: seal_json(&network_vault, &card)?,
+            practice_key: STANDARD_NO_PAD.encode(network_vault.wrap_for(&practice_vault.public())?),
+            shared_with,
+            members,
+        };
+        self.submit_now(Mutation::SetPatientNetwork(network)).await?;
+        tracing::info!(%patient_id, %organisation_id, shared, "patient network changed");
+        Ok(())
+    }
+
+    /// The network key wrapped for each caregiver (a role that sees patients) of `organisations`
+    /// who has published keys.
+    fn network_members(&self, vault: &Vault, organisations: &[OrganisationId]) -> ClientResult<Vec<NetworkKey>> {
+        let contracts = crate::directory::cached(&self.inner.cache, EntityKind::Contract, |body| match body {
+            ChangeBody::Contract(contract) => Some(contract),
+            _ => None,
+        })?;
+        let people = crate::directory::cached(&self.inner.cache, EntityKind::Person, |body| match body {
+            ChangeBody::Person(person) => Some(person),
+            _ => None,
+        })?;
+        let mut members: Vec<NetworkKey> = Vec::new();
+        for contract in contracts {
+            if !organisations.contains(&contract.organisation_id)
+                || !contract.role.permits(Action::ViewPatients)
+                || members.iter().any(|member| member.user_id == contract.user_id)
+            {
+                continue;
+            }
+            let key = people
+                .iter()
+                .find(|person| person.id == contract.user_id && person.active)
+                .and_then(|person| person.encryption_public_key.as_deref())
+                .and_then(|key| STANDARD_NO_PAD.decode(key).ok())
+                .and_then(|key| <[u8; 32]>::try_from(key).ok());
+            if let Some(key) = key {
+                let wrapped = vault.wrap_for(&kring_crypto::EncryptionPublicKey::from_bytes(key))?;
+                members.push(NetworkKey { user_id: contract.user_id, wrapped_key: STANDARD_NO_PAD.encode(wrapped) });
+            }
+        }
+        Ok(members)
+    }
+
+    fn sharing(&self, entry: &PatientEntry) -> ClientResult<Sharing> {
+        let shared_with = self.patient_network(entry.id)?.map(|network| network.shared_with).unwrap_or_default();
+        let organisations = crate::directory::cached(&self.inner.cache, EntityKind::Organisation, |body| match body {
+            ChangeBody::Organisation(organisation) => Some(organisation),
+            _ => None,
+        })?;
+        let mut partners: Vec<Partner> = organisations
+            .into_iter()
+            .filter(|organisation| {
+                organisation.id != entry.organisation_id
+                    && matches!(organisation.kind, OrganisationKind::HomeCare | OrganisationKind::GgzProvider | OrganisationKind::NeighbourhoodTeam)
+            })
+            .map(|organisation| Partner {
+                shared: shared_with.contains(&organisation.id),
+                organisation_id: organisation.id,
+                name: organisation.name,
+                city: organisation.city,
+            })
+            .collect();
+        partners.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Sharing { partners })
+    }
+
+    /// The patient's care network as the cache has it (who it is shared with).
+    pub fn patient_network(&self, patient_id: PatientId) -> ClientResult<Option<PatientNetworkEntry>> {
+        Ok(match self.inner.cache.entity(EntityKind::PatientNetwork, patient_id.0)? {
+            Some(ChangeBody::PatientNetwork(network)) => Some(network),
+            _ => None,
+        })
+    }
+
+    /// The networks of patients shared with one of my organisations, as long as the share is
+    /// active (an ended share stops the feed, so the cached network stays behind: the share says).
+    fn networks_shared_with_me(&self) -> ClientResult<Vec<PatientNetworkEntry>> {
+        let mine: Vec<OrganisationId> = self.inner.me.contracts.iter().map(|contract| contract.organisation_id).collect();
+        let active: std::collections::HashSet<PatientId> = crate::directory::cached(&self.inner.cache, EntityKind::PatientShare, |body| match body {
+            ChangeBody::PatientShare(share) => Some(share),
+            _ => None,
+        })?
+        .into_iter()
+        .filter(|share| share.active && mine.contains(&share.organisation_id))
+        .map(|share| share.patient_id)
+        .collect();
+        let me = self.inner.me.user_id;
+        Ok(crate::directory::cached(&self.inner.cache, EntityKind::PatientNetwork, |body| match body {
+            ChangeBody::PatientNetwork(network) => Some(network),
+            _ => None,
+        })?
+        .into_iter()
+        .filter(|network| active.contains(&network.patient_id) && network.members.iter().any(|member| member.user_id == me))
+        .collect())
+    }
+
+    fn network_card(&self, network: &PatientNetworkEntry) -> ClientResult<PatientCard> {
+        let me = self.inner.me.user_id;
+        let wrapped = network.members.iter().find(|member| member.user_id == me).ok_or(ClientError::NoPatientDataAccess)?;
+        let vault = self.open_vault(&decode(&wrapped.wrapped_key)?)?;
+        open_sealed(&vault, &network.card)
     }
 
     /// Record the patient's consent for digital network care under the current text (PAT-6).
@@ -460,24 +645,39 @@ impl KringClient {
                 }
             };
             let has_consent = by_patient.get(&entry.id).is_some_and(|list| ConsentEntry::current(list).is_some());
-            let summary = summary(&entry, &card, has_consent);
+            let summary = summary(entry.id, entry.organisation_id, &card, has_consent);
             entries.push(IndexedPatient { haystack: haystack(&card), summary });
+        }
+        // Patients a practice shared with one of my organisations (PAT-5), read with my network key.
+        let known: std::collections::HashSet<PatientId> = entries.iter().map(|entry| entry.summary.id).collect();
+        for network in self.networks_shared_with_me()? {
+            if known.contains(&network.patient_id) {
+                continue;
+            }
+            match self.network_card(&network) {
+                Ok(card) => {
+                    let summary = PatientSummary { via_network: true, ..summary(network.patient_id, network.organisation_id, &card, true) };
+                    entries.push(IndexedPatient { haystack: haystack(&card), summary });
+                }
+                Err(error) => tracing::info!(patient_id = %network.patient_id, code = error.code(), "a shared patient does not open"),
+            }
         }
         tracing::debug!(patients = entries.len(), ms = started.elapsed().as_millis() as u64, "patient index built");
         Ok(PatientIndex { cursor, entries })
     }
 }
 
-fn summary(entry: &PatientEntry, card: &PatientCard, has_consent: bool) -> PatientSummary {
+fn summary(id: PatientId, organisation_id: OrganisationId, card: &PatientCard, has_consent: bool) -> PatientSummary {
     PatientSummary {
-        id: entry.id,
-        organisation_id: entry.organisation_id,
+        id,
+        organisation_id,
         name: if card.family_name.is_empty() { String::new() } else { card.display_name() },
         birth_date: card.birth_date,
         gender: card.gender,
         bsn: card.bsn.expose().to_owned(),
         programmes: card.programmes.clone(),
         has_consent,
+        via_network: false,
     }
 }
 
@@ -493,6 +693,10 @@ fn seal_patient(vault: &Vault, card: &PatientCard, chart: &PatientChart) -> Clie
 fn seal_json(vault: &Vault, value: &impl Serialize) -> ClientResult<String> {
     let json = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|error| ClientError::Internal(error.to_string()))?);
     Ok(STANDARD_NO_PAD.encode(vault.public().seal(&json)?))
+}
+
+fn decode(text: &str) -> ClientResult<Vec<u8>> {
+    STANDARD_NO_PAD.decode(text).map_err(|_| ClientError::Protocol("a key is not base64".into()))
 }
 
 fn open_sealed<T: serde::de::DeserializeOwned>(vault: &Vault, sealed: &str) -> ClientResult<T> {

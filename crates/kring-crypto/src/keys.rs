@@ -232,6 +232,12 @@ impl Vault {
         Ok(Self(EncryptionKeyPair::from_secret_bytes(bytes)))
     }
 
+    /// Recover another vault whose key was wrapped for this one (a patient's network vault,
+    /// wrapped for the practice vault).
+    pub fn unwrap_vault(&self, wrapped: &[u8]) -> Result<Vault, CryptoError> {
+        Vault::unwrap(&self.0, wrapped)
+    }
+
     /// Open data sealed to the vault.
     pub fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         self.0.open(sealed)

@@ -93,6 +93,7 @@ impl Role {
             Action::InviteNetworkPartner => &[Huisarts],
             Action::InviteOwnColleague => &[Hoofdzorgverlener],
             Action::ImportHisExtraction => &[Huisarts, Assistent],
+            Action::SharePatient => &[Huisarts, Assistent, PohS, PohSZonderFinancieel, Waarnemer, PohGgz],
             Action::ViewPatients | Action::RecordConsent => &[
                 Huisarts,
                 Assistent,
@@ -209,10 +210,12 @@ pub enum Action {
     ImportHisExtraction,
     /// Record or withdraw a patient's consent for digital network care (PAT-6).
     RecordConsent,
+    /// Make a practice's patient visible to network partners, or stop it (PAT-5).
+    SharePatient,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewDirectory,
         Action::ManageTeamContacts,
         Action::RequestStaffAccount,
@@ -237,5 +240,6 @@ impl Action {
         Action::ApproveAccountRequest,
         Action::ImportHisExtraction,
         Action::RecordConsent,
+        Action::SharePatient,
     ];
 }

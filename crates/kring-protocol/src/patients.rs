@@ -62,6 +62,56 @@ pub struct ImportOutcome {
     pub seq: crate::Seq,
 }
 
+/// The patient's care network as far as the practice opened it (PAT-5): which partner
+/// organisations may see the patient, and the network vault their members read the card with. The
+/// practice's client makes the vault on the first share, seals the card to it, and wraps its key
+/// for each partner caregiver (and once for the practice vault, so any key holder of the practice
+/// can share later). The chart (measurements, medication) stays with the practice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientNetworkEntry {
+    pub patient_id: PatientId,
+    /// The practice the patient belongs to.
+    pub organisation_id: OrganisationId,
+    /// Base64 of the network vault's X25519 public key; fixed once made.
+    pub public_key: String,
+    /// Base64 of the `PatientCard` sealed to the network vault.
+    pub card: String,
+    /// Base64 of the network vault's secret sealed to the practice vault.
+    pub practice_key: String,
+    /// The partner organisations that see the patient. Empty: nobody outside the practice.
+    pub shared_with: Vec<OrganisationId>,
+    /// The network key wrapped for each partner caregiver who has keys.
+    pub members: Vec<NetworkKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkKey {
+    pub user_id: UserId,
+    pub wrapped_key: String,
+}
+
+/// One partner organisation's share of one patient: how the server finds, per organisation,
+/// which patients' networks its caregivers may follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientShareEntry {
+    pub id: Uuid,
+    pub patient_id: PatientId,
+    /// The partner organisation.
+    pub organisation_id: OrganisationId,
+    /// The practice that shared.
+    pub practice_id: OrganisationId,
+    pub active: bool,
+    pub shared_by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub changed_at: OffsetDateTime,
+}
+
+impl PatientShareEntry {
+    pub fn id_for(patient: PatientId, organisation: OrganisationId) -> Uuid {
+        Uuid::new_v5(&patient.0, organisation.0.as_bytes())
+    }
+}
+
 /// A recorded consent for digital network care (PAT-6). Withdrawal is recorded on the same
 /// entry; a new consent after a withdrawal is a new entry, so the history stays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@
 use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
 use crate::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use crate::error::ErrorCode;
-use crate::patients::{ConsentEntry, PatientEntry};
+use crate::patients::{ConsentEntry, PatientEntry, PatientNetworkEntry, PatientShareEntry};
 use kring_domain::{OrganisationId, PatientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -32,6 +32,9 @@ pub enum Scope {
     User(UserId),
     /// The patient data of one practice: its members whose role may see patients (PAT-2).
     Patients(OrganisationId),
+    /// One patient's care network: the practice's patient scope plus the caregivers of the
+    /// partner organisations the practice shared the patient with (PAT-5).
+    Patient(PatientId),
 }
 
 impl fmt::Display for Scope {
@@ -41,6 +44,7 @@ impl fmt::Display for Scope {
             Scope::Organisation(id) => write!(f, "org:{id}"),
             Scope::User(id) => write!(f, "user:{id}"),
             Scope::Patients(id) => write!(f, "patients:{id}"),
+            Scope::Patient(id) => write!(f, "patient:{id}"),
         }
     }
 }
@@ -58,6 +62,7 @@ impl TryFrom<String> for Scope {
             "org" => Ok(Scope::Organisation(OrganisationId(id))),
             "user" => Ok(Scope::User(UserId(id))),
             "patients" => Ok(Scope::Patients(OrganisationId(id))),
+            "patient" => Ok(Scope::Patient(PatientId(id))),
             _ => Err(bad()),
         }
     }
@@ -84,6 +89,8 @@ pub enum EntityKind {
     HisLink,
     Patient,
     Consent,
+    PatientNetwork,
+    PatientShare,
 }
 
 impl EntityKind {
@@ -100,6 +107,8 @@ impl EntityKind {
             EntityKind::HisLink => "his_link",
             EntityKind::Patient => "patient",
             EntityKind::Consent => "consent",
+            EntityKind::PatientNetwork => "patient_network",
+            EntityKind::PatientShare => "patient_share",
         }
     }
 }
@@ -119,6 +128,8 @@ pub enum ChangeBody {
     HisLink(HisLinkEntry),
     Patient(PatientEntry),
     Consent(ConsentEntry),
+    PatientNetwork(PatientNetworkEntry),
+    PatientShare(PatientShareEntry),
 }
 
 impl ChangeBody {
@@ -135,6 +146,8 @@ impl ChangeBody {
             ChangeBody::HisLink(_) => EntityKind::HisLink,
             ChangeBody::Patient(_) => EntityKind::Patient,
             ChangeBody::Consent(_) => EntityKind::Consent,
+            ChangeBody::PatientNetwork(_) => EntityKind::PatientNetwork,
+            ChangeBody::PatientShare(_) => EntityKind::PatientShare,
         }
     }
 
@@ -151,6 +164,8 @@ impl ChangeBody {
             ChangeBody::HisLink(e) => e.id,
             ChangeBody::Patient(e) => e.id.0,
             ChangeBody::Consent(e) => e.id,
+            ChangeBody::PatientNetwork(e) => e.patient_id.0,
+            ChangeBody::PatientShare(e) => e.id,
         }
     }
 }
@@ -228,6 +243,9 @@ pub enum Mutation {
     },
     /// Record that the patient withdrew a consent (PAT-6).
     WithdrawConsent { consent_id: Uuid },
+    /// The practice opens (or narrows) a patient's care network to partner organisations (PAT-5):
+    /// the whole new state, made by a key holder's client.
+    SetPatientNetwork(crate::patients::PatientNetworkEntry),
 }
 
 /// What became of a mutation.

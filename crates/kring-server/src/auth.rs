@@ -454,6 +454,8 @@ pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> 
         let mut wanted = vec![Scope::Organisation(organisation)];
         if role.permits(Action::ViewPatients) {
             wanted.push(Scope::Patients(organisation));
+            let shared = crate::patients::shared_with(state, organisation).await?;
+            wanted.extend(shared.into_iter().map(Scope::Patient));
         }
         for scope in wanted {
             if !scopes.contains(&scope) {

@@ -163,5 +163,6 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             patients::record_consent(state, author, *consent_id, *patient_id, *given_by, text_version).await
         }
         Mutation::WithdrawConsent { consent_id } => patients::withdraw_consent(state, author, *consent_id).await,
+        Mutation::SetPatientNetwork(network) => patients::set_network(state, author, network).await,
     }
 }

@@ -15,7 +15,8 @@ use base64::Engine;
 use kring_domain::patient::consent_text;
 use kring_domain::{AccessKind, Action, ConsentGiver, OrganisationId, PatientId, UserId};
 use kring_protocol::patients::{
-    ConsentEntry, ImportOutcome, ImportRequest, PatientEntry, PatientSource, SealedPatient, Withdrawal,
+    ConsentEntry, ImportOutcome, ImportRequest, PatientEntry, PatientNetworkEntry, PatientShareEntry, PatientSource,
+    SealedPatient, Withdrawal,
 };
 use kring_protocol::{ChangeBody, EntityKind, Scope};
 use std::collections::{HashMap, HashSet};
@@ -199,6 +200,84 @@ pub(crate) async fn withdraw_consent(state: &AppState, author: UserId, consent_i
     let scope = Scope::Patients(entry.organisation_id);
     let entry = ConsentEntry { withdrawn: Some(Withdrawal { by: author, at: state.clock.now() }), ..entry };
     Ok(Planned::changes(vec![(scope, ChangeBody::Consent(entry))]))
+}
+
+/// PAT-5: only the practice opens a patient's care network, only with the patient's consent in
+/// force, only to organisations that exist, and only wraps the key for those organisations'
+/// people. Narrowing needs no consent (withdrawing consent must be answerable by unsharing).
+pub(crate) async fn set_network(state: &AppState, author: UserId, network: &PatientNetworkEntry) -> ServerResult<Planned> {
+    let patient = patient(state, network.patient_id).await?;
+    let practice = patient.organisation_id;
+    if network.organisation_id != practice {
+        return Err(ServerError::InvalidRequest("a patient's network belongs to the patient's practice".into()));
+    }
+    if !may(state, author, practice, Action::SharePatient).await? {
+        return Err(ServerError::Forbidden("sharing a patient"));
+    }
+    let previous = match state.store.entity(EntityKind::PatientNetwork, network.patient_id.0).await? {
+        Some(ChangeBody::PatientNetwork(previous)) => Some(previous),
+        _ => None,
+    };
+    if previous.as_ref().is_some_and(|previous| previous.public_key != network.public_key) {
+        return Err(ServerError::InvalidRequest("the network's key cannot be replaced".into()));
+    }
+    for sealed in [&network.public_key, &network.card, &network.practice_key] {
+        if sealed.len() > MAX_SEALED_LEN || STANDARD_NO_PAD.decode(sealed).is_err() {
+            return Err(ServerError::InvalidRequest("network keys and card must be base64".into()));
+        }
+    }
+    let shared: HashSet<OrganisationId> = network.shared_with.iter().copied().collect();
+    if shared.len() != network.shared_with.len() || shared.contains(&practice) {
+        return Err(ServerError::InvalidRequest("share with each partner organisation once, not with the practice".into()));
+    }
+    let before: HashSet<OrganisationId> = previous.iter().flat_map(|p| p.shared_with.iter().copied()).collect();
+    if shared.difference(&before).next().is_some() && !has_consent(state, network.patient_id).await? {
+        return Err(ServerError::InvalidRequest("consent_required: the patient's consent for network care is not recorded".into()));
+    }
+    for organisation in &shared {
+        if state.store.entity(EntityKind::Organisation, organisation.0).await?.is_none() {
+            return Err(ServerError::NotFound("organisation"));
+        }
+    }
+    for member in &network.members {
+        let works_there = crate::auth::contracts(state, member.user_id).await?.iter().any(|(org, _)| shared.contains(org));
+        if !works_there {
+            return Err(ServerError::InvalidRequest("a network key for someone outside the shared organisations".into()));
+        }
+    }
+    let now = state.clock.now();
+    let mut changes = vec![
+        (Scope::Patients(practice), ChangeBody::PatientNetwork(network.clone())),
+        (Scope::Patient(network.patient_id), ChangeBody::PatientNetwork(network.clone())),
+    ];
+    for organisation in shared.union(&before) {
+        let share = PatientShareEntry {
+            id: PatientShareEntry::id_for(network.patient_id, *organisation),
+            patient_id: network.patient_id,
+            organisation_id: *organisation,
+            practice_id: practice,
+            active: shared.contains(organisation),
+            shared_by: author,
+            changed_at: now,
+        };
+        changes.push((Scope::Patients(practice), ChangeBody::PatientShare(share.clone())));
+        changes.push((Scope::Organisation(*organisation), ChangeBody::PatientShare(share)));
+    }
+    Ok(Planned::changes(changes))
+}
+
+/// The patients shared with `organisation` (PAT-5): their networks join its caregivers' feed.
+pub async fn shared_with(state: &AppState, organisation: OrganisationId) -> ServerResult<Vec<PatientId>> {
+    Ok(state
+        .store
+        .children(EntityKind::PatientShare, organisation.0)
+        .await?
+        .into_iter()
+        .filter_map(|body| match body {
+            ChangeBody::PatientShare(share) if share.active => Some(share.patient_id),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Whether the patient's consent for network care is in force: what sharing checks first.

@@ -103,7 +103,8 @@ export type Action =
   | 'view_reports' | 'view_aios_dashboard' | 'ggz_actions' | 'reset_password' | 'view_access_log'
   | 'approve_account_request'
   | 'import_his_extraction'
-  | 'record_consent';
+  | 'record_consent'
+  | 'share_patient';
 
 export interface OrganisationPermissions {
   organisation_id: string;

@@ -317,6 +317,8 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::HisLink(link) => Some(link.organisation_id.0),
         ChangeBody::Patient(patient) => Some(patient.organisation_id.0),
         ChangeBody::Consent(consent) => Some(consent.patient_id.0),
+        ChangeBody::PatientNetwork(network) => Some(network.organisation_id.0),
+        ChangeBody::PatientShare(share) => Some(share.organisation_id.0),
         ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) | ChangeBody::PracticeVault(_) => None,
     }
 }
