@@ -108,6 +108,7 @@ fn main() {
             patients::import_demo_extraction,
             patients::record_consent,
             patients::withdraw_consent,
+            patients::share_patient,
             patients::pending_launch,
             patients::add_launched_patient,
         ])

@@ -72,6 +72,17 @@ pub async fn record_consent(core: State<'_, AppCore>, patient_id: PatientId, giv
     Ok(())
 }
 
+/// Make the patient visible to a partner organisation, or stop it (PAT-5).
+#[tauri::command]
+pub async fn share_patient(
+    core: State<'_, AppCore>,
+    patient_id: PatientId,
+    organisation_id: OrganisationId,
+    shared: bool,
+) -> CommandResult<()> {
+    Ok(core.client().await?.share_patient(patient_id, organisation_id, shared).await?)
+}
+
 #[tauri::command]
 pub async fn withdraw_consent(core: State<'_, AppCore>, consent_id: Uuid) -> CommandResult<()> {
     core.client().await?.withdraw_consent(consent_id).await?;

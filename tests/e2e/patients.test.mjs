@@ -98,7 +98,7 @@ describe('patients and HIS single sign-on', () => {
     await app.screenshot(`${shots}/patient-card.png`);
   });
 
-  it('records the consent for network care with the text version (PAT-6)', async () => {
+  it('records the consent for network care with the text version, then shares with home care (PAT-6, PAT-5)', async () => {
     await app.click('[data-testid="tab-actions"]');
     await app.click('[data-testid="consent-record"]');
     await app.waitForText('[data-testid="consent-text"]', 'Ik geef toestemming');
@@ -107,6 +107,15 @@ describe('patients and HIS single sign-on', () => {
     await app.waitForText('[data-testid="consent-current"]', 'een wettelijk vertegenwoordiger of mantelzorger');
     await app.waitForText('[data-testid="consent-current"]', 'Vastgelegd door Anne de Vries');
     await app.waitForText('[data-testid="consent-status"]', 'Toestemming netwerkzorg');
+    // With consent, the practice opens the patient to the district nurses (PAT-5).
+    await app.click('[data-testid="share-Thuiszorg Hof van Delft"]');
+    await app.call('POST', '/execute/async', {
+      script: `const [css, done] = arguments;
+        const check = () => (document.querySelector(css)?.checked ? done(true) : requestAnimationFrame(check));
+        check();`,
+      args: ['[data-testid="share-Thuiszorg Hof van Delft"]'],
+    });
+    await app.screenshot(`${shots}/patient-actions.png`);
     await app.click('[data-testid="tab-timeline"]');
     await app.waitForText('[data-testid="timeline"]', 'Toestemming netwerkzorg vastgelegd door Anne de Vries');
     await app.screenshot(`${shots}/patient-timeline.png`);

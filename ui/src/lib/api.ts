@@ -252,6 +252,8 @@ export interface PatientSummary {
   bsn: string;
   programmes: CareProgramme[];
   has_consent: boolean;
+  /** Seen through the care network a practice opened (PAT-5). */
+  via_network: boolean;
 }
 
 export interface PatientOverview {
@@ -307,6 +309,8 @@ export interface PatientView {
   consent_text: { version: string; text: string };
   timeline: { date: string; kind: TimelineKind; detail: string }[];
   actions: Action[];
+  /** For those who may share (PAT-5): which partner organisations see the patient. */
+  sharing: { partners: { organisation_id: string; name: string; city: string; shared: boolean }[] } | null;
 }
 
 export type ImportPhase = 'reading' | 'sealing' | 'sending' | 'syncing' | 'done';
@@ -392,6 +396,8 @@ export const api = {
     invoke<ImportSummary>('import_extraction', { organisationId, contents }),
   importDemoExtraction: (organisationId: string) => invoke<ImportSummary>('import_demo_extraction', { organisationId }),
   recordConsent: (patientId: string, givenBy: ConsentGiver) => invoke<void>('record_consent', { patientId, givenBy }),
+  sharePatient: (patientId: string, organisationId: string, shared: boolean) =>
+    invoke<void>('share_patient', { patientId, organisationId, shared }),
   withdrawConsent: (consentId: string) => invoke<void>('withdraw_consent', { consentId }),
   pendingLaunch: () => invoke<LaunchOpening | null>('pending_launch'),
   addLaunchedPatient: (birthDate: string) => invoke<string>('add_launched_patient', { birthDate }),

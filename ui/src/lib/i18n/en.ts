@@ -304,6 +304,13 @@ export const en: Messages = {
     withdrawn: (by: string, at: string) => `Withdrawn by ${by} on ${at}`,
     history: 'Earlier consents',
   },
+  sharing: {
+    title: 'Visible to network partners',
+    intro: 'Only the practice decides which organisations see this patient. They see the NAW data, not the measurements and medication.',
+    needsConsent: "Record the consent for network care first; then you can share the patient.",
+    none: 'There are no partner organisations in the region.',
+    viaNetwork: 'Shared by the GP practice',
+  },
   launch: {
     unlockTitle: 'Decrypt secure conversations',
     unlockIntro: 'You logged in from the HIS. Enter your password to open the patient and encrypted conversations.',
@@ -368,6 +375,7 @@ export const en: Messages = {
     extraction_unknown_programme: 'Unknown care programme: use DM, COPD, CVRM, Astma, GGZ or Ouderenzorg.',
     extraction_unknown_gender: 'Unknown gender: use M, V, X or O.',
     extraction_too_few_columns: 'A row has too few columns.',
+    consent_required: "Record the patient's consent for network care first.",
     invalid_birth_date: 'This birth date cannot be right.',
     launch_not_a_link: 'This is not a Kring link from the HIS.',
     launch_malformed: 'The link from the HIS is damaged. Click the Kring button in the HIS again.',

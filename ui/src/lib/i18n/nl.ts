@@ -304,6 +304,13 @@ export const nl = {
     withdrawn: (by: string, at: string) => `Ingetrokken door ${by} op ${at}`,
     history: 'Eerdere toestemmingen',
   },
+  sharing: {
+    title: 'Zichtbaar voor netwerkpartners',
+    intro: 'Alleen de praktijk bepaalt welke organisaties deze patiënt zien. Zij zien de NAW-gegevens, niet de metingen en medicatie.',
+    needsConsent: 'Leg eerst de toestemming voor netwerkzorg vast; daarna kunt u de patiënt delen.',
+    none: 'Er zijn geen partnerorganisaties in de regio.',
+    viaNetwork: 'Gedeeld door de huisartsenpraktijk',
+  },
   launch: {
     unlockTitle: 'Ontsleutel beveiligde gesprekken',
     unlockIntro:
@@ -373,6 +380,7 @@ export const nl = {
     extraction_unknown_programme: "Onbekend zorgprogramma: gebruik DM, COPD, CVRM, Astma, GGZ of Ouderenzorg.",
     extraction_unknown_gender: 'Onbekend geslacht: gebruik M, V, X of O.',
     extraction_too_few_columns: 'Een regel heeft te weinig kolommen.',
+    consent_required: 'Leg eerst de toestemming van de patiënt voor netwerkzorg vast.',
     invalid_birth_date: 'Deze geboortedatum kan niet kloppen.',
     launch_not_a_link: 'Deze link is geen Kring-link uit het HIS.',
     launch_malformed: 'De link uit het HIS is beschadigd. Klik in het HIS opnieuw op de Kring-knop.',
