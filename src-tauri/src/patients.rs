@@ -1,6 +1,7 @@
-//! Patient commands (PAT-1, PAT-2, PAT-4, PAT-6) and the HIS launch (PAT-3): a `kring://launch`
-//! link, at start-up or forwarded by a second instance, logs the linked colleague in (locked) and
-//! opens the patient once the password is entered.
+//! Patient commands (PAT-1, PAT-2, PAT-4 … PAT-6) and `kring://` links, at start-up or forwarded
+//! by a second instance: `kring://launch` (PAT-3) logs the linked colleague in (locked) and opens
+//! the patient once the password is entered; `kring://activeer` (the invitation mail, STAFF-3)
+//! opens the activation on the login screen.
 
 use crate::commands::{begin_session, device_name, session_state, CommandResult, SessionState};
 use crate::core::{AppCore, ServerTarget};
@@ -17,6 +18,8 @@ const IMPORT_PROGRESS: &str = "kring://import-progress";
 const LAUNCHED: &str = "kring://his-launch";
 /// A HIS launch was refused; the payload is the error (`launch_*` codes).
 const LAUNCH_FAILED: &str = "kring://his-launch-failed";
+/// An invitation's activation link was opened (STAFF-3); the payload is the link.
+const ACTIVATION_LINK: &str = "kring://activation-link";
 /// The overview shows at most this many rows; the search narrows it.
 const OVERVIEW_LIMIT: usize = 200;
 
@@ -115,6 +118,12 @@ pub async fn add_launched_patient(core: State<'_, AppCore>, birth_date: String) 
 /// Handle a `kring://` link (at start-up or from a second instance): log in from the HIS and tell
 /// the window. The token is spent by the server once; nothing of it is logged.
 pub fn open_link(app: AppHandle, link: String) {
+    if link.starts_with("kring://activeer") {
+        // The invitation mail's link: the login screen opens the activation with it.
+        let _ = app.emit(ACTIVATION_LINK, link);
+        focus(&app);
+        return;
+    }
     tauri::async_runtime::spawn(async move {
         let core = app.state::<AppCore>().inner().clone();
         match launch(&app, &core, &link).await {
@@ -126,11 +135,15 @@ pub fn open_link(app: AppHandle, link: String) {
                 let _ = app.emit(LAUNCH_FAILED, crate::commands::CommandError::from(error));
             }
         }
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.set_focus();
-        }
+        focus(&app);
     });
+}
+
+fn focus(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
 }
 
 async fn launch(app: &AppHandle, core: &AppCore, link: &str) -> Result<SessionState, ClientError> {

@@ -7,7 +7,7 @@
 //! token and a refresh token that is spent on use. Both are stored as SHA-256 only.
 
 use crate::error::{ServerError, ServerResult};
-use crate::store::{LiveSession, LoginUpdate, NewSession, SessionTokens, StoredChallenge};
+use crate::store::{Credentials, LiveSession, LoginUpdate, NewSession, SessionTokens, StoredChallenge};
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -130,27 +130,27 @@ pub async fn verify_code(
     throttle.succeeded(&state).await?;
 
     let credentials = state.store.credentials_of(challenge.user_id).await?.ok_or(ServerError::NotFound("account"))?;
+    let grant = open_session(&state, &credentials, challenge.device_name).await?;
+    tracing::info!(user_id = %challenge.user_id, "logged in");
+    Ok(Json(grant))
+}
+
+/// A new session for a user whose login succeeded (code, or a HIS launch): tokens, who they are,
+/// and their sealed keys.
+pub(crate) async fn open_session(state: &AppState, credentials: &Credentials, device_name: String) -> ServerResult<LoginGrant> {
     let now = state.clock.now();
     let (tokens, grant) = new_tokens(now);
     state
         .store
-        .create_session(NewSession {
-            id: Uuid::now_v7(),
-            user_id: challenge.user_id,
-            device_name: challenge.device_name,
-            created_at: now,
-            tokens,
-        })
+        .create_session(NewSession { id: Uuid::now_v7(), user_id: credentials.user_id, device_name, created_at: now, tokens })
         .await?;
-    let me = load_me(&state, challenge.user_id).await?;
-    tracing::info!(user_id = %challenge.user_id, "logged in");
-    Ok(Json(LoginGrant {
+    Ok(LoginGrant {
         tokens: grant,
-        me,
-        keys: credentials.keys,
+        me: load_me(state, credentials.user_id).await?,
+        keys: credentials.keys.clone(),
         must_change_password: credentials.must_change_password,
         keys_were_reset: credentials.keys_were_reset,
-    }))
+    })
 }
 
 /// A refresh token buys the next token pair, once.

@@ -3,9 +3,8 @@
 //! HIS user, without a password and so without open keys (ACC-5). Every refusal is a typed
 //! `LaunchError`; nothing about the token is logged but the bridge id.
 
-use crate::auth::{device_name, load_me, new_tokens, AuthUser};
+use crate::auth::{device_name, open_session, AuthUser};
 use crate::error::{ServerError, ServerResult};
-use crate::store::NewSession;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -15,33 +14,14 @@ use kring_crypto::jws::UnverifiedJws;
 use kring_crypto::SigningPublicKey;
 use kring_domain::launch::{CheckedLaunch, LaunchClaims, LaunchError};
 use kring_domain::UserId;
-use kring_protocol::{ChangeBody, EntityKind, LaunchGrant, LaunchRequest, LaunchTarget, LoginGrant};
-use uuid::Uuid;
+use kring_protocol::{ChangeBody, EntityKind, LaunchGrant, LaunchRequest, LaunchTarget};
 
 pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchRequest>) -> ServerResult<Json<LaunchGrant>> {
     let (user, target, checked) = check_token(&state, &request.token).await?;
     spend(&state, &checked).await?;
     let credentials = state.store.credentials_of(user).await?.filter(|c| c.active).ok_or(LaunchError::UnknownHisUser)?;
-    let now = state.clock.now();
-    let (tokens, grant) = new_tokens(now);
-    state
-        .store
-        .create_session(NewSession {
-            id: Uuid::now_v7(),
-            user_id: user,
-            device_name: device_name(&request.device_name),
-            created_at: now,
-            tokens,
-        })
-        .await?;
+    let login = open_session(&state, &credentials, device_name(&request.device_name)).await?;
     tracing::info!(user_id = %user, bridge = %checked.claims.iss, "logged in from the HIS");
-    let login = LoginGrant {
-        tokens: grant,
-        me: load_me(&state, user).await?,
-        keys: credentials.keys,
-        must_change_password: credentials.must_change_password,
-        keys_were_reset: credentials.keys_were_reset,
-    };
     Ok(Json(LaunchGrant { login, target }))
 }
 

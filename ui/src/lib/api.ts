@@ -405,6 +405,8 @@ export const api = {
     listen<ImportProgress>('kring://import-progress', (event) => handler(event.payload)),
   onHisLaunch: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>('kring://his-launch', (event) => handler(event.payload)),
+  onActivationLink: (handler: (link: string) => void): Promise<UnlistenFn> =>
+    listen<string>('kring://activation-link', (event) => handler(event.payload)),
   onHisLaunchFailed: (handler: (error: CommandError) => void): Promise<UnlistenFn> =>
     listen<unknown>('kring://his-launch-failed', (event) => handler(asCommandError(event.payload))),
   onClientEvent: (handler: (event: ClientEvent) => void): Promise<UnlistenFn> =>
