@@ -124,3 +124,20 @@ async fn pat_3_a_launch_for_the_colleague_already_logged_in_keeps_the_open_sessi
     assert_eq!(poh.launch_here(&link, "spreekkamer 2").await.err().map(|e| e.code()), Some("launch_other_user"));
     assert_eq!(launch(&region, &link).await.unwrap().me().display_name, "Anne de Vries");
 }
+
+/// The kept corpus of hostile links (`corpus/launch-links.txt`), through the whole path: the
+/// client's link parser, the HTTP endpoint, the JWS decoder and the claims. Each is refused with
+/// a launch reason, and the server keeps serving.
+#[tokio::test]
+async fn pat_3_every_link_of_the_kept_corpus_is_refused_without_a_crash() {
+    let region = TestRegion::start().await;
+    let _his = His::set_up(&region).await;
+    let corpus = include_str!("corpus/launch-links.txt");
+    let links: Vec<&str> = corpus.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).collect();
+    assert!(links.len() >= 25);
+    for link in links {
+        let code = launch(&region, link).await.err().map(|error| error.code());
+        assert!(code.is_some_and(|code| code.starts_with("launch_")), "{link:.60}: {code:?}");
+    }
+    assert!(region.login("huisarts").await.sync_now().await.is_ok(), "the server still serves");
+}
