@@ -260,13 +260,22 @@ async fn pat_5_only_the_practice_opens_a_patient_to_partners_and_only_with_conse
         assert_eq!(page.address.unwrap().city, "Utrecht");
         assert!(page.chart.measurements.is_empty() && page.sharing.is_none());
     }
+    // The district nurse records consent too (PAT-6): she sees the practice's record and adds one.
+    let nurse = region.login("wijkverpleging").await;
+    nurse.sync_now().await.unwrap();
+    let page = nurse.open_patient(vries.id).await.unwrap();
+    assert!(page.summary.has_consent && page.consents.len() == 1 && page.actions.contains(&kring_domain::Action::RecordConsent));
+    nurse.record_consent(vries.id, ConsentGiver::Representative).await.unwrap();
+    gp.sync_now().await.unwrap();
+    let recorded_by: Vec<String> = gp.open_patient(vries.id).await.unwrap().consents.into_iter().map(|c| c.recorded_by).collect();
+    assert_eq!(recorded_by, vec!["Fatima el Amrani", "Anne de Vries"], "newest first");
+
     let psychiatrist = region.login("psychiater").await;
     psychiatrist.sync_now().await.unwrap();
     assert!(psychiatrist.search_patients("", 10).unwrap_or_default().is_empty(), "not shared with the GGZ provider");
 
     // The practice's log shows the partner's opening.
     let log = gp.access_log(practice(&gp)).await.unwrap();
-    let nurse = region.login("wijkverpleging").await;
     assert!(log.entries.iter().any(|entry| entry.actor == nurse.me().user_id && entry.kind == AccessKind::PatientCard));
 
     // Closing the network again: the nurse no longer sees the patient.
@@ -285,8 +294,9 @@ async fn pat_5_only_the_practice_opens_a_patient_to_partners_and_only_with_conse
     };
     let by_nurse = outcome(kring_tests::RawApi::login(&region, "wijkverpleging").await, widen.clone()).await;
     assert!(matches!(by_nurse, kring_protocol::MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }));
-    let consent = gp.open_patient(vries.id).await.unwrap().consents[0].id;
-    gp.withdraw_consent(consent).await.unwrap();
+    for consent in gp.open_patient(vries.id).await.unwrap().consents {
+        gp.withdraw_consent(consent.id).await.unwrap();
+    }
     let without_consent = outcome(kring_tests::RawApi::login(&region, "huisarts").await, widen).await;
     assert!(matches!(without_consent, kring_protocol::MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, .. }));
 }

@@ -272,10 +272,7 @@ impl KringClient {
         let vault = self.practice_vault(entry.organisation_id)?;
         let card: PatientCard = open_sealed(&vault, &entry.card)?;
         let chart: PatientChart = open_sealed(&vault, &entry.chart)?;
-        let consents = self.consents_of(patient_id)?;
-        let names = self.names()?;
-        let name_of = |user: UserId| names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
-        let mut timeline = vec![TimelineEvent {
+        let mut history = vec![TimelineEvent {
             date: entry.created_at.date(),
             kind: match entry.source {
                 PatientSource::Extraction => TimelineKind::AddedFromExtraction,
@@ -284,8 +281,53 @@ impl KringClient {
             detail: String::new(),
         }];
         if entry.updated_at > entry.created_at {
-            timeline.push(TimelineEvent { date: entry.updated_at.date(), kind: TimelineKind::ExtractionUpdated, detail: String::new() });
+            history.push(TimelineEvent { date: entry.updated_at.date(), kind: TimelineKind::ExtractionUpdated, detail: String::new() });
         }
+        let actions = [Action::StartConsultation, Action::ReferPatient, Action::ReadConversations, Action::RecordConsent]
+            .into_iter()
+            .filter(|action| self.may(entry.organisation_id, *action))
+            .collect();
+        let sharing = if self.may(entry.organisation_id, Action::SharePatient) { Some(self.sharing(&entry)?) } else { None };
+        let mut view = self.page(entry.id, entry.organisation_id, card, chart, history, actions)?;
+        view.source = entry.source;
+        view.sharing = sharing;
+        Ok(view)
+    }
+
+    /// The page of a patient a practice shared with my organisation (PAT-5): the card and the
+    /// consent records; the chart stays with the practice. A caregiver there records consent too
+    /// (the home-care nurse, PAT-6).
+    fn network_view(&self, patient_id: PatientId) -> ClientResult<PatientView> {
+        let network = self
+            .networks_shared_with_me()?
+            .into_iter()
+            .find(|network| network.patient_id == patient_id)
+            .ok_or(ClientError::NotSynced)?;
+        let card = self.network_card(&network)?;
+        let actions = if self.inner.me.contracts.iter().any(|contract| contract.role.permits(Action::RecordConsent)) {
+            vec![Action::RecordConsent]
+        } else {
+            Vec::new()
+        };
+        let mut view = self.page(patient_id, network.organisation_id, card, PatientChart::default(), Vec::new(), actions)?;
+        view.summary.via_network = true;
+        Ok(view)
+    }
+
+    /// What both views share: the card, the chart with its series, the consents and the timeline
+    /// (newest first) built from `history`, consents, measurements and medication.
+    fn page(
+        &self,
+        patient_id: PatientId,
+        organisation_id: OrganisationId,
+        card: PatientCard,
+        chart: PatientChart,
+        mut timeline: Vec<TimelineEvent>,
+        actions: Vec<Action>,
+    ) -> ClientResult<PatientView> {
+        let consents = self.consents_of(patient_id)?;
+        let names = self.names()?;
+        let name_of = |user: UserId| names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
         for consent in &consents {
             timeline.push(TimelineEvent { date: consent.recorded_at.date(), kind: TimelineKind::ConsentGiven, detail: name_of(consent.recorded_by) });
             if let Some(withdrawal) = &consent.withdrawn {
@@ -302,17 +344,12 @@ impl KringClient {
             }
         }
         timeline.sort_by_key(|event| std::cmp::Reverse(event.date));
-        let actions = [Action::StartConsultation, Action::ReferPatient, Action::ReadConversations, Action::RecordConsent]
-            .into_iter()
-            .filter(|action| self.may(entry.organisation_id, *action))
-            .collect();
         let current = current_consent_text();
-        let sharing = if self.may(entry.organisation_id, Action::SharePatient) { Some(self.sharing(&entry)?) } else { None };
         Ok(PatientView {
-            summary: summary(entry.id, entry.organisation_id, &card, ConsentEntry::current(&consents).is_some()),
+            summary: summary(patient_id, organisation_id, &card, ConsentEntry::current(&consents).is_some()),
             address: card.address.clone(),
             phone: card.phone.clone(),
-            source: entry.source,
+            source: PatientSource::Extraction,
             series: series(&chart.measurements),
             chart,
             consents: consents
@@ -333,31 +370,6 @@ impl KringClient {
             consent_text: ConsentTextView { version: current.version.into(), text: current.text.into() },
             timeline,
             actions,
-            sharing,
-        })
-    }
-
-    /// The page of a patient a practice shared with my organisation (PAT-5): the card only; the
-    /// chart and the consent records stay with the practice.
-    fn network_view(&self, patient_id: PatientId) -> ClientResult<PatientView> {
-        let network = self
-            .networks_shared_with_me()?
-            .into_iter()
-            .find(|network| network.patient_id == patient_id)
-            .ok_or(ClientError::NotSynced)?;
-        let card = self.network_card(&network)?;
-        let current = current_consent_text();
-        Ok(PatientView {
-            summary: PatientSummary { via_network: true, ..summary(patient_id, network.organisation_id, &card, true) },
-            address: card.address.clone(),
-            phone: card.phone.clone(),
-            source: PatientSource::Extraction,
-            chart: PatientChart::default(),
-            series: Vec::new(),
-            consents: Vec::new(),
-            consent_text: ConsentTextView { version: current.version.into(), text: current.text.into() },
-            timeline: Vec::new(),
-            actions: Vec::new(),
             sharing: None,
         })
     }
@@ -656,7 +668,9 @@ impl KringClient {
             }
             match self.network_card(&network) {
                 Ok(card) => {
-                    let summary = PatientSummary { via_network: true, ..summary(network.patient_id, network.organisation_id, &card, true) };
+                    let has_consent = by_patient.get(&network.patient_id).is_some_and(|list| ConsentEntry::current(list).is_some());
+                    let summary =
+                        PatientSummary { via_network: true, ..summary(network.patient_id, network.organisation_id, &card, has_consent) };
                     entries.push(IndexedPatient { haystack: haystack(&card), summary });
                 }
                 Err(error) => tracing::info!(patient_id = %network.patient_id, code = error.code(), "a shared patient does not open"),

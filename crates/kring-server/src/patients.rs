@@ -164,7 +164,7 @@ pub(crate) async fn record_consent(
     text_version: &str,
 ) -> ServerResult<Planned> {
     let patient = patient(state, patient_id).await?;
-    if !may(state, author, patient.organisation_id, Action::RecordConsent).await? {
+    if !may_record_consent(state, author, &patient).await? {
         return Err(ServerError::Forbidden("recording consent"));
     }
     if consent_text(text_version).is_none() {
@@ -183,7 +183,29 @@ pub(crate) async fn record_consent(
         recorded_at: state.clock.now(),
         withdrawn: None,
     };
-    Ok(Planned::changes(vec![(Scope::Patients(patient.organisation_id), ChangeBody::Consent(entry))]))
+    Ok(Planned::changes(consent_changes(entry)))
+}
+
+/// The practice records consent, and so does a caregiver of an organisation the patient is
+/// shared with (the home-care nurse, PAT-6).
+async fn may_record_consent(state: &AppState, author: UserId, patient: &PatientEntry) -> ServerResult<bool> {
+    if may(state, author, patient.organisation_id, Action::RecordConsent).await? {
+        return Ok(true);
+    }
+    for (organisation, role) in crate::auth::contracts(state, author).await? {
+        if role.permits(Action::RecordConsent) && shared_with(state, organisation).await?.contains(&patient.id) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A consent change reaches the practice and the patient's network.
+fn consent_changes(entry: ConsentEntry) -> Vec<(Scope, ChangeBody)> {
+    vec![
+        (Scope::Patients(entry.organisation_id), ChangeBody::Consent(entry.clone())),
+        (Scope::Patient(entry.patient_id), ChangeBody::Consent(entry)),
+    ]
 }
 
 /// PAT-6: the patient withdraws consent; the entry stays, marked withdrawn.
@@ -191,15 +213,14 @@ pub(crate) async fn withdraw_consent(state: &AppState, author: UserId, consent_i
     let Some(ChangeBody::Consent(entry)) = state.store.entity(EntityKind::Consent, consent_id).await? else {
         return Err(ServerError::NotFound("consent"));
     };
-    if !may(state, author, entry.organisation_id, Action::RecordConsent).await? {
+    if !may_record_consent(state, author, &patient(state, entry.patient_id).await?).await? {
         return Err(ServerError::Forbidden("withdrawing consent"));
     }
     if entry.withdrawn.is_some() {
         return Err(ServerError::InvalidRequest("the consent was already withdrawn".into()));
     }
-    let scope = Scope::Patients(entry.organisation_id);
     let entry = ConsentEntry { withdrawn: Some(Withdrawal { by: author, at: state.clock.now() }), ..entry };
-    Ok(Planned::changes(vec![(scope, ChangeBody::Consent(entry))]))
+    Ok(Planned::changes(consent_changes(entry)))
 }
 
 /// PAT-5: only the practice opens a patient's care network, only with the patient's consent in
@@ -250,6 +271,12 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         (Scope::Patients(practice), ChangeBody::PatientNetwork(network.clone())),
         (Scope::Patient(network.patient_id), ChangeBody::PatientNetwork(network.clone())),
     ];
+    // A partner joining now has not seen the consent records made before: send them along.
+    if shared.difference(&before).next().is_some() {
+        for consent in consents(state, network.patient_id).await? {
+            changes.push((Scope::Patient(network.patient_id), ChangeBody::Consent(consent)));
+        }
+    }
     for organisation in shared.union(&before) {
         let share = PatientShareEntry {
             id: PatientShareEntry::id_for(network.patient_id, *organisation),
@@ -282,7 +309,11 @@ pub async fn shared_with(state: &AppState, organisation: OrganisationId) -> Serv
 
 /// Whether the patient's consent for network care is in force: what sharing checks first.
 pub async fn has_consent(state: &AppState, patient: PatientId) -> ServerResult<bool> {
-    let entries: Vec<ConsentEntry> = state
+    Ok(ConsentEntry::current(&consents(state, patient).await?).is_some())
+}
+
+async fn consents(state: &AppState, patient: PatientId) -> ServerResult<Vec<ConsentEntry>> {
+    Ok(state
         .store
         .children(EntityKind::Consent, patient.0)
         .await?
@@ -291,6 +322,5 @@ pub async fn has_consent(state: &AppState, patient: PatientId) -> ServerResult<b
             ChangeBody::Consent(entry) => Some(entry),
             _ => None,
         })
-        .collect();
-    Ok(ConsentEntry::current(&entries).is_some())
+        .collect())
 }
