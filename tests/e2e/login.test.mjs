@@ -122,6 +122,15 @@ describe('embedded demo region', () => {
     await app.find('[data-testid="lock-toggle"][data-state="open"]');
   });
 
+  it('reads the demo extraction into the embedded demo and finds a patient (PAT-1, PAT-2)', async () => {
+    await app.click('[data-testid="nav-patients"]');
+    await app.click('[data-testid="import-demo"]');
+    await app.waitForText('[data-testid="import-result"]', 'Ingelezen: 25 nieuwe en 0 bijgewerkte patiënten, 400 metingen.');
+    await app.type('[data-testid="patient-search"]', 'Jansen');
+    await app.waitForText('[data-testid="patient-count"]', 'van 25 patiënten');
+    await app.screenshot(`${shots}/demo-patients.png`);
+  });
+
   it('shows the GP the verified access log of the practice (SEC-2)', async () => {
     await app.click('[data-testid="nav-access-log"]');
     const status = await app.waitForText('[data-testid="chain-status"]', 'Logboek gecontroleerd');
