@@ -129,6 +129,9 @@ describe('embedded demo region', () => {
     await app.type('[data-testid="patient-search"]', 'Jansen');
     await app.waitForText('[data-testid="patient-count"]', 'van 25 patiënten');
     await app.screenshot(`${shots}/demo-patients.png`);
+    await app.click('[data-testid="patient-row"] button');
+    await app.waitForText('[data-testid="patient-page"]', 'HbA1c');
+    await app.screenshot(`${shots}/demo-patient.png`);
   });
 
   it('shows the GP the verified access log of the practice (SEC-2)', async () => {
