@@ -27,7 +27,9 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
             column: Some(inner.column() as u64),
             field: (path != ".").then_some(path),
         };
-        ExtractionError::new(location, Problem::InvalidFhir(inner.to_string()))
+        // serde's own words can quote a value from the file (patient data): only its kind is kept.
+        let problem = if inner.is_eof() { Problem::Truncated } else { Problem::InvalidFhir };
+        ExtractionError::new(location, problem)
     })?;
 
     let mut patients: Vec<ImportedPatient> = Vec::new();

@@ -112,9 +112,11 @@ impl fmt::Display for Location {
 pub enum Problem {
     #[error("the file is not UTF-8 text")]
     NotUtf8,
-    /// The JSON is not a FHIR Bundle (syntax, a wrong type, an unknown code); serde's words.
-    #[error("not a valid FHIR bundle: {0}")]
-    InvalidFhir(String),
+    /// The JSON is not a FHIR Bundle (syntax, a wrong type, an unknown code).
+    #[error("not a valid FHIR bundle")]
+    InvalidFhir,
+    #[error("the file ends too early (cut off?)")]
+    Truncated,
     #[error("the extraction holds no patients")]
     NoPatients,
     #[error("a patient has no BSN")]
@@ -149,7 +151,8 @@ impl Problem {
     pub fn code(&self) -> &'static str {
         match self {
             Problem::NotUtf8 => "extraction_not_utf8",
-            Problem::InvalidFhir(_) => "extraction_invalid_fhir",
+            Problem::InvalidFhir => "extraction_invalid_fhir",
+            Problem::Truncated => "extraction_truncated",
             Problem::NoPatients => "extraction_no_patients",
             Problem::MissingBsn => "extraction_missing_bsn",
             Problem::InvalidBsn => "extraction_invalid_bsn",

@@ -361,6 +361,7 @@ export const en: Messages = {
     internal: 'Something went wrong in Kring. Try again; if it keeps failing, contact your administrator.',
     extraction_not_utf8: 'The file is not UTF-8 text. Export the extraction again as UTF-8.',
     extraction_invalid_fhir: 'The file is not a valid FHIR R4 bundle.',
+    extraction_truncated: 'The file ends too early; it was probably not copied completely. Export it again.',
     extraction_no_patients: 'The file holds no patients.',
     extraction_missing_bsn: 'A patient has no BSN. Kring matches patients by BSN.',
     extraction_invalid_bsn: 'A BSN is not valid (the 11-check fails).',

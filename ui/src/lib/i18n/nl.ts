@@ -366,6 +366,7 @@ export const nl = {
     keyring: 'De sleutelbos van het besturingssysteem is niet beschikbaar. Neem contact op met uw beheerder.',
     extraction_not_utf8: 'Het bestand is geen tekstbestand in UTF-8. Exporteer de extractie opnieuw als UTF-8.',
     extraction_invalid_fhir: 'Het bestand is geen geldige FHIR R4-bundel.',
+    extraction_truncated: 'Het bestand houdt te vroeg op; het is waarschijnlijk niet helemaal gekopieerd. Exporteer het opnieuw.',
     extraction_no_patients: 'Het bestand bevat geen patiënten.',
     extraction_missing_bsn: 'Een patiënt heeft geen BSN. Kring koppelt patiënten op BSN.',
     extraction_invalid_bsn: 'Een BSN klopt niet (de elfproef faalt).',
