@@ -140,6 +140,19 @@ impl Cache {
         .collect()
     }
 
+    /// The newest seq among the cached entities of `kinds` (0 when there are none): what a read
+    /// model built from those kinds compares to know whether it is still current.
+    pub fn latest_seq_of(&self, kinds: &[EntityKind]) -> ClientResult<Seq> {
+        let conn = self.conn();
+        let mut latest = 0;
+        for kind in kinds {
+            let seq: Option<Seq> =
+                conn.query_row("SELECT MAX(seq) FROM entities WHERE kind = ?1", [kind.as_str()], |row| row.get(0))?;
+            latest = latest.max(seq.unwrap_or(0));
+        }
+        Ok(latest)
+    }
+
     /// One cached entity.
     pub fn entity(&self, kind: EntityKind, id: Uuid) -> ClientResult<Option<ChangeBody>> {
         let id = id.to_string();

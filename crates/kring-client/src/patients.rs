@@ -169,10 +169,20 @@ pub enum LaunchOpening {
     AskBirthDate,
 }
 
+/// What the search index is built from.
+const INDEXED_KINDS: [EntityKind; 5] = [
+    EntityKind::Patient,
+    EntityKind::Consent,
+    EntityKind::PatientNetwork,
+    EntityKind::PatientShare,
+    EntityKind::PatientDataAccess,
+];
+
 /// The search index: every readable patient's card, opened once after unlock. Lives inside the
 /// secure session and goes with the keys when the lock closes.
 pub(crate) struct PatientIndex {
-    cursor: Seq,
+    /// The newest seq of the entities it was built from (`INDEXED_KINDS`).
+    seq: Seq,
     entries: Vec<IndexedPatient>,
 }
 
@@ -622,10 +632,11 @@ impl KringClient {
 
     /// Run `f` on an index that is current with the cache, building it first when needed.
     fn with_patient_index<T>(&self, f: impl FnOnce(&PatientIndex) -> ClientResult<T>) -> ClientResult<T> {
-        let cursor = self.inner.cache.cursor()?;
-        let fresh = self.inner.session.with_patient_index(|index| index.filter(|index| index.cursor == cursor).map(|_| ()))?;
+        // Rebuilt only when patients, consents or shares changed, not for every directory change.
+        let seq = self.inner.cache.latest_seq_of(&INDEXED_KINDS)?;
+        let fresh = self.inner.session.with_patient_index(|index| index.filter(|index| index.seq == seq).map(|_| ()))?;
         if fresh.is_none() {
-            let index = self.build_patient_index(cursor)?;
+            let index = self.build_patient_index(seq)?;
             self.inner.session.set_patient_index(index)?;
         }
         self.inner.session.with_patient_index(|index| match index {
@@ -634,7 +645,7 @@ impl KringClient {
         })?
     }
 
-    fn build_patient_index(&self, cursor: Seq) -> ClientResult<PatientIndex> {
+    fn build_patient_index(&self, seq: Seq) -> ClientResult<PatientIndex> {
         let started = std::time::Instant::now();
         let consents = crate::directory::cached(&self.inner.cache, EntityKind::Consent, |body| match body {
             ChangeBody::Consent(entry) => Some(entry),
@@ -677,7 +688,7 @@ impl KringClient {
             }
         }
         tracing::debug!(patients = entries.len(), ms = started.elapsed().as_millis() as u64, "patient index built");
-        Ok(PatientIndex { cursor, entries })
+        Ok(PatientIndex { seq, entries })
     }
 }
 
