@@ -9,6 +9,10 @@
 //! Reading is all or nothing: the first problem refuses the whole extraction and says where
 //! (line and column, or the field path), so nothing is ever half-imported. Resources the import
 //! does not use (e.g. a text-valued observation) are counted as skipped, not refused.
+//!
+//! Pure: text in, domain values out. This crate must never depend on crypto, storage or
+//! networking (kring-client seals and sends what it returns), and its errors never quote the
+//! file's content, which is patient data.
 
 mod csv_format;
 mod fhir;
