@@ -154,7 +154,8 @@ async fn launch(app: &AppHandle, core: &AppCore, link: &str) -> Result<SessionSt
                 core.set_launch_target(target).await;
                 return Ok(session_state(core, &current));
             }
-            Err(error) if error.code() == "launch_other_user" || error.code() == "session_expired" => {}
+            // Another colleague (the token is still unspent), or this session is over: log in anew.
+            Err(ClientError::Refused { code: kring_protocol::ErrorCode::LaunchOtherUser, .. } | ClientError::SessionExpired) => {}
             Err(error) => return Err(error),
         }
     }
