@@ -300,3 +300,42 @@ async fn pat_5_only_the_practice_opens_a_patient_to_partners_and_only_with_conse
     let without_consent = outcome(kring_tests::RawApi::login(&region, "huisarts").await, widen).await;
     assert!(matches!(without_consent, kring_protocol::MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, .. }));
 }
+
+#[tokio::test]
+async fn pat_5_a_caregiver_who_joins_the_partner_later_gets_the_network_key_from_the_practice() {
+    let region = TestRegion::start().await;
+    let gp = gp_with_vault(&region).await;
+    import(&gp, BUNDLE).await.unwrap();
+    let vries = gp.search_patients("vries", 1).unwrap().remove(0);
+    let partner = home_care(&gp);
+    gp.record_consent(vries.id, ConsentGiver::Patient).await.unwrap();
+    gp.share_patient(vries.id, partner, true).await.unwrap();
+    assert_eq!(gp.maintain_network_keys().await.unwrap(), 0, "everyone there has the key already");
+
+    // A new district nurse at the home-care organisation.
+    let spec = kring_server::seed::AccountSpec {
+        username: "nieuwe-wijkverpleegkundige".into(),
+        first_name: "Lotte".into(),
+        last_name: "Kok".into(),
+        agb: None,
+        email: kring_domain::Email::parse("l.kok@hofvandelft.nl").ok(),
+        mobile: None,
+        code_channel: kring_protocol::CodeChannel::Email,
+        contracts: vec![(partner, None, kring_domain::Role::Zorgverlener)],
+    };
+    let options = kring_server::seed::DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
+    kring_server::seed::create_account(region.server().state.store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
+    let newcomer = region.login("nieuwe-wijkverpleegkundige").await;
+    newcomer.sync_now().await.unwrap();
+    assert!(newcomer.search_patients("", 10).unwrap().is_empty(), "no key yet");
+
+    gp.sync_now().await.unwrap();
+    assert_eq!(gp.maintain_network_keys().await.unwrap(), 1);
+    assert_eq!(gp.maintain_network_keys().await.unwrap(), 0, "once");
+    newcomer.sync_now().await.unwrap();
+    assert_eq!(newcomer.search_patients("vries", 10).unwrap()[0].name, "de Vries, Jan Willem");
+
+    // A locked practice session shares nothing.
+    gp.lock();
+    assert_eq!(gp.maintain_network_keys().await.unwrap(), 0);
+}

@@ -427,6 +427,18 @@ impl KringClient {
     /// The network key wrapped for each caregiver (a role that sees patients) of `organisations`
     /// who has published keys.
     fn network_members(&self, vault: &Vault, organisations: &[OrganisationId]) -> ClientResult<Vec<NetworkKey>> {
+        self.caregivers_of(organisations)?
+            .into_iter()
+            .map(|(user_id, key)| {
+                let wrapped = vault.wrap_for(&kring_crypto::EncryptionPublicKey::from_bytes(key))?;
+                Ok(NetworkKey { user_id, wrapped_key: STANDARD_NO_PAD.encode(wrapped) })
+            })
+            .collect()
+    }
+
+    /// The active caregivers (a role that sees patients) of `organisations` who have published
+    /// keys, with their public encryption key.
+    fn caregivers_of(&self, organisations: &[OrganisationId]) -> ClientResult<Vec<(UserId, [u8; 32])>> {
         let contracts = crate::directory::cached(&self.inner.cache, EntityKind::Contract, |body| match body {
             ChangeBody::Contract(contract) => Some(contract),
             _ => None,
@@ -435,11 +447,11 @@ impl KringClient {
             ChangeBody::Person(person) => Some(person),
             _ => None,
         })?;
-        let mut members: Vec<NetworkKey> = Vec::new();
+        let mut caregivers: Vec<(UserId, [u8; 32])> = Vec::new();
         for contract in contracts {
             if !organisations.contains(&contract.organisation_id)
                 || !contract.role.permits(Action::ViewPatients)
-                || members.iter().any(|member| member.user_id == contract.user_id)
+                || caregivers.iter().any(|(user, _)| *user == contract.user_id)
             {
                 continue;
             }
@@ -450,11 +462,53 @@ impl KringClient {
                 .and_then(|key| STANDARD_NO_PAD.decode(key).ok())
                 .and_then(|key| <[u8; 32]>::try_from(key).ok());
             if let Some(key) = key {
-                let wrapped = vault.wrap_for(&kring_crypto::EncryptionPublicKey::from_bytes(key))?;
-                members.push(NetworkKey { user_id: contract.user_id, wrapped_key: STANDARD_NO_PAD.encode(wrapped) });
+                caregivers.push((contract.user_id, key));
             }
         }
-        Ok(members)
+        Ok(caregivers)
+    }
+
+    /// Give the network key to partner caregivers who joined (or got keys) after the patient was
+    /// shared, as far as this user can: a practice key holder who may share, with the open lock.
+    /// Returns how many networks it updated. Runs with the practice-key maintenance.
+    pub async fn maintain_network_keys(&self) -> ClientResult<usize> {
+        if !self.is_unlocked() {
+            return Ok(0);
+        }
+        let mut updated = 0;
+        let networks = crate::directory::cached(&self.inner.cache, EntityKind::PatientNetwork, |body| match body {
+            ChangeBody::PatientNetwork(network) => Some(network),
+            _ => None,
+        })?;
+        for network in networks {
+            if network.shared_with.is_empty() || !self.may(network.organisation_id, Action::SharePatient) {
+                continue;
+            }
+            let missing: Vec<(UserId, [u8; 32])> = self
+                .caregivers_of(&network.shared_with)?
+                .into_iter()
+                .filter(|(user, _)| !network.members.iter().any(|member| member.user_id == *user))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let Ok(practice_vault) = self.practice_vault(network.organisation_id) else { continue };
+            let vault = practice_vault.unwrap_vault(&decode(&network.practice_key)?).map_err(|_| ClientError::KeysLost)?;
+            let mut members = network.members.clone();
+            for (user_id, key) in missing {
+                let wrapped = vault.wrap_for(&kring_crypto::EncryptionPublicKey::from_bytes(key))?;
+                members.push(NetworkKey { user_id, wrapped_key: STANDARD_NO_PAD.encode(wrapped) });
+            }
+            let patient_id = network.patient_id;
+            self.submit(Mutation::SetPatientNetwork(PatientNetworkEntry { members, ..network })).await?;
+            tracing::info!(%patient_id, "gave the network key to partner caregivers who joined later");
+            updated += 1;
+        }
+        if updated > 0 {
+            // So the next round sees the new members and does not wrap again.
+            self.sync_now().await?;
+        }
+        Ok(updated)
     }
 
     fn sharing(&self, entry: &PatientEntry) -> ClientResult<Sharing> {

@@ -211,13 +211,16 @@ impl KringClient {
         Ok(shared)
     }
 
-    /// Run [`KringClient::maintain_practice_keys`] whenever data changes or the lock opens, until
-    /// the task is aborted.
+    /// Run [`KringClient::maintain_practice_keys`] and [`KringClient::maintain_network_keys`]
+    /// whenever data changes or the lock opens, until the task is aborted.
     pub async fn run_key_maintenance(self) {
         let mut events = self.subscribe();
         loop {
             if let Err(error) = self.maintain_practice_keys().await {
                 tracing::info!(code = error.code(), "could not share practice keys now");
+            }
+            if let Err(error) = self.maintain_network_keys().await {
+                tracing::info!(code = error.code(), "could not share network keys now");
             }
             loop {
                 match events.recv().await {
