@@ -70,7 +70,7 @@ impl Directory {
         let member = |contract: &ContractEntry| {
             people.get(&contract.user_id).filter(|person| person.active).map(|person| MemberView {
                 user_id: person.id,
-                name: format!("{} {}", person.first_name, person.last_name),
+                name: person.full_name(),
                 role: contract.role,
                 role_name: contract.role.dutch_name().to_owned(),
                 agb: person.agb.as_ref().map(ToString::to_string),

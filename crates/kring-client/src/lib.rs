@@ -96,6 +96,22 @@ impl KringClient {
         }
     }
 
+    /// Submit a mutation that must land now (online): the server's refusal comes back as the error.
+    pub(crate) async fn submit_now(&self, mutation: Mutation) -> ClientResult<Uuid> {
+        let id = self.submit(mutation).await?;
+        if let Some(entry) = self.outbox()?.into_iter().find(|entry| entry.request.id == id) {
+            return match entry.rejected {
+                Some(code) => {
+                    self.inner.cache.remove_from_outbox(id)?;
+                    Err(ClientError::Refused { code, message: String::new() })
+                }
+                None => Err(ClientError::ServerUnreachable),
+            };
+        }
+        self.sync_now().await?;
+        Ok(id)
+    }
+
     /// Send queued mutations in order. Stops at the first network failure (the rest wait).
     pub async fn flush_outbox(&self) -> ClientResult<()> {
         let _guard = self.inner.flushing.lock().await;

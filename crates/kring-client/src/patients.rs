@@ -12,14 +12,14 @@ use crate::error::{ClientError, ClientResult};
 use crate::KringClient;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use kring_crypto::Vault;
+use kring_crypto::{EncryptionPublicKey, Vault};
 use kring_domain::patient::{consent_text, current_consent_text, Address, Gender, Measurement};
 use kring_domain::{AccessKind, Action, Bsn, CareProgramme, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId};
 use kring_domain::OrganisationKind;
 use kring_protocol::patients::{
     ConsentEntry, ImportRequest, NetworkKey, PatientEntry, PatientNetworkEntry, PatientSource, SealedPatient,
 };
-use kring_protocol::{ChangeBody, EntityKind, LaunchTarget, Mutation, Seq};
+use kring_protocol::{ChangeBody, EntityKind, LaunchTarget, Mutation, PersonEntry, Seq};
 use serde::Serialize;
 use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
@@ -430,7 +430,7 @@ impl KringClient {
         self.caregivers_of(organisations)?
             .into_iter()
             .map(|(user_id, key)| {
-                let wrapped = vault.wrap_for(&kring_crypto::EncryptionPublicKey::from_bytes(key))?;
+                let wrapped = vault.wrap_for(&key)?;
                 Ok(NetworkKey { user_id, wrapped_key: STANDARD_NO_PAD.encode(wrapped) })
             })
             .collect()
@@ -438,29 +438,17 @@ impl KringClient {
 
     /// The active caregivers (a role that sees patients) of `organisations` who have published
     /// keys, with their public encryption key.
-    fn caregivers_of(&self, organisations: &[OrganisationId]) -> ClientResult<Vec<(UserId, [u8; 32])>> {
-        let contracts = crate::directory::cached(&self.inner.cache, EntityKind::Contract, |body| match body {
-            ChangeBody::Contract(contract) => Some(contract),
-            _ => None,
-        })?;
-        let people = crate::directory::cached(&self.inner.cache, EntityKind::Person, |body| match body {
-            ChangeBody::Person(person) => Some(person),
-            _ => None,
-        })?;
-        let mut caregivers: Vec<(UserId, [u8; 32])> = Vec::new();
-        for contract in contracts {
+    fn caregivers_of(&self, organisations: &[OrganisationId]) -> ClientResult<Vec<(UserId, EncryptionPublicKey)>> {
+        let people = self.people()?;
+        let mut caregivers: Vec<(UserId, EncryptionPublicKey)> = Vec::new();
+        for contract in self.contracts()? {
             if !organisations.contains(&contract.organisation_id)
                 || !contract.role.permits(Action::ViewPatients)
                 || caregivers.iter().any(|(user, _)| *user == contract.user_id)
             {
                 continue;
             }
-            let key = people
-                .iter()
-                .find(|person| person.id == contract.user_id && person.active)
-                .and_then(|person| person.encryption_public_key.as_deref())
-                .and_then(|key| STANDARD_NO_PAD.decode(key).ok())
-                .and_then(|key| <[u8; 32]>::try_from(key).ok());
+            let key = people.iter().find(|person| person.id == contract.user_id && person.active).and_then(PersonEntry::encryption_key);
             if let Some(key) = key {
                 caregivers.push((contract.user_id, key));
             }
@@ -484,7 +472,7 @@ impl KringClient {
             if network.shared_with.is_empty() || !self.may(network.organisation_id, Action::SharePatient) {
                 continue;
             }
-            let missing: Vec<(UserId, [u8; 32])> = self
+            let missing: Vec<(UserId, EncryptionPublicKey)> = self
                 .caregivers_of(&network.shared_with)?
                 .into_iter()
                 .filter(|(user, _)| !network.members.iter().any(|member| member.user_id == *user))
@@ -496,7 +484,7 @@ impl KringClient {
             let vault = practice_vault.unwrap_vault(&decode(&network.practice_key)?).map_err(|_| ClientError::KeysLost)?;
             let mut members = network.members.clone();
             for (user_id, key) in missing {
-                let wrapped = vault.wrap_for(&kring_crypto::EncryptionPublicKey::from_bytes(key))?;
+                let wrapped = vault.wrap_for(&key)?;
                 members.push(NetworkKey { user_id, wrapped_key: STANDARD_NO_PAD.encode(wrapped) });
             }
             let patient_id = network.patient_id;
@@ -630,22 +618,6 @@ impl KringClient {
             .map(|entry| entry.id))
     }
 
-    /// Submit a mutation that must land now (online): the server's refusal comes back as the error.
-    async fn submit_now(&self, mutation: Mutation) -> ClientResult<Uuid> {
-        let id = self.submit(mutation).await?;
-        if let Some(entry) = self.outbox()?.into_iter().find(|entry| entry.request.id == id) {
-            return match entry.rejected {
-                Some(code) => {
-                    self.inner.cache.remove_from_outbox(id)?;
-                    Err(ClientError::Refused { code, message: String::new() })
-                }
-                None => Err(ClientError::ServerUnreachable),
-            };
-        }
-        self.sync_now().await?;
-        Ok(id)
-    }
-
     fn may(&self, organisation_id: OrganisationId, action: Action) -> bool {
         self.inner.me.contracts.iter().any(|c| c.organisation_id == organisation_id && c.role.permits(action))
     }
@@ -675,13 +647,7 @@ impl KringClient {
     }
 
     fn names(&self) -> ClientResult<HashMap<UserId, String>> {
-        Ok(crate::directory::cached(&self.inner.cache, EntityKind::Person, |body| match body {
-            ChangeBody::Person(person) => Some(person),
-            _ => None,
-        })?
-        .into_iter()
-        .map(|person| (person.id, format!("{} {}", person.first_name, person.last_name)))
-        .collect())
+        Ok(self.people()?.into_iter().map(|person| (person.id, person.full_name())).collect())
     }
 
     /// Run `f` on an index that is current with the cache, building it first when needed.

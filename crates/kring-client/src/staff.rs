@@ -8,10 +8,10 @@ use crate::error::{ClientError, ClientResult};
 use crate::{ClientEvent, KringClient};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use kring_crypto::{EncryptionPublicKey, Vault};
+use kring_crypto::Vault;
 use kring_domain::{AccessStatus, AccountRequestForm, Action, OrganisationId, Role, UserId};
 use kring_protocol::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
-use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
+use kring_protocol::{ChangeBody, ContractEntry, EntityKind, Mutation, PersonEntry};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -40,9 +40,17 @@ pub struct StaffMember {
 }
 
 impl KringClient {
-    fn people(&self) -> ClientResult<Vec<PersonEntry>> {
+    pub(crate) fn people(&self) -> ClientResult<Vec<PersonEntry>> {
         cached(&self.inner.cache, EntityKind::Person, |body| match body {
             ChangeBody::Person(person) => Some(person),
+            _ => None,
+        })
+    }
+
+    /// Everyone's contracts (who works where, in which role), from the cache.
+    pub(crate) fn contracts(&self) -> ClientResult<Vec<ContractEntry>> {
+        cached(&self.inner.cache, EntityKind::Contract, |body| match body {
+            ChangeBody::Contract(contract) => Some(contract),
             _ => None,
         })
     }
@@ -65,13 +73,8 @@ impl KringClient {
 
     /// The staff list of an organisation (STAFF-1), from the cache.
     pub fn staff(&self, organisation_id: OrganisationId) -> ClientResult<StaffList> {
-        let contracts: Vec<_> = cached(&self.inner.cache, EntityKind::Contract, |body| match body {
-            ChangeBody::Contract(contract) => Some(contract),
-            _ => None,
-        })?
-        .into_iter()
-        .filter(|contract| contract.organisation_id == organisation_id)
-        .collect();
+        let contracts: Vec<_> =
+            self.contracts()?.into_iter().filter(|contract| contract.organisation_id == organisation_id).collect();
         let accesses = self.accesses()?;
         let his_links: Vec<HisLinkEntry> = cached(&self.inner.cache, EntityKind::HisLink, |body| match body {
             ChangeBody::HisLink(link) => Some(link),
@@ -88,7 +91,7 @@ impl KringClient {
             let holds_key = access.is_some_and(|a| a.wrapped_key.is_some());
             members.push(StaffMember {
                 user_id: person.id,
-                name: format!("{} {}", person.first_name, person.last_name),
+                name: person.full_name(),
                 role_names: roles.iter().map(|r| r.dutch_name().to_owned()).collect(),
                 works_with_patients: roles.iter().any(|r| r.permits(Action::ViewPatients)),
                 roles,
@@ -188,16 +191,11 @@ impl KringClient {
                 if access.organisation_id != organisation || !access.authorised || access.wrapped_key.is_some() || access.user_id == me {
                     continue;
                 }
-                let Some(key) = people
-                    .iter()
-                    .find(|p| p.id == access.user_id && p.active)
-                    .and_then(|p| p.encryption_public_key.as_deref())
-                    .and_then(|k| STANDARD_NO_PAD.decode(k).ok())
-                    .and_then(|k| <[u8; 32]>::try_from(k).ok())
+                let Some(key) = people.iter().find(|p| p.id == access.user_id && p.active).and_then(PersonEntry::encryption_key)
                 else {
                     continue; // no keys yet (not activated, or reset): next time
                 };
-                let wrapped = vault.wrap_for(&EncryptionPublicKey::from_bytes(key))?;
+                let wrapped = vault.wrap_for(&key)?;
                 self.submit(Mutation::ShareVaultKey {
                     organisation_id: organisation,
                     user_id: access.user_id,

@@ -66,6 +66,19 @@ impl PersonEntry {
             absences: Vec::new(),
         }
     }
+
+    /// "Anne de Vries": how lists and logs name a colleague.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// The key vault keys are wrapped to for this person: `None` while they have none, or when
+    /// the published value is not a 32-byte key.
+    pub fn encryption_key(&self) -> Option<kring_crypto::EncryptionPublicKey> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(self.encryption_public_key.as_deref()?).ok()?;
+        Some(kring_crypto::EncryptionPublicKey::from_bytes(bytes.try_into().ok()?))
+    }
 }
 
 /// A person's role in an organisation (optionally in one of its teams). One person may hold

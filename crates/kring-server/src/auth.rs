@@ -484,7 +484,7 @@ pub(crate) async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> 
     Ok(Me {
         user_id: user,
         username: account.username,
-        display_name: format!("{} {}", person.first_name, person.last_name),
+        display_name: person.full_name(),
         contracts: contracts_out,
     })
 }

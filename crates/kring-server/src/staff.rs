@@ -261,7 +261,7 @@ pub async fn invitation(State(state): State<AppState>, Path(token): Path<String>
     };
     Ok(Json(Invitation {
         username: credentials.username,
-        display_name: format!("{} {}", person.first_name, person.last_name),
+        display_name: person.full_name(),
         kdf: credentials.kdf,
         has_mobile: account.mobile.is_some(),
     }))
