@@ -225,6 +225,11 @@ impl ServerApi {
         self.authorised(|http| Ok(http.post(url.clone()).json(request))).await
     }
 
+    pub async fn conversation_history(&self, id: kring_domain::ConversationId) -> ClientResult<Vec<kring_protocol::ChangeBody>> {
+        let url = self.server.join(&format!("v1/conversations/{id}/history"))?;
+        self.authorised(|http| Ok(http.get(url.clone()))).await
+    }
+
     pub async fn access_log(&self, organisation: OrganisationId) -> ClientResult<AccessLogPage> {
         let url = self.server.join("v1/access-log")?;
         self.authorised(|http| Ok(http.get(url.clone()).query(&[("organisation_id", organisation.to_string())]))).await

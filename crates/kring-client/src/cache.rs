@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/cache/0001_init.sql")),
     (2, include_str!("../../../migrations/cache/0002_encrypt_at_rest.sql")),
+    (3, include_str!("../../../migrations/cache/0003_entity_parent.sql")),
 ];
 
 pub(crate) struct Cache {
@@ -112,10 +113,10 @@ impl Cache {
             let (kind, id) = (change.body.kind().as_str(), change.body.entity_id().to_string());
             let body = self.seal(&entity_context(kind, &id), &change.body)?;
             tx.execute(
-                "INSERT INTO entities (kind, id, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO entities (kind, id, parent, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, body = excluded.body, seq = excluded.seq
                  WHERE excluded.seq > entities.seq",
-                params![kind, id, change.scope.to_string(), body, change.seq],
+                params![kind, id, parent_of(&change.body), change.scope.to_string(), body, change.seq],
             )?;
         }
         tx.execute(
@@ -133,6 +134,21 @@ impl Cache {
         let conn = self.conn();
         let mut statement = conn.prepare_cached("SELECT id, body FROM entities WHERE kind = ?1 ORDER BY seq")?;
         let rows = statement.query_map([kind.as_str()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (id, body) = row?;
+            self.open_row(&entity_context(kind.as_str(), &id), &body)
+        })
+        .collect()
+    }
+
+    /// The cached entities of `kind` under `parent` (a conversation's messages), in feed order.
+    pub fn children(&self, kind: EntityKind, parent: Uuid) -> ClientResult<Vec<ChangeBody>> {
+        let conn = self.conn();
+        let mut statement =
+            conn.prepare_cached("SELECT id, body FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY seq")?;
+        let rows = statement.query_map(params![kind.as_str(), parent.to_string()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
         rows.map(|row| {
             let (id, body) = row?;
             self.open_row(&entity_context(kind.as_str(), &id), &body)
@@ -208,6 +224,14 @@ impl Cache {
             params![id.to_string(), code],
         )?;
         Ok(())
+    }
+}
+
+/// The parent the cache indexes a row under (see [`Cache::children`]).
+fn parent_of(body: &ChangeBody) -> Option<String> {
+    match body {
+        ChangeBody::Message(message) => Some(message.conversation_id.to_string()),
+        _ => None,
     }
 }
 

@@ -59,6 +59,12 @@ pub enum ClientError {
     InvalidBirthDate,
     #[error("the patient's consent for network care is not recorded")]
     ConsentRequired,
+    #[error("the conversation is not accepted: {0}")]
+    Conversation(#[from] kring_domain::conversation::ConversationError),
+    #[error("a message's signature does not match its author")]
+    BadSignature,
+    #[error("one left this conversation: it can be read, not written")]
+    ConversationLeft,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -104,6 +110,9 @@ impl ClientError {
             ClientError::Extraction(error) => error.problem.code(),
             ClientError::InvalidBirthDate => "invalid_birth_date",
             ClientError::ConsentRequired => "consent_required",
+            ClientError::Conversation(error) => error.code(),
+            ClientError::BadSignature => "bad_signature",
+            ClientError::ConversationLeft => "conversation_left",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

@@ -10,6 +10,7 @@
 
 mod api;
 mod cache;
+pub mod conversations;
 pub mod directory;
 mod error;
 mod live;
@@ -76,6 +77,7 @@ impl KringClient {
             applied += page.changes.len();
             let has_more = page.has_more;
             self.inner.cache.apply(&page)?;
+            self.after_page(&page).await?;
             if !page.changes.is_empty() {
                 let _ = self.inner.events.send(ClientEvent::DataChanged);
             }

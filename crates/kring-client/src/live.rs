@@ -18,6 +18,8 @@ pub enum ClientEvent {
     Connection { state: ConnectionState },
     /// The cache changed; re-read the read models.
     DataChanged,
+    /// Someone else's message arrived live in this conversation (the OS notification, CHAT-11).
+    MessageArrived { conversation_id: kring_domain::ConversationId },
     /// The server refused a queued mutation for good.
     MutationRejected { id: Uuid, code: ErrorCode, message: String },
     /// The secure session opened or closed (the lock icon follows).
@@ -90,7 +92,11 @@ impl KringClient {
             let ServerEvent::Changes(page) =
                 serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
             self.inner.cache.apply(&page)?;
+            let arrived = self.after_page(&page).await?;
             self.emit(ClientEvent::DataChanged);
+            for conversation_id in arrived {
+                self.emit(ClientEvent::MessageArrived { conversation_id });
+            }
         }
         Ok(())
     }

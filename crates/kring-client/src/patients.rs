@@ -260,6 +260,13 @@ impl KringClient {
         })
     }
 
+    /// One patient's overview line from the index (a conversation's subject), if I see them.
+    pub(crate) fn patient_summary(&self, patient_id: PatientId) -> ClientResult<Option<PatientSummary>> {
+        self.with_patient_index(|index| {
+            Ok(index.entries.iter().find(|entry| entry.summary.id == patient_id).map(|entry| entry.summary.clone()))
+        })
+    }
+
     /// How many patients the index holds (for "2.500 patiënten").
     pub fn patient_count(&self) -> ClientResult<usize> {
         self.with_patient_index(|index| Ok(index.entries.len()))
@@ -751,7 +758,7 @@ fn open_sealed<T: serde::de::DeserializeOwned>(vault: &Vault, sealed: &str) -> C
 }
 
 /// Lower case, accents off (é -> e, ë -> e), punctuation to spaces.
-fn normalise(text: &str) -> String {
+pub(crate) fn normalise(text: &str) -> String {
     text.chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {

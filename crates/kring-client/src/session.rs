@@ -263,6 +263,20 @@ impl KringClient {
         self.inner.session.encryption_public_key()
     }
 
+    /// Sign with my signing key (needs the open lock).
+    pub(crate) fn sign(&self, message: &[u8]) -> ClientResult<[u8; 64]> {
+        self.inner.session.with_keys(|keys| Ok(keys.signing.sign(message)))
+    }
+
+    /// Open a symmetric key sealed to my encryption key (a conversation's epoch key).
+    pub(crate) fn unwrap_key(&self, wrapped: &[u8]) -> ClientResult<zeroize::Zeroizing<[u8; 32]>> {
+        self.inner.session.with_keys(|keys| {
+            let plain = keys.encryption.open(wrapped).map_err(|_| ClientError::KeysLost)?;
+            let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| ClientError::KeysLost)?;
+            Ok(zeroize::Zeroizing::new(bytes))
+        })
+    }
+
     /// Open a vault whose key was wrapped to me. Needs the open lock; a key wrapped to keys that
     /// an administrator reset replaced fails with `KeysLost` (ACC-3).
     pub fn open_vault(&self, wrapped: &[u8]) -> ClientResult<Vault> {

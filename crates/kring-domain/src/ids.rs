@@ -52,6 +52,10 @@ id_type!(
     TeamId
 );
 id_type!(
+    /// A conversation (gesprek) between caregivers, about a patient or not (CHAT-1, CHAT-2).
+    ConversationId
+);
+id_type!(
     /// A patient (patiënt), pseudonymous: the id says nothing about who the patient is. The BSN
     /// is stored only as a keyed hash (DESIGN.md).
     PatientId

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod clock;
+pub mod conversation;
 pub mod ids;
 pub mod his_vendor;
 pub mod launch;
@@ -23,7 +24,7 @@ pub mod values;
 
 pub use access::AccessKind;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use ids::{OrganisationId, PatientId, TeamId, UserId};
+pub use ids::{ConversationId, OrganisationId, PatientId, TeamId, UserId};
 pub use organisation::OrganisationKind;
 pub use password::{check_new_password, PasswordRejection};
 pub use patient::{CareProgramme, ConsentGiver, PatientCard, PatientChart};

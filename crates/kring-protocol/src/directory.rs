@@ -34,6 +34,10 @@ pub struct PersonEntry {
     /// keys (before activation, after a reset).
     #[serde(default)]
     pub encryption_public_key: Option<String>,
+    /// Base64 of the Ed25519 public key that checks what the person signs (messages); `None`
+    /// together with the encryption key.
+    #[serde(default)]
+    pub signing_public_key: Option<String>,
     /// False once deactivated (STAFF-6); the person stays in the record.
     #[serde(default = "active")]
     pub active: bool,
@@ -60,6 +64,7 @@ impl PersonEntry {
             last_name,
             agb,
             encryption_public_key: None,
+            signing_public_key: None,
             active: true,
             functions: Vec::new(),
             working_days: Vec::new(),
@@ -78,6 +83,22 @@ impl PersonEntry {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(self.encryption_public_key.as_deref()?).ok()?;
         Some(kring_crypto::EncryptionPublicKey::from_bytes(bytes.try_into().ok()?))
+    }
+
+    /// The key that checks this person's signatures, when published and well-formed.
+    pub fn signing_key(&self) -> Option<kring_crypto::SigningPublicKey> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(self.signing_public_key.as_deref()?).ok()?;
+        kring_crypto::SigningPublicKey::from_bytes(&bytes.try_into().ok()?).ok()
+    }
+
+    /// Publish a key pair's public halves (or withdraw them with `None`).
+    pub fn with_keys(self, keys: Option<&crate::KeyMaterial>) -> Self {
+        Self {
+            encryption_public_key: keys.map(|k| k.encryption_public_key.clone()),
+            signing_public_key: keys.map(|k| k.signing_public_key.clone()),
+            ..self
+        }
     }
 }
 

@@ -11,8 +11,11 @@
 use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
 use crate::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use crate::error::ErrorCode;
+use crate::conversations::{
+    CareNetworkMemberEntry, ConversationEntry, MessageEntry, NewMessage, NewParticipant, ParticipationEntry, WrappedKey,
+};
 use crate::patients::{ConsentEntry, PatientEntry, PatientNetworkEntry, PatientShareEntry};
-use kring_domain::{OrganisationId, PatientId, TeamId, UserId};
+use kring_domain::{ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -35,6 +38,8 @@ pub enum Scope {
     /// One patient's care network: the practice's patient scope plus the caregivers of the
     /// partner organisations the practice shared the patient with (PAT-5).
     Patient(PatientId),
+    /// The active participants of one conversation (CHAT-1, CHAT-2).
+    Conversation(ConversationId),
 }
 
 impl fmt::Display for Scope {
@@ -45,6 +50,7 @@ impl fmt::Display for Scope {
             Scope::User(id) => write!(f, "user:{id}"),
             Scope::Patients(id) => write!(f, "patients:{id}"),
             Scope::Patient(id) => write!(f, "patient:{id}"),
+            Scope::Conversation(id) => write!(f, "conv:{id}"),
         }
     }
 }
@@ -63,6 +69,7 @@ impl TryFrom<String> for Scope {
             "user" => Ok(Scope::User(UserId(id))),
             "patients" => Ok(Scope::Patients(OrganisationId(id))),
             "patient" => Ok(Scope::Patient(PatientId(id))),
+            "conv" => Ok(Scope::Conversation(ConversationId(id))),
             _ => Err(bad()),
         }
     }
@@ -91,6 +98,10 @@ pub enum EntityKind {
     Consent,
     PatientNetwork,
     PatientShare,
+    Conversation,
+    Message,
+    Participation,
+    CareNetworkMember,
 }
 
 impl EntityKind {
@@ -109,6 +120,10 @@ impl EntityKind {
             EntityKind::Consent => "consent",
             EntityKind::PatientNetwork => "patient_network",
             EntityKind::PatientShare => "patient_share",
+            EntityKind::Conversation => "conversation",
+            EntityKind::Message => "message",
+            EntityKind::Participation => "participation",
+            EntityKind::CareNetworkMember => "care_network_member",
         }
     }
 }
@@ -130,6 +145,10 @@ pub enum ChangeBody {
     Consent(ConsentEntry),
     PatientNetwork(PatientNetworkEntry),
     PatientShare(PatientShareEntry),
+    Conversation(ConversationEntry),
+    Message(MessageEntry),
+    Participation(ParticipationEntry),
+    CareNetworkMember(CareNetworkMemberEntry),
 }
 
 impl ChangeBody {
@@ -148,6 +167,10 @@ impl ChangeBody {
             ChangeBody::Consent(_) => EntityKind::Consent,
             ChangeBody::PatientNetwork(_) => EntityKind::PatientNetwork,
             ChangeBody::PatientShare(_) => EntityKind::PatientShare,
+            ChangeBody::Conversation(_) => EntityKind::Conversation,
+            ChangeBody::Message(_) => EntityKind::Message,
+            ChangeBody::Participation(_) => EntityKind::Participation,
+            ChangeBody::CareNetworkMember(_) => EntityKind::CareNetworkMember,
         }
     }
 
@@ -166,6 +189,10 @@ impl ChangeBody {
             ChangeBody::Consent(e) => e.id,
             ChangeBody::PatientNetwork(e) => e.patient_id.0,
             ChangeBody::PatientShare(e) => e.id,
+            ChangeBody::Conversation(e) => e.id.0,
+            ChangeBody::Message(e) => e.id,
+            ChangeBody::Participation(e) => e.id,
+            ChangeBody::CareNetworkMember(e) => e.id,
         }
     }
 }
@@ -246,6 +273,32 @@ pub enum Mutation {
     /// The practice opens (or narrows) a patient's care network to partner organisations (PAT-5):
     /// the whole new state, made by a key holder's client.
     SetPatientNetwork(crate::patients::PatientNetworkEntry),
+    /// Start a conversation (CHAT-1, CHAT-2) with its first message. `participants` includes the
+    /// author; each holds epoch 0's key wrapped for them.
+    StartConversation {
+        conversation_id: ConversationId,
+        patient_id: Option<PatientId>,
+        title: String,
+        participants: Vec<NewParticipant>,
+        first_message: NewMessage,
+    },
+    /// Post a message. When a participant left since the newest epoch, the message starts a new
+    /// epoch wrapped for exactly the active participants (`new_epoch`), or is refused.
+    PostMessage { conversation_id: ConversationId, message: NewMessage, new_epoch: Option<Vec<WrappedKey>> },
+    /// Add participants, each with every epoch's key: they read the whole history (CHAT-9).
+    AddParticipants { conversation_id: ConversationId, participants: Vec<NewParticipant> },
+    /// Leave (CHAT-7): still readable, no longer writable; `archive` also hides it from the list.
+    LeaveConversation { conversation_id: ConversationId, archive: bool },
+    /// Hide a conversation one left from the list, or bring it back (CHAT-7).
+    SetArchived { conversation_id: ConversationId, archived: bool },
+    /// Everything sent up to `up_to` is read (CHAT-8).
+    MarkRead {
+        conversation_id: ConversationId,
+        #[serde(with = "time::serde::rfc3339")]
+        up_to: time::OffsetDateTime,
+    },
+    /// Add a caregiver to a patient's care network by hand (NET-2).
+    JoinCareNetwork { patient_id: PatientId, user_id: UserId },
 }
 
 /// What became of a mutation.

@@ -198,7 +198,7 @@ pub async fn change_password(
     }
     let (salt, kdf, auth_hash) = new_verifier(request.new).await?;
     let new_key_pair = credentials.keys.is_none();
-    let public_key = request.keys.encryption_public_key.clone();
+    let published = request.keys.clone();
     state
         .store
         .update_login(
@@ -208,7 +208,7 @@ pub async fn change_password(
         .await?;
     state.store.revoke_sessions_of(session.user_id, Some(session.id)).await?;
     if new_key_pair {
-        publish_public_key(&state, session.user_id, Some(public_key)).await?;
+        publish_public_key(&state, session.user_id, Some(&published)).await?;
     }
     tracing::info!(user_id = %session.user_id, "password changed");
     Ok(())
@@ -245,11 +245,11 @@ pub async fn reset_password(
     Ok(())
 }
 
-/// Put the user's (new) encryption key in the directory, or take it out after a reset, so key
-/// holders wrap vault keys for the right key only.
-async fn publish_public_key(state: &AppState, user: UserId, key: Option<String>) -> ServerResult<()> {
+/// Put the user's (new) public keys in the directory, or take them out after a reset, so key
+/// holders wrap vault keys for the right key only and signatures are checked against it.
+async fn publish_public_key(state: &AppState, user: UserId, keys: Option<&KeyMaterial>) -> ServerResult<()> {
     if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
-        let person = kring_protocol::PersonEntry { encryption_public_key: key, ..person };
+        let person = person.with_keys(keys);
         let commit = crate::store::Commit { changes: vec![(Scope::Directory, ChangeBody::Person(person))], ..Default::default() };
         let seq = state.store.commit(commit).await?;
         state.feed.publish(seq);
@@ -463,6 +463,7 @@ pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> 
             }
         }
     }
+    scopes.extend(crate::conversations::scopes_of(state, user).await?);
     Ok(scopes)
 }
 

@@ -79,6 +79,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             tracing::info!(job_id = %job.id, "invitation sent");
             Ok(())
         }
+        crate::conversations::NOTIFY_NEW_MESSAGES => crate::conversations::notify_new_messages(state, &job.payload).await,
         other => Err(ServerError::InvalidRequest(format!("unknown job kind {other}"))),
     }
 }

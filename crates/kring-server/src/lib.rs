@@ -10,6 +10,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod conversations;
 pub mod delivery;
 pub mod error;
 pub mod feed;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync", get(sync::sync))
         .route("/v1/ws", get(sync::websocket))
         .route("/v1/mutations", post(mutations::submit))
+        .route("/v1/conversations/{id}/history", get(conversations::history))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .merge(
             // A whole HIS extraction is one request (PAT-1: one transaction).

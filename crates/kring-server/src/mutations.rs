@@ -4,7 +4,7 @@ use crate::access_log::NewAccessEntry;
 use crate::auth::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Commit, StoreError};
-use crate::{patients, staff, AppState};
+use crate::{conversations, patients, staff, AppState};
 use axum::extract::State;
 use axum::Json;
 use kring_domain::{Action, UserId};
@@ -164,5 +164,31 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         }
         Mutation::WithdrawConsent { consent_id } => patients::withdraw_consent(state, author, *consent_id).await,
         Mutation::SetPatientNetwork(network) => patients::set_network(state, author, network).await,
+        Mutation::StartConversation { conversation_id, patient_id, title, participants, first_message } => {
+            let start = conversations::StartConversation {
+                id: *conversation_id,
+                patient_id: *patient_id,
+                title,
+                participants,
+                first_message,
+            };
+            conversations::start(state, author, start).await
+        }
+        Mutation::PostMessage { conversation_id, message, new_epoch } => {
+            conversations::post(state, author, *conversation_id, message, new_epoch.as_deref()).await
+        }
+        Mutation::AddParticipants { conversation_id, participants } => {
+            conversations::add_participants(state, author, *conversation_id, participants).await
+        }
+        Mutation::LeaveConversation { conversation_id, archive } => {
+            conversations::leave(state, author, *conversation_id, *archive).await
+        }
+        Mutation::SetArchived { conversation_id, archived } => {
+            conversations::set_archived(state, author, *conversation_id, *archived).await
+        }
+        Mutation::MarkRead { conversation_id, up_to } => conversations::mark_read(state, author, *conversation_id, *up_to).await,
+        Mutation::JoinCareNetwork { patient_id, user_id } => {
+            conversations::join_care_network(state, author, *patient_id, *user_id).await
+        }
     }
 }

@@ -77,10 +77,7 @@ pub async fn create_account(
     let mut changes = vec![
         (
             Scope::Directory,
-            ChangeBody::Person(PersonEntry {
-                encryption_public_key: Some(keys.encryption_public_key.clone()),
-                ..PersonEntry::new(user_id, spec.first_name, spec.last_name, spec.agb)
-            }),
+            ChangeBody::Person(PersonEntry::new(user_id, spec.first_name, spec.last_name, spec.agb).with_keys(Some(&keys))),
         ),
         (
             Scope::User(user_id),

@@ -295,7 +295,7 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
         .await?;
     let mut changes = Vec::new();
     if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
-        let person = PersonEntry { encryption_public_key: Some(request.keys.encryption_public_key.clone()), ..person };
+        let person = person.with_keys(Some(&request.keys));
         changes.push((Scope::Directory, ChangeBody::Person(person)));
     }
     if let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? {

@@ -59,7 +59,8 @@ pub struct Commit {
     pub access: Vec<NewAccessEntry>,
     /// Activation links created with this commit.
     pub activations: Vec<NewActivation>,
-    /// Jobs scheduled with this commit.
+    /// Jobs scheduled with this commit. A job whose id is already scheduled is not added again
+    /// (how a batch of messages coalesces into one e-mail).
     pub jobs: Vec<NewJob>,
 }
 
@@ -319,7 +320,14 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::Consent(consent) => Some(consent.patient_id.0),
         ChangeBody::PatientNetwork(network) => Some(network.organisation_id.0),
         ChangeBody::PatientShare(share) => Some(share.organisation_id.0),
-        ChangeBody::Organisation(_) | ChangeBody::Person(_) | ChangeBody::Account(_) | ChangeBody::PracticeVault(_) => None,
+        ChangeBody::Message(message) => Some(message.conversation_id.0),
+        ChangeBody::Participation(participation) => Some(participation.user_id.0),
+        ChangeBody::CareNetworkMember(member) => Some(member.patient_id.0),
+        ChangeBody::Organisation(_)
+        | ChangeBody::Person(_)
+        | ChangeBody::Account(_)
+        | ChangeBody::PracticeVault(_)
+        | ChangeBody::Conversation(_) => None,
     }
 }
 

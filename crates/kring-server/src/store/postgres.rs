@@ -212,7 +212,7 @@ impl Store for PostgresStore {
         }
         for job in &commit.jobs {
             tx.execute(
-                "INSERT INTO jobs (id, kind, payload, run_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO jobs (id, kind, payload, run_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
                 &[&job.id, &job.kind, &job.payload, &job.run_at],
             )
             .await?;

@@ -225,7 +225,7 @@ impl Store for SqliteStore {
             }
             for job in &commit.jobs {
                 tx.execute(
-                    "INSERT INTO jobs (id, kind, payload, run_at) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO jobs (id, kind, payload, run_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
                     params![job.id.to_string(), job.kind, to_json(&job.payload)?, rfc3339(job.run_at)?],
                 )?;
             }

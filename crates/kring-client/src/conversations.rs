@@ -1,0 +1,640 @@
+//! Conversations on the client (CHAT-1 … CHAT-11, NET-1, NET-2).
+//!
+//! Everything readable is made and read here: a conversation's title and messages are sealed
+//! with its epoch key and signed with my signing key before they leave, and opened and checked
+//! against the author's published key when shown. The cache holds them sealed, so reading works
+//! offline with the open lock; a message written offline waits in the outbox ("wordt
+//! verzonden") and goes out on reconnect, in order, exactly once.
+
+use crate::error::{ClientError, ClientResult};
+use crate::KringClient;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_domain::conversation::{away_on, check_message, check_title, Away, ConversationError, MessageBody, MAX_PARTICIPANTS};
+use kring_domain::{AccessKind, ConversationId, PatientId, UserId};
+use kring_protocol::conversations::{
+    title_context, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
+    ParticipantKind, ParticipationEntry, WrappedKey,
+};
+use kring_protocol::{Change, ChangeBody, EntityKind, Mutation, PersonEntry, Scope, SyncPage};
+use rand::RngCore;
+use serde::Serialize;
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+/// What the composer sends to start a conversation.
+#[derive(Debug, Clone, Default)]
+pub struct NewConversation {
+    /// The patient it is about (CHAT-1), or none: caregivers only (CHAT-2).
+    pub patient_id: Option<PatientId>,
+    pub title: String,
+    pub recipients: Vec<UserId>,
+    pub text: String,
+}
+
+/// A conversation in the inbox (the G list of CHAT-5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    /// `None` while the lock is closed: titles are sealed.
+    pub title: Option<String>,
+    pub patient: Option<PatientLabel>,
+    pub participants: Vec<ParticipantView>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_message_at: Option<OffsetDateTime>,
+    /// Messages of others after my read marker (CHAT-8: the conversation cloud).
+    pub unread: usize,
+    /// False once I left (CHAT-7): readable, not writable, shown grey.
+    pub active: bool,
+    /// Left and deleted: hidden from the list unless asked for (CHAT-7).
+    pub archived: bool,
+    /// My messages still in the outbox.
+    pub sending: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientLabel {
+    pub id: PatientId,
+    /// "de Vries, Jan" when I see the patient with the open lock.
+    pub name: Option<String>,
+    #[serde(with = "kring_domain::profile::iso_date::option")]
+    pub birth_date: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParticipantView {
+    pub user_id: UserId,
+    pub name: String,
+    pub active: bool,
+    pub inhabitant: bool,
+    /// Away today (CHAT-4).
+    pub away: Option<Away>,
+}
+
+/// One conversation opened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationView {
+    pub summary: ConversationSummary,
+    pub messages: Vec<MessageView>,
+    /// I take part and may write.
+    pub can_write: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub author_id: UserId,
+    pub author_name: String,
+    /// `None` when the signature does not check out: the text is not shown then.
+    pub text: Option<String>,
+    /// Server time; `None` while it waits in the outbox.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
+    pub mine: bool,
+    pub state: MessageState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    Sent,
+    /// In the outbox ("wordt verzonden").
+    Sending,
+    /// The server refused it for good ("niet verzonden").
+    Refused,
+    /// The signature does not match the author: not shown.
+    Unverified,
+}
+
+/// A recipient who is away, shown before sending (CHAT-4).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AwayNotice {
+    pub user_id: UserId,
+    pub name: String,
+    pub away: Away,
+}
+
+/// A caregiver involved with a patient (NET-1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkMemberView {
+    pub user_id: UserId,
+    pub name: String,
+    pub organisations: Vec<String>,
+    pub joined_via: NetworkJoin,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+}
+
+/// An epoch key, by number.
+type EpochKeys = HashMap<u32, Zeroizing<[u8; 32]>>;
+
+impl KringClient {
+    /// The inbox's conversations, newest first; archived ones only when asked (CHAT-5, CHAT-7).
+    pub fn conversations(&self, include_archived: bool) -> ClientResult<Vec<ConversationSummary>> {
+        let participations = self.participations()?;
+        let people = self.people_by_id()?;
+        let mut list = Vec::new();
+        for entry in self.conversation_entries()? {
+            let Some(mine) = participations.get(&entry.id) else { continue };
+            if mine.archived && !include_archived {
+                continue;
+            }
+            list.push(self.summary(&entry, mine, &people)?);
+        }
+        list.sort_by(|a, b| b.last_message_at.cmp(&a.last_message_at));
+        Ok(list)
+    }
+
+    /// Conversations whose title, participants, patient or (with the open lock) messages
+    /// contain every word of `query`, accents folded.
+    pub fn search_conversations(&self, query: &str) -> ClientResult<Vec<ConversationSummary>> {
+        let words: Vec<String> = crate::patients::normalise(query).split_whitespace().map(str::to_owned).collect();
+        let mut found = Vec::new();
+        for summary in self.conversations(true)? {
+            let mut haystack = String::new();
+            haystack.push_str(summary.title.as_deref().unwrap_or_default());
+            for participant in &summary.participants {
+                haystack.push(' ');
+                haystack.push_str(&participant.name);
+            }
+            if let Some(name) = summary.patient.as_ref().and_then(|p| p.name.as_deref()) {
+                haystack.push(' ');
+                haystack.push_str(name);
+            }
+            if self.is_unlocked() {
+                for message in self.conversation_view(summary.id)?.messages {
+                    haystack.push(' ');
+                    haystack.push_str(message.text.as_deref().unwrap_or_default());
+                }
+            }
+            let haystack = crate::patients::normalise(&haystack);
+            if words.iter().all(|word| haystack.contains(word.as_str())) {
+                found.push(summary);
+            }
+        }
+        Ok(found)
+    }
+
+    /// How many conversations have unread messages (the badge on "Gesprekken").
+    pub fn unread_conversations(&self) -> ClientResult<usize> {
+        Ok(self.conversations(false)?.iter().filter(|c| c.unread > 0).count())
+    }
+
+    /// Start a conversation with its first message (CHAT-1, CHAT-2). Needs the open lock and a
+    /// connection: the server checks who may take part before anything exists.
+    pub async fn start_conversation(&self, new: NewConversation) -> ClientResult<ConversationId> {
+        let title = check_title(&new.title)?;
+        let text = check_message(&new.text)?;
+        let me = self.inner.me.user_id;
+        let mut recipients = new.recipients.clone();
+        recipients.sort();
+        recipients.dedup();
+        recipients.retain(|user| *user != me);
+        if recipients.is_empty() {
+            return Err(ConversationError::NoRecipients.into());
+        }
+        if recipients.len() + 1 > MAX_PARTICIPANTS {
+            return Err(ConversationError::TooManyParticipants.into());
+        }
+        let id = ConversationId::new();
+        let key = new_epoch_key();
+        let people = self.people_by_id()?;
+        let mut participants = Vec::new();
+        for user in std::iter::once(me).chain(recipients) {
+            let wrapped = wrap_for(&people, user, &key)?;
+            participants.push(NewParticipant { user_id: user, kind: ParticipantKind::Caregiver, keys: vec![wrapped] });
+        }
+        let sealed_title = STANDARD_NO_PAD.encode(kring_crypto::seal_with_key(&key, &title_context(id), title.as_bytes())?);
+        let first_message = self.seal_message(id, 0, &key, &MessageBody { text })?;
+        self.submit_now(Mutation::StartConversation {
+            conversation_id: id,
+            patient_id: new.patient_id,
+            title: sealed_title,
+            participants,
+            first_message,
+        })
+        .await?;
+        tracing::info!(conversation_id = %id, "conversation started");
+        Ok(id)
+    }
+
+    /// Write a message. Offline it waits in the outbox. When someone left since the newest key
+    /// epoch, this message starts a new one for the remaining participants (rotate on leave).
+    pub async fn send_message(&self, conversation_id: ConversationId, text: &str) -> ClientResult<Uuid> {
+        let text = check_message(text)?;
+        let entry = self.conversation_entry(conversation_id)?;
+        let me = self.inner.me.user_id;
+        if !entry.participants.iter().any(|p| p.user_id == me && p.is_active()) {
+            return Err(ClientError::ConversationLeft);
+        }
+        let (number, key, new_epoch) = self.sending_epoch(&entry)?;
+        let message = self.seal_message(conversation_id, number, &key, &MessageBody { text })?;
+        let id = message.id;
+        self.submit(Mutation::PostMessage { conversation_id, message, new_epoch }).await?;
+        tracing::debug!(%conversation_id, message_id = %id, "message queued");
+        Ok(id)
+    }
+
+    /// Open a conversation: its messages, decrypted and checked; my read marker moves to the
+    /// newest (CHAT-8), and a conversation about a patient is written to the access log (SEC-2).
+    pub async fn open_conversation(&self, conversation_id: ConversationId) -> ClientResult<ConversationView> {
+        let view = self.conversation_view(conversation_id)?;
+        let newest = view.messages.iter().filter_map(|m| m.sent_at).max();
+        if let Some(newest) = newest.filter(|_| view.summary.unread > 0) {
+            self.submit(Mutation::MarkRead { conversation_id, up_to: newest }).await?;
+        }
+        if let Some(patient) = self.conversation_entry(conversation_id)?.patient {
+            self.record_access(patient.practice_id, patient.patient_id, AccessKind::Conversation).await?;
+        }
+        Ok(view)
+    }
+
+    /// A conversation with its messages, decrypted and checked (needs the open lock).
+    pub fn conversation_view(&self, conversation_id: ConversationId) -> ClientResult<ConversationView> {
+        let entry = self.conversation_entry(conversation_id)?;
+        let me = self.inner.me.user_id;
+        let participations = self.participations()?;
+        let mine = participations.get(&conversation_id).ok_or(ClientError::NotSynced)?;
+        let people = self.people_by_id()?;
+        let keys = self.epoch_keys(&entry)?;
+        let mut messages: Vec<MessageEntry> = self
+            .inner
+            .cache
+            .children(EntityKind::Message, conversation_id.0)?
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::Message(message) => Some(message),
+                _ => None,
+            })
+            .collect();
+        messages.sort_by_key(|m| (m.sent_at, m.id));
+        let mut views: Vec<MessageView> = messages.iter().map(|m| read_message(m, &keys, &people, me)).collect();
+        views.extend(self.queued_messages(conversation_id, &keys, &people)?);
+        Ok(ConversationView {
+            summary: self.summary(&entry, mine, &people)?,
+            can_write: mine.active,
+            messages: views,
+        })
+    }
+
+    /// Add colleagues (or, about a patient, the patient or a carer) to a conversation; they get
+    /// every key epoch and read the whole history (CHAT-9).
+    pub async fn add_participants(&self, conversation_id: ConversationId, users: &[(UserId, ParticipantKind)]) -> ClientResult<()> {
+        let entry = self.conversation_entry(conversation_id)?;
+        let keys = self.epoch_keys(&entry)?;
+        let people = self.people_by_id()?;
+        let mut participants = Vec::new();
+        for (user, kind) in users {
+            let wrapped = entry
+                .epochs
+                .iter()
+                .map(|epoch| keys.get(&epoch.number).ok_or(ClientError::KeysLost).and_then(|key| wrap_for(&people, *user, key)))
+                .collect::<ClientResult<Vec<String>>>()?;
+            participants.push(NewParticipant { user_id: *user, kind: *kind, keys: wrapped });
+        }
+        self.submit_now(Mutation::AddParticipants { conversation_id, participants }).await?;
+        Ok(())
+    }
+
+    /// Leave a conversation (CHAT-7); with `archive`, also hide it from the list.
+    pub async fn leave_conversation(&self, conversation_id: ConversationId, archive: bool) -> ClientResult<()> {
+        self.submit_now(Mutation::LeaveConversation { conversation_id, archive }).await?;
+        Ok(())
+    }
+
+    /// Hide a conversation I left, or bring it back (CHAT-7).
+    pub async fn set_archived(&self, conversation_id: ConversationId, archived: bool) -> ClientResult<()> {
+        self.submit_now(Mutation::SetArchived { conversation_id, archived }).await?;
+        Ok(())
+    }
+
+    /// Which of these recipients are away today, and until when (CHAT-4).
+    pub fn away_notices(&self, recipients: &[UserId]) -> ClientResult<Vec<AwayNotice>> {
+        let today = OffsetDateTime::now_utc().date();
+        let people = self.people_by_id()?;
+        Ok(recipients
+            .iter()
+            .filter_map(|user| {
+                let person = people.get(user)?;
+                let away = away_on(&person.working_days, &person.absences, today)?;
+                Some(AwayNotice { user_id: *user, name: person.full_name(), away })
+            })
+            .collect())
+    }
+
+    /// The caregivers involved with a patient (NET-1), as far as I see the patient.
+    pub fn care_network(&self, patient_id: PatientId) -> ClientResult<Vec<NetworkMemberView>> {
+        let people = self.people_by_id()?;
+        let organisations: HashMap<_, _> = self.directory()?.organisations.into_iter().map(|o| (o.id, o.name)).collect();
+        let contracts = self.contracts()?;
+        let mut members: Vec<NetworkMemberView> = crate::directory::cached(&self.inner.cache, EntityKind::CareNetworkMember, |body| match body {
+            ChangeBody::CareNetworkMember(member) => Some(member),
+            _ => None,
+        })?
+        .into_iter()
+        .filter(|member: &CareNetworkMemberEntry| member.patient_id == patient_id)
+        .map(|member| {
+            let mut names: Vec<String> = contracts
+                .iter()
+                .filter(|c| c.user_id == member.user_id)
+                .filter_map(|c| organisations.get(&c.organisation_id).cloned())
+                .collect();
+            names.sort();
+            names.dedup();
+            NetworkMemberView {
+                user_id: member.user_id,
+                name: people.get(&member.user_id).map(PersonEntry::full_name).unwrap_or_default(),
+                organisations: names,
+                joined_via: member.joined_via,
+                joined_at: member.joined_at,
+            }
+        })
+        .collect();
+        members.sort_by_key(|m| m.joined_at);
+        Ok(members)
+    }
+
+    /// Add a caregiver to a patient's care network by hand (NET-2).
+    pub async fn join_care_network(&self, patient_id: PatientId, user_id: UserId) -> ClientResult<()> {
+        self.submit_now(Mutation::JoinCareNetwork { patient_id, user_id }).await?;
+        Ok(())
+    }
+
+    /// After a page arrived: fetch the history of conversations I was just added to (my feed
+    /// cursor is past their older messages). Returns the conversations that got new messages
+    /// from someone else, for the notification.
+    pub(crate) async fn after_page(&self, page: &SyncPage) -> ClientResult<Vec<ConversationId>> {
+        let me = self.inner.me.user_id;
+        for change in &page.changes {
+            if let ChangeBody::Participation(p) = &change.body {
+                if p.user_id == me && p.active && p.read_up_to.is_none() {
+                    let bodies = self.inner.api.conversation_history(p.conversation_id).await?;
+                    let changes = bodies
+                        .into_iter()
+                        .map(|body| Change { seq: 0, scope: Scope::Conversation(p.conversation_id), body })
+                        .collect();
+                    self.inner.cache.apply(&SyncPage { changes, cursor: 0, has_more: false })?;
+                }
+            }
+        }
+        let mut arrived: Vec<ConversationId> = page
+            .changes
+            .iter()
+            .filter_map(|change| match &change.body {
+                ChangeBody::Message(message) if message.author != me => Some(message.conversation_id),
+                _ => None,
+            })
+            .collect();
+        arrived.dedup();
+        Ok(arrived)
+    }
+
+    fn summary(
+        &self,
+        entry: &ConversationEntry,
+        mine: &ParticipationEntry,
+        people: &HashMap<UserId, PersonEntry>,
+    ) -> ClientResult<ConversationSummary> {
+        let me = self.inner.me.user_id;
+        let today = OffsetDateTime::now_utc().date();
+        let title = if self.is_unlocked() { self.open_title(entry).ok() } else { None };
+        let patient = match entry.patient {
+            Some(reference) => {
+                let summary = if self.is_unlocked() { self.patient_summary(reference.patient_id)? } else { None };
+                Some(PatientLabel {
+                    id: reference.patient_id,
+                    name: summary.as_ref().map(|s| s.name.clone()),
+                    birth_date: summary.map(|s| s.birth_date),
+                })
+            }
+            None => None,
+        };
+        let participants = entry
+            .participants
+            .iter()
+            .map(|p| {
+                let person = people.get(&p.user_id);
+                ParticipantView {
+                    user_id: p.user_id,
+                    name: person.map(PersonEntry::full_name).unwrap_or_default(),
+                    active: p.is_active(),
+                    inhabitant: p.kind == ParticipantKind::Inhabitant,
+                    away: person.and_then(|person| away_on(&person.working_days, &person.absences, today)),
+                }
+            })
+            .collect();
+        let unread = self
+            .inner
+            .cache
+            .children(EntityKind::Message, entry.id.0)?
+            .into_iter()
+            .filter(|body| match body {
+                ChangeBody::Message(m) => m.author != me && mine.read_up_to.is_none_or(|read| m.sent_at > read),
+                _ => false,
+            })
+            .count();
+        let sending = self.outbox()?.iter().filter(|e| e.rejected.is_none() && posts_to(&e.request.mutation, entry.id)).count();
+        Ok(ConversationSummary {
+            id: entry.id,
+            title,
+            patient,
+            participants,
+            last_message_at: entry.last_message_at,
+            unread: if mine.active { unread } else { 0 },
+            active: mine.active,
+            archived: mine.archived,
+            sending,
+        })
+    }
+
+    fn open_title(&self, entry: &ConversationEntry) -> ClientResult<String> {
+        let keys = self.epoch_keys(entry)?;
+        let key = keys.get(&0).ok_or(ClientError::KeysLost)?;
+        let sealed = STANDARD_NO_PAD.decode(&entry.title).map_err(|_| ClientError::Protocol("title".into()))?;
+        let plain = kring_crypto::open_with_key(key, &title_context(entry.id), &sealed)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| ClientError::Protocol("title".into()))
+    }
+
+    /// The epoch keys I hold, plus those of rotations still in my outbox.
+    fn epoch_keys(&self, entry: &ConversationEntry) -> ClientResult<EpochKeys> {
+        let me = self.inner.me.user_id;
+        let mut keys = EpochKeys::new();
+        for epoch in &entry.epochs {
+            if let Some(wrapped) = epoch.keys.iter().find(|k| k.user_id == me) {
+                keys.insert(epoch.number, self.unwrap_key(&decode(&wrapped.wrapped_key)?)?);
+            }
+        }
+        for (number, wrapped) in self.queued_rotations(entry)? {
+            keys.insert(number, self.unwrap_key(&decode(&wrapped)?)?);
+        }
+        Ok(keys)
+    }
+
+    /// Rotations in my outbox for this conversation: (epoch number, my wrapped key).
+    fn queued_rotations(&self, entry: &ConversationEntry) -> ClientResult<Vec<(u32, String)>> {
+        let me = self.inner.me.user_id;
+        let newest = entry.epochs.last().map(|e| e.number).unwrap_or_default();
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter(|e| e.rejected.is_none())
+            .filter_map(|e| match e.request.mutation {
+                Mutation::PostMessage { conversation_id, message, new_epoch: Some(keys) }
+                    if conversation_id == entry.id && message.epoch > newest =>
+                {
+                    keys.into_iter().find(|k| k.user_id == me).map(|k| (message.epoch, k.wrapped_key))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The epoch a new message goes under: the newest (counting my queued rotations), or a new
+    /// one when its holders are not exactly the active participants.
+    fn sending_epoch(&self, entry: &ConversationEntry) -> ClientResult<(u32, Zeroizing<[u8; 32]>, Option<Vec<WrappedKey>>)> {
+        let mut active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
+        active.sort();
+        let keys = self.epoch_keys(entry)?;
+        let queued = self.queued_rotations(entry)?;
+        let (number, mut holders) = match queued.last() {
+            // A queued rotation was made for the active participants as the cache knew them.
+            Some((number, _)) => (*number, active.clone()),
+            None => {
+                let newest = entry.epochs.last().ok_or(ClientError::NotSynced)?;
+                (newest.number, newest.holders().collect::<Vec<_>>())
+            }
+        };
+        holders.sort();
+        if holders == active {
+            let key = keys.get(&number).ok_or(ClientError::KeysLost)?;
+            return Ok((number, Zeroizing::new(**key), None));
+        }
+        let key = new_epoch_key();
+        let people = self.people_by_id()?;
+        let wrapped = active
+            .iter()
+            .map(|user| Ok(WrappedKey { user_id: *user, wrapped_key: wrap_for(&people, *user, &key)? }))
+            .collect::<ClientResult<Vec<_>>>()?;
+        tracing::info!(conversation_id = %entry.id, epoch = number + 1, "new key epoch after a participant left");
+        Ok((number + 1, key, Some(wrapped)))
+    }
+
+    fn seal_message(&self, conversation: ConversationId, epoch: u32, key: &[u8; 32], body: &MessageBody) -> ClientResult<NewMessage> {
+        let id = Uuid::now_v7();
+        let json = Zeroizing::new(serde_json::to_vec(body).map_err(|e| ClientError::Internal(e.to_string()))?);
+        let sealed = kring_crypto::seal_with_key(key, &MessageEntry::context(conversation, id, epoch), &json)?;
+        let body = STANDARD_NO_PAD.encode(sealed);
+        let signature = self.sign(&MessageEntry::signed_bytes(conversation, id, epoch, &body))?;
+        Ok(NewMessage { id, epoch, body, signature: STANDARD_NO_PAD.encode(signature) })
+    }
+
+    /// My messages to this conversation still in the outbox, after the sent ones.
+    fn queued_messages(&self, conversation: ConversationId, keys: &EpochKeys, people: &HashMap<UserId, PersonEntry>) -> ClientResult<Vec<MessageView>> {
+        let me = self.inner.me.user_id;
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter_map(|e| match e.request.mutation {
+                Mutation::PostMessage { conversation_id, message, .. } if conversation_id == conversation => {
+                    let entry = MessageEntry {
+                        id: message.id,
+                        conversation_id,
+                        author: me,
+                        epoch: message.epoch,
+                        body: message.body,
+                        signature: message.signature,
+                        sent_at: OffsetDateTime::UNIX_EPOCH,
+                    };
+                    let mut view = read_message(&entry, keys, people, me);
+                    view.sent_at = None;
+                    view.state = if e.rejected.is_some() { MessageState::Refused } else { MessageState::Sending };
+                    Some(view)
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn conversation_entry(&self, id: ConversationId) -> ClientResult<ConversationEntry> {
+        match self.inner.cache.entity(EntityKind::Conversation, id.0)? {
+            Some(ChangeBody::Conversation(entry)) => Ok(entry),
+            _ => Err(ClientError::NotSynced),
+        }
+    }
+
+    fn conversation_entries(&self) -> ClientResult<Vec<ConversationEntry>> {
+        crate::directory::cached(&self.inner.cache, EntityKind::Conversation, |body| match body {
+            ChangeBody::Conversation(entry) => Some(entry),
+            _ => None,
+        })
+    }
+
+    /// My own state of each conversation I take or took part in.
+    fn participations(&self) -> ClientResult<HashMap<ConversationId, ParticipationEntry>> {
+        let me = self.inner.me.user_id;
+        Ok(crate::directory::cached(&self.inner.cache, EntityKind::Participation, |body| match body {
+            ChangeBody::Participation(p) => Some(p),
+            _ => None,
+        })?
+        .into_iter()
+        .filter(|p| p.user_id == me)
+        .map(|p| (p.conversation_id, p))
+        .collect())
+    }
+
+    fn people_by_id(&self) -> ClientResult<HashMap<UserId, PersonEntry>> {
+        Ok(self.people()?.into_iter().map(|person| (person.id, person)).collect())
+    }
+}
+
+/// Open and check one message: the text only when the author's signature holds.
+fn read_message(message: &MessageEntry, keys: &EpochKeys, people: &HashMap<UserId, PersonEntry>, me: UserId) -> MessageView {
+    let author = people.get(&message.author);
+    let signed = MessageEntry::signed_bytes(message.conversation_id, message.id, message.epoch, &message.body);
+    let verified = author.and_then(PersonEntry::signing_key).is_some_and(|key| {
+        STANDARD_NO_PAD.decode(&message.signature).is_ok_and(|signature| key.verify(&signed, &signature).is_ok())
+    });
+    let text = keys.get(&message.epoch).filter(|_| verified).and_then(|key| {
+        let sealed = STANDARD_NO_PAD.decode(&message.body).ok()?;
+        let plain = kring_crypto::open_with_key(key, &MessageEntry::context(message.conversation_id, message.id, message.epoch), &sealed).ok()?;
+        serde_json::from_slice::<MessageBody>(&plain).ok().map(|body| body.text)
+    });
+    if !verified {
+        tracing::warn!(message_id = %message.id, "a message's signature does not match its author");
+    }
+    MessageView {
+        id: message.id,
+        author_id: message.author,
+        author_name: author.map(PersonEntry::full_name).unwrap_or_default(),
+        state: if verified { MessageState::Sent } else { MessageState::Unverified },
+        text,
+        sent_at: Some(message.sent_at),
+        mine: message.author == me,
+    }
+}
+
+fn posts_to(mutation: &Mutation, conversation: ConversationId) -> bool {
+    matches!(mutation, Mutation::PostMessage { conversation_id, .. } if *conversation_id == conversation)
+}
+
+fn new_epoch_key() -> Zeroizing<[u8; 32]> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(key.as_mut());
+    key
+}
+
+/// An epoch key sealed to a participant's published encryption key.
+fn wrap_for(people: &HashMap<UserId, PersonEntry>, user: UserId, key: &[u8; 32]) -> ClientResult<String> {
+    let public = people
+        .get(&user)
+        .filter(|person| person.active)
+        .and_then(PersonEntry::encryption_key)
+        .ok_or(ConversationError::RecipientWithoutKeys)?;
+    Ok(STANDARD_NO_PAD.encode(public.seal(key)?))
+}
+
+fn decode(text: &str) -> ClientResult<Vec<u8>> {
+    STANDARD_NO_PAD.decode(text).map_err(|_| ClientError::Protocol("base64".into()))
+}

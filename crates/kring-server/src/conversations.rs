@@ -1,0 +1,525 @@
+//! Conversations (CHAT-1 … CHAT-9) and the care network they feed (NET-1, NET-2). The server
+//! checks who may take part and that every message is signed by its author and sealed under the
+//! newest key epoch; bodies and titles stay sealed. Messages reach the conversation's active
+//! participants through the `conv:<id>` feed scope; each participant's own state (left,
+//! archived, read up to) goes to that user only.
+
+use crate::auth::{contracts, AuthUser};
+use crate::error::{ServerError, ServerResult};
+use crate::mutations::Planned;
+use crate::store::{Commit, NewJob};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_domain::conversation::MAX_PARTICIPANTS;
+use kring_domain::{Action, ConversationId, OrganisationId, PatientId, UserId};
+use kring_protocol::conversations::{
+    CareNetworkMemberEntry, ConversationEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
+    Participant, ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
+};
+use kring_protocol::patients::PatientEntry;
+use kring_protocol::{ChangeBody, EntityKind, PersonEntry, Scope};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The largest sealed message body (base64): 10,000 characters of text sealed, with room to spare.
+const MAX_SEALED_BODY: usize = 96 * 1024;
+/// The largest sealed title (base64).
+const MAX_SEALED_TITLE: usize = 1024;
+/// Notification e-mail about a conversation goes out at most once per this window (CHAT-8).
+pub const EMAIL_WINDOW: time::Duration = time::Duration::minutes(15);
+/// The job that sends one user the e-mail about new messages in one conversation.
+pub const NOTIFY_NEW_MESSAGES: &str = "notify_new_messages";
+
+pub(crate) struct StartConversation<'a> {
+    pub id: ConversationId,
+    pub patient_id: Option<PatientId>,
+    pub title: &'a str,
+    pub participants: &'a [NewParticipant],
+    pub first_message: &'a NewMessage,
+}
+
+/// CHAT-1, CHAT-2: a new conversation with its first message. About a patient, every caregiver
+/// must see the patient (the practice, or a partner the practice shared the patient with), and
+/// all participants join the patient's care network (NET-2).
+pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversation<'_>) -> ServerResult<Planned> {
+    if state.store.entity(EntityKind::Conversation, start.id.0).await?.is_some() {
+        return Err(ServerError::InvalidRequest("the conversation id is taken".into()));
+    }
+    if !may_converse(state, author).await? {
+        return Err(ServerError::Forbidden("taking part in conversations"));
+    }
+    check_sealed(start.title, MAX_SEALED_TITLE, "title")?;
+    let patient = match start.patient_id {
+        Some(id) => {
+            let patient = patient(state, id).await?;
+            if !sees_patient(state, author, &patient).await? {
+                return Err(ServerError::Forbidden("a conversation about this patient"));
+            }
+            Some(patient)
+        }
+        None => None,
+    };
+    if !start.participants.iter().any(|p| p.user_id == author) {
+        return Err(ServerError::InvalidRequest("the author takes part in the conversation".into()));
+    }
+    if start.participants.len() < 2 || start.participants.len() > MAX_PARTICIPANTS {
+        return Err(ServerError::InvalidRequest(format!("a conversation has 2 to {MAX_PARTICIPANTS} participants")));
+    }
+    let now = state.clock.now();
+    let mut conversation = ConversationEntry {
+        id: start.id,
+        patient: patient.as_ref().map(|p| PatientRef { patient_id: p.id, practice_id: p.organisation_id }),
+        title: start.title.to_owned(),
+        created_by: author,
+        created_at: now,
+        participants: Vec::new(),
+        epochs: vec![KeyEpoch { number: 0, keys: Vec::new() }],
+        last_message_at: None,
+    };
+    let mut changes = Vec::new();
+    admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
+    let message = accept_message(state, author, &conversation, start.first_message, now).await?;
+    conversation.last_message_at = Some(now);
+    let scope = Scope::Conversation(conversation.id);
+    let mut all = vec![(scope.clone(), ChangeBody::Conversation(conversation.clone())), (scope, ChangeBody::Message(message))];
+    all.append(&mut changes);
+    all.push(read_by_author(state, &conversation, author, now).await?);
+    let jobs = email_jobs(state, &conversation, author, now).await?;
+    tracing::info!(conversation_id = %conversation.id, participants = conversation.participants.len(), "conversation started");
+    Ok(Planned { commit: Commit { changes: all, jobs, ..Commit::default() }, ..Planned::default() })
+}
+
+/// Post a message. A message under an old epoch is refused; when someone left since the newest
+/// epoch, only a message that starts a new epoch for exactly the active participants is taken.
+pub(crate) async fn post(
+    state: &AppState,
+    author: UserId,
+    id: ConversationId,
+    message: &NewMessage,
+    new_epoch: Option<&[WrappedKey]>,
+) -> ServerResult<Planned> {
+    let mut conversation = conversation(state, id).await?;
+    active_participant(&conversation, author)?;
+    let active: Vec<UserId> = conversation.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
+    let newest = conversation.epochs.last().ok_or(ServerError::NotFound("key epoch"))?;
+    let stale = newest.holders().any(|holder| !active.contains(&holder));
+    match new_epoch {
+        Some(keys) => {
+            let mut holders: Vec<UserId> = keys.iter().map(|k| k.user_id).collect();
+            holders.sort();
+            holders.dedup();
+            let mut wanted = active.clone();
+            wanted.sort();
+            if holders != wanted || keys.len() != wanted.len() {
+                return Err(ServerError::InvalidRequest("a new key epoch is wrapped for exactly the active participants".into()));
+            }
+            for key in keys {
+                check_sealed(&key.wrapped_key, 256, "wrapped key")?;
+            }
+            let number = newest.number + 1;
+            conversation.epochs.push(KeyEpoch { number, keys: keys.to_vec() });
+        }
+        None if stale => {
+            return Err(ServerError::InvalidRequest("someone left: the next message starts a new key epoch".into()));
+        }
+        None => {}
+    }
+    let now = state.clock.now();
+    let message = accept_message(state, author, &conversation, message, now).await?;
+    conversation.last_message_at = Some(now);
+    let scope = Scope::Conversation(id);
+    let changes = vec![
+        (scope.clone(), ChangeBody::Conversation(conversation.clone())),
+        (scope, ChangeBody::Message(message)),
+        read_by_author(state, &conversation, author, now).await?,
+    ];
+    let jobs = email_jobs(state, &conversation, author, now).await?;
+    Ok(Planned { commit: Commit { changes, jobs, ..Commit::default() }, ..Planned::default() })
+}
+
+/// Add participants with every epoch key wrapped for them (CHAT-9: they read the history).
+pub(crate) async fn add_participants(
+    state: &AppState,
+    author: UserId,
+    id: ConversationId,
+    participants: &[NewParticipant],
+) -> ServerResult<Planned> {
+    let mut conversation = conversation(state, id).await?;
+    active_participant(&conversation, author)?;
+    if participants.is_empty() {
+        return Err(ServerError::InvalidRequest("nobody to add".into()));
+    }
+    let patient = match conversation.patient {
+        Some(reference) => Some(patient(state, reference.patient_id).await?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let mut changes = Vec::new();
+    admit(state, author, &mut conversation, patient.as_ref(), participants, now, &mut changes).await?;
+    let mut all = vec![(Scope::Conversation(id), ChangeBody::Conversation(conversation.clone()))];
+    all.append(&mut changes);
+    tracing::info!(conversation_id = %id, added = participants.len(), "participants added");
+    Ok(Planned::changes(all))
+}
+
+/// CHAT-7: leave (readable, no longer writable) and optionally archive at once.
+pub(crate) async fn leave(state: &AppState, author: UserId, id: ConversationId, archive: bool) -> ServerResult<Planned> {
+    let mut conversation = conversation(state, id).await?;
+    active_participant(&conversation, author)?;
+    let now = state.clock.now();
+    for participant in conversation.participants.iter_mut().filter(|p| p.user_id == author) {
+        participant.left_at = Some(now);
+    }
+    let mut participation = participation(state, id, author).await?;
+    participation.active = false;
+    participation.archived = archive;
+    // The leaver's copy of the conversation goes to them directly: they no longer follow its scope.
+    Ok(Planned::changes(vec![
+        (Scope::Conversation(id), ChangeBody::Conversation(conversation.clone())),
+        (Scope::User(author), ChangeBody::Conversation(conversation)),
+        (Scope::User(author), ChangeBody::Participation(participation)),
+    ]))
+}
+
+/// CHAT-7: hide a conversation one left, or bring it back. Nothing is ever destroyed.
+pub(crate) async fn set_archived(state: &AppState, author: UserId, id: ConversationId, archived: bool) -> ServerResult<Planned> {
+    let mut participation = participation(state, id, author).await?;
+    if participation.active && archived {
+        return Err(ServerError::InvalidRequest("leave the conversation before deleting it".into()));
+    }
+    participation.archived = archived;
+    Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Participation(participation))]))
+}
+
+/// CHAT-8: messages up to `up_to` are read. Never moves back; a time ahead of the server is now.
+pub(crate) async fn mark_read(state: &AppState, author: UserId, id: ConversationId, up_to: OffsetDateTime) -> ServerResult<Planned> {
+    let mut participation = participation(state, id, author).await?;
+    let up_to = up_to.min(state.clock.now());
+    if participation.read_up_to.is_some_and(|read| read >= up_to) {
+        return Ok(Planned::default());
+    }
+    participation.read_up_to = Some(up_to);
+    Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Participation(participation))]))
+}
+
+/// NET-2: someone in the patient's network adds a caregiver who may see the patient.
+pub(crate) async fn join_care_network(state: &AppState, author: UserId, patient_id: PatientId, user: UserId) -> ServerResult<Planned> {
+    let patient = patient(state, patient_id).await?;
+    if !sees_patient(state, author, &patient).await? {
+        return Err(ServerError::Forbidden("adding to this patient's care network"));
+    }
+    if !sees_patient(state, user, &patient).await? {
+        return Err(ServerError::InvalidRequest("the caregiver's organisation does not see this patient".into()));
+    }
+    if state.store.entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?.is_some() {
+        return Ok(Planned::default());
+    }
+    Ok(Planned::changes(network_member(&patient, user, author, NetworkJoin::Manual, state.clock.now())))
+}
+
+/// `GET /v1/conversations/{id}/history`: the conversation and every message, for a participant
+/// who joined after it started (their feed cursor is past the older messages).
+pub async fn history(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<ConversationId>,
+) -> ServerResult<Json<Vec<ChangeBody>>> {
+    let conversation = conversation(&state, id).await?;
+    if !conversation.participants.iter().any(|p| p.user_id == user.id && p.is_active()) {
+        return Err(ServerError::Forbidden("reading a conversation one is not in"));
+    }
+    let mut bodies = vec![ChangeBody::Conversation(conversation)];
+    bodies.extend(state.store.children(EntityKind::Message, id.0).await?);
+    Ok(Json(bodies))
+}
+
+/// The conversations a user follows: those they take part in and have not left.
+pub async fn scopes_of(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
+    Ok(state
+        .store
+        .children(EntityKind::Participation, user.0)
+        .await?
+        .into_iter()
+        .filter_map(|body| match body {
+            ChangeBody::Participation(p) if p.active => Some(Scope::Conversation(p.conversation_id)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The e-mail job (CHAT-8): tell the user, without any content, that a conversation has new
+/// messages, unless they read them meanwhile or opted out.
+pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::Value) -> ServerResult<()> {
+    let id = |key: &str| {
+        payload[key].as_str().and_then(|t| Uuid::parse_str(t).ok()).ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
+    };
+    let (user, conversation_id) = (UserId(id("user_id")?), ConversationId(id("conversation_id")?));
+    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? else {
+        return Ok(());
+    };
+    let Some(to) = account.notification_email.filter(|_| account.notify_on_message) else { return Ok(()) };
+    let conversation = conversation(state, conversation_id).await?;
+    let participation = participation(state, conversation_id, user).await?;
+    let unread = participation.active
+        && conversation.last_message_at.is_some_and(|last| participation.read_up_to.is_none_or(|read| read < last));
+    if !unread {
+        return Ok(());
+    }
+    let transport = state
+        .delivery
+        .mail
+        .as_ref()
+        .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
+    transport.send(&new_messages_mail(to)).await.map_err(crate::delivery::DeliveryError::from)?;
+    tracing::info!(user_id = %user, conversation_id = %conversation_id, "new-message e-mail sent");
+    Ok(())
+}
+
+/// The notification e-mail: that there is something to read, never what or about whom.
+pub fn new_messages_mail(to: kring_domain::Email) -> crate::mail::OutgoingMail {
+    crate::mail::OutgoingMail {
+        to,
+        subject: "Nieuw bericht in Kring".into(),
+        body: "Er is een nieuw bericht voor u in een gesprek in Kring.\n\n\
+               Open Kring om het te lezen. Om privacyredenen staat in deze e-mail niet van wie het bericht is \
+               of waar het over gaat.\n\n\
+               U krijgt deze e-mail omdat u dat in uw profiel heeft aangezet. U kunt het daar ook uitzetten.\n"
+            .into(),
+    }
+}
+
+/// One job per recipient, conversation and 15-minute window, due at the window's end: however
+/// many messages arrive, a recipient gets at most one e-mail per conversation per window.
+async fn email_jobs(state: &AppState, conversation: &ConversationEntry, author: UserId, now: OffsetDateTime) -> ServerResult<Vec<NewJob>> {
+    let window = EMAIL_WINDOW.whole_seconds();
+    let bucket = now.unix_timestamp().div_euclid(window);
+    let run_at = OffsetDateTime::from_unix_timestamp((bucket + 1) * window).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+    let mut jobs = Vec::new();
+    for participant in conversation.participants.iter().filter(|p| p.is_active() && p.user_id != author) {
+        let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, participant.user_id.0).await? else {
+            continue;
+        };
+        if !account.notify_on_message || account.notification_email.is_none() {
+            continue;
+        }
+        let key = format!("{NOTIFY_NEW_MESSAGES}|{}|{}|{bucket}", participant.user_id, conversation.id);
+        jobs.push(NewJob {
+            id: Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()),
+            kind: NOTIFY_NEW_MESSAGES.into(),
+            payload: serde_json::json!({ "user_id": participant.user_id, "conversation_id": conversation.id }),
+            run_at,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Check and add new participants: each holds a key for every epoch; caregivers must see the
+/// patient of a patient conversation and then join its care network.
+async fn admit(
+    state: &AppState,
+    author: UserId,
+    conversation: &mut ConversationEntry,
+    patient: Option<&PatientEntry>,
+    participants: &[NewParticipant],
+    now: OffsetDateTime,
+    changes: &mut Vec<(Scope, ChangeBody)>,
+) -> ServerResult<()> {
+    if conversation.participants.iter().filter(|p| p.is_active()).count() + participants.len() > MAX_PARTICIPANTS {
+        return Err(ServerError::InvalidRequest(format!("a conversation holds at most {MAX_PARTICIPANTS} participants")));
+    }
+    for new in participants {
+        if conversation.participants.iter().any(|p| p.user_id == new.user_id && p.is_active()) {
+            return Err(ServerError::InvalidRequest("someone is added twice".into()));
+        }
+        if new.keys.len() != conversation.epochs.len() {
+            return Err(ServerError::InvalidRequest("a new participant holds a key for every epoch".into()));
+        }
+        let person = person(state, new.user_id).await?;
+        if !person.active || person.encryption_key().is_none() {
+            return Err(ServerError::InvalidRequest("the participant has no active account with keys".into()));
+        }
+        match new.kind {
+            ParticipantKind::Caregiver => {
+                if !may_converse(state, new.user_id).await? {
+                    return Err(ServerError::InvalidRequest("the participant's role holds no conversation keys".into()));
+                }
+                if let Some(patient) = patient {
+                    if !sees_patient(state, new.user_id, patient).await? {
+                        return Err(ServerError::Forbidden("a caregiver who does not see this patient (PAT-5)"));
+                    }
+                }
+            }
+            // The patient or a carer (CHAT-9): only in a conversation about the patient, and never
+            // someone who works in care (they take part as caregivers).
+            ParticipantKind::Inhabitant => {
+                if patient.is_none() || !contracts(state, new.user_id).await?.is_empty() {
+                    return Err(ServerError::InvalidRequest("an inhabitant joins a conversation about their patient only".into()));
+                }
+            }
+        }
+        for (epoch, wrapped) in conversation.epochs.iter_mut().zip(&new.keys) {
+            check_sealed(wrapped, 256, "wrapped key")?;
+            epoch.keys.retain(|key| key.user_id != new.user_id);
+            epoch.keys.push(WrappedKey { user_id: new.user_id, wrapped_key: wrapped.clone() });
+        }
+        match conversation.participants.iter_mut().find(|p| p.user_id == new.user_id) {
+            // Someone who left comes back.
+            Some(returning) => {
+                returning.left_at = None;
+                returning.joined_at = now;
+                returning.added_by = author;
+            }
+            None => conversation.participants.push(Participant {
+                user_id: new.user_id,
+                kind: new.kind,
+                added_by: author,
+                joined_at: now,
+                left_at: None,
+            }),
+        }
+        let participation = ParticipationEntry {
+            id: ParticipationEntry::id_for(conversation.id, new.user_id),
+            conversation_id: conversation.id,
+            user_id: new.user_id,
+            active: true,
+            archived: false,
+            read_up_to: None,
+        };
+        changes.push((Scope::User(new.user_id), ChangeBody::Participation(participation)));
+        if let (Some(patient), ParticipantKind::Caregiver) = (patient, new.kind) {
+            let id = CareNetworkMemberEntry::id_for(patient.id, new.user_id);
+            if state.store.entity(EntityKind::CareNetworkMember, id).await?.is_none() {
+                changes.extend(network_member(patient, new.user_id, author, NetworkJoin::Conversation, now));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// NET-1: the membership reaches the practice and the patient's shared network.
+fn network_member(patient: &PatientEntry, user: UserId, by: UserId, via: NetworkJoin, now: OffsetDateTime) -> Vec<(Scope, ChangeBody)> {
+    let entry = CareNetworkMemberEntry {
+        id: CareNetworkMemberEntry::id_for(patient.id, user),
+        patient_id: patient.id,
+        practice_id: patient.organisation_id,
+        user_id: user,
+        joined_via: via,
+        added_by: by,
+        joined_at: now,
+    };
+    vec![
+        (Scope::Patients(patient.organisation_id), ChangeBody::CareNetworkMember(entry.clone())),
+        (Scope::Patient(patient.id), ChangeBody::CareNetworkMember(entry)),
+    ]
+}
+
+/// A message is taken when its author signed it with their published key, under the newest epoch.
+async fn accept_message(
+    state: &AppState,
+    author: UserId,
+    conversation: &ConversationEntry,
+    message: &NewMessage,
+    now: OffsetDateTime,
+) -> ServerResult<MessageEntry> {
+    let newest = conversation.epochs.last().map(|e| e.number).unwrap_or_default();
+    if message.epoch != newest {
+        return Err(ServerError::InvalidRequest("the message is not sealed under the newest key epoch".into()));
+    }
+    check_sealed(&message.body, MAX_SEALED_BODY, "message")?;
+    if state.store.entity(EntityKind::Message, message.id).await?.is_some() {
+        return Err(ServerError::InvalidRequest("the message id is taken".into()));
+    }
+    let key = person(state, author).await?.signing_key().ok_or(ServerError::Forbidden("writing without a signing key"))?;
+    let signature = STANDARD_NO_PAD
+        .decode(&message.signature)
+        .map_err(|_| ServerError::InvalidRequest("the signature is not base64".into()))?;
+    key.verify(&MessageEntry::signed_bytes(conversation.id, message.id, message.epoch, &message.body), &signature)?;
+    Ok(MessageEntry {
+        id: message.id,
+        conversation_id: conversation.id,
+        author,
+        epoch: message.epoch,
+        body: message.body.clone(),
+        signature: message.signature.clone(),
+        sent_at: now,
+    })
+}
+
+/// One's own message is read.
+async fn read_by_author(state: &AppState, conversation: &ConversationEntry, author: UserId, now: OffsetDateTime) -> ServerResult<(Scope, ChangeBody)> {
+    let id = ParticipationEntry::id_for(conversation.id, author);
+    let participation = match state.store.entity(EntityKind::Participation, id).await? {
+        Some(ChangeBody::Participation(p)) => ParticipationEntry { read_up_to: Some(now), ..p },
+        _ => ParticipationEntry { id, conversation_id: conversation.id, user_id: author, active: true, archived: false, read_up_to: Some(now) },
+    };
+    Ok((Scope::User(author), ChangeBody::Participation(participation)))
+}
+
+fn active_participant(conversation: &ConversationEntry, user: UserId) -> ServerResult<()> {
+    match conversation.participants.iter().find(|p| p.user_id == user) {
+        Some(p) if p.is_active() => Ok(()),
+        Some(_) => Err(ServerError::Forbidden("writing in a conversation one left")),
+        None => Err(ServerError::Forbidden("a conversation one is not in")),
+    }
+}
+
+/// Whether the user holds a role that takes part in conversations (STAFF-7).
+async fn may_converse(state: &AppState, user: UserId) -> ServerResult<bool> {
+    Ok(contracts(state, user).await?.iter().any(|(_, role)| role.permits(Action::ReadConversations)))
+}
+
+/// Whether the user sees the patient: a patient-seeing role at the practice, or at a partner the
+/// practice shared the patient with.
+pub(crate) async fn sees_patient(state: &AppState, user: UserId, patient: &PatientEntry) -> ServerResult<bool> {
+    for (organisation, role) in contracts(state, user).await? {
+        if !role.permits(Action::ViewPatients) {
+            continue;
+        }
+        if organisation == patient.organisation_id || shares(state, organisation, patient.id).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+async fn shares(state: &AppState, organisation: OrganisationId, patient: PatientId) -> ServerResult<bool> {
+    Ok(crate::patients::shared_with(state, organisation).await?.contains(&patient))
+}
+
+async fn conversation(state: &AppState, id: ConversationId) -> ServerResult<ConversationEntry> {
+    match state.store.entity(EntityKind::Conversation, id.0).await? {
+        Some(ChangeBody::Conversation(conversation)) => Ok(conversation),
+        _ => Err(ServerError::NotFound("conversation")),
+    }
+}
+
+async fn participation(state: &AppState, id: ConversationId, user: UserId) -> ServerResult<ParticipationEntry> {
+    match state.store.entity(EntityKind::Participation, ParticipationEntry::id_for(id, user)).await? {
+        Some(ChangeBody::Participation(p)) => Ok(p),
+        _ => Err(ServerError::NotFound("conversation")),
+    }
+}
+
+async fn patient(state: &AppState, id: PatientId) -> ServerResult<PatientEntry> {
+    match state.store.entity(EntityKind::Patient, id.0).await? {
+        Some(ChangeBody::Patient(patient)) => Ok(patient),
+        _ => Err(ServerError::NotFound("patient")),
+    }
+}
+
+async fn person(state: &AppState, id: UserId) -> ServerResult<PersonEntry> {
+    match state.store.entity(EntityKind::Person, id.0).await? {
+        Some(ChangeBody::Person(person)) => Ok(person),
+        _ => Err(ServerError::NotFound("person")),
+    }
+}
+
+fn check_sealed(value: &str, max: usize, what: &str) -> ServerResult<()> {
+    if value.is_empty() || value.len() > max || STANDARD_NO_PAD.decode(value).is_err() {
+        return Err(ServerError::InvalidRequest(format!("the sealed {what} is missing, too long or not base64")));
+    }
+    Ok(())
+}
