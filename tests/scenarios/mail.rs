@@ -6,14 +6,14 @@ use kring_server::mail::{MailTransport, OutgoingMail, SmtpConfig, SmtpRelay, Smt
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-struct Sink {
+pub(crate) struct Sink {
     child: std::process::Child,
     lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Sink {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-sink"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -26,14 +26,14 @@ impl Sink {
     }
 
     /// The next message the sink received (blocks until it arrives or the sink dies).
-    fn next_message(&mut self) -> serde_json::Value {
+    pub(crate) fn next_message(&mut self) -> serde_json::Value {
         let line = self.lines.next().expect("the sink printed a message").expect("read");
         serde_json::from_str(&line).expect("json")
     }
 }
 
 /// A relay client for plain SMTP to a port on this machine.
-fn relay_to(port: u16) -> SmtpRelay {
+pub(crate) fn relay_to(port: u16) -> SmtpRelay {
     SmtpRelay::new(&SmtpConfig {
         host: "127.0.0.1".into(),
         port,

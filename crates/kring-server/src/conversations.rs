@@ -127,7 +127,7 @@ pub(crate) async fn post(
         }
         None => {}
     }
-    let now = state.clock.now();
+    let now = message_time(&conversation, state.clock.now());
     let message = accept_message(state, author, &conversation, message, now).await?;
     conversation.last_message_at = Some(now);
     let scope = Scope::Conversation(id);
@@ -194,10 +194,11 @@ pub(crate) async fn set_archived(state: &AppState, author: UserId, id: Conversat
     Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Participation(participation))]))
 }
 
-/// CHAT-8: messages up to `up_to` are read. Never moves back; a time ahead of the server is now.
+/// CHAT-8: messages up to `up_to` are read. Never moves back, nor past the newest message.
 pub(crate) async fn mark_read(state: &AppState, author: UserId, id: ConversationId, up_to: OffsetDateTime) -> ServerResult<Planned> {
     let mut participation = participation(state, id, author).await?;
-    let up_to = up_to.min(state.clock.now());
+    let latest = conversation(state, id).await?.last_message_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let up_to = up_to.min(state.clock.now().max(latest));
     if participation.read_up_to.is_some_and(|read| read >= up_to) {
         return Ok(Planned::default());
     }
@@ -436,7 +437,8 @@ async fn accept_message(
     let signature = STANDARD_NO_PAD
         .decode(&message.signature)
         .map_err(|_| ServerError::InvalidRequest("the signature is not base64".into()))?;
-    key.verify(&MessageEntry::signed_bytes(conversation.id, message.id, message.epoch, &message.body), &signature)?;
+    key.verify(&MessageEntry::signed_bytes(conversation.id, message.id, message.epoch, &message.body), &signature)
+        .map_err(|_| ServerError::InvalidRequest("the signature does not match the author".into()))?;
     Ok(MessageEntry {
         id: message.id,
         conversation_id: conversation.id,
@@ -456,6 +458,15 @@ async fn read_by_author(state: &AppState, conversation: &ConversationEntry, auth
         _ => ParticipationEntry { id, conversation_id: conversation.id, user_id: author, active: true, archived: false, read_up_to: Some(now) },
     };
     Ok((Scope::User(author), ChangeBody::Participation(participation)))
+}
+
+/// When a new message is sent: now, but always after the conversation's previous message, so
+/// the order and the read marker hold even when two arrive within the clock's resolution.
+fn message_time(conversation: &ConversationEntry, now: OffsetDateTime) -> OffsetDateTime {
+    match conversation.last_message_at {
+        Some(last) if last >= now => last + time::Duration::microseconds(1),
+        _ => now,
+    }
 }
 
 fn active_participant(conversation: &ConversationEntry, user: UserId) -> ServerResult<()> {

@@ -1,0 +1,425 @@
+//! Conversations (CHAT-1 … CHAT-11) and the care network they feed (NET-1, NET-2): several
+//! people's clients against one server, end-to-end encrypted.
+
+use kring_client::conversations::{MessageState, NewConversation};
+use kring_client::{ClientError, ClientEvent, KringClient};
+use kring_domain::conversation::Away;
+use kring_domain::{Absence, ConsentGiver, ConversationId, OrganisationId, ProfileForm, UserId};
+use kring_protocol::conversations::{NetworkJoin, ParticipantKind};
+use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationOutcome};
+use kring_server::seed::{AccountSpec, DemoOptions, DEMO_PASSWORD};
+use kring_tests::{wait_for_event, wait_until, TestRegion};
+
+const BUNDLE: &str = include_str!("../../crates/kring-extraction/tests/fixtures/nl-core-bundle.json");
+
+fn user(client: &KringClient, first_name: &str) -> UserId {
+    let directory = client.directory().unwrap();
+    let mut members = directory.organisations.iter().flat_map(|o| o.members.iter().chain(o.teams.iter().flat_map(|t| &t.members)));
+    members.find(|m| m.name.starts_with(&format!("{first_name} "))).unwrap_or_else(|| panic!("{first_name} in the directory")).user_id
+}
+
+fn organisation(client: &KringClient, name: &str) -> OrganisationId {
+    client.directory().unwrap().organisations.iter().find(|o| o.name == name).unwrap().id
+}
+
+async fn login(region: &TestRegion, username: &str) -> KringClient {
+    let client = region.login(username).await;
+    client.sync_now().await.unwrap();
+    client
+}
+
+/// A conversation between caregivers only (CHAT-2).
+fn group(title: &str, recipients: Vec<UserId>, text: &str) -> NewConversation {
+    NewConversation { patient_id: None, title: title.into(), recipients, text: text.into() }
+}
+
+fn texts(client: &KringClient, id: ConversationId) -> Vec<String> {
+    client.conversation_view(id).unwrap().messages.into_iter().filter_map(|m| m.text).collect()
+}
+
+/// Everything the server holds, as one string, to look for plaintext in.
+async fn server_dump(region: &TestRegion) -> String {
+    let store = &region.server().state.store;
+    let mut all = String::new();
+    for kind in [EntityKind::Conversation, EntityKind::Message, EntityKind::Participation] {
+        all.push_str(&serde_json::to_string(&store.entities_of_kind(kind).await.unwrap()).unwrap());
+    }
+    all
+}
+
+/// The GP with the practice vault, the demo extraction imported, and Jan Willem de Vries shared
+/// with the home-care organisation (consent recorded).
+async fn practice_with_shared_patient(region: &TestRegion) -> (KringClient, kring_domain::PatientId) {
+    let gp = login(region, "huisarts").await;
+    gp.maintain_practice_keys().await.unwrap();
+    gp.sync_now().await.unwrap();
+    let practice = gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
+    gp.import_extraction(practice, BUNDLE.as_bytes().to_vec(), |_| {}).await.unwrap();
+    let vries = gp.search_patients("vries", 1).unwrap().remove(0);
+    gp.record_consent(vries.id, ConsentGiver::Patient).await.unwrap();
+    gp.share_patient(vries.id, organisation(&gp, "Thuiszorg Hof van Delft"), true).await.unwrap();
+    (gp, vries.id)
+}
+
+#[tokio::test]
+async fn chat_1_net_2_a_conversation_about_a_patient_joins_its_participants_to_the_care_network() {
+    let region = TestRegion::start().await;
+    let (gp, vries) = practice_with_shared_patient(&region).await;
+    let poh = login(&region, "pohggz").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let nurse_live = tokio::spawn(nurse.clone().run_live());
+
+    let id = gp
+        .start_conversation(NewConversation {
+            patient_id: Some(vries),
+            title: "Medicatie na ontslag".into(),
+            recipients: vec![user(&gp, "Mehmet"), user(&gp, "Fatima")],
+            text: "Wie kan morgen de medicatie van meneer De Vries controleren?".into(),
+        })
+        .await
+        .unwrap();
+
+    // The nurse (a partner the patient is shared with) gets it live and reads it.
+    wait_until(&nurse, |c| c.conversations(false).unwrap().iter().any(|s| s.id == id)).await;
+    let seen = nurse.open_conversation(id).await.unwrap();
+    assert_eq!(seen.summary.title.as_deref(), Some("Medicatie na ontslag"));
+    assert_eq!(seen.summary.patient.as_ref().and_then(|p| p.name.as_deref()), Some("de Vries, Jan Willem"));
+    assert_eq!(seen.messages[0].text.as_deref(), Some("Wie kan morgen de medicatie van meneer De Vries controleren?"));
+    assert_eq!(seen.messages[0].author_name, "Anne de Vries");
+    nurse.send_message(id, "Ik ga morgenochtend langs.").await.unwrap();
+
+    poh.sync_now().await.unwrap();
+    assert_eq!(texts(&poh, id).len(), 2);
+    assert_eq!(poh.conversations(false).unwrap()[0].unread, 2);
+
+    // NET-1: the three are the patient's care network, joined through the conversation.
+    gp.sync_now().await.unwrap();
+    let network = gp.care_network(vries).unwrap();
+    let names: Vec<&str> = network.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for name in ["Anne de Vries", "Mehmet Yılmaz", "Fatima el Amrani"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert!(network.iter().all(|m| m.joined_via == NetworkJoin::Conversation));
+    assert!(network.iter().any(|m| m.organisations == vec!["Thuiszorg Hof van Delft".to_owned()]));
+    nurse.sync_now().await.unwrap();
+    assert_eq!(nurse.care_network(vries).unwrap().len(), 3, "the partner sees the network too");
+
+    // NET-2 by hand: the nurse adds her colleague; a specialist the patient is not shared with
+    // cannot be added (PAT-5: only the practice opens a patient).
+    nurse.join_care_network(vries, user(&nurse, "Joost")).await.unwrap();
+    nurse.sync_now().await.unwrap();
+    assert!(nurse.care_network(vries).unwrap().iter().any(|m| m.name == "Joost Visser" && m.joined_via == NetworkJoin::Manual));
+    let refused = gp.add_participants(id, &[(user(&gp, "Lisa"), ParticipantKind::Caregiver)]).await;
+    assert!(matches!(refused, Err(ClientError::Refused { .. })), "{refused:?}");
+
+    // The server holds no readable title or message.
+    let dump = server_dump(&region).await;
+    for secret in ["Medicatie", "medicatie", "De Vries", "morgenochtend"] {
+        assert!(!dump.contains(secret), "{secret} reached the server in plaintext");
+    }
+    // Reading the conversation is in the practice's access log (SEC-2).
+    let log = gp.access_log(practice_of(&gp)).await.unwrap();
+    assert!(log.entries.iter().any(|e| e.kind == kring_domain::AccessKind::Conversation));
+    nurse_live.abort();
+}
+
+fn practice_of(client: &KringClient) -> OrganisationId {
+    client.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id
+}
+
+#[tokio::test]
+async fn chat_2_8_a_caregivers_group_with_unread_counts_and_only_conversation_roles() {
+    let region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let psychiatrist = login(&region, "psychiater").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let id = gp
+        .start_conversation(group("Overleg ouderenzorg", vec![user(&gp, "Lisa"), user(&gp, "Fatima")], "Kunnen we donderdag overleggen?"))
+        .await
+        .unwrap();
+    gp.send_message(id, "Om 12:30 in de praktijk?").await.unwrap();
+
+    psychiatrist.sync_now().await.unwrap();
+    let inbox = psychiatrist.conversations(false).unwrap();
+    assert_eq!((inbox.len(), inbox[0].unread), (1, 2), "the conversation cloud shows two new messages (CHAT-8)");
+    assert_eq!(psychiatrist.unread_conversations().unwrap(), 1);
+    assert_eq!(inbox[0].patient, None);
+    psychiatrist.open_conversation(id).await.unwrap();
+    psychiatrist.sync_now().await.unwrap();
+    assert_eq!(psychiatrist.conversations(false).unwrap()[0].unread, 0, "opening reads");
+    psychiatrist.send_message(id, "Prima.").await.unwrap();
+
+    nurse.sync_now().await.unwrap();
+    assert_eq!(texts(&nurse, id), vec!["Kunnen we donderdag overleggen?", "Om 12:30 in de praktijk?", "Prima."]);
+    gp.sync_now().await.unwrap();
+    assert_eq!(gp.conversations(false).unwrap()[0].unread, 1, "own messages are never unread");
+
+    // Search in titles and, with the open lock, in messages.
+    assert_eq!(nurse.search_conversations("ouderenzorg").unwrap().len(), 1);
+    assert_eq!(nurse.search_conversations("12:30 praktijk").unwrap().len(), 1);
+    assert_eq!(nurse.search_conversations("griep").unwrap().len(), 0);
+
+    // An account manager holds no conversation keys (STAFF-7): neither added nor starting.
+    let manager_id = user(&gp, "Peter");
+    let refused = gp.start_conversation(group("Test", vec![manager_id], "Hallo")).await;
+    assert!(matches!(refused, Err(ClientError::Refused { code: ErrorCode::InvalidRequest, .. })), "{refused:?}");
+    let manager = login(&region, "beheer").await;
+    let refused = manager.start_conversation(group("Test", vec![user(&manager, "Anne")], "Hallo")).await;
+    assert!(matches!(refused, Err(ClientError::Refused { code: ErrorCode::Forbidden, .. })), "{refused:?}");
+
+    // Bad input is a typed error before anything is sent.
+    let empty = gp.start_conversation(group("  ", vec![user(&gp, "Lisa")], "x")).await;
+    assert_eq!(empty.err().map(|e| e.code()), Some("conversation_empty_title"));
+    let alone = gp.start_conversation(group("Alleen", vec![], "x")).await;
+    assert_eq!(alone.err().map(|e| e.code()), Some("conversation_no_recipients"));
+}
+
+#[tokio::test]
+async fn chat_7_leaving_keeps_the_history_readable_and_the_next_message_gets_a_new_key() {
+    let region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let poh = login(&region, "pohggz").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let id = gp
+        .start_conversation(group("Rooster feestdagen", vec![user(&gp, "Mehmet"), user(&gp, "Fatima")], "Wie werkt er op 26 december?"))
+        .await
+        .unwrap();
+    poh.sync_now().await.unwrap();
+    poh.leave_conversation(id, false).await.unwrap();
+
+    let view = poh.conversation_view(id).unwrap();
+    assert!(!view.can_write && !view.summary.active, "left: readable, not writable, shown grey");
+    assert_eq!(texts(&poh, id), vec!["Wie werkt er op 26 december?"]);
+    assert!(matches!(poh.send_message(id, "Toch nog iets").await, Err(ClientError::ConversationLeft)));
+
+    // The next message starts a new key epoch that the leaver does not hold, and never reaches them.
+    gp.sync_now().await.unwrap();
+    gp.send_message(id, "Dan doe ik het zelf.").await.unwrap();
+    let stored = region.server().state.store.entity(EntityKind::Conversation, id.0).await.unwrap();
+    let Some(ChangeBody::Conversation(stored)) = stored else { panic!("conversation stored") };
+    assert_eq!(stored.epochs.len(), 2);
+    assert!(!stored.epochs[1].holders().any(|holder| holder == user(&gp, "Mehmet")));
+    nurse.sync_now().await.unwrap();
+    assert_eq!(texts(&nurse, id), vec!["Wie werkt er op 26 december?", "Dan doe ik het zelf."]);
+    poh.sync_now().await.unwrap();
+    assert_eq!(texts(&poh, id), vec!["Wie werkt er op 26 december?"], "the leaver gets nothing new");
+
+    // Leave and delete: hidden, never destroyed, restorable.
+    poh.set_archived(id, true).await.unwrap();
+    assert!(poh.conversations(false).unwrap().is_empty());
+    assert_eq!(poh.conversations(true).unwrap().len(), 1);
+    poh.set_archived(id, false).await.unwrap();
+    assert_eq!(poh.conversations(false).unwrap().len(), 1);
+    // Someone still in it cannot just delete it.
+    let refused = nurse.set_archived(id, true).await;
+    assert!(matches!(refused, Err(ClientError::Refused { code: ErrorCode::InvalidRequest, .. })), "{refused:?}");
+}
+
+#[tokio::test]
+async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
+    let region = TestRegion::start().await;
+    let (gp, vries) = practice_with_shared_patient(&region).await;
+    let poh = login(&region, "pohggz").await;
+    let id = gp
+        .start_conversation(NewConversation {
+            patient_id: Some(vries),
+            title: "Leefstijl".into(),
+            recipients: vec![user(&gp, "Mehmet")],
+            text: "Eerste afspraak gepland.".into(),
+        })
+        .await
+        .unwrap();
+    poh.sync_now().await.unwrap();
+    poh.send_message(id, "Verslag volgt.").await.unwrap();
+
+    // A colleague added later reads what was said before they came.
+    gp.sync_now().await.unwrap();
+    gp.add_participants(id, &[(user(&gp, "Fatima"), ParticipantKind::Caregiver)]).await.unwrap();
+    let nurse = login(&region, "wijkverpleging").await;
+    assert_eq!(texts(&nurse, id), vec!["Eerste afspraak gepland.", "Verslag volgt."]);
+
+    // The patient's own account (an inhabitant: no contract) joins the same way (CHAT-9).
+    let store = region.server().state.store.clone();
+    let spec = AccountSpec {
+        username: "jwdevries".into(),
+        first_name: "Jan Willem".into(),
+        last_name: "de Vries".into(),
+        agb: None,
+        email: kring_domain::Email::parse("jw@example.nl").ok(),
+        mobile: None,
+        code_channel: kring_protocol::CodeChannel::Email,
+        contracts: vec![],
+    };
+    let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
+    let (inhabitant_id, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
+    region.server().state.feed.publish(seq);
+    gp.sync_now().await.unwrap();
+    // Not in a conversation without a patient, and never as a caregiver.
+    let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Intern overleg")).await.unwrap();
+    let refused = gp.add_participants(other, &[(inhabitant_id, ParticipantKind::Inhabitant)]).await;
+    assert!(matches!(refused, Err(ClientError::Refused { .. })), "{refused:?}");
+    let refused = gp.add_participants(id, &[(inhabitant_id, ParticipantKind::Caregiver)]).await;
+    assert!(matches!(refused, Err(ClientError::Refused { .. })), "{refused:?}");
+    gp.add_participants(id, &[(inhabitant_id, ParticipantKind::Inhabitant)]).await.unwrap();
+    let inhabitant = login(&region, "jwdevries").await;
+    assert_eq!(texts(&inhabitant, id), vec!["Eerste afspraak gepland.", "Verslag volgt."]);
+    let summary = &inhabitant.conversations(false).unwrap()[0];
+    assert!(summary.participants.iter().any(|p| p.inhabitant && p.user_id == inhabitant_id));
+    assert_eq!(inhabitant.conversations(false).unwrap().len(), 1, "only the conversation they were added to");
+}
+
+#[tokio::test]
+async fn chat_11_offline_reading_and_writing_go_out_on_reconnect_in_order_exactly_once() {
+    let mut region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let id = gp.start_conversation(group("Wondzorg", vec![user(&gp, "Fatima")], "Hoe gaat het met de wond?")).await.unwrap();
+    nurse.sync_now().await.unwrap();
+
+    region.stop().await;
+    assert_eq!(texts(&nurse, id), vec!["Hoe gaat het met de wond?"], "readable offline from the cache");
+    nurse.send_message(id, "Rustig, geen tekenen van infectie.").await.unwrap();
+    nurse.send_message(id, "Foto volgt morgen.").await.unwrap();
+    let view = nurse.conversation_view(id).unwrap();
+    let states: Vec<MessageState> = view.messages.iter().map(|m| m.state).collect();
+    assert_eq!(states, vec![MessageState::Sent, MessageState::Sending, MessageState::Sending], "wordt verzonden");
+    assert_eq!(view.summary.sending, 2);
+
+    region.restart().await;
+    let live = tokio::spawn(nurse.clone().run_live());
+    wait_until(&nurse, |c| c.outbox().unwrap().is_empty()).await;
+    gp.sync_now().await.unwrap();
+    assert_eq!(
+        texts(&gp, id),
+        vec!["Hoe gaat het met de wond?", "Rustig, geen tekenen van infectie.", "Foto volgt morgen."],
+        "in order, exactly once"
+    );
+    live.abort();
+}
+
+#[tokio::test]
+async fn chat_11_a_live_message_raises_an_event_without_content() {
+    let region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let id = gp.start_conversation(group("Overdracht", vec![user(&gp, "Fatima")], "Eerste bericht")).await.unwrap();
+    nurse.sync_now().await.unwrap();
+    let mut events = nurse.subscribe();
+    let live = tokio::spawn(nurse.clone().run_live());
+    wait_for_event(&mut events, |e| matches!(e, ClientEvent::Connection { .. })).await;
+    gp.send_message(id, "Tweede bericht").await.unwrap();
+    let event = wait_for_event(&mut events, |e| matches!(e, ClientEvent::MessageArrived { .. })).await;
+    assert_eq!(event, ClientEvent::MessageArrived { conversation_id: id });
+    assert!(!serde_json::to_string(&event).unwrap().contains("Tweede"));
+    live.abort();
+}
+
+#[tokio::test]
+async fn chat_4_writing_to_someone_absent_shows_who_and_until_when() {
+    let region = TestRegion::start().await;
+    let psychiatrist = login(&region, "psychiater").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let until = today + time::Duration::days(10);
+    psychiatrist
+        .update_profile(ProfileForm {
+            first_name: "Lisa".into(),
+            last_name: "Jansen".into(),
+            absences: vec![Absence { from: today, until }],
+            ..ProfileForm::default()
+        })
+        .await
+        .unwrap();
+    let gp = login(&region, "huisarts").await;
+    let notices = gp.away_notices(&[user(&gp, "Lisa"), user(&gp, "Mehmet")]).unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!((notices[0].name.as_str(), notices[0].away), ("Lisa Jansen", Away::Absent { until }));
+}
+
+#[tokio::test]
+async fn chat_forged_messages_and_outsiders_are_refused_by_the_server() {
+    let region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let id = gp.start_conversation(group("Test", vec![user(&gp, "Mehmet")], "Echt bericht")).await.unwrap();
+    let stored = region.server().state.store.children(EntityKind::Message, id.0).await.unwrap();
+    let Some(ChangeBody::Message(real)) = stored.into_iter().next() else { panic!("message stored") };
+
+    // The POH replays the GP's signed message as their own: the signature is not theirs.
+    let poh = kring_tests::RawApi::login(&region, "pohggz").await;
+    let forged = kring_protocol::conversations::NewMessage {
+        id: uuid::Uuid::now_v7(),
+        epoch: 0,
+        body: real.body.clone(),
+        signature: real.signature.clone(),
+    };
+    let request = kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::PostMessage { conversation_id: id, message: forged, new_epoch: None },
+    };
+    let outcome: MutationOutcome = poh.post("v1/mutations", &request).await.json().await.unwrap();
+    assert!(matches!(outcome, MutationOutcome::Rejected { .. }), "{outcome:?}");
+    // Someone outside the conversation cannot read its history.
+    let nurse = kring_tests::RawApi::login(&region, "wijkverpleging").await;
+    assert_eq!(nurse.get(&format!("v1/conversations/{id}/history")).await.status(), 403);
+}
+
+#[tokio::test]
+async fn chat_8_one_email_per_conversation_per_window_over_smtp_without_content() {
+    let region = TestRegion::start().await;
+    let poh = login(&region, "pohggz").await;
+    poh.update_profile(ProfileForm {
+        first_name: "Mehmet".into(),
+        last_name: "Yılmaz".into(),
+        notification_email: "m.yilmaz@praktijk-delinde.nl".into(),
+        notify_on_message: true,
+        ..ProfileForm::default()
+    })
+    .await
+    .unwrap();
+    let gp = login(&region, "huisarts").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let about = gp.start_conversation(group("Crisisplan mevrouw Bakker", vec![user(&gp, "Mehmet")], "Kun je het crisisplan bekijken?")).await.unwrap();
+    gp.send_message(about, "Graag voor vrijdag.").await.unwrap();
+    gp.send_message(about, "Dank je!").await.unwrap();
+    // The nurse has not opted in: no mail for her.
+    let quiet = gp.start_conversation(group("Rooster", vec![user(&gp, "Fatima"), user(&gp, "Mehmet")], "Rooster staat online.")).await.unwrap();
+    nurse.sync_now().await.unwrap();
+
+    // Mail goes over a real SMTP conversation to the sink.
+    let mut sink = crate::mail::Sink::start();
+    let delivery = kring_server::delivery::CodeDelivery { mail: Some(std::sync::Arc::new(crate::mail::relay_to(sink.port))), sms: None };
+    let state = kring_server::AppState { delivery, ..region.server().state.clone() };
+    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 0, "nothing before the window ends");
+    region.clock.advance(time::Duration::minutes(16));
+    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 2, "one job per conversation for the POH");
+    let (mut sink, mails) = tokio::task::spawn_blocking(move || {
+        let mails = vec![sink.next_message(), sink.next_message()];
+        (sink, mails)
+    })
+    .await
+    .unwrap();
+    for mail in &mails {
+        assert_eq!(mail["to"][0], "<m.yilmaz@praktijk-delinde.nl>");
+        let data = mail["data"].as_str().unwrap();
+        assert!(data.contains("Subject: Nieuw bericht in Kring"), "{data}");
+        for secret in ["Bakker", "Crisisplan", "crisisplan", "vrijdag", "Rooster", "Anne"] {
+            assert!(!data.contains(secret), "{secret} in a notification e-mail");
+        }
+    }
+
+    // Read in the app before the window ends: no mail.
+    gp.send_message(quiet, "Nog een wijziging.").await.unwrap();
+    poh.sync_now().await.unwrap();
+    poh.open_conversation(quiet).await.unwrap();
+    region.clock.advance(time::Duration::minutes(16));
+    kring_server::jobs::run_due(&state).await.unwrap();
+    // The next thing the sink receives is this marker: nothing came in between.
+    let marker = kring_server::mail::OutgoingMail {
+        to: kring_domain::Email::parse("marker@kring.test").unwrap(),
+        subject: "marker".into(),
+        body: "marker".into(),
+    };
+    kring_server::mail::MailTransport::send(&crate::mail::relay_to(sink.port), &marker).await.unwrap();
+    let next = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
+    assert_eq!(next["to"][0], "<marker@kring.test>");
+}
