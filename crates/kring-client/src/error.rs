@@ -65,6 +65,8 @@ pub enum ClientError {
     BadSignature,
     #[error("one left this conversation: it can be read, not written")]
     ConversationLeft,
+    #[error("the desktop notification could not be shown: {0}")]
+    Notification(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -113,6 +115,7 @@ impl ClientError {
             ClientError::Conversation(error) => error.code(),
             ClientError::BadSignature => "bad_signature",
             ClientError::ConversationLeft => "conversation_left",
+            ClientError::Notification(_) => "notification",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

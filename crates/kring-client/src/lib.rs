@@ -15,6 +15,7 @@ pub mod directory;
 mod error;
 mod live;
 mod login;
+pub mod notifications;
 mod secrets;
 mod session;
 pub mod patients;

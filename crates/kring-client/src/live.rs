@@ -20,6 +20,8 @@ pub enum ClientEvent {
     DataChanged,
     /// Someone else's message arrived live in this conversation (the OS notification, CHAT-11).
     MessageArrived { conversation_id: kring_domain::ConversationId },
+    /// An OS notification was shown for a message in this conversation.
+    Notified { conversation_id: kring_domain::ConversationId },
     /// The server refused a queued mutation for good.
     MutationRejected { id: Uuid, code: ErrorCode, message: String },
     /// The secure session opened or closed (the lock icon follows).
