@@ -423,3 +423,68 @@ async fn chat_8_one_email_per_conversation_per_window_over_smtp_without_content(
     let next = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
     assert_eq!(next["to"][0], "<marker@kring.test>");
 }
+
+#[tokio::test]
+async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_drop_folder() {
+    use kring_client::his_return::{FolderDrop, SmtpSettings, ZorgMailSmtp};
+    let region = TestRegion::start().await;
+    let (gp, vries) = practice_with_shared_patient(&region).await;
+    let poh = login(&region, "pohggz").await;
+    let id = gp
+        .start_conversation(NewConversation {
+            patient_id: Some(vries),
+            title: "Slaapproblemen".into(),
+            recipients: vec![user(&gp, "Mehmet")],
+            text: "Graag een afspraak: slaapt slecht sinds 3 weken.".into(),
+        })
+        .await
+        .unwrap();
+    poh.sync_now().await.unwrap();
+    poh.send_message(id, "Afspraak staat: do 10:00 (intake + vragenlijst).").await.unwrap();
+    gp.sync_now().await.unwrap();
+
+    // By SMTP to the practice's ZorgMail address: a real SMTP conversation with the sink.
+    let mut sink = crate::mail::Sink::start();
+    let smtp = ZorgMailSmtp::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: false,
+        credentials: None,
+        from: "Kring <kring@praktijk-delinde.nl>".into(),
+    })
+    .unwrap();
+    let receipt = gp.return_to_his(id, "500012345@lms.lifeline.nl", "Graag opnemen in het dossier.", &smtp).await.unwrap();
+    assert_eq!(receipt.messages, 2);
+    let mail = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
+    assert_eq!(mail["to"][0], "<500012345@lms.lifeline.nl>");
+    let data = mail["data"].as_str().unwrap();
+    assert!(data.to_lowercase().contains("application/edifact"), "{data}");
+    assert!(data.contains(&format!("{}.edi", receipt.reference)), "{data}");
+    let (text_part, attachment) = data.split_once("Content-Disposition: attachment").unwrap();
+    assert!(!text_part.contains("Vries") && !text_part.contains("Slaap"), "the mail's own text names no patient");
+    let encoded: String = attachment.split("\r\n\r\n").nth(1).unwrap().split("--").next().unwrap().split_whitespace().collect();
+    use base64::Engine;
+    let mailed = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+    assert!(mailed.starts_with(b"UNA:+.? '\r\nUNB+UNOC:1+01051234+500012345@lms.lifeline.nl+"), "{:?}", String::from_utf8_lossy(&mailed));
+
+    // As a drop folder: the same message as a Latin-1 file.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = FolderDrop { dir: dir.path().join("his-inbox") };
+    let receipt = poh.return_to_his(id, "500012345@lms.lifeline.nl", "", &folder).await.unwrap();
+    let bytes = std::fs::read(dir.path().join("his-inbox").join(format!("{}.edi", receipt.reference))).unwrap();
+    let text: String = bytes.iter().map(|b| char::from(*b)).collect();
+    assert!(text.starts_with("UNA:+.? '\r\nUNB+UNOC:1+"), "{text}");
+    assert!(text.contains("UNH+") && text.contains("+MEDVRI:1:1:NL'"), "{text}");
+    assert!(text.contains("PID+19500304+M+de Vries:Jan Willem++999911120'"), "{text}");
+    assert!(text.contains("TXT+Gesprek uit Kring?: Slaapproblemen'"), "{text}");
+    assert!(text.contains("TXT+Afspraak staat?: do 10?:00 (intake ?+ vragenlijst).'"), "{text}");
+    assert!(text.contains("Mehmet Yilmaz"), "ı written as i in Latin-1: {text}");
+    let segments = text.split("\r\n").filter(|s| !s.is_empty()).count();
+    let unt: usize = text.split("\r\n").find(|s| s.starts_with("UNT+")).unwrap()[4..].split('+').next().unwrap().parse().unwrap();
+    assert_eq!(unt, segments - 3, "UNT counts UNH..UNT (not UNA, UNB, UNZ)");
+
+    // Refusals in words the UI translates.
+    let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Zonder patiënt")).await.unwrap();
+    assert_eq!(gp.return_to_his(other, "500012345@lms.lifeline.nl", "", &folder).await.err().map(|e| e.code()), Some("his_return_needs_patient"));
+    assert_eq!(gp.return_to_his(id, "geen adres", "", &folder).await.err().map(|e| e.code()), Some("invalid_zorgmail_address"));
+}

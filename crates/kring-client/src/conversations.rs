@@ -557,6 +557,11 @@ impl KringClient {
             .collect())
     }
 
+    /// The practice of the patient a conversation is about.
+    pub(crate) fn conversation_practice(&self, id: ConversationId) -> Option<kring_domain::OrganisationId> {
+        self.conversation_entry(id).ok()?.patient.map(|p| p.practice_id)
+    }
+
     fn conversation_entry(&self, id: ConversationId) -> ClientResult<ConversationEntry> {
         match self.inner.cache.entity(EntityKind::Conversation, id.0)? {
             Some(ChangeBody::Conversation(entry)) => Ok(entry),

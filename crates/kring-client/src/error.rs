@@ -65,6 +65,14 @@ pub enum ClientError {
     BadSignature,
     #[error("one left this conversation: it can be read, not written")]
     ConversationLeft,
+    #[error("the ZorgMail address is not a valid address")]
+    InvalidZorgMailAddress,
+    #[error("only a conversation about a patient can go back to the HIS")]
+    HisReturnNeedsPatient,
+    #[error("the comment is longer than {} characters", crate::his_return::MAX_COMMENT_CHARS)]
+    HisReturnCommentTooLong,
+    #[error("sending to the HIS failed: {0}")]
+    HisReturn(String),
     #[error("the desktop notification could not be shown: {0}")]
     Notification(String),
     #[error("internal error: {0}")]
@@ -116,6 +124,10 @@ impl ClientError {
             ClientError::BadSignature => "bad_signature",
             ClientError::ConversationLeft => "conversation_left",
             ClientError::Notification(_) => "notification",
+            ClientError::InvalidZorgMailAddress => "invalid_zorgmail_address",
+            ClientError::HisReturnNeedsPatient => "his_return_needs_patient",
+            ClientError::HisReturnCommentTooLong => "his_return_comment_too_long",
+            ClientError::HisReturn(_) => "his_return_failed",
             ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
         }
     }

@@ -13,6 +13,7 @@ mod cache;
 pub mod conversations;
 pub mod directory;
 mod error;
+pub mod his_return;
 mod live;
 mod login;
 pub mod notifications;

@@ -311,6 +311,19 @@ impl KringClient {
         Ok(view)
     }
 
+    /// The patient's card as I may read it: through the practice vault, or through the care
+    /// network the practice shared with my organisation.
+    pub(crate) fn patient_card(&self, patient_id: PatientId) -> ClientResult<PatientCard> {
+        match self.patient_entry(patient_id) {
+            Ok(entry) => open_sealed(&self.practice_vault(entry.organisation_id)?, &entry.card),
+            Err(ClientError::NotSynced) => {
+                let network = self.networks_shared_with_me()?.into_iter().find(|n| n.patient_id == patient_id);
+                self.network_card(&network.ok_or(ClientError::NotSynced)?)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
     /// The page of a patient a practice shared with my organisation (PAT-5): the card and the
     /// consent records; the chart stays with the practice. A caregiver there records consent too
     /// (the home-care nurse, PAT-6).

@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod ids;
 pub mod his_vendor;
 pub mod launch;
+pub mod medvri;
 pub mod organisation;
 pub mod password;
 pub mod patient;

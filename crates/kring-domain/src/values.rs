@@ -89,7 +89,8 @@ impl Bsn {
         Ok(Self(digits))
     }
 
-    /// The nine digits. Call sites are few and reviewed: hashing and sealing.
+    /// The nine digits. Call sites are few and reviewed: hashing, sealing, and the MEDVRI for
+    /// the HIS (CHAT-6).
     pub fn expose(&self) -> &str {
         &self.0
     }
