@@ -212,6 +212,7 @@ async fn start_background(core: &AppCore, client: &KringClient) {
     };
     core.add_session_task(live).await;
     core.add_session_task(tauri::async_runtime::spawn(client.clone().run_key_maintenance())).await;
+    core.add_session_task(tauri::async_runtime::spawn(client.clone().run_notifications(core.in_view()))).await;
     client.set_idle_lock(core.idle_lock());
     core.add_session_task(tauri::async_runtime::spawn(client.clone().run_idle_lock())).await;
 }

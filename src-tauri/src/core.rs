@@ -1,6 +1,8 @@
 //! The app's state: which server it talks to (embedded or remote) and the logged-in session.
 
+use kring_client::his_return::HisTransport;
 use kring_client::{ClientError, KringClient, LoginAttempt, ServerUrl};
+use kring_domain::ConversationId;
 use kring_protocol::LaunchTarget;
 use kring_server::delivery::DevOutbox;
 use kring_server::RunningServer;
@@ -61,12 +63,18 @@ struct Inner {
     idle_lock: std::sync::Mutex<Duration>,
     /// The patient of a HIS launch, until the window has opened it (PAT-3, PAT-4).
     launch_target: Mutex<Option<LaunchTarget>>,
+    /// The conversation the window shows while it has focus: no OS notification for it (CHAT-11).
+    in_view: tokio::sync::watch::Sender<Option<ConversationId>>,
+    /// Where "Terugsturen naar HIS" delivers (CHAT-6).
+    his_transport: Arc<dyn HisTransport>,
 }
 
 impl AppCore {
-    pub fn new(data_dir: PathBuf, configured_url: Option<String>, idle_lock: Duration) -> Self {
+    pub fn new(data_dir: PathBuf, configured_url: Option<String>, idle_lock: Duration, his_transport: Arc<dyn HisTransport>) -> Self {
         Self {
             inner: Arc::new(Inner {
+                in_view: tokio::sync::watch::Sender::new(None),
+                his_transport,
                 data_dir,
                 configured_url,
                 server: OnceCell::new(),
@@ -76,6 +84,19 @@ impl AppCore {
                 launch_target: Mutex::new(None),
             }),
         }
+    }
+
+    /// Which conversation the window shows while focused (`None`: none, or the window is away).
+    pub fn set_in_view(&self, conversation: Option<ConversationId>) {
+        self.inner.in_view.send_replace(conversation);
+    }
+
+    pub fn in_view(&self) -> tokio::sync::watch::Receiver<Option<ConversationId>> {
+        self.inner.in_view.subscribe()
+    }
+
+    pub fn his_transport(&self) -> Arc<dyn HisTransport> {
+        self.inner.his_transport.clone()
     }
 
     pub fn idle_lock(&self) -> Duration {

@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod conversations;
 mod core;
 mod patients;
 
@@ -56,7 +57,8 @@ fn main() {
         .plugin(tauri_plugin_deep_link::init())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
-            let core = core::AppCore::new(data_dir, configured_server_url(), idle_lock());
+            let his_transport = conversations::his_transport(&data_dir)?;
+            let core = core::AppCore::new(data_dir, configured_server_url(), idle_lock(), his_transport);
             // Start the embedded server now, so it is ready by the time someone has typed a password.
             let starting = core.clone();
             tauri::async_runtime::spawn(async move { starting.server().await.map(drop) });
@@ -111,6 +113,19 @@ fn main() {
             patients::share_patient,
             patients::pending_launch,
             patients::add_launched_patient,
+            conversations::conversations,
+            conversations::conversation,
+            conversations::open_conversation,
+            conversations::set_conversation_in_view,
+            conversations::recipients,
+            conversations::away_notices,
+            conversations::start_conversation,
+            conversations::send_message,
+            conversations::add_participants,
+            conversations::leave_conversation,
+            conversations::set_archived,
+            conversations::care_network,
+            conversations::return_to_his,
         ])
         .build(tauri::generate_context!());
     match result {

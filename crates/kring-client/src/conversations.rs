@@ -116,6 +116,16 @@ pub struct AwayNotice {
     pub away: Away,
 }
 
+/// Someone the composer offers as a recipient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecipientView {
+    pub user_id: UserId,
+    pub name: String,
+    pub organisation: String,
+    pub role_name: String,
+    pub away: Option<Away>,
+}
+
 /// A caregiver involved with a patient (NET-1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NetworkMemberView {
@@ -241,14 +251,71 @@ impl KringClient {
     /// newest (CHAT-8), and a conversation about a patient is written to the access log (SEC-2).
     pub async fn open_conversation(&self, conversation_id: ConversationId) -> ClientResult<ConversationView> {
         let view = self.conversation_view(conversation_id)?;
-        let newest = view.messages.iter().filter_map(|m| m.sent_at).max();
-        if let Some(newest) = newest.filter(|_| view.summary.unread > 0) {
-            self.submit(Mutation::MarkRead { conversation_id, up_to: newest }).await?;
-        }
+        self.mark_read(&view).await?;
         if let Some(patient) = self.conversation_entry(conversation_id)?.patient {
             self.record_access(patient.practice_id, patient.patient_id, AccessKind::Conversation).await?;
         }
         Ok(view)
+    }
+
+    /// Re-read a conversation that is open (new messages arrived): read at once, no new log entry.
+    pub async fn refresh_conversation(&self, conversation_id: ConversationId) -> ClientResult<ConversationView> {
+        let view = self.conversation_view(conversation_id)?;
+        self.mark_read(&view).await?;
+        Ok(view)
+    }
+
+    async fn mark_read(&self, view: &ConversationView) -> ClientResult<()> {
+        let newest = view.messages.iter().filter_map(|m| m.sent_at).max();
+        if let Some(up_to) = newest.filter(|_| view.summary.unread > 0) {
+            self.submit(Mutation::MarkRead { conversation_id: view.summary.id, up_to }).await?;
+        }
+        Ok(())
+    }
+
+    /// Who I can write to: active people with keys whose role takes part in conversations; about
+    /// a patient, only those who see the patient (the practice, and partners it shared with).
+    pub fn recipients(&self, patient_id: Option<PatientId>) -> ClientResult<Vec<RecipientView>> {
+        let seeing: Option<Vec<kring_domain::OrganisationId>> = match patient_id {
+            None => None,
+            Some(patient) => {
+                let mut organisations = Vec::new();
+                if let Some(ChangeBody::Patient(entry)) = self.inner.cache.entity(EntityKind::Patient, patient.0)? {
+                    organisations.push(entry.organisation_id);
+                }
+                if let Some(network) = self.patient_network(patient)? {
+                    organisations.push(network.organisation_id);
+                    organisations.extend(network.shared_with);
+                }
+                Some(organisations)
+            }
+        };
+        let today = OffsetDateTime::now_utc().date();
+        let people = self.people_by_id()?;
+        let organisations: HashMap<_, _> = self.directory()?.organisations.into_iter().map(|o| (o.id, o.name)).collect();
+        let mut recipients: Vec<RecipientView> = Vec::new();
+        for contract in self.contracts()? {
+            let wanted = match &seeing {
+                None => contract.role.permits(kring_domain::Action::ReadConversations),
+                Some(seeing) => seeing.contains(&contract.organisation_id) && contract.role.permits(kring_domain::Action::ViewPatients),
+            };
+            let Some(person) = people.get(&contract.user_id) else { continue };
+            if !wanted || contract.user_id == self.inner.me.user_id || !person.active || person.encryption_key().is_none() {
+                continue;
+            }
+            if recipients.iter().any(|r| r.user_id == contract.user_id) {
+                continue;
+            }
+            recipients.push(RecipientView {
+                user_id: contract.user_id,
+                name: person.full_name(),
+                organisation: organisations.get(&contract.organisation_id).cloned().unwrap_or_default(),
+                role_name: contract.role.dutch_name().to_owned(),
+                away: away_on(&person.working_days, &person.absences, today),
+            });
+        }
+        recipients.sort_by(|a, b| a.organisation.cmp(&b.organisation).then(a.name.cmp(&b.name)));
+        Ok(recipients)
     }
 
     /// A conversation with its messages, decrypted and checked (needs the open lock).

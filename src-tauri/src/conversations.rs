@@ -1,0 +1,130 @@
+//! Conversation commands (CHAT-1 … CHAT-11, NET-1, NET-2) and where "Terugsturen naar HIS"
+//! delivers (CHAT-6): `KRING_HIS_RETURN` = `folder:/path` (a drop folder the HIS or ZorgMail
+//! client reads), `smtps://host:port` (ZorgMail's SMTP over TLS; `KRING_HIS_RETURN_USER`,
+//! `KRING_HIS_RETURN_PASSWORD`, `KRING_HIS_RETURN_FROM`) or `smtp://127.0.0.1:port` (a local
+//! ZorgMail client). Default: the folder `his-export` in the app's data directory.
+
+use crate::commands::CommandResult;
+use crate::core::AppCore;
+use kring_client::conversations::{
+    AwayNotice, ConversationSummary, ConversationView, NetworkMemberView, NewConversation, RecipientView,
+};
+use kring_client::his_return::{FolderDrop, HisReturnReceipt, HisTransport, SmtpSettings, ZorgMailSmtp};
+use kring_domain::{ConversationId, PatientId, UserId};
+use kring_protocol::conversations::ParticipantKind;
+use std::path::Path;
+use std::sync::Arc;
+use tauri::State;
+use uuid::Uuid;
+
+/// The transport `KRING_HIS_RETURN` names (see the module docs).
+pub fn his_transport(data_dir: &Path) -> anyhow::Result<Arc<dyn HisTransport>> {
+    let setting = std::env::var("KRING_HIS_RETURN").unwrap_or_default();
+    if setting.trim().is_empty() {
+        return Ok(Arc::new(FolderDrop { dir: data_dir.join("his-export") }));
+    }
+    if let Some(dir) = setting.strip_prefix("folder:") {
+        return Ok(Arc::new(FolderDrop { dir: dir.into() }));
+    }
+    let url = url::Url::parse(&setting)?;
+    let tls = match url.scheme() {
+        "smtps" => true,
+        "smtp" => false,
+        other => anyhow::bail!("KRING_HIS_RETURN: unknown scheme {other} (folder:, smtp://, smtps://)"),
+    };
+    let settings = SmtpSettings {
+        host: url.host_str().unwrap_or_default().to_owned(),
+        port: url.port().unwrap_or(if tls { 465 } else { 25 }),
+        tls,
+        credentials: std::env::var("KRING_HIS_RETURN_USER").ok().zip(std::env::var("KRING_HIS_RETURN_PASSWORD").ok()),
+        from: std::env::var("KRING_HIS_RETURN_FROM").unwrap_or_else(|_| "Kring <kring@localhost>".into()),
+    };
+    Ok(Arc::new(ZorgMailSmtp::new(&settings)?))
+}
+
+/// The inbox (G): all conversations, or those matching `query`; archived ones on request.
+#[tauri::command]
+pub async fn conversations(core: State<'_, AppCore>, query: String, include_archived: bool) -> CommandResult<Vec<ConversationSummary>> {
+    let client = core.client().await?;
+    let mut list = if query.trim().is_empty() { client.conversations(include_archived)? } else { client.search_conversations(&query)? };
+    if !include_archived {
+        list.retain(|c| !c.archived);
+    }
+    Ok(list)
+}
+
+#[tauri::command]
+pub async fn open_conversation(core: State<'_, AppCore>, conversation_id: ConversationId) -> CommandResult<ConversationView> {
+    Ok(core.client().await?.open_conversation(conversation_id).await?)
+}
+
+/// The open conversation again, after new messages arrived.
+#[tauri::command]
+pub async fn conversation(core: State<'_, AppCore>, conversation_id: ConversationId) -> CommandResult<ConversationView> {
+    Ok(core.client().await?.refresh_conversation(conversation_id).await?)
+}
+
+#[tauri::command]
+pub async fn set_conversation_in_view(core: State<'_, AppCore>, conversation_id: Option<ConversationId>) -> CommandResult<()> {
+    core.set_in_view(conversation_id);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn recipients(core: State<'_, AppCore>, patient_id: Option<PatientId>) -> CommandResult<Vec<RecipientView>> {
+    Ok(core.client().await?.recipients(patient_id)?)
+}
+
+#[tauri::command]
+pub async fn away_notices(core: State<'_, AppCore>, recipients: Vec<UserId>) -> CommandResult<Vec<AwayNotice>> {
+    Ok(core.client().await?.away_notices(&recipients)?)
+}
+
+#[tauri::command]
+pub async fn start_conversation(
+    core: State<'_, AppCore>,
+    patient_id: Option<PatientId>,
+    title: String,
+    recipients: Vec<UserId>,
+    text: String,
+) -> CommandResult<ConversationId> {
+    let new = NewConversation { patient_id, title, recipients, text };
+    Ok(core.client().await?.start_conversation(new).await?)
+}
+
+#[tauri::command]
+pub async fn send_message(core: State<'_, AppCore>, conversation_id: ConversationId, text: String) -> CommandResult<Uuid> {
+    Ok(core.client().await?.send_message(conversation_id, &text).await?)
+}
+
+#[tauri::command]
+pub async fn add_participants(core: State<'_, AppCore>, conversation_id: ConversationId, users: Vec<UserId>) -> CommandResult<()> {
+    let users: Vec<(UserId, ParticipantKind)> = users.into_iter().map(|user| (user, ParticipantKind::Caregiver)).collect();
+    Ok(core.client().await?.add_participants(conversation_id, &users).await?)
+}
+
+#[tauri::command]
+pub async fn leave_conversation(core: State<'_, AppCore>, conversation_id: ConversationId, archive: bool) -> CommandResult<()> {
+    Ok(core.client().await?.leave_conversation(conversation_id, archive).await?)
+}
+
+#[tauri::command]
+pub async fn set_archived(core: State<'_, AppCore>, conversation_id: ConversationId, archived: bool) -> CommandResult<()> {
+    Ok(core.client().await?.set_archived(conversation_id, archived).await?)
+}
+
+#[tauri::command]
+pub async fn care_network(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<Vec<NetworkMemberView>> {
+    Ok(core.client().await?.care_network(patient_id)?)
+}
+
+#[tauri::command]
+pub async fn return_to_his(
+    core: State<'_, AppCore>,
+    conversation_id: ConversationId,
+    zorgmail_address: String,
+    comment: String,
+) -> CommandResult<HisReturnReceipt> {
+    let transport = core.his_transport();
+    Ok(core.client().await?.return_to_his(conversation_id, &zorgmail_address, &comment, transport.as_ref()).await?)
+}
