@@ -334,11 +334,10 @@ impl KringClient {
             .find(|network| network.patient_id == patient_id)
             .ok_or(ClientError::NotSynced)?;
         let card = self.network_card(&network)?;
-        let actions = if self.inner.me.contracts.iter().any(|contract| contract.role.permits(Action::RecordConsent)) {
-            vec![Action::RecordConsent]
-        } else {
-            Vec::new()
-        };
+        let actions = [Action::ReadConversations, Action::RecordConsent]
+            .into_iter()
+            .filter(|action| self.inner.me.contracts.iter().any(|contract| contract.role.permits(*action)))
+            .collect();
         let mut view = self.page(patient_id, network.organisation_id, card, PatientChart::default(), Vec::new(), actions)?;
         view.summary.via_network = true;
         Ok(view)

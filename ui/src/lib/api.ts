@@ -73,7 +73,9 @@ export type ClientEvent =
   | { type: 'data_changed' }
   | { type: 'mutation_rejected'; id: string; code: string; message: string }
   | { type: 'secure_session'; unlocked: boolean }
-  | { type: 'session_ended' };
+  | { type: 'session_ended' }
+  | { type: 'message_arrived'; conversation_id: string }
+  | { type: 'notified'; conversation_id: string };
 
 export type CodeChannel = 'sms' | 'email';
 
@@ -332,6 +334,79 @@ export interface ImportSummary {
 export type LaunchOpening = { status: 'open'; patient_id: string } | { status: 'ask_birth_date' };
 
 /** What a failed command rejects with. */
+export type Away = { reason: 'absent'; until: string } | { reason: 'not_working_today'; back: string };
+
+export interface PatientLabel {
+  id: string;
+  name: string | null;
+  birth_date: string | null;
+}
+
+export interface ParticipantView {
+  user_id: string;
+  name: string;
+  active: boolean;
+  inhabitant: boolean;
+  away: Away | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string | null;
+  patient: PatientLabel | null;
+  participants: ParticipantView[];
+  last_message_at: string | null;
+  unread: number;
+  active: boolean;
+  archived: boolean;
+  sending: number;
+}
+
+export type MessageState = 'sent' | 'sending' | 'refused' | 'unverified';
+
+export interface MessageView {
+  id: string;
+  author_id: string;
+  author_name: string;
+  text: string | null;
+  sent_at: string | null;
+  mine: boolean;
+  state: MessageState;
+}
+
+export interface ConversationView {
+  summary: ConversationSummary;
+  messages: MessageView[];
+  can_write: boolean;
+}
+
+export interface RecipientView {
+  user_id: string;
+  name: string;
+  organisation: string;
+  role_name: string;
+  away: Away | null;
+}
+
+export interface AwayNotice {
+  user_id: string;
+  name: string;
+  away: Away;
+}
+
+export interface NetworkMemberView {
+  user_id: string;
+  name: string;
+  organisations: string[];
+  joined_via: 'conversation' | 'manual';
+  joined_at: string;
+}
+
+export interface HisReturnReceipt {
+  reference: string;
+  messages: number;
+}
+
 export interface CommandError {
   code: string;
   message: string;
@@ -401,6 +476,22 @@ export const api = {
   withdrawConsent: (consentId: string) => invoke<void>('withdraw_consent', { consentId }),
   pendingLaunch: () => invoke<LaunchOpening | null>('pending_launch'),
   addLaunchedPatient: (birthDate: string) => invoke<string>('add_launched_patient', { birthDate }),
+  conversations: (query: string, includeArchived: boolean) =>
+    invoke<ConversationSummary[]>('conversations', { query, includeArchived }),
+  openConversation: (conversationId: string) => invoke<ConversationView>('open_conversation', { conversationId }),
+  conversation: (conversationId: string) => invoke<ConversationView>('conversation', { conversationId }),
+  setConversationInView: (conversationId: string | null) => invoke<void>('set_conversation_in_view', { conversationId }),
+  recipients: (patientId: string | null) => invoke<RecipientView[]>('recipients', { patientId }),
+  awayNotices: (recipients: string[]) => invoke<AwayNotice[]>('away_notices', { recipients }),
+  startConversation: (patientId: string | null, title: string, recipients: string[], text: string) =>
+    invoke<string>('start_conversation', { patientId, title, recipients, text }),
+  sendMessage: (conversationId: string, text: string) => invoke<string>('send_message', { conversationId, text }),
+  addParticipants: (conversationId: string, users: string[]) => invoke<void>('add_participants', { conversationId, users }),
+  leaveConversation: (conversationId: string, archive: boolean) => invoke<void>('leave_conversation', { conversationId, archive }),
+  setArchived: (conversationId: string, archived: boolean) => invoke<void>('set_archived', { conversationId, archived }),
+  careNetwork: (patientId: string) => invoke<NetworkMemberView[]>('care_network', { patientId }),
+  returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
+    invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>('kring://import-progress', (event) => handler(event.payload)),
   onHisLaunch: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>

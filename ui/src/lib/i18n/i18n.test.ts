@@ -43,6 +43,20 @@ const CLIENT_ERROR_CODES = [
   'profile_notification_email',
   'profile_notification_without_email',
   'not_synced',
+  'conversation_empty_title',
+  'conversation_title_too_long',
+  'conversation_empty_message',
+  'conversation_message_too_long',
+  'conversation_no_recipients',
+  'conversation_too_many_participants',
+  'conversation_recipient_without_keys',
+  'conversation_left',
+  'bad_signature',
+  'invalid_zorgmail_address',
+  'his_return_needs_patient',
+  'his_return_comment_too_long',
+  'his_return_failed',
+  'notification',
 ];
 
 describe('error messages', () => {

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationSummary, MessageView } from './api';
+import { awaySentence, conversationTitle, messageStatus, messageTime, otherParticipants, unreadConversations } from './conversations';
+
+const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary => ({
+  id: 'c1',
+  title: 'Medicatie',
+  patient: null,
+  participants: [
+    { user_id: 'me', name: 'Anne de Vries', active: true, inhabitant: false, away: null },
+    { user_id: 'poh', name: 'Mehmet Yılmaz', active: false, inhabitant: false, away: null },
+    { user_id: 'nurse', name: 'Fatima el Amrani', active: true, inhabitant: false, away: null },
+  ],
+  last_message_at: null,
+  unread: 0,
+  active: true,
+  archived: false,
+  sending: 0,
+  ...over,
+});
+
+describe('conversation helpers', () => {
+  it('CHAT-4: says until when someone is absent, or when they work again', () => {
+    expect(awaySentence('Lisa Jansen', { reason: 'absent', until: '2027-01-03' })).toBe('Lisa Jansen is afwezig tot en met 03-01-2027.');
+    expect(awaySentence('Lisa Jansen', { reason: 'not_working_today', back: '2026-11-26' })).toMatch(/werkt vandaag niet; weer aanwezig op 26-11-2026/);
+  });
+
+  it('CHAT-5: a sealed title says so instead of showing nothing', () => {
+    expect(conversationTitle(summary())).toBe('Medicatie');
+    expect(conversationTitle(summary({ title: null }))).toMatch(/Versleuteld gesprek/);
+  });
+
+  it('CHAT-7: leavers are marked in the participant line, and I am not in it', () => {
+    expect(otherParticipants(summary(), 'me')).toBe('Mehmet Yılmaz (verlaten), Fatima el Amrani');
+  });
+
+  it('CHAT-8: counts conversations with unread messages, not messages, and not ones I left', () => {
+    const list = [summary({ unread: 3 }), summary({ unread: 1 }), summary({ unread: 0 }), summary({ unread: 2, active: false })];
+    expect(unreadConversations(list)).toBe(2);
+  });
+
+  it('CHAT-11: a message in the outbox says it is being sent', () => {
+    const message: MessageView = { id: 'm', author_id: 'me', author_name: 'Anne', text: 'x', sent_at: null, mine: true, state: 'sending' };
+    expect(messageStatus(message)).toBe('wordt verzonden…');
+    expect(messageStatus({ ...message, state: 'refused' })).toBe('niet verzonden');
+  });
+
+  it('shows the time today, "gisteren" yesterday, and the date before', () => {
+    const now = new Date(2026, 10, 25, 15, 0);
+    expect(messageTime(new Date(2026, 10, 25, 14, 5).toISOString(), now)).toBe('14:05');
+    expect(messageTime(new Date(2026, 10, 24, 9, 30).toISOString(), now)).toBe('gisteren 09:30');
+    expect(messageTime(new Date(2026, 10, 2, 9, 30).toISOString(), now)).toBe('02-11-2026 09:30');
+  });
+});

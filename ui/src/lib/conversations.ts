@@ -1,0 +1,53 @@
+// Pure helpers for the conversation screens (CHAT-4, CHAT-5, CHAT-8), kept out of the components
+// so they are unit-tested.
+import type { Away, ConversationSummary, MessageView } from './api';
+import { t } from './i18n';
+
+/** "21-12-2026" from "2026-12-21". */
+export function dutchDay(isoDate: string): string {
+  const [year, month, day] = isoDate.split('-');
+  return `${day}-${month}-${year}`;
+}
+
+/** The sentence a sender sees about an absent recipient (CHAT-4). */
+export function awaySentence(name: string, away: Away): string {
+  return away.reason === 'absent' ? t.conversations.absentUntil(name, dutchDay(away.until)) : t.conversations.notWorking(name, dutchDay(away.back));
+}
+
+/** "14:05" today, "gisteren 14:05", else "25-11-2026 14:05", in the computer's time zone. */
+export function messageTime(iso: string, now: Date = new Date()): string {
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString('nl-NL', { hour: '2-digit', minute: '2-digit' });
+  const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
+  if (sameDay(at, now)) return time;
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (sameDay(at, yesterday)) return `gisteren ${time}`;
+  const date = at.toLocaleDateString('nl-NL', { day: '2-digit', month: '2-digit', year: 'numeric' });
+  return `${date} ${time}`;
+}
+
+/** The list line's title: the title, or that it is sealed while locked. */
+export function conversationTitle(summary: ConversationSummary): string {
+  return summary.title ?? t.conversations.locked;
+}
+
+/** The other participants' names, with "(verlaten)" for those who left. */
+export function otherParticipants(summary: ConversationSummary, me: string): string {
+  return summary.participants
+    .filter((p) => p.user_id !== me)
+    .map((p) => (p.active ? p.name : `${p.name} ${t.conversations.leftMark}`))
+    .join(', ');
+}
+
+/** Conversations with unread messages: the count on "Gesprekken" (the conversation cloud, CHAT-8). */
+export function unreadConversations(list: ConversationSummary[]): number {
+  return list.filter((c) => c.active && c.unread > 0).length;
+}
+
+/** What a message shows under its text: its time, or that it is on its way / refused. */
+export function messageStatus(message: MessageView): string {
+  if (message.state === 'sending') return t.conversations.sending;
+  if (message.state === 'refused') return t.conversations.refused;
+  return message.sent_at ? messageTime(message.sent_at) : '';
+}
