@@ -30,3 +30,23 @@ export async function logout(app) {
   await app.click('[data-testid="logout"]');
   await app.find(READY);
 }
+
+/** Long flows take more than the idle lock the test run starts with (12 s): choose 60 minutes in
+ * the user menu, as a GP at her own workstation may. */
+export async function keepUnlocked(app) {
+  await app.click('[data-testid="user-menu"]');
+  await app.call('POST', '/execute/sync', {
+    script: `const select = document.querySelector(arguments[0]);
+      select.value = '60';
+      select.dispatchEvent(new Event('change', { bubbles: true }));`,
+    args: ['[data-testid="idle-lock"]'],
+  });
+  await app.find('[data-testid="idle-lock-saved"]');
+  await app.click('[data-testid="user-menu"]');
+  if (await app.count('[data-testid="lock-toggle"][data-state="closed"]')) {
+    await app.click('[data-testid="lock-toggle"]');
+    await app.type('[data-testid="unlock-password"]', NEW_PASSWORD);
+    await app.click('[data-testid="unlock-submit"]:not([disabled])');
+    await app.find('[data-testid="lock-toggle"][data-state="open"]');
+  }
+}

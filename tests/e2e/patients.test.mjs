@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Session } from './webdriver.mjs';
 import { Mailbox } from './mail.mjs';
-import { DEMO_PASSWORD, NEW_PASSWORD, login, logout } from './accounts.mjs';
+import { DEMO_PASSWORD, NEW_PASSWORD, keepUnlocked, login, logout } from './accounts.mjs';
 
 const execFileAsync = promisify(execFile);
 const driverUrl = process.env.KRING_WEBDRIVER_URL;
@@ -43,26 +43,6 @@ async function chooseFile(app, css, name, text) {
     input.dispatchEvent(new Event('change', { bubbles: true }));`;
   await app.find(css);
   await app.call('POST', '/execute/sync', { script, args: [css, name, text] });
-}
-
-/** Working with patients takes longer than the idle lock the test run starts with (12 s): choose
- * 60 minutes in the user menu, as a GP at her own workstation may. */
-async function keepUnlocked(app) {
-  await app.click('[data-testid="user-menu"]');
-  await app.call('POST', '/execute/sync', {
-    script: `const select = document.querySelector(arguments[0]);
-      select.value = '60';
-      select.dispatchEvent(new Event('change', { bubbles: true }));`,
-    args: ['[data-testid="idle-lock"]'],
-  });
-  await app.find('[data-testid="idle-lock-saved"]');
-  await app.click('[data-testid="user-menu"]');
-  if (await app.count('[data-testid="lock-toggle"][data-state="closed"]')) {
-    await app.click('[data-testid="lock-toggle"]');
-    await app.type('[data-testid="unlock-password"]', NEW_PASSWORD);
-    await app.click('[data-testid="unlock-submit"]:not([disabled])');
-    await app.find('[data-testid="lock-toggle"][data-state="open"]');
-  }
 }
 
 describe('patients and HIS single sign-on', () => {

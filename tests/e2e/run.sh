@@ -82,6 +82,29 @@ his_url=$(start_region his)
 export KRING_E2E_REGION_URL="$region_url" KRING_E2E_HIS_REGION_URL="$his_url" KRING_E2E_MAIL="$work/mail.jsonl"
 export KRING_E2E_BRIDGE_KEY="$work/bridge.key" KRING_HIS_LAUNCH="$root/target/debug/kring-his-launch"
 
+# A second workstation for the conversation test (CHAT-11): its own home, its own session bus with
+# a notification server that records what it is asked to show, and its own tauri-driver, so two
+# app instances (two users) run side by side against one region server.
+chat_url=$(start_region chat)
+mkdir -p "$work/home-b/.local/share" "$work/home-b/.config"
+dbus-daemon --session --nofork --nopidfile --print-address=4 4>"$work/dbus-b" 2>"$work/dbus-b.log" &
+pids+=($!)
+wait_until test -s "$work/dbus-b"
+bus_b="$(head -n1 "$work/dbus-b")"
+DBUS_SESSION_BUS_ADDRESS="$bus_b" "$root/target/debug/notification-recorder" --log "$work/notifications-b.jsonl" \
+  >"$work/recorder-b.log" 2>&1 &
+pids+=($!)
+wait_until grep -q ready "$work/recorder-b.log"
+port_b=$(free_port)
+native_port_b=$(free_port)
+HOME="$work/home-b" XDG_DATA_HOME="$work/home-b/.local/share" XDG_CONFIG_HOME="$work/home-b/.config" \
+  DBUS_SESSION_BUS_ADDRESS="$bus_b" \
+  "$driver" --port "$port_b" --native-port "$native_port_b" --native-driver /usr/bin/WebKitWebDriver >"$work/driver-b.log" 2>&1 &
+pids+=($!)
+wait_until node -e "fetch('http://127.0.0.1:$port_b/status').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+export KRING_E2E_CHAT_REGION_URL="$chat_url" KRING_WEBDRIVER_URL_B="http://127.0.0.1:$port_b"
+export KRING_E2E_NOTIFICATIONS_B="$work/notifications-b.jsonl"
+
 export KRING_WEBDRIVER_URL="http://127.0.0.1:$port" KRING_APP="$app" KRING_E2E_SHOTS="$root/target/e2e"
 status=0
 # All tests, or the files named on the command line (while working on one).
@@ -91,7 +114,7 @@ node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if ((status != 0)); then
   echo "--- tauri-driver log ---" >&2
   tail -n 50 "$work/driver.log" >&2 || true
-  for name in region his; do
+  for name in region his chat; do
     echo "--- $name server log ---" >&2
     tail -n 30 "$work/$name.log" >&2 || true
   done

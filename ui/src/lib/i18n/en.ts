@@ -316,7 +316,7 @@ export const en: Messages = {
     tabConsultations: 'C · Consultations',
     tabConversations: 'G · Conversations',
     noConsultations: 'No consultations yet. Specialist consultations follow in a later version of Kring.',
-    search: 'Search titles, participants and (unlocked) messages',
+    search: 'Search conversations',
     showArchived: 'Show deleted conversations',
     new: 'New conversation',
     empty: 'No conversations yet. Start one with “New conversation”.',

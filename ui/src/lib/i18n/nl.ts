@@ -316,7 +316,7 @@ export const nl = {
     tabConsultations: 'C · Consultaties',
     tabConversations: 'G · Gesprekken',
     noConsultations: 'Nog geen consultaties. Consultaties bij specialisten volgen in een volgende versie van Kring.',
-    search: 'Zoek in titels, deelnemers en (ontgrendeld) berichten',
+    search: 'Zoek in gesprekken',
     showArchived: 'Toon verwijderde gesprekken',
     new: 'Nieuw gesprek',
     empty: 'Nog geen gesprekken. Start er een met “Nieuw gesprek”.',

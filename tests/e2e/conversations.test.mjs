@@ -1,0 +1,115 @@
+// Conversations end to end (CHAT-2, CHAT-5, CHAT-7, CHAT-8, CHAT-11): two app instances, two
+// users on two "workstations" (each its own home and session bus), against one region server.
+// The GP starts a conversation with the district nurse; the nurse's desktop shows the OS
+// notification (recorded by the notification server on her bus) without any content; she reads
+// and answers, and the GP sees the answer arrive.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, watch } from 'node:fs/promises';
+import { Session } from './webdriver.mjs';
+import { Mailbox } from './mail.mjs';
+import { DEMO_PASSWORD, keepUnlocked, login } from './accounts.mjs';
+
+const driverUrl = process.env.KRING_WEBDRIVER_URL;
+const driverUrlB = process.env.KRING_WEBDRIVER_URL_B;
+const application = process.env.KRING_APP;
+const shots = process.env.KRING_E2E_SHOTS;
+const regionUrl = process.env.KRING_E2E_CHAT_REGION_URL;
+const notificationsB = process.env.KRING_E2E_NOTIFICATIONS_B;
+const mailbox = new Mailbox(process.env.KRING_E2E_MAIL ?? '');
+
+assert.ok(driverUrl && driverUrlB && application && shots && regionUrl && notificationsB, 'run through tests/e2e/run.sh');
+
+/** The notifications B's desktop was asked to show so far. */
+async function notifications() {
+  const text = await readFile(notificationsB, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** Wait (on the file changing, up to 20 s) until B's desktop has shown more than `seen`. */
+async function nextNotification(seen) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const all = await notifications();
+    if (all.length > seen) return all[seen];
+    if (Date.now() > deadline) throw new Error('no desktop notification arrived');
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 1000);
+    try {
+      for await (const _ of watch(notificationsB, { signal: abort.signal })) break;
+    } catch {
+      // The file does not exist yet, or a second passed: look again.
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+describe('two caregivers exchange messages', () => {
+  let gp;
+  let nurse;
+  before(async () => {
+    gp = await Session.start(driverUrl, application, ['--server-url', regionUrl]);
+    nurse = await Session.start(driverUrlB, application, ['--server-url', regionUrl]);
+  });
+  after(async () => {
+    await gp?.close();
+    await nurse?.close();
+  });
+
+  it('the GP starts a conversation with the district nurse (CHAT-2)', async () => {
+    await login(gp, mailbox, 'huisarts', DEMO_PASSWORD, 'huisarts@demo.kring.nl', { firstLogin: true });
+    await keepUnlocked(gp);
+    await gp.click('[data-testid="nav-conversations"]');
+    await gp.click('[data-testid="new-conversation-button"]');
+    await gp.type('[data-testid="conversation-title"]', 'Wondzorg meneer K.');
+    await gp.type('[data-testid="recipient-filter"]', 'Fatima');
+    await gp.click('[data-testid="recipient-Fatima el Amrani"]');
+    await gp.type('[data-testid="conversation-text"]', 'Kun je morgen de wond van meneer K. bekijken?');
+    await gp.click('[data-testid="conversation-start"]:not([disabled])');
+    await gp.waitForText('[data-testid="conversation-heading"]', 'Wondzorg meneer K.');
+    await gp.waitForText('[data-testid="message"]', 'Kun je morgen de wond');
+  });
+
+  it('the nurse sees it in her inbox with the conversation cloud, and her desktop notifies a new message (CHAT-8, CHAT-11)', async () => {
+    await login(nurse, mailbox, 'wijkverpleging', DEMO_PASSWORD, 'wijkverpleging@demo.kring.nl', { firstLogin: true });
+    await keepUnlocked(nurse);
+    await nurse.click('[data-testid="nav-conversations"]');
+    await nurse.waitForText('[data-testid="conversation-item"]', 'Wondzorg meneer K.');
+    await nurse.waitForText('[data-testid="unread-cloud"]', '1');
+    await nurse.waitForText('[data-testid="nav-unread"]', '1');
+
+    // The conversation is not in view on her screen: the next message raises a notification.
+    const seen = (await notifications()).length;
+    await gp.type('[data-testid="composer"]', 'Hij is vanaf 10 uur thuis.');
+    await gp.click('[data-testid="send"]:not([disabled])');
+    const shown = await nextNotification(seen);
+    assert.equal(shown.app_name, 'Kring');
+    assert.equal(shown.summary, 'Nieuw bericht in een gesprek');
+    for (const secret of ['Wond', 'wond', 'meneer', '10 uur', 'Anne']) {
+      assert.ok(!JSON.stringify(shown).includes(secret), `${secret} in the notification`);
+    }
+    await nurse.waitForText('[data-testid="unread-cloud"]', '2');
+    await nurse.screenshot(`${shots}/conversations-inbox.png`);
+  });
+
+  it('she reads and answers; the GP sees the answer arrive (CHAT-11)', async () => {
+    await nurse.click('[data-testid="conversation-item"]');
+    await nurse.waitForText('[data-testid="conversation"]', 'Hij is vanaf 10 uur thuis.');
+    await nurse.type('[data-testid="composer"]', 'Prima, ik ga om half 11 langs.');
+    await nurse.click('[data-testid="send"]:not([disabled])');
+    await gp.waitForText('[data-testid="conversation"]', 'Prima, ik ga om half 11 langs.');
+    assert.equal(await nurse.count('[data-testid="unread-cloud"]'), 0, 'read once opened');
+    await gp.screenshot(`${shots}/conversation.png`);
+  });
+
+  it('the nurse leaves: still readable, grey, without composer (CHAT-7)', async () => {
+    await nurse.click('[data-testid="conversation-menu"]');
+    await nurse.click('[data-testid="menu-leave"]');
+    await nurse.click('[data-testid="confirm-leave"]');
+    await nurse.find('[data-testid="left-notice"]');
+    assert.equal(await nurse.count('[data-testid="composer"]'), 0);
+    await nurse.waitForText('[data-testid="conversation"]', 'Prima, ik ga om half 11 langs.');
+    await gp.waitForText('[data-testid="conversation-participants"]', '(verlaten)');
+  });
+});
