@@ -253,7 +253,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
     let (inhabitant_id, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed.publish(seq);
+    region.server().state.feed.publish_foreign(seq);
     gp.sync_now().await.unwrap();
     // Not in a conversation without a patient, and never as a caregiver.
     let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Intern overleg")).await.unwrap();

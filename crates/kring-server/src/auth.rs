@@ -251,8 +251,7 @@ async fn publish_public_key(state: &AppState, user: UserId, keys: Option<&KeyMat
     if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
         let person = person.with_keys(keys);
         let commit = crate::store::Commit { changes: vec![(Scope::Directory, ChangeBody::Person(person))], ..Default::default() };
-        let seq = state.store.commit(commit).await?;
-        state.feed.publish(seq);
+        state.commit(commit).await?;
     }
     Ok(())
 }

@@ -49,8 +49,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
                 let scope = Scope::Organisation(request.inviting_organisation_id);
                 let hidden = AccountRequestEntry { hidden: true, ..request };
                 let commit = Commit { changes: vec![(scope, ChangeBody::AccountRequest(hidden))], ..Default::default() };
-                let seq = state.store.commit(commit).await?;
-                state.feed.publish(seq);
+                state.commit(commit).await?;
             }
             Ok(())
         }

@@ -69,6 +69,15 @@ impl AppState {
     pub fn with_config(self, config: RegionConfig) -> Self {
         Self { config, ..self }
     }
+
+    /// Write a commit and hand its changes to the connections that may see them: how every
+    /// change this server makes reaches the feed.
+    pub async fn commit(&self, commit: store::Commit) -> store::StoreResult<kring_protocol::Seq> {
+        let changes = commit.changes.clone();
+        let seq = self.store.commit(commit).await?;
+        self.feed.publish_commit(seq, changes);
+        Ok(seq)
+    }
 }
 
 impl Default for RegionConfig {

@@ -27,10 +27,8 @@ pub async fn submit(
         Err(error) => return Err(error),
     };
     let commit = Commit { mutation: Some((user.id, request.clone())), ..planned.commit };
-    let changes = commit.changes.clone();
-    match state.store.commit(commit).await {
+    match state.commit(commit).await {
         Ok(seq) => {
-            state.feed.publish_commit(seq, changes);
             tracing::info!(user_id = %user.id, mutation_id = %request.id, seq, "mutation applied");
             staff::after_commit(&state, planned.after).await?;
             Ok(Json(MutationOutcome::Applied { seq }))

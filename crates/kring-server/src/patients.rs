@@ -84,8 +84,7 @@ pub async fn import(
         });
         commit.changes.push((Scope::Patients(organisation), ChangeBody::Patient(entry)));
     }
-    let seq = state.store.commit(commit).await?;
-    state.feed.publish(seq);
+    let seq = state.commit(commit).await?;
     tracing::info!(user_id = %user.id, organisation_id = %organisation, created, updated, "HIS extraction imported");
     Ok(Json(ImportOutcome { created, updated, seq }))
 }

@@ -309,9 +309,10 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
             changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(AccountRequestEntry { status, ..entry })));
         }
     }
-    let seq = state.store.commit(Commit { changes, ..Commit::default() }).await?;
+    // The account is active before anyone hears of the activation.
+    let seq = state.store.commit(Commit { changes: changes.clone(), ..Commit::default() }).await?;
     state.store.set_account_active(user, true).await?;
-    state.feed.publish(seq);
+    state.feed.publish_commit(seq, changes);
     tracing::info!(user_id = %user, "account activated");
     Ok(Json(Activated { username: credentials.username }))
 }

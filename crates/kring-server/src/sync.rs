@@ -2,7 +2,7 @@
 
 use crate::auth::{scopes, AuthUser};
 use crate::error::{ServerError, ServerResult};
-use crate::feed::{CommittedBatch, FeedWake};
+use crate::feed::{CommittedBatch, FeedSubscription, FeedWake};
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -11,6 +11,7 @@ use axum::Json;
 use kring_domain::UserId;
 use kring_protocol::{Change, ChangeBody, Scope, Seq, ServerEvent, SyncPage};
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 /// Changes per page. Large enough that a first sync of a region takes few round trips.
@@ -41,59 +42,50 @@ pub async fn websocket(
 }
 
 /// How often an idle connection checks that its session still holds (revoked, expired).
-const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
+const SESSION_RECHECK: Duration = Duration::from_secs(30);
+/// A connection that sends re-checks its session at most this often.
+const SESSION_FRESH: Duration = Duration::from_secs(5);
 
-/// One connection's state: what it has sent up to, and what it may see.
+/// One connection's state: what it has told its client, and what it may see.
 struct Follower {
     user: AuthUser,
+    /// The client has every change it may see up to here.
     cursor: Seq,
     scopes: HashSet<Scope>,
+    session_checked: Instant,
 }
 
-/// Send everything after `cursor`, then follow the feed: commits of this instance are filtered
-/// against the connection's scopes in memory (no store access for what it cannot see); anything
-/// else (another instance's commit, a gap, falling behind) is read from the store. Scopes are
-/// re-read when a change can alter them (a contract, a share, a participation of this user), so
-/// new access arrives without reconnecting. Ends when the client goes, the session ends, or the
-/// server stops.
+/// Send everything after `cursor`, then follow the feed: commits of this instance arrive as
+/// batches for this connection's scopes (`FeedNotifier::publish_commit`), anything else is read
+/// from the store. Scopes are re-read when a change can alter them (a contract, a share, a
+/// participation of this user), so new access arrives without reconnecting. Ends when the
+/// client goes, the session ends, or the server stops.
 async fn push_changes(state: AppState, user: AuthUser, cursor: Seq, mut socket: WebSocket) {
-    let mut feed = state.feed.subscribe();
     tracing::debug!(user_id = %user.id, cursor, "websocket opened");
-    let mut follower = Follower { user, cursor, scopes: HashSet::new() };
-    // The first tick comes after one period: the session was just checked.
-    let mut recheck = tokio::time::interval(SESSION_RECHECK);
-    recheck.reset();
+    let user_id = user.id;
     let result: ServerResult<()> = async {
-        if !session_holds(&state, &follower.user).await? {
+        if !session_holds(&state, &user).await? {
             return Ok(());
         }
+        let scopes: HashSet<Scope> = scopes(&state, user.id).await?.into_iter().collect();
+        let mut feed = state.feed.subscribe(scopes.clone());
+        let mut follower = Follower { user, cursor, scopes, session_checked: Instant::now() };
         if !catch_up(&state, &mut follower, &mut socket).await? {
             return Ok(());
         }
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK);
         loop {
             tokio::select! {
-                wake = feed.next() => match wake {
-                    FeedWake::Closed => return Ok(()),
-                    FeedWake::Batch(batch) => {
-                        let mut next = Some(batch);
-                        while let Some(batch) = next {
-                            if !follow_batch(&state, &mut follower, &batch, &mut socket).await? {
-                                return Ok(());
-                            }
-                            next = feed.try_batch();
-                        }
+                wake = feed.next() => {
+                    let open = match wake {
+                        FeedWake::Closed => false,
+                        FeedWake::ReadStore => catch_up(&state, &mut follower, &mut socket).await?,
+                        FeedWake::Batch(batch) => follow_batch(&state, &mut follower, &mut feed, &batch, &mut socket).await?,
+                    };
+                    if !open {
+                        return Ok(());
                     }
-                    FeedWake::Grown => {
-                        while let Some(batch) = feed.try_batch() {
-                            if !follow_batch(&state, &mut follower, &batch, &mut socket).await? {
-                                return Ok(());
-                            }
-                        }
-                        if feed.latest() > follower.cursor && !catch_up(&state, &mut follower, &mut socket).await? {
-                            return Ok(());
-                        }
-                    }
-                },
+                }
                 _ = recheck.tick() => if !session_holds(&state, &follower.user).await? {
                     return Ok(());
                 },
@@ -107,37 +99,47 @@ async fn push_changes(state: AppState, user: AuthUser, cursor: Seq, mut socket: 
     }
     .await;
     if let Err(error) = result {
-        tracing::info!(user_id = %follower.user.id, code = ?error.code(), "websocket feed ended");
+        tracing::info!(%user_id, code = ?error.code(), "websocket feed ended");
     }
-    tracing::debug!(user_id = %follower.user.id, "websocket closed");
+    tracing::debug!(%user_id, "websocket closed");
 }
 
-/// Follow one commit of this instance. Returns false once the connection should end.
-async fn follow_batch(state: &AppState, follower: &mut Follower, batch: &CommittedBatch, socket: &mut WebSocket) -> ServerResult<bool> {
+/// Follow one commit of this instance. False once the connection should end.
+async fn follow_batch(
+    state: &AppState,
+    follower: &mut Follower,
+    feed: &mut FeedSubscription,
+    batch: &CommittedBatch,
+    socket: &mut WebSocket,
+) -> ServerResult<bool> {
+    if feed.take_foreign() && !catch_up(state, follower, socket).await? {
+        return Ok(false);
+    }
     if batch.last <= follower.cursor {
         return Ok(true);
     }
-    if batch.first != follower.cursor + 1 {
-        // Out of order or missed: the store has everything up to here.
-        return catch_up(state, follower, socket).await;
-    }
     if batch.changes.iter().any(|change| alters_scopes(&change.body, follower.user.id)) {
         follower.scopes = scopes(state, follower.user.id).await?.into_iter().collect();
+        feed.set_scopes(follower.scopes.clone());
     }
     let visible: Vec<Change> = batch.changes.iter().filter(|change| follower.scopes.contains(&change.scope)).cloned().collect();
-    follower.cursor = batch.last;
+    // Every commit up to `contiguous` was handed out before this batch, so the ones for this
+    // connection are behind it.
+    follower.cursor = follower.cursor.max(batch.contiguous);
     if visible.is_empty() {
         return Ok(true);
     }
-    if !session_holds(state, &follower.user).await? {
-        return Ok(false);
+    if follower.session_checked.elapsed() > SESSION_FRESH {
+        if !session_holds(state, &follower.user).await? {
+            return Ok(false);
+        }
+        follower.session_checked = Instant::now();
     }
-    send(socket, SyncPage { changes: visible, cursor: batch.last, has_more: false }).await
+    send(socket, SyncPage { changes: visible, cursor: follower.cursor, has_more: false }).await
 }
 
 /// Read the store from the cursor until the connection is current. False once the client is gone.
 async fn catch_up(state: &AppState, follower: &mut Follower, socket: &mut WebSocket) -> ServerResult<bool> {
-    follower.scopes = scopes(state, follower.user.id).await?.into_iter().collect();
     let scopes: Vec<Scope> = follower.scopes.iter().cloned().collect();
     loop {
         let page = state.store.changes_since(follower.cursor, &scopes, PAGE_SIZE).await?;

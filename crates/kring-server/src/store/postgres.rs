@@ -674,10 +674,10 @@ async fn listen(config: &tokio_postgres::Config, feed: &FeedNotifier) -> StoreRe
     });
     client.batch_execute(&format!("LISTEN {FEED_CHANNEL}")).await?;
     let latest: Seq = client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0);
-    feed.publish(latest);
+    feed.publish_foreign(latest);
     while let Some(payload) = notifications.recv().await {
         match payload.parse::<Seq>() {
-            Ok(seq) => feed.publish(seq),
+            Ok(seq) => feed.publish_foreign(seq),
             Err(_) => tracing::warn!("ignored a malformed feed notification"),
         }
     }
