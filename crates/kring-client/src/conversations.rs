@@ -492,23 +492,21 @@ impl KringClient {
                 }
             })
             .collect();
-        let unread = self
-            .inner
-            .cache
-            .children(EntityKind::Message, entry.id.0)?
-            .into_iter()
-            .filter(|body| match body {
-                ChangeBody::Message(m) => m.author != me && mine.read_up_to.is_none_or(|read| m.sent_at > read),
-                _ => false,
-            })
-            .count();
+        let (mut unread, mut last_message_at) = (0, None);
+        for body in self.inner.cache.children(EntityKind::Message, entry.id.0)? {
+            let ChangeBody::Message(m) = body else { continue };
+            if m.author != me && mine.read_up_to.is_none_or(|read| m.sent_at > read) {
+                unread += 1;
+            }
+            last_message_at = last_message_at.max(Some(m.sent_at));
+        }
         let sending = self.outbox()?.iter().filter(|e| e.rejected.is_none() && posts_to(&e.request.mutation, entry.id)).count();
         Ok(ConversationSummary {
             id: entry.id,
             title,
             patient,
             participants,
-            last_message_at: entry.last_message_at,
+            last_message_at,
             unread: if mine.active { unread } else { 0 },
             active: mine.active,
             archived: mine.archived,

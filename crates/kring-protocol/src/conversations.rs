@@ -26,11 +26,10 @@ pub struct ConversationEntry {
     pub created_at: OffsetDateTime,
     /// Everyone who ever took part, in the order they joined; leavers stay with `left_at`.
     pub participants: Vec<Participant>,
-    /// Key epochs, oldest first; messages are sealed under the newest.
+    /// Key epochs, oldest first; messages are sealed under the newest. The entry changes only
+    /// when people join or leave or a new epoch starts, never per message: a message is one
+    /// small change of its own.
     pub epochs: Vec<KeyEpoch>,
-    /// When the last message arrived (server time), for the inbox order.
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub last_message_at: Option<OffsetDateTime>,
 }
 
 /// The patient a conversation is about, and the practice the patient belongs to.

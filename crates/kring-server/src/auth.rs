@@ -165,6 +165,7 @@ pub async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshR
 
 pub async fn logout(State(state): State<AppState>, user: AnyAuthUser) -> ServerResult<()> {
     state.store.revoke_session(user.0.id).await?;
+    state.feed.end_user(user.0.user_id);
     tracing::info!(user_id = %user.0.user_id, "logged out");
     Ok(())
 }
@@ -207,6 +208,7 @@ pub async fn change_password(
         )
         .await?;
     state.store.revoke_sessions_of(session.user_id, Some(session.id)).await?;
+    state.feed.end_user(session.user_id);
     if new_key_pair {
         publish_public_key(&state, session.user_id, Some(&published)).await?;
     }
@@ -240,6 +242,7 @@ pub async fn reset_password(
         .update_login(target, LoginUpdate { salt, kdf, auth_hash, keys: None, must_change_password: true, keys_were_reset: true })
         .await?;
     state.store.revoke_sessions_of(target, None).await?;
+    state.feed.end_user(target);
     publish_public_key(&state, target, None).await?;
     tracing::warn!(admin_id = %admin.id, user_id = %target, "password reset by an administrator; the user's keys were dropped");
     Ok(())

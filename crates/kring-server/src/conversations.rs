@@ -77,17 +77,15 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
         created_at: now,
         participants: Vec::new(),
         epochs: vec![KeyEpoch { number: 0, keys: Vec::new() }],
-        last_message_at: None,
     };
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
-    let message = accept_message(state, author, &conversation, start.first_message, now).await?;
-    conversation.last_message_at = Some(now);
+    let sent_at = state.messages.next(now);
+    let message = accept_message(state, author, &conversation, start.first_message, sent_at).await?;
     let scope = Scope::Conversation(conversation.id);
     let mut all = vec![(scope.clone(), ChangeBody::Conversation(conversation.clone())), (scope, ChangeBody::Message(message))];
     all.append(&mut changes);
-    all.push(read_by_author(state, &conversation, author, now).await?);
-    let jobs = email_jobs(state, &conversation, author, now).await?;
+    let jobs = email_jobs(state, &conversation, author, sent_at).await?;
     tracing::info!(conversation_id = %conversation.id, participants = conversation.participants.len(), "conversation started");
     Ok(Planned { commit: Commit { changes: all, jobs, ..Commit::default() }, ..Planned::default() })
 }
@@ -103,6 +101,7 @@ pub(crate) async fn post(
 ) -> ServerResult<Planned> {
     let mut conversation = conversation(state, id).await?;
     active_participant(&conversation, author)?;
+    let mut rotated = false;
     let active: Vec<UserId> = conversation.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
     let newest = conversation.epochs.last().ok_or(ServerError::NotFound("key epoch"))?;
     let stale = newest.holders().any(|holder| !active.contains(&holder));
@@ -121,22 +120,22 @@ pub(crate) async fn post(
             }
             let number = newest.number + 1;
             conversation.epochs.push(KeyEpoch { number, keys: keys.to_vec() });
+            rotated = true;
         }
         None if stale => {
             return Err(ServerError::InvalidRequest("someone left: the next message starts a new key epoch".into()));
         }
         None => {}
     }
-    let now = message_time(&conversation, state.clock.now());
-    let message = accept_message(state, author, &conversation, message, now).await?;
-    conversation.last_message_at = Some(now);
+    let sent_at = state.messages.next(state.clock.now());
+    let message = accept_message(state, author, &conversation, message, sent_at).await?;
     let scope = Scope::Conversation(id);
-    let changes = vec![
-        (scope.clone(), ChangeBody::Conversation(conversation.clone())),
-        (scope, ChangeBody::Message(message)),
-        read_by_author(state, &conversation, author, now).await?,
-    ];
-    let jobs = email_jobs(state, &conversation, author, now).await?;
+    let mut changes = Vec::new();
+    if rotated {
+        changes.push((scope.clone(), ChangeBody::Conversation(conversation.clone())));
+    }
+    changes.push((scope, ChangeBody::Message(message)));
+    let jobs = email_jobs(state, &conversation, author, sent_at).await?;
     Ok(Planned { commit: Commit { changes, jobs, ..Commit::default() }, ..Planned::default() })
 }
 
@@ -197,8 +196,7 @@ pub(crate) async fn set_archived(state: &AppState, author: UserId, id: Conversat
 /// CHAT-8: messages up to `up_to` are read. Never moves back, nor past the newest message.
 pub(crate) async fn mark_read(state: &AppState, author: UserId, id: ConversationId, up_to: OffsetDateTime) -> ServerResult<Planned> {
     let mut participation = participation(state, id, author).await?;
-    let latest = conversation(state, id).await?.last_message_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let up_to = up_to.min(state.clock.now().max(latest));
+    let up_to = up_to.min(state.clock.now().max(state.messages.latest()));
     if participation.read_up_to.is_some_and(|read| read >= up_to) {
         return Ok(Planned::default());
     }
@@ -258,14 +256,17 @@ pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::
         payload[key].as_str().and_then(|t| Uuid::parse_str(t).ok()).ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
     };
     let (user, conversation_id) = (UserId(id("user_id")?), ConversationId(id("conversation_id")?));
+    let first_unread = payload["sent_at"]
+        .as_str()
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
     let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? else {
         return Ok(());
     };
     let Some(to) = account.notification_email.filter(|_| account.notify_on_message) else { return Ok(()) };
-    let conversation = conversation(state, conversation_id).await?;
     let participation = participation(state, conversation_id, user).await?;
-    let unread = participation.active
-        && conversation.last_message_at.is_some_and(|last| participation.read_up_to.is_none_or(|read| read < last));
+    // The first message of the window is still unread: read in the app meanwhile means no mail.
+    let unread = participation.active && participation.read_up_to.is_none_or(|read| read < first_unread);
     if !unread {
         return Ok(());
     }
@@ -298,19 +299,23 @@ async fn email_jobs(state: &AppState, conversation: &ConversationEntry, author: 
     let window = EMAIL_WINDOW.whole_seconds();
     let bucket = now.unix_timestamp().div_euclid(window);
     let run_at = OffsetDateTime::from_unix_timestamp((bucket + 1) * window).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+    let recipients: Vec<Uuid> =
+        conversation.participants.iter().filter(|p| p.is_active() && p.user_id != author).map(|p| p.user_id.0).collect();
     let mut jobs = Vec::new();
-    for participant in conversation.participants.iter().filter(|p| p.is_active() && p.user_id != author) {
-        let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, participant.user_id.0).await? else {
-            continue;
-        };
+    for body in state.store.entities_by_id(EntityKind::Account, &recipients).await? {
+        let ChangeBody::Account(account) = body else { continue };
         if !account.notify_on_message || account.notification_email.is_none() {
             continue;
         }
-        let key = format!("{NOTIFY_NEW_MESSAGES}|{}|{}|{bucket}", participant.user_id, conversation.id);
+        let key = format!("{NOTIFY_NEW_MESSAGES}|{}|{}|{bucket}", account.id, conversation.id);
         jobs.push(NewJob {
             id: Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()),
             kind: NOTIFY_NEW_MESSAGES.into(),
-            payload: serde_json::json!({ "user_id": participant.user_id, "conversation_id": conversation.id }),
+            payload: serde_json::json!({
+                "user_id": account.id,
+                "conversation_id": conversation.id,
+                "sent_at": now.format(&time::format_description::well_known::Rfc3339).map_err(|e| ServerError::InvalidRequest(e.to_string()))?,
+            }),
             run_at,
         });
     }
@@ -387,7 +392,8 @@ async fn admit(
             user_id: new.user_id,
             active: true,
             archived: false,
-            read_up_to: None,
+            // The author has read what they start with.
+            read_up_to: (new.user_id == author).then_some(now),
         };
         changes.push((Scope::User(new.user_id), ChangeBody::Participation(participation)));
         if let (Some(patient), ParticipantKind::Caregiver) = (patient, new.kind) {
@@ -448,25 +454,6 @@ async fn accept_message(
         signature: message.signature.clone(),
         sent_at: now,
     })
-}
-
-/// One's own message is read.
-async fn read_by_author(state: &AppState, conversation: &ConversationEntry, author: UserId, now: OffsetDateTime) -> ServerResult<(Scope, ChangeBody)> {
-    let id = ParticipationEntry::id_for(conversation.id, author);
-    let participation = match state.store.entity(EntityKind::Participation, id).await? {
-        Some(ChangeBody::Participation(p)) => ParticipationEntry { read_up_to: Some(now), ..p },
-        _ => ParticipationEntry { id, conversation_id: conversation.id, user_id: author, active: true, archived: false, read_up_to: Some(now) },
-    };
-    Ok((Scope::User(author), ChangeBody::Participation(participation)))
-}
-
-/// When a new message is sent: now, but always after the conversation's previous message, so
-/// the order and the read marker hold even when two arrive within the clock's resolution.
-fn message_time(conversation: &ConversationEntry, now: OffsetDateTime) -> OffsetDateTime {
-    match conversation.last_message_at {
-        Some(last) if last >= now => last + time::Duration::microseconds(1),
-        _ => now,
-    }
 }
 
 fn active_participant(conversation: &ConversationEntry, user: UserId) -> ServerResult<()> {
@@ -533,4 +520,29 @@ fn check_sealed(value: &str, max: usize, what: &str) -> ServerResult<()> {
         return Err(ServerError::InvalidRequest(format!("the sealed {what} is missing, too long or not base64")));
     }
     Ok(())
+}
+
+/// Message times: the server clock, but strictly increasing within this server, so the order and
+/// the read markers hold even for messages within one clock tick.
+#[derive(Debug)]
+pub struct MessageClock(std::sync::Mutex<OffsetDateTime>);
+
+impl Default for MessageClock {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(OffsetDateTime::UNIX_EPOCH))
+    }
+}
+
+impl MessageClock {
+    /// The time for a message sent `now`.
+    pub fn next(&self, now: OffsetDateTime) -> OffsetDateTime {
+        let mut last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = if now > *last { now } else { *last + time::Duration::microseconds(1) };
+        *last
+    }
+
+    /// The time of the latest message so far.
+    pub fn latest(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }

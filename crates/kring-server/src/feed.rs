@@ -12,6 +12,7 @@
 //! published; publishing and handing out happen under one lock, so a connection that processed a
 //! batch has also received every earlier batch meant for it.
 
+use kring_domain::UserId;
 use kring_protocol::{Change, ChangeBody, Scope, Seq};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -55,6 +56,7 @@ struct Routes {
 }
 
 struct Route {
+    user: UserId,
     scopes: HashSet<Scope>,
     sender: mpsc::Sender<Arc<CommittedBatch>>,
     /// Set when a batch did not fit: the connection reads the store.
@@ -152,13 +154,24 @@ impl FeedNotifier {
         let _ = closed.wait_for(|closed| *closed).await;
     }
 
+    /// End every connection of `user` now (logout, password change or reset, deactivation): their
+    /// next wake is `Closed`; a client whose session still holds reconnects.
+    pub fn end_user(&self, user: UserId) {
+        let mut routes = self.inner.routes.lock().unwrap_or_else(PoisonError::into_inner);
+        let ids: Vec<u64> = routes.connections.iter().filter(|(_, route)| route.user == user).map(|(id, _)| *id).collect();
+        for id in ids {
+            // Dropping the route drops its sender: the connection's channel closes.
+            routes.unroute(id);
+        }
+    }
+
     /// Follow the feed for `scopes`.
-    pub fn subscribe(&self, scopes: HashSet<Scope>) -> FeedSubscription {
+    pub fn subscribe(&self, user: UserId, scopes: HashSet<Scope>) -> FeedSubscription {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         let (sender, batches) = mpsc::channel(CONNECTION_BACKLOG);
         let behind = Arc::new(AtomicBool::new(false));
         let mut routes = self.inner.routes.lock().unwrap_or_else(PoisonError::into_inner);
-        routes.route(id, Route { scopes, sender, behind: behind.clone() });
+        routes.route(id, Route { user, scopes, sender, behind: behind.clone() });
         drop(routes);
         FeedSubscription {
             id,
@@ -287,8 +300,8 @@ mod tests {
     async fn a_commit_reaches_only_the_connections_of_its_scopes() {
         let feed = FeedNotifier::new(10);
         let (alice, bob) = (UserId::new(), UserId::new());
-        let mut a = feed.subscribe([Scope::User(alice), Scope::Directory].into());
-        let mut b = feed.subscribe([Scope::User(bob)].into());
+        let mut a = feed.subscribe(alice, [Scope::User(alice), Scope::Directory].into());
+        let mut b = feed.subscribe(bob, [Scope::User(bob)].into());
         feed.publish_commit(12, vec![change(Scope::User(alice)), change(Scope::Directory)]);
         let got = batch(a.next().await);
         assert_eq!((got.first, got.last, got.contiguous), (11, 12, 12));
@@ -297,13 +310,16 @@ mod tests {
         assert_eq!((got.first, got.contiguous), (13, 13), "bob never got alice's commit");
         drop(a);
         assert_eq!(feed.connections(), 1);
+        feed.end_user(bob);
+        assert!(matches!(b.next().await, FeedWake::Closed), "a revoked user's connection ends at once");
+        assert_eq!(feed.connections(), 0);
     }
 
     #[tokio::test]
     async fn contiguous_waits_for_a_commit_published_late_and_for_foreign_ones() {
         let feed = FeedNotifier::new(0);
         let user = UserId::new();
-        let mut sub = feed.subscribe([Scope::User(user)].into());
+        let mut sub = feed.subscribe(user, [Scope::User(user)].into());
         feed.publish_commit(2, vec![change(Scope::User(user))]);
         assert_eq!(batch(sub.next().await).contiguous, 0, "seq 1 is not handed out yet");
         feed.publish_commit(1, vec![change(Scope::User(user))]);

@@ -44,6 +44,8 @@ pub struct AppState {
     pub feed: feed::FeedNotifier,
     pub delivery: delivery::CodeDelivery,
     pub config: RegionConfig,
+    /// Strictly increasing message times (CHAT-8 read markers depend on them).
+    pub messages: Arc<conversations::MessageClock>,
 }
 
 /// What a region decides for itself.
@@ -63,7 +65,7 @@ impl AppState {
         let latest = store.latest_seq().await?;
         let feed = feed::FeedNotifier::new(latest);
         store.follow_other_instances(feed.clone());
-        Ok(Self { store, clock, feed, delivery, config: RegionConfig::default() })
+        Ok(Self { store, clock, feed, delivery, config: RegionConfig::default(), messages: Arc::default() })
     }
 
     pub fn with_config(self, config: RegionConfig) -> Self {

@@ -36,6 +36,7 @@ pub(crate) async fn after_commit(state: &AppState, after: AfterCommit) -> Server
     if let Some(user) = after.deactivated {
         state.store.set_account_active(user, false).await?;
         state.store.revoke_sessions_of(user, None).await?;
+        state.feed.end_user(user);
         tracing::info!(user_id = %user, "account deactivated");
     }
     if after.run_jobs {

@@ -11,7 +11,7 @@ use axum::Json;
 use kring_domain::UserId;
 use kring_protocol::{Change, ChangeBody, Scope, Seq, ServerEvent, SyncPage};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use serde::Deserialize;
 
 /// Changes per page. Large enough that a first sync of a region takes few round trips.
@@ -41,10 +41,9 @@ pub async fn websocket(
     upgrade.on_upgrade(move |socket| push_changes(state, user, since, socket))
 }
 
-/// How often an idle connection checks that its session still holds (revoked, expired).
+/// How often a connection checks that its session still holds (expired, or revoked through
+/// another instance; revocations here end the connection at once, `FeedNotifier::end_user`).
 const SESSION_RECHECK: Duration = Duration::from_secs(30);
-/// A connection that sends re-checks its session at most this often.
-const SESSION_FRESH: Duration = Duration::from_secs(5);
 
 /// One connection's state: what it has told its client, and what it may see.
 struct Follower {
@@ -52,7 +51,6 @@ struct Follower {
     /// The client has every change it may see up to here.
     cursor: Seq,
     scopes: HashSet<Scope>,
-    session_checked: Instant,
 }
 
 /// Send everything after `cursor`, then follow the feed: commits of this instance arrive as
@@ -68,8 +66,8 @@ async fn push_changes(state: AppState, user: AuthUser, cursor: Seq, mut socket: 
             return Ok(());
         }
         let scopes: HashSet<Scope> = scopes(&state, user.id).await?.into_iter().collect();
-        let mut feed = state.feed.subscribe(scopes.clone());
-        let mut follower = Follower { user, cursor, scopes, session_checked: Instant::now() };
+        let mut feed = state.feed.subscribe(user.id, scopes.clone());
+        let mut follower = Follower { user, cursor, scopes };
         if !catch_up(&state, &mut follower, &mut socket).await? {
             return Ok(());
         }
@@ -128,12 +126,6 @@ async fn follow_batch(
     follower.cursor = follower.cursor.max(batch.contiguous);
     if visible.is_empty() {
         return Ok(true);
-    }
-    if follower.session_checked.elapsed() > SESSION_FRESH {
-        if !session_holds(state, &follower.user).await? {
-            return Ok(false);
-        }
-        follower.session_checked = Instant::now();
     }
     send(socket, SyncPage { changes: visible, cursor: follower.cursor, has_more: false }).await
 }

@@ -196,6 +196,9 @@ pub trait Store: Send + Sync + 'static {
     /// The current state of one entity.
     async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>>;
 
+    /// The current state of several entities of one kind (those that exist), in one query.
+    async fn entities_by_id(&self, kind: EntityKind, ids: &[Uuid]) -> StoreResult<Vec<ChangeBody>>;
+
     /// The entities of `kind` whose parent is `parent` (a user's contracts, an organisation's
     /// teams), in feed order.
     async fn children(&self, kind: EntityKind, parent: Uuid) -> StoreResult<Vec<ChangeBody>>;

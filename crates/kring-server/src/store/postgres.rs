@@ -260,6 +260,12 @@ impl Store for PostgresStore {
         row.map(|row| from_value(row.get(0))).transpose()
     }
 
+    async fn entities_by_id(&self, kind: EntityKind, ids: &[Uuid]) -> StoreResult<Vec<ChangeBody>> {
+        let client = self.client().await?;
+        let rows = client.query("SELECT body FROM entities WHERE kind = $1 AND id = ANY($2)", &[&kind.as_str(), &ids]).await?;
+        rows.into_iter().map(|row| from_value(row.get(0))).collect()
+    }
+
     async fn children(&self, kind: EntityKind, parent: Uuid) -> StoreResult<Vec<ChangeBody>> {
         let client = self.client().await?;
         let rows = client

@@ -37,7 +37,7 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let mut conn = Connection::open(path)?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             migrate(&mut conn)?;
@@ -268,13 +268,24 @@ impl Store for SqliteStore {
     async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>> {
         self.with_conn(move |conn| {
             let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM entities WHERE kind = ?1 AND id = ?2",
-                    params![kind.as_str(), id.to_string()],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND id = ?2")?
+                .query_row(params![kind.as_str(), id.to_string()], |row| row.get(0))
                 .optional()?;
             body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn entities_by_id(&self, kind: EntityKind, ids: &[Uuid]) -> StoreResult<Vec<ChangeBody>> {
+        let ids = serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.with_conn(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT body FROM entities WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))",
+            )?;
+            let rows = statement
+                .query_map(params![kind.as_str(), ids], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.iter().map(|body| from_json(body)).collect()
         })
         .await
     }

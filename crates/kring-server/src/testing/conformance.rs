@@ -28,7 +28,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("commit_assigns_increasing_seqs_and_keeps_latest_entity_state", |s| Box::pin(commit_assigns_increasing_seqs(s))),
         ("changes_since_returns_only_the_callers_scopes", |s| Box::pin(changes_since_filters_by_scope(s))),
         ("changes_since_pages_and_cursor_skips_invisible_changes", |s| Box::pin(changes_since_pages(s))),
-        ("children_lists_a_users_contracts_in_feed_order", |s| Box::pin(children_in_order(s))),
+        ("children_lists_a_users_contracts_in_feed_order_and_entities_load_by_id", |s| Box::pin(children_in_order(s))),
         ("mutation_id_is_recorded_once_with_its_outcome", |s| Box::pin(mutation_recorded_once(s))),
         ("duplicate_username_rolls_back_the_whole_commit", |s| Box::pin(duplicate_username_is_atomic(s))),
         ("sessions_expire_and_revoke", |s| Box::pin(sessions_expire_and_revoke(s))),
@@ -180,8 +180,16 @@ async fn children_in_order(store: Arc<dyn Store>) {
         ]))
         .await
         .unwrap();
-    assert_eq!(store.children(EntityKind::Contract, user.0).await.unwrap(), vec![first, second]);
+    assert_eq!(store.children(EntityKind::Contract, user.0).await.unwrap(), vec![first.clone(), second.clone()]);
     assert!(store.children(EntityKind::Team, user.0).await.unwrap().is_empty());
+    // Several by id in one query: those that exist, of that kind only.
+    let ids = [first.entity_id(), second.entity_id(), Uuid::now_v7(), practice.id.0];
+    let mut found: Vec<Uuid> = store.entities_by_id(EntityKind::Contract, &ids).await.unwrap().iter().map(ChangeBody::entity_id).collect();
+    found.sort();
+    let mut wanted = vec![first.entity_id(), second.entity_id()];
+    wanted.sort();
+    assert_eq!(found, wanted);
+    assert!(store.entities_by_id(EntityKind::Contract, &[]).await.unwrap().is_empty());
 }
 
 async fn mutation_recorded_once(store: Arc<dyn Store>) {
