@@ -389,7 +389,9 @@ fn worker() {
                 (measuring.clone(), deliveries.clone(), latencies.clone(), connected.clone());
             let me = spec.user_id;
             readers.push(tokio::spawn(async move {
-                let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+                let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024);
+                let (mut socket, _) =
+                    tokio_tungstenite::connect_async_with_config(request, Some(config), false).await.expect("websocket");
                 connected.add_permits(1);
                 while let Some(Ok(message)) = socket.next().await {
                     let tokio_tungstenite::tungstenite::Message::Text(text) = message else { continue };

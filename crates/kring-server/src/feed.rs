@@ -30,6 +30,21 @@ pub struct CommittedBatch {
     /// Every commit up to here was handed out when this batch was.
     pub contiguous: Seq,
     pub changes: Vec<Change>,
+    /// The whole batch as one pushed page, serialised once for all its recipients.
+    page: std::sync::OnceLock<Option<axum::extract::ws::Utf8Bytes>>,
+}
+
+impl CommittedBatch {
+    /// `{"type":"changes",…}` with every change of the batch and `contiguous` as cursor: what
+    /// most recipients get (those who see all of it), shared rather than serialised per socket.
+    pub fn whole_page(&self) -> Option<axum::extract::ws::Utf8Bytes> {
+        self.page
+            .get_or_init(|| {
+                let page = kring_protocol::SyncPage { changes: self.changes.clone(), cursor: self.contiguous, has_more: false };
+                serde_json::to_string(&kring_protocol::ServerEvent::Changes(page)).ok().map(Into::into)
+            })
+            .clone()
+    }
 }
 
 #[derive(Clone)]
@@ -113,7 +128,7 @@ impl FeedNotifier {
                 recipients.extend(followers);
             }
         }
-        let batch = Arc::new(CommittedBatch { first, last, contiguous: routes.contiguous, changes });
+        let batch = Arc::new(CommittedBatch { first, last, contiguous: routes.contiguous, changes, page: Default::default() });
         for id in recipients {
             if let Some(route) = routes.connections.get(&id) {
                 if route.sender.try_send(batch.clone()).is_err() {
