@@ -48,6 +48,9 @@ const FEED_CHANNEL: &str = "kring_feed";
 pub struct PostgresStore {
     pool: Pool,
     config: tokio_postgres::Config,
+    /// Feed notifications of this instance's own commits (their last seqs), so the follower
+    /// does not report them as another instance's (the feed already has them in full).
+    own_commits: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<Seq>>>,
 }
 
 impl PostgresStore {
@@ -57,7 +60,7 @@ impl PostgresStore {
         let manager =
             Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(|e| StoreError::Pool(e.to_string()))?;
-        let store = Self { pool, config };
+        let store = Self { pool, config, own_commits: std::sync::Arc::default() };
         store.migrate().await?;
         Ok(store)
     }
@@ -246,6 +249,7 @@ impl Store for PostgresStore {
             }
         }
         if !commit.changes.is_empty() {
+            self.own_commits.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(last);
             tx.execute("SELECT pg_notify($1, $2)", &[&FEED_CHANNEL, &last.to_string()]).await?;
         }
         tx.commit().await?;
@@ -637,11 +641,12 @@ impl Store for PostgresStore {
 
     fn follow_other_instances(&self, feed: FeedNotifier) {
         let config = self.config.clone();
+        let own = self.own_commits.clone();
         tokio::spawn(async move {
             let mut pause = Duration::from_millis(200);
             while !feed.is_closed() {
                 tokio::select! {
-                    result = listen(&config, &feed) => {
+                    result = listen(&config, &feed, &own) => {
                         if let Err(error) = result {
                             tracing::warn!(%error, "lost the feed notification connection; reconnecting");
                         }
@@ -660,7 +665,11 @@ impl Store for PostgresStore {
 
 /// LISTEN on the feed channel and publish every announced seq until the connection ends.
 /// Catches up once after LISTEN, so a commit made while reconnecting is not missed.
-async fn listen(config: &tokio_postgres::Config, feed: &FeedNotifier) -> StoreResult<()> {
+async fn listen(
+    config: &tokio_postgres::Config,
+    feed: &FeedNotifier,
+    own: &std::sync::Mutex<std::collections::HashSet<Seq>>,
+) -> StoreResult<()> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let (sender, mut notifications) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
@@ -683,6 +692,7 @@ async fn listen(config: &tokio_postgres::Config, feed: &FeedNotifier) -> StoreRe
     feed.publish_foreign(latest);
     while let Some(payload) = notifications.recv().await {
         match payload.parse::<Seq>() {
+            Ok(seq) if own.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&seq) => {}
             Ok(seq) => feed.publish_foreign(seq),
             Err(_) => tracing::warn!("ignored a malformed feed notification"),
         }
