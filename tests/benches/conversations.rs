@@ -461,7 +461,11 @@ fn worker() {
                     let signature = STANDARD_NO_PAD.encode(signer.sign(&MessageEntry::signed_bytes(conversation_id, id, 0, &body)));
                     let request = MutationRequest {
                         id: uuid::Uuid::now_v7(),
-                        mutation: Mutation::PostMessage { conversation_id, message: NewMessage { id, epoch: 0, body, signature }, new_epoch: None },
+                        mutation: Mutation::PostMessage {
+                            conversation_id,
+                            message: NewMessage { id, epoch: 0, body, signature, attachments: Vec::new() },
+                            new_epoch: None,
+                        },
                     };
                     let answer = http.post(url).bearer_auth(&spec.token).json(&request).send().await;
                     let applied = match answer {

@@ -351,6 +351,7 @@ async fn chat_forged_messages_and_outsiders_are_refused_by_the_server() {
         epoch: 0,
         body: real.body.clone(),
         signature: real.signature.clone(),
+        attachments: Vec::new(),
     };
     let request = kring_protocol::MutationRequest {
         id: uuid::Uuid::now_v7(),
@@ -487,4 +488,47 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Zonder patiënt")).await.unwrap();
     assert_eq!(gp.return_to_his(other, "500012345@lms.lifeline.nl", "", &folder).await.err().map(|e| e.code()), Some("his_return_needs_patient"));
     assert_eq!(gp.return_to_his(id, "geen adres", "", &folder).await.err().map(|e| e.code()), Some("invalid_zorgmail_address"));
+}
+
+#[tokio::test]
+async fn chat_10_attachments_are_sealed_in_chunks_checked_and_read_back_whole() {
+    use kring_client::conversations::NewAttachment;
+    let region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let nurse = login(&region, "wijkverpleging").await;
+    let id = gp.start_conversation(group("Wondfoto", vec![user(&gp, "Fatima")], "Zie bijlagen.")).await.unwrap();
+
+    // A 3 MB PDF (12 chunks) and a small JPEG photo; the text may be empty then.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend((0..3_000_000u32).map(|i| (i % 251) as u8));
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], b"wond-dag-3"].concat();
+    let files = vec![NewAttachment { name: "Ontslagbrief.pdf".into(), bytes: pdf.clone() }, NewAttachment { name: "wond.jpg".into(), bytes: jpeg.clone() }];
+    gp.send_message_with(id, "", files).await.unwrap();
+
+    nurse.sync_now().await.unwrap();
+    let view = nurse.conversation_view(id).unwrap();
+    let message = view.messages.last().unwrap();
+    assert_eq!(message.text.as_deref(), Some(""));
+    let names: Vec<(&str, &str, bool)> = message.attachments.iter().map(|a| (a.name.as_str(), a.mime, a.image)).collect();
+    assert_eq!(names, vec![("Ontslagbrief.pdf", "application/pdf", false), ("wond.jpg", "image/jpeg", true)]);
+    let file = nurse.attachment(id, message.id, message.attachments[0].id).await.unwrap();
+    assert_eq!((file.name.as_str(), file.bytes.len()), ("Ontslagbrief.pdf", pdf.len()));
+    assert!(file.bytes == pdf, "the same bytes arrive");
+    assert_eq!(nurse.attachment(id, message.id, message.attachments[1].id).await.unwrap().bytes, jpeg);
+
+    // The server holds sealed chunks only: neither the file name nor the content.
+    let attachment = message.attachments[0].id;
+    let stored = region.server().state.store.attachment_chunk(attachment, 0).await.unwrap().unwrap();
+    assert!(!stored.data.windows(8).any(|w| w == b"%PDF-1.7"), "the PDF reached the server in plaintext");
+    assert!(!server_dump(&region).await.contains("Ontslagbrief"));
+
+    // Refused before anything is sent: wrong content for the name, too large, too many.
+    let exe = vec![NewAttachment { name: "factuur.pdf".into(), bytes: b"MZ\x90\x00".to_vec() }];
+    assert_eq!(gp.send_message_with(id, "x", exe).await.err().map(|e| e.code()), Some("attachment_kind_mismatch"));
+    let big = vec![NewAttachment { name: "scan.pdf".into(), bytes: [b"%PDF-".to_vec(), vec![0; 20 * 1024 * 1024]].concat() }];
+    assert_eq!(gp.send_message_with(id, "x", big).await.err().map(|e| e.code()), Some("attachment_too_large"));
+
+    // Someone outside the conversation gets no chunk.
+    let outsider = kring_tests::RawApi::login(&region, "pohggz").await;
+    assert_eq!(outsider.get(&format!("v1/conversations/{id}/attachments/{attachment}/0")).await.status(), 403);
 }

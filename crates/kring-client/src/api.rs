@@ -148,6 +148,14 @@ impl ServerApi {
         T: serde::de::DeserializeOwned,
         F: Fn(&reqwest::Client) -> ClientResult<RequestBuilder>,
     {
+        read_json(self.authorised_response(build).await?).await
+    }
+
+    /// Send with the access token (refreshed once if it ran out); the checked response.
+    async fn authorised_response<F>(&self, build: F) -> ClientResult<Response>
+    where
+        F: Fn(&reqwest::Client) -> ClientResult<RequestBuilder>,
+    {
         let token = self.access_token().await?;
         let response = build(&self.http)?.bearer_auth(token.as_str()).send().await.map_err(transport_error)?;
         let response = match check(response).await {
@@ -159,7 +167,7 @@ impl ServerApi {
             }
             other => other?,
         };
-        read_json(response).await
+        Ok(response)
     }
 
     async fn anonymous<T: serde::de::DeserializeOwned>(&self, path: &str, body: &impl serde::Serialize) -> ClientResult<T> {
@@ -223,6 +231,19 @@ impl ServerApi {
     pub async fn mutate(&self, request: &MutationRequest) -> ClientResult<MutationOutcome> {
         let url = self.server.join("v1/mutations")?;
         self.authorised(|http| Ok(http.post(url.clone()).json(request))).await
+    }
+
+    /// Upload one sealed attachment chunk (CHAT-10).
+    pub async fn put_attachment_chunk(&self, conversation: kring_domain::ConversationId, attachment: uuid::Uuid, index: u32, sealed: Vec<u8>) -> ClientResult<()> {
+        let url = self.server.join(&format!("v1/conversations/{conversation}/attachments/{attachment}/{index}"))?;
+        self.authorised_response(|http| Ok(http.put(url.clone()).body(sealed.clone()))).await.map(drop)
+    }
+
+    /// Download one sealed attachment chunk.
+    pub async fn attachment_chunk(&self, conversation: kring_domain::ConversationId, attachment: uuid::Uuid, index: u32) -> ClientResult<Vec<u8>> {
+        let url = self.server.join(&format!("v1/conversations/{conversation}/attachments/{attachment}/{index}"))?;
+        let response = self.authorised_response(|http| Ok(http.get(url.clone()))).await?;
+        Ok(response.bytes().await.map_err(transport_error)?.to_vec())
     }
 
     pub async fn conversation_history(&self, id: kring_domain::ConversationId) -> ClientResult<Vec<kring_protocol::ChangeBody>> {

@@ -10,10 +10,13 @@ use crate::error::{ClientError, ClientResult};
 use crate::KringClient;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use kring_domain::conversation::{away_on, check_message, check_title, Away, ConversationError, MessageBody, MAX_PARTICIPANTS};
+use kring_domain::conversation::{
+    away_on, check_attachment, check_message, check_title, AttachmentError, AttachmentInfo, AttachmentKind, Away,
+    ConversationError, MessageBody, ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENTS, MAX_PARTICIPANTS,
+};
 use kring_domain::{AccessKind, ConversationId, PatientId, UserId};
 use kring_protocol::conversations::{
-    title_context, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
+    attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
     ParticipantKind, ParticipationEntry, WrappedKey,
 };
 use kring_protocol::{Change, ChangeBody, EntityKind, Mutation, PersonEntry, Scope, SyncPage};
@@ -82,6 +85,31 @@ pub struct ConversationView {
     pub can_write: bool,
 }
 
+/// A file to attach (CHAT-10).
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An attachment of a message, as the reader sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub name: String,
+    pub mime: &'static str,
+    pub image: bool,
+    pub size: u64,
+}
+
+/// A downloaded, decrypted attachment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentFile {
+    pub name: String,
+    pub kind: AttachmentKind,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MessageView {
     pub id: Uuid,
@@ -94,6 +122,7 @@ pub struct MessageView {
     pub sent_at: Option<OffsetDateTime>,
     pub mine: bool,
     pub state: MessageState,
+    pub attachments: Vec<AttachmentView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -217,7 +246,7 @@ impl KringClient {
             participants.push(NewParticipant { user_id: user, kind: ParticipantKind::Caregiver, keys: vec![wrapped] });
         }
         let sealed_title = STANDARD_NO_PAD.encode(kring_crypto::seal_with_key(&key, &title_context(id), title.as_bytes())?);
-        let first_message = self.seal_message(id, 0, &key, &MessageBody { text })?;
+        let first_message = self.seal_message(id, 0, &key, &MessageBody { text, attachments: Vec::new() }, Vec::new())?;
         self.submit_now(Mutation::StartConversation {
             conversation_id: id,
             patient_id: new.patient_id,
@@ -233,14 +262,38 @@ impl KringClient {
     /// Write a message. Offline it waits in the outbox. When someone left since the newest key
     /// epoch, this message starts a new one for the remaining participants (rotate on leave).
     pub async fn send_message(&self, conversation_id: ConversationId, text: &str) -> ClientResult<Uuid> {
-        let text = check_message(text)?;
+        self.send_message_with(conversation_id, text, Vec::new()).await
+    }
+
+    /// Write a message with attachments (CHAT-10): each file is checked (kind by content, at
+    /// most 20 MB), sealed in 256 KiB chunks with the message's epoch key and uploaded first (this
+    /// needs a connection); then the message goes as any other. The text may be empty then.
+    pub async fn send_message_with(&self, conversation_id: ConversationId, text: &str, files: Vec<NewAttachment>) -> ClientResult<Uuid> {
+        if files.len() > MAX_ATTACHMENTS {
+            return Err(ClientError::Attachment(AttachmentError::TooMany));
+        }
+        let kinds = files.iter().map(|f| check_attachment(&f.name, &f.bytes)).collect::<Result<Vec<_>, _>>()?;
+        let text = if files.is_empty() || !text.trim().is_empty() { check_message(text)? } else { String::new() };
         let entry = self.conversation_entry(conversation_id)?;
         let me = self.inner.me.user_id;
         if !entry.participants.iter().any(|p| p.user_id == me && p.is_active()) {
             return Err(ClientError::ConversationLeft);
         }
         let (number, key, new_epoch) = self.sending_epoch(&entry)?;
-        let message = self.seal_message(conversation_id, number, &key, &MessageBody { text })?;
+        let (mut infos, mut metas) = (Vec::new(), Vec::new());
+        for (file, kind) in files.into_iter().zip(kinds) {
+            let id = Uuid::now_v7();
+            let mut chunks = 0u32;
+            for (index, chunk) in (0u32..).zip(file.bytes.chunks(ATTACHMENT_CHUNK_BYTES)) {
+                let sealed = kring_crypto::seal_with_key(&key, &attachment_context(conversation_id, id, index), chunk)?;
+                self.inner.api.put_attachment_chunk(conversation_id, id, index, sealed).await?;
+                chunks += 1;
+            }
+            tracing::debug!(%conversation_id, attachment_id = %id, chunks, "attachment uploaded");
+            infos.push(AttachmentInfo { id, name: file.name, kind, size: file.bytes.len() as u64 });
+            metas.push(AttachmentMeta { id, chunks });
+        }
+        let message = self.seal_message(conversation_id, number, &key, &MessageBody { text, attachments: infos }, metas)?;
         let id = message.id;
         self.submit(Mutation::PostMessage { conversation_id, message, new_epoch }).await?;
         tracing::debug!(%conversation_id, message_id = %id, "message queued");
@@ -586,13 +639,45 @@ impl KringClient {
         Ok((number + 1, key, Some(wrapped)))
     }
 
-    fn seal_message(&self, conversation: ConversationId, epoch: u32, key: &[u8; 32], body: &MessageBody) -> ClientResult<NewMessage> {
+    /// Download and open an attachment of a message in the cache (needs the open lock and a
+    /// connection).
+    pub async fn attachment(&self, conversation_id: ConversationId, message_id: Uuid, attachment_id: Uuid) -> ClientResult<AttachmentFile> {
+        let entry = self.conversation_entry(conversation_id)?;
+        let message = match self.inner.cache.entity(EntityKind::Message, message_id)? {
+            Some(ChangeBody::Message(message)) if message.conversation_id == conversation_id => message,
+            _ => return Err(ClientError::NotSynced),
+        };
+        let keys = self.epoch_keys(&entry)?;
+        let key = keys.get(&message.epoch).ok_or(ClientError::KeysLost)?;
+        let body = open_body(&message, key).ok_or(ClientError::BadSignature)?;
+        let info = body.attachments.into_iter().find(|a| a.id == attachment_id).ok_or(ClientError::NotSynced)?;
+        let meta = message.attachments.iter().find(|a| a.id == attachment_id).ok_or(ClientError::NotSynced)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(info.size).unwrap_or(0));
+        for index in 0..meta.chunks {
+            let sealed = self.inner.api.attachment_chunk(conversation_id, attachment_id, index).await?;
+            let chunk = kring_crypto::open_with_key(key, &attachment_context(conversation_id, attachment_id, index), &sealed)?;
+            bytes.extend_from_slice(&chunk);
+        }
+        if bytes.len() as u64 != info.size {
+            return Err(ClientError::Protocol("attachment size".into()));
+        }
+        Ok(AttachmentFile { name: info.name, kind: info.kind, bytes })
+    }
+
+    fn seal_message(
+        &self,
+        conversation: ConversationId,
+        epoch: u32,
+        key: &[u8; 32],
+        body: &MessageBody,
+        attachments: Vec<AttachmentMeta>,
+    ) -> ClientResult<NewMessage> {
         let id = Uuid::now_v7();
         let json = Zeroizing::new(serde_json::to_vec(body).map_err(|e| ClientError::Internal(e.to_string()))?);
         let sealed = kring_crypto::seal_with_key(key, &MessageEntry::context(conversation, id, epoch), &json)?;
         let body = STANDARD_NO_PAD.encode(sealed);
         let signature = self.sign(&MessageEntry::signed_bytes(conversation, id, epoch, &body))?;
-        Ok(NewMessage { id, epoch, body, signature: STANDARD_NO_PAD.encode(signature) })
+        Ok(NewMessage { id, epoch, body, signature: STANDARD_NO_PAD.encode(signature), attachments })
     }
 
     /// My messages to this conversation still in the outbox, after the sent ones.
@@ -611,6 +696,7 @@ impl KringClient {
                         body: message.body,
                         signature: message.signature,
                         sent_at: OffsetDateTime::UNIX_EPOCH,
+                        attachments: message.attachments,
                     };
                     let mut view = read_message(&entry, keys, people, me);
                     view.sent_at = None;
@@ -666,11 +752,17 @@ fn read_message(message: &MessageEntry, keys: &EpochKeys, people: &HashMap<UserI
     let verified = author.and_then(PersonEntry::signing_key).is_some_and(|key| {
         STANDARD_NO_PAD.decode(&message.signature).is_ok_and(|signature| key.verify(&signed, &signature).is_ok())
     });
-    let text = keys.get(&message.epoch).filter(|_| verified).and_then(|key| {
-        let sealed = STANDARD_NO_PAD.decode(&message.body).ok()?;
-        let plain = kring_crypto::open_with_key(key, &MessageEntry::context(message.conversation_id, message.id, message.epoch), &sealed).ok()?;
-        serde_json::from_slice::<MessageBody>(&plain).ok().map(|body| body.text)
-    });
+    let body = keys.get(&message.epoch).filter(|_| verified).and_then(|key| open_body(message, key));
+    let attachments = body
+        .as_ref()
+        .map(|body| {
+            body.attachments
+                .iter()
+                .map(|a| AttachmentView { id: a.id, name: a.name.clone(), mime: a.kind.mime(), image: a.kind.is_image(), size: a.size })
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = body.map(|body| body.text);
     if !verified {
         tracing::warn!(message_id = %message.id, "a message's signature does not match its author");
     }
@@ -682,7 +774,15 @@ fn read_message(message: &MessageEntry, keys: &EpochKeys, people: &HashMap<UserI
         text,
         sent_at: Some(message.sent_at),
         mine: message.author == me,
+        attachments,
     }
+}
+
+/// A message's sealed body, opened with its epoch key.
+fn open_body(message: &MessageEntry, key: &[u8; 32]) -> Option<MessageBody> {
+    let sealed = STANDARD_NO_PAD.decode(&message.body).ok()?;
+    let plain = kring_crypto::open_with_key(key, &MessageEntry::context(message.conversation_id, message.id, message.epoch), &sealed).ok()?;
+    serde_json::from_slice(&plain).ok()
 }
 
 fn posts_to(mutation: &Mutation, conversation: ConversationId) -> bool {

@@ -61,6 +61,8 @@ pub enum ClientError {
     ConsentRequired,
     #[error("the conversation is not accepted: {0}")]
     Conversation(#[from] kring_domain::conversation::ConversationError),
+    #[error("the attachment is refused: {0}")]
+    Attachment(#[from] kring_domain::conversation::AttachmentError),
     #[error("a message's signature does not match its author")]
     BadSignature,
     #[error("one left this conversation: it can be read, not written")]
@@ -122,6 +124,7 @@ impl ClientError {
             ClientError::ConsentRequired => "consent_required",
             ClientError::Conversation(error) => error.code(),
             ClientError::BadSignature => "bad_signature",
+            ClientError::Attachment(error) => error.code(),
             ClientError::ConversationLeft => "conversation_left",
             ClientError::Notification(_) => "notification",
             ClientError::InvalidZorgMailAddress => "invalid_zorgmail_address",

@@ -13,10 +13,119 @@ pub const MAX_MESSAGE_CHARS: usize = 10_000;
 /// The most participants one conversation holds.
 pub const MAX_PARTICIPANTS: usize = 50;
 
+/// The largest attachment (CHAT-10).
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+/// Attachments travel and are stored in sealed chunks of this many plaintext bytes.
+pub const ATTACHMENT_CHUNK_BYTES: usize = 256 * 1024;
+/// The most chunks one attachment has (20 MiB / 256 KiB).
+pub const MAX_ATTACHMENT_CHUNKS: u32 = 80;
+/// The most attachments on one message.
+pub const MAX_ATTACHMENTS: usize = 5;
+
 /// What a message holds inside the vault (sealed, never seen by the server).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageBody {
     pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// An attachment as the participants know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub kind: AttachmentKind,
+    pub size: u64,
+}
+
+/// The kinds of file a message may carry: what practices send each other (letters, completed
+/// questionnaires, photos of a wound). Recognised by content, and the name must agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    Pdf,
+    Png,
+    Jpeg,
+    Text,
+    Docx,
+    Xlsx,
+}
+
+impl AttachmentKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            AttachmentKind::Pdf => "application/pdf",
+            AttachmentKind::Png => "image/png",
+            AttachmentKind::Jpeg => "image/jpeg",
+            AttachmentKind::Text => "text/plain",
+            AttachmentKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            AttachmentKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        matches!(self, AttachmentKind::Png | AttachmentKind::Jpeg)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum AttachmentError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is larger than 20 MB")]
+    TooLarge,
+    #[error("this kind of file cannot be attached (PDF, PNG, JPEG, text, Word and Excel can)")]
+    KindNotAllowed,
+    #[error("the file's content does not match its name")]
+    KindMismatch,
+    #[error("at most {MAX_ATTACHMENTS} attachments per message")]
+    TooMany,
+}
+
+impl AttachmentError {
+    pub fn code(self) -> &'static str {
+        match self {
+            AttachmentError::Empty => "attachment_empty",
+            AttachmentError::TooLarge => "attachment_too_large",
+            AttachmentError::KindNotAllowed => "attachment_kind_not_allowed",
+            AttachmentError::KindMismatch => "attachment_kind_mismatch",
+            AttachmentError::TooMany => "attachment_too_many",
+        }
+    }
+}
+
+/// The kind of a file to attach, from its name and first bytes; refuses what is not allowed,
+/// too large, or whose content contradicts its name (an .exe renamed to .pdf).
+pub fn check_attachment(name: &str, bytes: &[u8]) -> Result<AttachmentKind, AttachmentError> {
+    if bytes.is_empty() {
+        return Err(AttachmentError::Empty);
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(AttachmentError::TooLarge);
+    }
+    let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    let kind = match extension.as_str() {
+        "pdf" => AttachmentKind::Pdf,
+        "png" => AttachmentKind::Png,
+        "jpg" | "jpeg" => AttachmentKind::Jpeg,
+        "txt" => AttachmentKind::Text,
+        "docx" => AttachmentKind::Docx,
+        "xlsx" => AttachmentKind::Xlsx,
+        _ => return Err(AttachmentError::KindNotAllowed),
+    };
+    let matches = match kind {
+        AttachmentKind::Pdf => bytes.starts_with(b"%PDF-"),
+        AttachmentKind::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        AttachmentKind::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        AttachmentKind::Text => std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')),
+        AttachmentKind::Docx | AttachmentKind::Xlsx => bytes.starts_with(b"PK\x03\x04"),
+    };
+    if matches {
+        Ok(kind)
+    } else {
+        Err(AttachmentError::KindMismatch)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -135,6 +244,19 @@ mod tests {
         assert_eq!(check_message(" \n "), Err(ConversationError::EmptyMessage));
         assert!(check_message(&"a".repeat(MAX_MESSAGE_CHARS)).is_ok());
         assert_eq!(check_message(&"a".repeat(MAX_MESSAGE_CHARS + 1)), Err(ConversationError::MessageTooLong));
+    }
+
+    #[test]
+    fn chat_10_attachments_are_recognised_by_content_and_bounded() {
+        assert_eq!(check_attachment("Verslag.PDF", b"%PDF-1.7 ..."), Ok(AttachmentKind::Pdf));
+        assert_eq!(check_attachment("wond.jpg", &[0xFF, 0xD8, 0xFF, 0xE0]), Ok(AttachmentKind::Jpeg));
+        assert_eq!(check_attachment("vragenlijst.txt", "PHQ-9: 14".as_bytes()), Ok(AttachmentKind::Text));
+        assert_eq!(check_attachment("factuur.pdf", b"MZ\x90\x00"), Err(AttachmentError::KindMismatch), "an .exe named .pdf");
+        assert_eq!(check_attachment("setup.exe", b"MZ"), Err(AttachmentError::KindNotAllowed));
+        assert_eq!(check_attachment("leeg.pdf", b""), Err(AttachmentError::Empty));
+        let big = vec![b'a'; MAX_ATTACHMENT_BYTES + 1];
+        assert_eq!(check_attachment("groot.txt", &big), Err(AttachmentError::TooLarge));
+        assert_eq!(MAX_ATTACHMENT_CHUNKS as usize * ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_BYTES);
     }
 
     #[test]

@@ -100,6 +100,21 @@ pub struct MessageEntry {
     pub signature: String,
     #[serde(with = "time::serde::rfc3339")]
     pub sent_at: OffsetDateTime,
+    /// The sealed attachments' ids and chunk counts (CHAT-10); names and types are in the body.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// What the server may know of an attachment: which uploaded chunks belong to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentMeta {
+    pub id: Uuid,
+    pub chunks: u32,
+}
+
+/// The associated data an attachment chunk is sealed under (with the message's epoch key).
+pub fn attachment_context(conversation: ConversationId, attachment: Uuid, index: u32) -> Vec<u8> {
+    format!("kring/attachment/v1|{conversation}|{attachment}|{index}").into_bytes()
 }
 
 impl MessageEntry {
@@ -183,4 +198,7 @@ pub struct NewMessage {
     pub epoch: u32,
     pub body: String,
     pub signature: String,
+    /// Attachments uploaded before the message (`PUT /v1/conversations/{id}/attachments/…`).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentMeta>,
 }

@@ -219,6 +219,49 @@ pub(crate) async fn join_care_network(state: &AppState, author: UserId, patient_
     Ok(Planned::changes(network_member(&patient, user, author, NetworkJoin::Manual, state.clock.now())))
 }
 
+/// The largest sealed chunk: a plaintext chunk plus nonce and tag.
+const MAX_SEALED_CHUNK: usize = kring_domain::conversation::ATTACHMENT_CHUNK_BYTES + 64;
+
+/// `PUT /v1/conversations/{id}/attachments/{attachment}/{index}`: one sealed chunk of an
+/// attachment (CHAT-10), uploaded by an active participant before the message that carries it.
+/// Sending the same chunk again (a retry) is fine; an attachment belongs to one conversation and
+/// one uploader.
+pub async fn put_attachment_chunk(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((id, attachment, index)): Path<(ConversationId, Uuid, u32)>,
+    body: axum::body::Bytes,
+) -> ServerResult<()> {
+    active_participant(&conversation(&state, id).await?, user.id)?;
+    if index >= kring_domain::conversation::MAX_ATTACHMENT_CHUNKS || body.is_empty() || body.len() > MAX_SEALED_CHUNK {
+        return Err(ServerError::InvalidRequest("an attachment chunk is 1 byte to 256 KiB, at most 80 per attachment".into()));
+    }
+    if let Some(upload) = state.store.attachment_upload(attachment).await? {
+        if upload.conversation_id != id || upload.uploaded_by != user.id {
+            return Err(ServerError::Forbidden("adding to someone else's attachment"));
+        }
+    }
+    let chunk = crate::store::AttachmentChunk { attachment_id: attachment, index, conversation_id: id, uploaded_by: user.id, data: body.to_vec() };
+    state.store.put_attachment_chunk(chunk).await?;
+    Ok(())
+}
+
+/// `GET /v1/conversations/{id}/attachments/{attachment}/{index}`: a sealed chunk, for anyone who
+/// took part (who left keeps reading what was there).
+pub async fn attachment_chunk(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((id, attachment, index)): Path<(ConversationId, Uuid, u32)>,
+) -> ServerResult<Vec<u8>> {
+    if !conversation(&state, id).await?.participants.iter().any(|p| p.user_id == user.id) {
+        return Err(ServerError::Forbidden("reading a conversation one is not in"));
+    }
+    match state.store.attachment_chunk(attachment, index).await? {
+        Some(chunk) if chunk.conversation_id == id => Ok(chunk.data),
+        _ => Err(ServerError::NotFound("attachment")),
+    }
+}
+
 /// `GET /v1/conversations/{id}/history`: the conversation and every message, for a participant
 /// who joined after it started (their feed cursor is past the older messages).
 pub async fn history(
@@ -445,6 +488,16 @@ async fn accept_message(
         .map_err(|_| ServerError::InvalidRequest("the signature is not base64".into()))?;
     key.verify(&MessageEntry::signed_bytes(conversation.id, message.id, message.epoch, &message.body), &signature)
         .map_err(|_| ServerError::InvalidRequest("the signature does not match the author".into()))?;
+    if message.attachments.len() > kring_domain::conversation::MAX_ATTACHMENTS {
+        return Err(ServerError::InvalidRequest("too many attachments".into()));
+    }
+    for attachment in &message.attachments {
+        let upload = state.store.attachment_upload(attachment.id).await?;
+        let complete = upload.is_some_and(|u| u.conversation_id == conversation.id && u.uploaded_by == author && u.chunks == attachment.chunks);
+        if !complete {
+            return Err(ServerError::InvalidRequest("an attachment is not (completely) uploaded".into()));
+        }
+    }
     Ok(MessageEntry {
         id: message.id,
         conversation_id: conversation.id,
@@ -453,6 +506,7 @@ async fn accept_message(
         body: message.body.clone(),
         signature: message.signature.clone(),
         sent_at: now,
+        attachments: message.attachments.clone(),
     })
 }
 

@@ -110,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ws", get(sync::websocket))
         .route("/v1/mutations", post(mutations::submit))
         .route("/v1/conversations/{id}/history", get(conversations::history))
+        .route(
+            "/v1/conversations/{id}/attachments/{attachment}/{index}",
+            get(conversations::attachment_chunk).put(conversations::put_attachment_chunk),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .merge(
             // A whole HIS extraction is one request (PAT-1: one transaction).

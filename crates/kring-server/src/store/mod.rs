@@ -179,6 +179,24 @@ pub struct LoginFailures {
     pub locked_until: Option<OffsetDateTime>,
 }
 
+/// One sealed chunk of a message attachment (CHAT-10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentChunk {
+    pub attachment_id: Uuid,
+    pub index: u32,
+    pub conversation_id: kring_domain::ConversationId,
+    pub uploaded_by: UserId,
+    pub data: Vec<u8>,
+}
+
+/// What is known of an attachment's upload: where, by whom, how many chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachmentUpload {
+    pub conversation_id: kring_domain::ConversationId,
+    pub uploaded_by: UserId,
+    pub chunks: u32,
+}
+
 /// A mutation already applied: who sent it, what it was, what came of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedMutation {
@@ -260,6 +278,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Mark a job done and forget its payload (it may hold a secret, such as an invitation token).
     async fn finish_job(&self, id: Uuid) -> StoreResult<()>;
+
+    /// Keep one attachment chunk. Sending the same chunk again (a retry) changes nothing.
+    async fn put_attachment_chunk(&self, chunk: AttachmentChunk) -> StoreResult<()>;
+
+    /// One stored attachment chunk.
+    async fn attachment_chunk(&self, attachment: Uuid, index: u32) -> StoreResult<Option<AttachmentChunk>>;
+
+    /// An attachment's upload so far (`None` before its first chunk).
+    async fn attachment_upload(&self, attachment: Uuid) -> StoreResult<Option<AttachmentUpload>>;
 
     /// Register (or replace) a practice's HIS bridge key (base64 Ed25519 public key).
     async fn register_his_bridge(&self, id: &str, organisation: OrganisationId, public_key: &str) -> StoreResult<()>;

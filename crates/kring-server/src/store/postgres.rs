@@ -9,7 +9,7 @@
 //! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
+    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
     NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, sql: include_str!("../../../../migrations/server/postgres/0003_accounts_security.sql") },
     Migration { version: 4, sql: include_str!("../../../../migrations/server/postgres/0004_staff.sql") },
     Migration { version: 5, sql: include_str!("../../../../migrations/server/postgres/0005_his_launch.sql") },
+    Migration { version: 6, sql: include_str!("../../../../migrations/server/postgres/0006_attachments.sql") },
 ];
 
 /// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
@@ -569,6 +570,55 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let row = client.query_opt("SELECT organisation_id, public_key FROM his_bridges WHERE id = $1", &[&id]).await?;
         Ok(row.map(|row| (OrganisationId(row.get(0)), row.get(1))))
+    }
+
+    async fn put_attachment_chunk(&self, chunk: AttachmentChunk) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO attachment_chunks (attachment_id, idx, conversation_id, uploaded_by, data) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (attachment_id, idx) DO NOTHING",
+                &[&chunk.attachment_id, &i32::try_from(chunk.index).unwrap_or(i32::MAX), &chunk.conversation_id.0, &chunk.uploaded_by.0, &chunk.data],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn attachment_chunk(&self, attachment: Uuid, index: u32) -> StoreResult<Option<AttachmentChunk>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT conversation_id, uploaded_by, data FROM attachment_chunks WHERE attachment_id = $1 AND idx = $2",
+                &[&attachment, &i32::try_from(index).unwrap_or(i32::MAX)],
+            )
+            .await?;
+        Ok(row.map(|row| AttachmentChunk {
+            attachment_id: attachment,
+            index,
+            conversation_id: kring_domain::ConversationId(row.get(0)),
+            uploaded_by: UserId(row.get(1)),
+            data: row.get(2),
+        }))
+    }
+
+    async fn attachment_upload(&self, attachment: Uuid) -> StoreResult<Option<AttachmentUpload>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT MIN(conversation_id::text), MIN(uploaded_by::text), COUNT(*) FROM attachment_chunks WHERE attachment_id = $1
+                 HAVING COUNT(*) > 0",
+                &[&attachment],
+            )
+            .await?;
+        row.map(|row| {
+            let parse = |text: String| Uuid::parse_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()));
+            Ok(AttachmentUpload {
+                conversation_id: kring_domain::ConversationId(parse(row.get(0))?),
+                uploaded_by: UserId(parse(row.get(1))?),
+                chunks: u32::try_from(row.get::<_, i64>(2)).unwrap_or(u32::MAX),
+            })
+        })
+        .transpose()
     }
 
     async fn use_launch_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<bool> {

@@ -2,7 +2,7 @@
 //! blocking tasks; WAL mode so a crash never loses a committed change.
 
 use super::{
-    parent_of, random_secret, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
+    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
     NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, sql: include_str!("../../../../migrations/server/sqlite/0003_accounts_security.sql") },
     Migration { version: 4, sql: include_str!("../../../../migrations/server/sqlite/0004_staff.sql") },
     Migration { version: 5, sql: include_str!("../../../../migrations/server/sqlite/0005_his_launch.sql") },
+    Migration { version: 6, sql: include_str!("../../../../migrations/server/sqlite/0006_attachments.sql") },
 ];
 
 #[derive(Clone)]
@@ -640,6 +641,71 @@ impl Store for SqliteStore {
                 })
                 .optional()?;
             row.map(|(org, key)| Ok((OrganisationId(parse_uuid(&org)?), key))).transpose()
+        })
+        .await
+    }
+
+    async fn put_attachment_chunk(&self, chunk: AttachmentChunk) -> StoreResult<()> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO attachment_chunks (attachment_id, idx, conversation_id, uploaded_by, data) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (attachment_id, idx) DO NOTHING",
+                params![
+                    chunk.attachment_id.to_string(),
+                    chunk.index,
+                    chunk.conversation_id.to_string(),
+                    chunk.uploaded_by.to_string(),
+                    chunk.data
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attachment_chunk(&self, attachment: Uuid, index: u32) -> StoreResult<Option<AttachmentChunk>> {
+        self.with_conn(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT conversation_id, uploaded_by, data FROM attachment_chunks WHERE attachment_id = ?1 AND idx = ?2",
+                )?
+                .query_row(params![attachment.to_string(), index], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Vec<u8>>(2)?))
+                })
+                .optional()?;
+            row.map(|(conversation, uploader, data)| {
+                Ok(AttachmentChunk {
+                    attachment_id: attachment,
+                    index,
+                    conversation_id: kring_domain::ConversationId(parse_uuid(&conversation)?),
+                    uploaded_by: UserId(parse_uuid(&uploader)?),
+                    data,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn attachment_upload(&self, attachment: Uuid) -> StoreResult<Option<AttachmentUpload>> {
+        self.with_conn(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT MIN(conversation_id), MIN(uploaded_by), COUNT(*) FROM attachment_chunks WHERE attachment_id = ?1
+                     HAVING COUNT(*) > 0",
+                )?
+                .query_row(params![attachment.to_string()], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, u32>(2)?))
+                })
+                .optional()?;
+            row.map(|(conversation, uploader, chunks)| {
+                Ok(AttachmentUpload {
+                    conversation_id: kring_domain::ConversationId(parse_uuid(&conversation)?),
+                    uploaded_by: UserId(parse_uuid(&uploader)?),
+                    chunks,
+                })
+            })
+            .transpose()
         })
         .await
     }

@@ -43,6 +43,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("server_secret_is_created_once_and_stays", |s| Box::pin(server_secret_is_stable(s))),
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
         ("login_failures_count_lock_and_clear_per_key", |s| Box::pin(login_failures_per_key(s))),
+        ("attachment_chunks_are_kept_once_and_counted", |s| Box::pin(attachment_chunks(s))),
     ]
 }
 
@@ -473,4 +474,20 @@ async fn his_bridges_and_launch_tokens(store: Arc<dyn Store>) {
     assert!(store.use_launch_token("jti-1", expires).await.unwrap());
     assert!(!store.use_launch_token("jti-1", expires).await.unwrap(), "a replay");
     assert!(store.use_launch_token("jti-2", expires).await.unwrap());
+}
+
+async fn attachment_chunks(store: Arc<dyn Store>) {
+    use crate::store::{AttachmentChunk, AttachmentUpload};
+    let (attachment, conversation, uploader) = (Uuid::now_v7(), kring_domain::ConversationId::new(), UserId::new());
+    let chunk = |index, data: &[u8]| AttachmentChunk { attachment_id: attachment, index, conversation_id: conversation, uploaded_by: uploader, data: data.to_vec() };
+    assert_eq!(store.attachment_upload(attachment).await.unwrap(), None);
+    store.put_attachment_chunk(chunk(0, b"first")).await.unwrap();
+    store.put_attachment_chunk(chunk(1, b"second")).await.unwrap();
+    store.put_attachment_chunk(chunk(0, b"retry")).await.unwrap();
+    assert_eq!(store.attachment_chunk(attachment, 0).await.unwrap().unwrap().data, b"first", "a retry changes nothing");
+    assert_eq!(
+        store.attachment_upload(attachment).await.unwrap(),
+        Some(AttachmentUpload { conversation_id: conversation, uploaded_by: uploader, chunks: 2 })
+    );
+    assert_eq!(store.attachment_chunk(attachment, 2).await.unwrap(), None);
 }
