@@ -6,15 +6,19 @@
 
 use crate::commands::CommandResult;
 use crate::core::AppCore;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use kring_client::conversations::{
-    AwayNotice, ConversationSummary, ConversationView, NetworkMemberView, NewConversation, RecipientView,
+    AwayNotice, ConversationSummary, ConversationView, NetworkMemberView, NewAttachment, NewConversation, RecipientView,
 };
+use kring_client::ClientError;
 use kring_client::his_return::{FolderDrop, HisReturnReceipt, HisTransport, SmtpSettings, ZorgMailSmtp};
 use kring_domain::{ConversationId, PatientId, UserId};
 use kring_protocol::conversations::ParticipantKind;
 use std::path::Path;
 use std::sync::Arc;
-use tauri::State;
+use serde::Deserialize;
+use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
 /// The transport `KRING_HIS_RETURN` names (see the module docs).
@@ -92,9 +96,75 @@ pub async fn start_conversation(
     Ok(core.client().await?.start_conversation(new).await?)
 }
 
+/// A file the window attaches: its name and content (base64).
+#[derive(Debug, Deserialize)]
+pub struct FileUpload {
+    name: String,
+    data: String,
+}
+
 #[tauri::command]
-pub async fn send_message(core: State<'_, AppCore>, conversation_id: ConversationId, text: String) -> CommandResult<Uuid> {
-    Ok(core.client().await?.send_message(conversation_id, &text).await?)
+pub async fn send_message(
+    core: State<'_, AppCore>,
+    conversation_id: ConversationId,
+    text: String,
+    attachments: Vec<FileUpload>,
+) -> CommandResult<Uuid> {
+    let files = attachments
+        .into_iter()
+        .map(|file| {
+            let bytes = STANDARD.decode(file.data).map_err(|_| ClientError::Protocol("attachment encoding".into()))?;
+            Ok(NewAttachment { name: file.name, bytes })
+        })
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    Ok(core.client().await?.send_message_with(conversation_id, &text, files).await?)
+}
+
+/// An image attachment as a `data:` URL for its preview (CHAT-10); decrypted in memory only.
+#[tauri::command]
+pub async fn attachment_preview(
+    core: State<'_, AppCore>,
+    conversation_id: ConversationId,
+    message_id: Uuid,
+    attachment_id: Uuid,
+) -> CommandResult<String> {
+    let file = core.client().await?.attachment(conversation_id, message_id, attachment_id).await?;
+    if !file.kind.is_image() {
+        return Err(ClientError::Protocol("not an image".into()).into());
+    }
+    Ok(format!("data:{};base64,{}", file.kind.mime(), STANDARD.encode(&file.bytes)))
+}
+
+/// Save an attachment in the user's Downloads folder (a new name if one exists); its path.
+#[tauri::command]
+pub async fn save_attachment(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+    conversation_id: ConversationId,
+    message_id: Uuid,
+    attachment_id: Uuid,
+) -> CommandResult<String> {
+    let file = core.client().await?.attachment(conversation_id, message_id, attachment_id).await?;
+    let dir = app.path().download_dir().map_err(|e| ClientError::Internal(e.to_string()))?;
+    let path = free_path(&dir, &file.name);
+    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &file.bytes)).map_err(|e| ClientError::Internal(e.kind().to_string()))?;
+    Ok(path.display().to_string())
+}
+
+/// `dir/name`, or `dir/name (2).ext` … when taken. Only the file name of `name` is used.
+fn free_path(dir: &Path, name: &str) -> std::path::PathBuf {
+    let name = Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bijlage".into());
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, ext)) => (stem.to_owned(), format!(".{ext}")),
+        None => (name.clone(), String::new()),
+    };
+    let mut candidate = dir.join(&name);
+    let mut n = 2;
+    while candidate.exists() {
+        candidate = dir.join(format!("{stem} ({n}){extension}"));
+        n += 1;
+    }
+    candidate
 }
 
 #[tauri::command]

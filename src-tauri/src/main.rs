@@ -121,6 +121,8 @@ fn main() {
             conversations::away_notices,
             conversations::start_conversation,
             conversations::send_message,
+            conversations::attachment_preview,
+            conversations::save_attachment,
             conversations::add_participants,
             conversations::leave_conversation,
             conversations::set_archived,

@@ -1,4 +1,4 @@
-// Conversations end to end (CHAT-2, CHAT-5, CHAT-7, CHAT-8, CHAT-11): two app instances, two
+// Conversations end to end (CHAT-2, CHAT-5, CHAT-7, CHAT-8, CHAT-10, CHAT-11): two app instances, two
 // users on two "workstations" (each its own home and session bus), against one region server.
 // The GP starts a conversation with the district nurse; the nurse's desktop shows the OS
 // notification (recorded by the notification server on her bus) without any content; she reads
@@ -101,6 +101,26 @@ describe('two caregivers exchange messages', () => {
     await gp.waitForText('[data-testid="conversation"]', 'Prima, ik ga om half 11 langs.');
     assert.equal(await nurse.count('[data-testid="unread-cloud"]'), 0, 'read once opened');
     await gp.screenshot(`${shots}/conversation.png`);
+  });
+
+  it('the nurse sends a photo of the wound; the GP sees its preview (CHAT-10)', async () => {
+    // A 1x1 PNG, handed to the file input as a user's choice arrives.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    await nurse.find('[data-testid="attach-file"]');
+    await nurse.call('POST', '/execute/sync', {
+      script: `const [css, data] = arguments;
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const files = new DataTransfer();
+        files.items.add(new File([bytes], 'wond.png', { type: 'image/png' }));
+        const input = document.querySelector(css);
+        input.files = files.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));`,
+      args: ['[data-testid="attach-file"]', png],
+    });
+    await nurse.waitForText('[data-testid="chosen-files"]', 'wond.png');
+    await nurse.click('[data-testid="send"]:not([disabled])');
+    await gp.waitForText('[data-testid="attachment"]', 'wond.png');
+    await gp.find('[data-testid="attachment-preview"]');
   });
 
   it('the nurse leaves: still readable, grey, without composer (CHAT-7)', async () => {

@@ -364,6 +364,20 @@ export interface ConversationSummary {
 
 export type MessageState = 'sent' | 'sending' | 'refused' | 'unverified';
 
+export interface AttachmentView {
+  id: string;
+  name: string;
+  mime: string;
+  image: boolean;
+  size: number;
+}
+
+export interface FileUpload {
+  name: string;
+  /** base64 */
+  data: string;
+}
+
 export interface MessageView {
   id: string;
   author_id: string;
@@ -372,6 +386,7 @@ export interface MessageView {
   sent_at: string | null;
   mine: boolean;
   state: MessageState;
+  attachments: AttachmentView[];
 }
 
 export interface ConversationView {
@@ -485,7 +500,12 @@ export const api = {
   awayNotices: (recipients: string[]) => invoke<AwayNotice[]>('away_notices', { recipients }),
   startConversation: (patientId: string | null, title: string, recipients: string[], text: string) =>
     invoke<string>('start_conversation', { patientId, title, recipients, text }),
-  sendMessage: (conversationId: string, text: string) => invoke<string>('send_message', { conversationId, text }),
+  sendMessage: (conversationId: string, text: string, attachments: FileUpload[] = []) =>
+    invoke<string>('send_message', { conversationId, text, attachments }),
+  attachmentPreview: (conversationId: string, messageId: string, attachmentId: string) =>
+    invoke<string>('attachment_preview', { conversationId, messageId, attachmentId }),
+  saveAttachment: (conversationId: string, messageId: string, attachmentId: string) =>
+    invoke<string>('save_attachment', { conversationId, messageId, attachmentId }),
   addParticipants: (conversationId: string, users: string[]) => invoke<void>('add_participants', { conversationId, users }),
   leaveConversation: (conversationId: string, archive: boolean) => invoke<void>('leave_conversation', { conversationId, archive }),
   setArchived: (conversationId: string, archived: boolean) => invoke<void>('set_archived', { conversationId, archived }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary, MessageView } from './api';
-import { awaySentence, conversationTitle, messageStatus, messageTime, otherParticipants, unreadConversations } from './conversations';
+import { awaySentence, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
 
 const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary => ({
   id: 'c1',
@@ -40,7 +40,7 @@ describe('conversation helpers', () => {
   });
 
   it('CHAT-11: a message in the outbox says it is being sent', () => {
-    const message: MessageView = { id: 'm', author_id: 'me', author_name: 'Anne', text: 'x', sent_at: null, mine: true, state: 'sending' };
+    const message: MessageView = { id: 'm', author_id: 'me', author_name: 'Anne', text: 'x', sent_at: null, mine: true, state: 'sending', attachments: [] };
     expect(messageStatus(message)).toBe('wordt verzonden…');
     expect(messageStatus({ ...message, state: 'refused' })).toBe('niet verzonden');
   });
@@ -50,5 +50,13 @@ describe('conversation helpers', () => {
     expect(messageTime(new Date(2026, 10, 25, 14, 5).toISOString(), now)).toBe('14:05');
     expect(messageTime(new Date(2026, 10, 24, 9, 30).toISOString(), now)).toBe('gisteren 09:30');
     expect(messageTime(new Date(2026, 10, 2, 9, 30).toISOString(), now)).toBe('02-11-2026 09:30');
+  });
+
+  it('CHAT-10: sizes read as Dutch users expect, and files travel as base64', async () => {
+    expect(fileSize(3_100_000)).toBe('3,1 MB');
+    expect(fileSize(840_000)).toBe('840 kB');
+    expect(fileSize(12)).toBe('12 B');
+    const upload = await toUpload(new File([new Uint8Array([0xff, 0xd8, 0xff, 0x00])], 'wond.jpg'));
+    expect(upload).toEqual({ name: 'wond.jpg', data: '/9j/AA==' });
   });
 });

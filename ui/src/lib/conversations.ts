@@ -51,3 +51,18 @@ export function messageStatus(message: MessageView): string {
   if (message.state === 'refused') return t.conversations.refused;
   return message.sent_at ? messageTime(message.sent_at) : '';
 }
+
+/** "3,1 MB", "840 kB", "12 B": a file size as Dutch users read it. */
+export function fileSize(bytes: number): string {
+  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toLocaleString('nl-NL', { maximumFractionDigits: 1 })} MB`;
+  if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} kB`;
+  return `${bytes} B`;
+}
+
+/** A chosen file as the send command takes it (content base64). */
+export async function toUpload(file: File): Promise<{ name: string; data: string }> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { name: file.name, data: btoa(binary) };
+}

@@ -57,6 +57,11 @@ const CLIENT_ERROR_CODES = [
   'his_return_comment_too_long',
   'his_return_failed',
   'notification',
+  'attachment_empty',
+  'attachment_too_large',
+  'attachment_kind_not_allowed',
+  'attachment_kind_mismatch',
+  'attachment_too_many',
 ];
 
 describe('error messages', () => {

@@ -334,6 +334,11 @@ export const nl = {
     sending: 'wordt verzonden…',
     refused: 'niet verzonden',
     unverified: 'Dit bericht is niet te controleren: de ondertekening klopt niet. Het wordt niet getoond.',
+    attach: 'Bijlage toevoegen',
+    removeAttachment: 'Verwijder bijlage',
+    attachHint: 'PDF, foto (PNG/JPEG), tekst, Word of Excel; tot 20 MB per bestand.',
+    save: 'Opslaan',
+    saved: (path: string) => `Opgeslagen in ${path}.`,
     composer: 'Typ een bericht…',
     send: 'Versturen',
     leftNotice: 'U heeft dit gesprek verlaten. U kunt het nog lezen, maar niet meer schrijven.',
@@ -483,6 +488,11 @@ export const nl = {
     his_return_comment_too_long: 'De opmerking is te lang (hoogstens 2.000 tekens).',
     his_return_failed:
       'Versturen naar het HIS is niet gelukt. Er is niets verstuurd; probeer het opnieuw of neem contact op met uw beheerder.',
+    attachment_empty: 'Dit bestand is leeg.',
+    attachment_too_large: 'Een bijlage mag hoogstens 20 MB zijn.',
+    attachment_kind_not_allowed: 'Dit soort bestand kan niet als bijlage mee. Dat kan wel: PDF, foto (PNG/JPEG), tekst, Word en Excel.',
+    attachment_kind_mismatch: 'De inhoud van dit bestand past niet bij de naam (bijvoorbeeld een programma met .pdf erachter). Het wordt niet verstuurd.',
+    attachment_too_many: 'Hoogstens 5 bijlagen per bericht.',
     notification: 'De melding kon niet op het bureaublad worden getoond.',
   } as Record<string, string>,
   retryAfter: (seconds: number) => {
