@@ -121,6 +121,8 @@ describe('two caregivers exchange messages', () => {
     await nurse.click('[data-testid="send"]:not([disabled])');
     await gp.waitForText('[data-testid="attachment"]', 'wond.png');
     await gp.find('[data-testid="attachment-preview"]');
+    await nurse.find('[data-testid="attachment-preview"]');
+    await nurse.screenshot(`${shots}/conversation-attachment.png`);
   });
 
   it('the nurse leaves: still readable, grey, without composer (CHAT-7)', async () => {
