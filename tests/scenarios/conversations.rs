@@ -28,6 +28,11 @@ async fn login(region: &TestRegion, username: &str) -> KringClient {
     client
 }
 
+/// A conversation about a patient (CHAT-1).
+fn about(patient: kring_domain::PatientId, title: &str, recipients: Vec<UserId>, text: &str) -> NewConversation {
+    NewConversation { patient_id: Some(patient), title: title.into(), recipients, text: text.into() }
+}
+
 /// A conversation between caregivers only (CHAT-2).
 fn group(title: &str, recipients: Vec<UserId>, text: &str) -> NewConversation {
     NewConversation { patient_id: None, title: title.into(), recipients, text: text.into() }
@@ -70,12 +75,7 @@ async fn chat_1_net_2_a_conversation_about_a_patient_joins_its_participants_to_t
     let nurse_live = tokio::spawn(nurse.clone().run_live());
 
     let id = gp
-        .start_conversation(NewConversation {
-            patient_id: Some(vries),
-            title: "Medicatie na ontslag".into(),
-            recipients: vec![user(&gp, "Mehmet"), user(&gp, "Fatima")],
-            text: "Wie kan morgen de medicatie van meneer De Vries controleren?".into(),
-        })
+        .start_conversation(about(vries, "Medicatie na ontslag", vec![user(&gp, "Mehmet"), user(&gp, "Fatima")], "Wie kan morgen de medicatie van meneer De Vries controleren?"))
         .await
         .unwrap();
 
@@ -222,12 +222,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     let (gp, vries) = practice_with_shared_patient(&region).await;
     let poh = login(&region, "pohggz").await;
     let id = gp
-        .start_conversation(NewConversation {
-            patient_id: Some(vries),
-            title: "Leefstijl".into(),
-            recipients: vec![user(&gp, "Mehmet")],
-            text: "Eerste afspraak gepland.".into(),
-        })
+        .start_conversation(about(vries, "Leefstijl", vec![user(&gp, "Mehmet")], "Eerste afspraak gepland."))
         .await
         .unwrap();
     poh.sync_now().await.unwrap();
@@ -432,12 +427,7 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     let (gp, vries) = practice_with_shared_patient(&region).await;
     let poh = login(&region, "pohggz").await;
     let id = gp
-        .start_conversation(NewConversation {
-            patient_id: Some(vries),
-            title: "Slaapproblemen".into(),
-            recipients: vec![user(&gp, "Mehmet")],
-            text: "Graag een afspraak: slaapt slecht sinds 3 weken.".into(),
-        })
+        .start_conversation(about(vries, "Slaapproblemen", vec![user(&gp, "Mehmet")], "Graag een afspraak: slaapt slecht sinds 3 weken."))
         .await
         .unwrap();
     poh.sync_now().await.unwrap();
