@@ -9,11 +9,12 @@ use crate::core::AppCore;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use kring_client::conversations::{
-    AwayNotice, ConversationSummary, ConversationView, NetworkMemberView, NewAttachment, NewConversation, RecipientView,
+    AwayNotice, ConversationSummary, ConversationView, InboxView, NetworkMemberView, NewAttachment, NewConversation,
+    RecipientView,
 };
 use kring_client::ClientError;
 use kring_client::his_return::{FolderDrop, HisReturnReceipt, HisTransport, SmtpSettings, ZorgMailSmtp};
-use kring_domain::{ConversationId, PatientId, UserId};
+use kring_domain::{ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::ParticipantKind;
 use std::path::Path;
 use std::sync::Arc;
@@ -79,6 +80,12 @@ pub async fn recipients(core: State<'_, AppCore>, patient_id: Option<PatientId>)
     Ok(core.client().await?.recipients(patient_id)?)
 }
 
+/// Team inboxes one can write to (CHAT-3).
+#[tauri::command]
+pub async fn inboxes(core: State<'_, AppCore>, patient_id: Option<PatientId>) -> CommandResult<Vec<InboxView>> {
+    Ok(core.client().await?.inboxes(patient_id)?)
+}
+
 #[tauri::command]
 pub async fn away_notices(core: State<'_, AppCore>, recipients: Vec<UserId>) -> CommandResult<Vec<AwayNotice>> {
     Ok(core.client().await?.away_notices(&recipients)?)
@@ -90,9 +97,10 @@ pub async fn start_conversation(
     patient_id: Option<PatientId>,
     title: String,
     recipients: Vec<UserId>,
+    inboxes: Vec<TeamId>,
     text: String,
 ) -> CommandResult<ConversationId> {
-    let new = NewConversation { patient_id, title, recipients, text };
+    let new = NewConversation { patient_id, title, recipients, inboxes, text };
     Ok(core.client().await?.start_conversation(new).await?)
 }
 

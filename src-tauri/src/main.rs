@@ -118,6 +118,7 @@ fn main() {
             conversations::open_conversation,
             conversations::set_conversation_in_view,
             conversations::recipients,
+            conversations::inboxes,
             conversations::away_notices,
             conversations::start_conversation,
             conversations::send_message,

@@ -322,6 +322,7 @@ async fn seed(store: &dyn Store, clients: usize, options: &Options) -> Vec<Clien
                     added_by: specs[members[0]].user_id,
                     joined_at: now,
                     left_at: None,
+                    via_inbox: None,
                 })
                 .collect();
             let keys = members
@@ -335,6 +336,7 @@ async fn seed(store: &dyn Store, clients: usize, options: &Options) -> Vec<Clien
                 created_by: specs[members[0]].user_id,
                 created_at: now,
                 participants,
+                inboxes: Vec::new(),
                 epochs: vec![KeyEpoch { number: 0, keys }],
             };
             commit.changes.push((Scope::Conversation(id), ChangeBody::Conversation(entry)));

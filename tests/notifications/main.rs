@@ -67,6 +67,7 @@ fn chat_11_a_message_out_of_view_raises_a_desktop_notification_without_content()
             patient_id: None,
             title: title.into(),
             recipients: vec![user(&gp, "Fatima")],
+            inboxes: Vec::new(),
             text: "Meneer De Vries heeft koorts.".into(),
         };
         let in_view = gp.start_conversation(conversation("Koorts")).await.unwrap();

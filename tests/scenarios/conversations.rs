@@ -30,12 +30,12 @@ async fn login(region: &TestRegion, username: &str) -> KringClient {
 
 /// A conversation about a patient (CHAT-1).
 fn about(patient: kring_domain::PatientId, title: &str, recipients: Vec<UserId>, text: &str) -> NewConversation {
-    NewConversation { patient_id: Some(patient), title: title.into(), recipients, text: text.into() }
+    NewConversation { patient_id: Some(patient), title: title.into(), recipients, inboxes: Vec::new(), text: text.into() }
 }
 
 /// A conversation between caregivers only (CHAT-2).
 fn group(title: &str, recipients: Vec<UserId>, text: &str) -> NewConversation {
-    NewConversation { patient_id: None, title: title.into(), recipients, text: text.into() }
+    NewConversation { patient_id: None, title: title.into(), recipients, inboxes: Vec::new(), text: text.into() }
 }
 
 fn texts(client: &KringClient, id: ConversationId) -> Vec<String> {
@@ -521,4 +521,76 @@ async fn chat_10_attachments_are_sealed_in_chunks_checked_and_read_back_whole() 
     // Someone outside the conversation gets no chunk.
     let outsider = kring_tests::RawApi::login(&region, "pohggz").await;
     assert_eq!(outsider.get(&format!("v1/conversations/{id}/attachments/{attachment}/0")).await.status(), 403);
+}
+
+fn team(client: &KringClient, name: &str) -> kring_domain::TeamId {
+    client.directory().unwrap().organisations.iter().flat_map(|o| o.teams.iter()).find(|t| t.name == name).unwrap().id
+}
+
+#[tokio::test]
+async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
+    let region = TestRegion::start().await;
+    let gp = login(&region, "huisarts").await;
+    let tanthof = team(&gp, "Wijkteam Tanthof");
+    assert!(gp.inboxes(None).unwrap().iter().any(|i| i.team_id == tanthof && i.members == 2));
+    let new = NewConversation { inboxes: vec![tanthof], ..group("Avonddienst", vec![], "Wie kan vanavond bij mevrouw J. langs?") };
+    let id = gp.start_conversation(new).await.unwrap();
+
+    // Both members of the team read it, as members of the inbox.
+    for username in ["wijkverpleging", "verzorgende"] {
+        let member = login(&region, username).await;
+        assert_eq!(texts(&member, id), vec!["Wie kan vanavond bij mevrouw J. langs?"], "{username}");
+    }
+    let summary = gp.conversations(false).unwrap().remove(0);
+    assert!(summary.participants.iter().filter(|p| p.via_inbox.as_deref() == Some("Wijkteam Tanthof")).count() == 2);
+
+    // A new colleague joins the team: the next key maintenance gives her every key; she reads
+    // what was said before she came.
+    let store = region.server().state.store.clone();
+    let home_care = organisation(&gp, "Thuiszorg Hof van Delft");
+    let spec = AccountSpec {
+        username: "nieuw".into(),
+        first_name: "Eva".into(),
+        last_name: "de Jong".into(),
+        agb: None,
+        email: kring_domain::Email::parse("eva@thuiszorg.nl").ok(),
+        mobile: None,
+        code_channel: kring_protocol::CodeChannel::Email,
+        contracts: vec![(home_care, Some(tanthof), kring_domain::Role::Zorgverlener)],
+    };
+    let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
+    let (_, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
+    region.server().state.feed.publish_foreign(seq);
+    gp.sync_now().await.unwrap();
+    assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
+    let eva = login(&region, "nieuw").await;
+    assert_eq!(texts(&eva, id), vec!["Wie kan vanavond bij mevrouw J. langs?"]);
+
+    // Someone leaves (deactivated): they leave the inbox's conversation, and the next message
+    // is under a key they never held.
+    let joost = user(&gp, "Joost");
+    let Some(ChangeBody::Person(person)) = store.entity(EntityKind::Person, joost.0).await.unwrap() else { panic!("person") };
+    let commit = kring_server::store::Commit {
+        changes: vec![(kring_protocol::Scope::Directory, ChangeBody::Person(kring_protocol::PersonEntry { active: false, ..person }))],
+        ..Default::default()
+    };
+    let seq = store.commit(commit).await.unwrap();
+    region.server().state.feed.publish_foreign(seq);
+    gp.sync_now().await.unwrap();
+    assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
+    gp.sync_now().await.unwrap();
+    gp.send_message(id, "Eva gaat.").await.unwrap();
+    let Some(ChangeBody::Conversation(stored)) = store.entity(EntityKind::Conversation, id.0).await.unwrap() else { panic!("stored") };
+    assert!(!stored.epochs.last().unwrap().holders().any(|holder| holder == joost));
+    assert!(stored.epochs.last().unwrap().holders().any(|holder| holder == user(&gp, "Eva")));
+
+    // The server checks membership itself: a current member cannot be removed.
+    let fatima = user(&gp, "Fatima");
+    let raw = kring_tests::RawApi::login(&region, "huisarts").await;
+    let request = kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::RemoveInboxMember { conversation_id: id, user_id: fatima },
+    };
+    let outcome: MutationOutcome = raw.post("v1/mutations", &request).await.json().await.unwrap();
+    assert!(matches!(outcome, MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, .. }), "{outcome:?}");
 }

@@ -14,7 +14,7 @@ use kring_domain::conversation::{
     away_on, check_attachment, check_message, check_title, AttachmentError, AttachmentInfo, AttachmentKind, Away,
     ConversationError, MessageBody, ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENTS, MAX_PARTICIPANTS,
 };
-use kring_domain::{AccessKind, ConversationId, PatientId, UserId};
+use kring_domain::{AccessKind, ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
     attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
     ParticipantKind, ParticipationEntry, WrappedKey,
@@ -34,6 +34,8 @@ pub struct NewConversation {
     pub patient_id: Option<PatientId>,
     pub title: String,
     pub recipients: Vec<UserId>,
+    /// Team inboxes to write to (CHAT-3): their current members take part, and follow the team.
+    pub inboxes: Vec<TeamId>,
     pub text: String,
 }
 
@@ -72,8 +74,19 @@ pub struct ParticipantView {
     pub name: String,
     pub active: bool,
     pub inhabitant: bool,
+    /// The team inbox through which they take part (CHAT-3).
+    pub via_inbox: Option<String>,
     /// Away today (CHAT-4).
     pub away: Option<Away>,
+}
+
+/// A team inbox the composer offers (CHAT-3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InboxView {
+    pub team_id: TeamId,
+    pub name: String,
+    pub organisation: String,
+    pub members: usize,
 }
 
 /// One conversation opened.
@@ -227,10 +240,20 @@ impl KringClient {
         let title = check_title(&new.title)?;
         let text = check_message(&new.text)?;
         let me = self.inner.me.user_id;
-        let mut recipients = new.recipients.clone();
-        recipients.sort();
-        recipients.dedup();
-        recipients.retain(|user| *user != me);
+        // Named recipients, then each inbox's members who are not named already.
+        let mut recipients: Vec<(UserId, Option<TeamId>)> = Vec::new();
+        for user in new.recipients.iter().copied() {
+            if user != me && !recipients.iter().any(|(u, _)| *u == user) {
+                recipients.push((user, None));
+            }
+        }
+        for team in &new.inboxes {
+            for user in self.team_members(*team)? {
+                if user != me && !recipients.iter().any(|(u, _)| *u == user) {
+                    recipients.push((user, Some(*team)));
+                }
+            }
+        }
         if recipients.is_empty() {
             return Err(ConversationError::NoRecipients.into());
         }
@@ -241,9 +264,9 @@ impl KringClient {
         let key = new_epoch_key();
         let people = self.people_by_id()?;
         let mut participants = Vec::new();
-        for user in std::iter::once(me).chain(recipients) {
+        for (user, via_inbox) in std::iter::once((me, None)).chain(recipients) {
             let wrapped = wrap_for(&people, user, &key)?;
-            participants.push(NewParticipant { user_id: user, kind: ParticipantKind::Caregiver, keys: vec![wrapped] });
+            participants.push(NewParticipant { user_id: user, kind: ParticipantKind::Caregiver, via_inbox, keys: vec![wrapped] });
         }
         let sealed_title = STANDARD_NO_PAD.encode(kring_crypto::seal_with_key(&key, &title_context(id), title.as_bytes())?);
         let first_message = self.seal_message(id, 0, &key, &MessageBody { text, attachments: Vec::new() }, Vec::new())?;
@@ -253,6 +276,7 @@ impl KringClient {
             title: sealed_title,
             participants,
             first_message,
+            inboxes: new.inboxes.clone(),
         })
         .await?;
         tracing::info!(conversation_id = %id, "conversation started");
@@ -402,17 +426,22 @@ impl KringClient {
     /// Add colleagues (or, about a patient, the patient or a carer) to a conversation; they get
     /// every key epoch and read the whole history (CHAT-9).
     pub async fn add_participants(&self, conversation_id: ConversationId, users: &[(UserId, ParticipantKind)]) -> ClientResult<()> {
+        let users: Vec<(UserId, ParticipantKind, Option<TeamId>)> = users.iter().map(|(u, k)| (*u, *k, None)).collect();
+        self.admit(conversation_id, &users).await
+    }
+
+    async fn admit(&self, conversation_id: ConversationId, users: &[(UserId, ParticipantKind, Option<TeamId>)]) -> ClientResult<()> {
         let entry = self.conversation_entry(conversation_id)?;
         let keys = self.epoch_keys(&entry)?;
         let people = self.people_by_id()?;
         let mut participants = Vec::new();
-        for (user, kind) in users {
+        for (user, kind, via_inbox) in users {
             let wrapped = entry
                 .epochs
                 .iter()
                 .map(|epoch| keys.get(&epoch.number).ok_or(ClientError::KeysLost).and_then(|key| wrap_for(&people, *user, key)))
                 .collect::<ClientResult<Vec<String>>>()?;
-            participants.push(NewParticipant { user_id: *user, kind: *kind, keys: wrapped });
+            participants.push(NewParticipant { user_id: *user, kind: *kind, via_inbox: *via_inbox, keys: wrapped });
         }
         self.submit_now(Mutation::AddParticipants { conversation_id, participants }).await?;
         Ok(())
@@ -482,6 +511,81 @@ impl KringClient {
         Ok(())
     }
 
+    /// The team inboxes I can write to (CHAT-3): teams with members who take part in
+    /// conversations; about a patient, only teams of organisations that see the patient.
+    pub fn inboxes(&self, patient_id: Option<PatientId>) -> ClientResult<Vec<InboxView>> {
+        let allowed: Option<Vec<UserId>> = match patient_id {
+            Some(patient) => Some(self.recipients(Some(patient))?.into_iter().map(|r| r.user_id).collect()),
+            None => None,
+        };
+        let mut inboxes = Vec::new();
+        for organisation in self.directory()?.organisations {
+            for team in organisation.teams {
+                let members = self.team_members(team.id)?;
+                let usable = !members.is_empty()
+                    && allowed.as_ref().is_none_or(|allowed| members.iter().all(|m| allowed.contains(m) || *m == self.inner.me.user_id));
+                if usable {
+                    inboxes.push(InboxView { team_id: team.id, name: team.name, organisation: organisation.name.clone(), members: members.len() });
+                }
+            }
+        }
+        Ok(inboxes)
+    }
+
+    /// A team's current members who take part in conversations: active, with keys, and a role
+    /// in the team that holds conversation keys.
+    fn team_members(&self, team: TeamId) -> ClientResult<Vec<UserId>> {
+        let people = self.people_by_id()?;
+        let mut members: Vec<UserId> = Vec::new();
+        for contract in self.contracts()? {
+            let usable = contract.team_id == Some(team)
+                && contract.role.permits(kring_domain::Action::ReadConversations)
+                && people.get(&contract.user_id).is_some_and(|p| p.active && p.encryption_key().is_some());
+            if usable && !members.contains(&contract.user_id) {
+                members.push(contract.user_id);
+            }
+        }
+        Ok(members)
+    }
+
+    /// Keep team inboxes' conversations in step with the teams (CHAT-3): a colleague who joined
+    /// the team gets every key of its conversations (and reads their history); one who left the
+    /// team (or Kring) leaves them, so the next message has a key they do not hold. Done by any
+    /// active participant with the open lock. Returns how many changes it made.
+    pub async fn maintain_inbox_members(&self) -> ClientResult<usize> {
+        if !self.is_unlocked() {
+            return Ok(0);
+        }
+        let me = self.inner.me.user_id;
+        let mut changed = 0;
+        for entry in self.conversation_entries()? {
+            if entry.inboxes.is_empty() || !entry.participants.iter().any(|p| p.user_id == me && p.is_active()) {
+                continue;
+            }
+            for team in &entry.inboxes {
+                let members = self.team_members(*team)?;
+                let active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
+                let joined: Vec<(UserId, ParticipantKind, Option<TeamId>)> =
+                    members.iter().filter(|m| !active.contains(m)).map(|m| (*m, ParticipantKind::Caregiver, Some(*team))).collect();
+                if !joined.is_empty() {
+                    self.admit(entry.id, &joined).await?;
+                    changed += joined.len();
+                }
+                let gone: Vec<UserId> = entry
+                    .participants
+                    .iter()
+                    .filter(|p| p.is_active() && p.via_inbox == Some(*team) && !members.contains(&p.user_id) && p.user_id != me)
+                    .map(|p| p.user_id)
+                    .collect();
+                for user_id in gone {
+                    self.submit_now(Mutation::RemoveInboxMember { conversation_id: entry.id, user_id }).await?;
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
     /// After a page arrived: fetch the history of conversations I was just added to (my feed
     /// cursor is past their older messages). Returns the conversations that got new messages
     /// from someone else, for the notification.
@@ -520,6 +624,12 @@ impl KringClient {
         let me = self.inner.me.user_id;
         let today = OffsetDateTime::now_utc().date();
         let title = if self.is_unlocked() { self.open_title(entry).ok() } else { None };
+        let teams: HashMap<TeamId, String> = self
+            .directory()?
+            .organisations
+            .into_iter()
+            .flat_map(|o| o.teams.into_iter().map(|team| (team.id, team.name)))
+            .collect();
         let patient = match entry.patient {
             Some(reference) => {
                 let summary = if self.is_unlocked() { self.patient_summary(reference.patient_id)? } else { None };
@@ -541,6 +651,7 @@ impl KringClient {
                     name: person.map(PersonEntry::full_name).unwrap_or_default(),
                     active: p.is_active(),
                     inhabitant: p.kind == ParticipantKind::Inhabitant,
+                    via_inbox: p.via_inbox.and_then(|team| teams.get(&team).cloned()),
                     away: person.and_then(|person| away_on(&person.working_days, &person.absences, today)),
                 }
             })

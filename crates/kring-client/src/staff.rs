@@ -220,6 +220,9 @@ impl KringClient {
             if let Err(error) = self.maintain_network_keys().await {
                 tracing::info!(code = error.code(), "could not share network keys now");
             }
+            if let Err(error) = self.maintain_inbox_members().await {
+                tracing::info!(code = error.code(), "could not bring team inboxes up to date now");
+            }
             loop {
                 match events.recv().await {
                     Ok(ClientEvent::DataChanged | ClientEvent::SecureSession { unlocked: true }) => break,

@@ -8,7 +8,7 @@
 //! - Leaving keeps what one has; the next message of a remaining participant starts a new epoch
 //!   wrapped only for those still in (rotate on leave).
 
-use kring_domain::{ConversationId, OrganisationId, PatientId, UserId};
+use kring_domain::{ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -26,6 +26,10 @@ pub struct ConversationEntry {
     pub created_at: OffsetDateTime,
     /// Everyone who ever took part, in the order they joined; leavers stay with `left_at`.
     pub participants: Vec<Participant>,
+    /// Team inboxes taking part (CHAT-3): their members are participants `via_inbox`, joining
+    /// and leaving as staff join and leave the team.
+    #[serde(default)]
+    pub inboxes: Vec<TeamId>,
     /// Key epochs, oldest first; messages are sealed under the newest. The entry changes only
     /// when people join or leave or a new epoch starts, never per message: a message is one
     /// small change of its own.
@@ -48,6 +52,9 @@ pub struct Participant {
     pub joined_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub left_at: Option<OffsetDateTime>,
+    /// Taking part as a member of this team inbox (CHAT-3), not by name.
+    #[serde(default)]
+    pub via_inbox: Option<TeamId>,
 }
 
 impl Participant {
@@ -187,6 +194,9 @@ pub enum NetworkJoin {
 pub struct NewParticipant {
     pub user_id: UserId,
     pub kind: ParticipantKind,
+    /// As a member of this team inbox of the conversation (CHAT-3).
+    #[serde(default)]
+    pub via_inbox: Option<TeamId>,
     /// One wrapped key per epoch, in epoch order.
     pub keys: Vec<String>,
 }

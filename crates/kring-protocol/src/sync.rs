@@ -281,6 +281,9 @@ pub enum Mutation {
         title: String,
         participants: Vec<NewParticipant>,
         first_message: NewMessage,
+        /// Team inboxes taking part (CHAT-3); their members are in `participants` `via_inbox`.
+        #[serde(default)]
+        inboxes: Vec<TeamId>,
     },
     /// Post a message. When a participant left since the newest epoch, the message starts a new
     /// epoch wrapped for exactly the active participants (`new_epoch`), or is refused.
@@ -297,6 +300,9 @@ pub enum Mutation {
         #[serde(with = "time::serde::rfc3339")]
         up_to: time::OffsetDateTime,
     },
+    /// A member of a team inbox left the team (or Kring): they leave the inbox's conversation,
+    /// and the next message starts a new key epoch without them (CHAT-3).
+    RemoveInboxMember { conversation_id: ConversationId, user_id: UserId },
     /// Add a caregiver to a patient's care network by hand (NET-2).
     JoinCareNetwork { patient_id: PatientId, user_id: UserId },
 }

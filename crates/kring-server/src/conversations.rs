@@ -14,7 +14,7 @@ use axum::Json;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_domain::conversation::MAX_PARTICIPANTS;
-use kring_domain::{Action, ConversationId, OrganisationId, PatientId, UserId};
+use kring_domain::{Action, ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
     CareNetworkMemberEntry, ConversationEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
     Participant, ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
@@ -39,6 +39,7 @@ pub(crate) struct StartConversation<'a> {
     pub title: &'a str,
     pub participants: &'a [NewParticipant],
     pub first_message: &'a NewMessage,
+    pub inboxes: &'a [TeamId],
 }
 
 /// CHAT-1, CHAT-2: a new conversation with its first message. About a patient, every caregiver
@@ -68,9 +69,15 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
     if start.participants.len() < 2 || start.participants.len() > MAX_PARTICIPANTS {
         return Err(ServerError::InvalidRequest(format!("a conversation has 2 to {MAX_PARTICIPANTS} participants")));
     }
+    for team in start.inboxes {
+        if !matches!(state.store.entity(EntityKind::Team, team.0).await?, Some(ChangeBody::Team(_))) {
+            return Err(ServerError::NotFound("team"));
+        }
+    }
     let now = state.clock.now();
     let mut conversation = ConversationEntry {
         id: start.id,
+        inboxes: start.inboxes.to_vec(),
         patient: patient.as_ref().map(|p| PatientRef { patient_id: p.id, practice_id: p.organisation_id }),
         title: start.title.to_owned(),
         created_by: author,
@@ -181,6 +188,47 @@ pub(crate) async fn leave(state: &AppState, author: UserId, id: ConversationId, 
         (Scope::User(author), ChangeBody::Conversation(conversation)),
         (Scope::User(author), ChangeBody::Participation(participation)),
     ]))
+}
+
+/// CHAT-3: someone who is no longer a member of a team inbox leaves its conversation; any active
+/// participant's client reports it (the server checks the membership itself).
+pub(crate) async fn remove_inbox_member(state: &AppState, author: UserId, id: ConversationId, user: UserId) -> ServerResult<Planned> {
+    let mut conversation = conversation(state, id).await?;
+    active_participant(&conversation, author)?;
+    let Some(team) = conversation.participants.iter().find(|p| p.user_id == user && p.is_active()).and_then(|p| p.via_inbox) else {
+        return Err(ServerError::InvalidRequest("not an active inbox member of this conversation".into()));
+    };
+    if team_members(state, team).await?.contains(&user) {
+        return Err(ServerError::InvalidRequest("still a member of the team".into()));
+    }
+    let now = state.clock.now();
+    for participant in conversation.participants.iter_mut().filter(|p| p.user_id == user) {
+        participant.left_at = Some(now);
+    }
+    let mut participation = participation(state, id, user).await?;
+    participation.active = false;
+    tracing::info!(conversation_id = %id, user_id = %user, "left the team inbox's conversation");
+    Ok(Planned::changes(vec![
+        (Scope::Conversation(id), ChangeBody::Conversation(conversation.clone())),
+        (Scope::User(user), ChangeBody::Conversation(conversation)),
+        (Scope::User(user), ChangeBody::Participation(participation)),
+    ]))
+}
+
+/// The current members of a team who take part in conversations: active people with keys whose
+/// contract in the team holds conversation keys.
+async fn team_members(state: &AppState, team: TeamId) -> ServerResult<Vec<UserId>> {
+    let mut members = Vec::new();
+    for body in state.store.entities_of_kind(EntityKind::Contract).await? {
+        let ChangeBody::Contract(contract) = body else { continue };
+        if contract.team_id != Some(team) || !contract.role.permits(Action::ReadConversations) || members.contains(&contract.user_id) {
+            continue;
+        }
+        if person(state, contract.user_id).await.is_ok_and(|p| p.active && p.encryption_key().is_some()) {
+            members.push(contract.user_id);
+        }
+    }
+    Ok(members)
 }
 
 /// CHAT-7: hide a conversation one left, or bring it back. Nothing is ever destroyed.
@@ -390,6 +438,11 @@ async fn admit(
         if !person.active || person.encryption_key().is_none() {
             return Err(ServerError::InvalidRequest("the participant has no active account with keys".into()));
         }
+        if let Some(team) = new.via_inbox {
+            if !conversation.inboxes.contains(&team) || !team_members(state, team).await?.contains(&new.user_id) {
+                return Err(ServerError::InvalidRequest("only a current member of a team inbox of the conversation joins through it".into()));
+            }
+        }
         match new.kind {
             ParticipantKind::Caregiver => {
                 if !may_converse(state, new.user_id).await? {
@@ -420,6 +473,7 @@ async fn admit(
                 returning.left_at = None;
                 returning.joined_at = now;
                 returning.added_by = author;
+                returning.via_inbox = new.via_inbox;
             }
             None => conversation.participants.push(Participant {
                 user_id: new.user_id,
@@ -427,6 +481,7 @@ async fn admit(
                 added_by: author,
                 joined_at: now,
                 left_at: None,
+                via_inbox: new.via_inbox,
             }),
         }
         let participation = ParticipationEntry {

@@ -163,13 +163,14 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         }
         Mutation::WithdrawConsent { consent_id } => patients::withdraw_consent(state, author, *consent_id).await,
         Mutation::SetPatientNetwork(network) => patients::set_network(state, author, network).await,
-        Mutation::StartConversation { conversation_id, patient_id, title, participants, first_message } => {
+        Mutation::StartConversation { conversation_id, patient_id, title, participants, first_message, inboxes } => {
             let start = conversations::StartConversation {
                 id: *conversation_id,
                 patient_id: *patient_id,
                 title,
                 participants,
                 first_message,
+                inboxes,
             };
             conversations::start(state, author, start).await
         }
@@ -186,6 +187,9 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             conversations::set_archived(state, author, *conversation_id, *archived).await
         }
         Mutation::MarkRead { conversation_id, up_to } => conversations::mark_read(state, author, *conversation_id, *up_to).await,
+        Mutation::RemoveInboxMember { conversation_id, user_id } => {
+            conversations::remove_inbox_member(state, author, *conversation_id, *user_id).await
+        }
         Mutation::JoinCareNetwork { patient_id, user_id } => {
             conversations::join_care_network(state, author, *patient_id, *user_id).await
         }
