@@ -347,7 +347,15 @@ export interface ParticipantView {
   name: string;
   active: boolean;
   inhabitant: boolean;
+  via_inbox: string | null;
   away: Away | null;
+}
+
+export interface InboxView {
+  team_id: string;
+  name: string;
+  organisation: string;
+  members: number;
 }
 
 export interface ConversationSummary {
@@ -498,8 +506,9 @@ export const api = {
   setConversationInView: (conversationId: string | null) => invoke<void>('set_conversation_in_view', { conversationId }),
   recipients: (patientId: string | null) => invoke<RecipientView[]>('recipients', { patientId }),
   awayNotices: (recipients: string[]) => invoke<AwayNotice[]>('away_notices', { recipients }),
-  startConversation: (patientId: string | null, title: string, recipients: string[], text: string) =>
-    invoke<string>('start_conversation', { patientId, title, recipients, text }),
+  inboxes: (patientId: string | null) => invoke<InboxView[]>('inboxes', { patientId }),
+  startConversation: (patientId: string | null, title: string, recipients: string[], inboxes: string[], text: string) =>
+    invoke<string>('start_conversation', { patientId, title, recipients, inboxes, text }),
   sendMessage: (conversationId: string, text: string, attachments: FileUpload[] = []) =>
     invoke<string>('send_message', { conversationId, text, attachments }),
   attachmentPreview: (conversationId: string, messageId: string, attachmentId: string) =>

@@ -7,9 +7,9 @@ const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary =
   title: 'Medicatie',
   patient: null,
   participants: [
-    { user_id: 'me', name: 'Anne de Vries', active: true, inhabitant: false, away: null },
-    { user_id: 'poh', name: 'Mehmet Yılmaz', active: false, inhabitant: false, away: null },
-    { user_id: 'nurse', name: 'Fatima el Amrani', active: true, inhabitant: false, away: null },
+    { user_id: 'me', name: 'Anne de Vries', active: true, inhabitant: false, via_inbox: null, away: null },
+    { user_id: 'poh', name: 'Mehmet Yılmaz', active: false, inhabitant: false, via_inbox: null, away: null },
+    { user_id: 'nurse', name: 'Fatima el Amrani', active: true, inhabitant: false, via_inbox: null, away: null },
   ],
   last_message_at: null,
   unread: 0,
