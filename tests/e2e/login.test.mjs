@@ -2,7 +2,6 @@
 // Run by tests/e2e/run.sh (from `make test`), which starts Xvfb and tauri-driver.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { Session } from './webdriver.mjs';
 
 const driverUrl = process.env.KRING_WEBDRIVER_URL;
@@ -17,7 +16,6 @@ assert.ok(driverUrl && application && shots, 'run through tests/e2e/run.sh');
 describe('embedded demo region', () => {
   let app;
   before(async () => {
-    await mkdir(shots, { recursive: true });
     const started = performance.now();
     app = await Session.start(driverUrl, application);
     await app.find(READY);

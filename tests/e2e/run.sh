@@ -106,6 +106,7 @@ export KRING_E2E_CHAT_REGION_URL="$chat_url" KRING_WEBDRIVER_URL_B="http://127.0
 export KRING_E2E_NOTIFICATIONS_B="$work/notifications-b.jsonl"
 
 export KRING_WEBDRIVER_URL="http://127.0.0.1:$port" KRING_APP="$app" KRING_E2E_SHOTS="$root/target/e2e"
+mkdir -p "$KRING_E2E_SHOTS"
 status=0
 # All tests, or the files named on the command line (while working on one).
 tests=("$@")
