@@ -29,7 +29,13 @@ const MIGRATIONS: &[Migration] = &[
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Commits waiting to be written. Whoever holds the connection next writes all of them in one
+    /// transaction, each in its own savepoint (group commit): one fsync for the commits that
+    /// queued up meanwhile, while each stays atomic on its own.
+    pending: Arc<Mutex<Vec<PendingCommit>>>,
 }
+
+type PendingCommit = (Commit, tokio::sync::oneshot::Sender<StoreResult<Seq>>);
 
 impl SqliteStore {
     /// Open (or create) the database file and apply pending migrations.
@@ -42,7 +48,7 @@ impl SqliteStore {
             conn.pragma_update(None, "foreign_keys", "ON")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             migrate(&mut conn)?;
-            Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+            Ok(Self { conn: Arc::new(Mutex::new(conn)), pending: Arc::default() })
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
@@ -161,6 +167,101 @@ fn latest_seq(conn: &Connection) -> StoreResult<Seq> {
     Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |row| row.get(0))?)
 }
 
+/// Write one commit's rows (inside the caller's transaction or savepoint); the seq of its last
+/// change, or the latest seq when it has none.
+fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq> {
+    for credentials in &commit.credentials {
+        tx.execute(
+            "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                credentials.user_id.to_string(),
+                credentials.username,
+                credentials.salt,
+                to_json(&credentials.kdf)?,
+                credentials.auth_hash,
+                credentials.keys.as_ref().map(to_json).transpose()?,
+                credentials.must_change_password,
+                credentials.active
+            ],
+        )
+        .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateUsername } else { e.into() })?;
+    }
+    let mut last = latest_seq(&tx)?;
+    for (scope, body) in &commit.changes {
+        let kind = body.kind().as_str();
+        let id = body.entity_id().to_string();
+        let json = to_json(body)?;
+        last = tx.query_row(
+            "INSERT INTO changes (kind, id, scope, body) VALUES (?1, ?2, ?3, ?4) RETURNING seq",
+            params![kind, id, scope.to_string(), json],
+            |row| row.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO entities (kind, id, parent, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, scope = excluded.scope,
+                 body = excluded.body, seq = excluded.seq",
+            params![kind, id, parent_of(body).map(|p| p.to_string()), scope.to_string(), json, last],
+        )?;
+    }
+    if let Some((author, request)) = &commit.mutation {
+        let outcome = MutationOutcome::Applied { seq: last };
+        tx.execute(
+            "INSERT INTO mutations (id, author, request, outcome) VALUES (?1, ?2, ?3, ?4)",
+            params![request.id.to_string(), author.to_string(), to_json(request)?, to_json(&outcome)?],
+        )
+        .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateMutation } else { e.into() })?;
+    }
+    for activation in &commit.activations {
+        tx.execute(
+            "INSERT INTO activation_tokens (token_hash, user_id, request_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                activation.token_hash.to_vec(),
+                activation.user_id.to_string(),
+                activation.request_id.to_string(),
+                rfc3339(activation.expires_at)?
+            ],
+        )?;
+    }
+    for job in &commit.jobs {
+        tx.execute(
+            "INSERT INTO jobs (id, kind, payload, run_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+            params![job.id.to_string(), job.kind, to_json(&job.payload)?, rfc3339(job.run_at)?],
+        )?;
+    }
+    if !commit.access.is_empty() {
+        let head: Option<(i64, Vec<u8>)> = tx
+            .query_row("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        let (mut seq, mut prev) = match head {
+            Some((seq, hash)) => (seq, hash32(hash)?),
+            None => (0, GENESIS),
+        };
+        for entry in &commit.access {
+            seq += 1;
+            let hash = entry_hash(&prev, seq, entry);
+            tx.execute(
+                &format!("INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![
+                    seq,
+                    entry.at_micros(),
+                    entry.actor.to_string(),
+                    entry.organisation_id.to_string(),
+                    entry.patient_id.to_string(),
+                    entry.kind.as_str(),
+                    entry.device,
+                    prev.to_vec(),
+                    hash.to_vec()
+                ],
+            )?;
+            prev = hash;
+        }
+    }
+    Ok(last)
+}
+
 fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
         || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
@@ -169,101 +270,42 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 #[async_trait]
 impl Store for SqliteStore {
     async fn commit(&self, commit: Commit) -> StoreResult<Seq> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner).push((commit, reply));
+        let pending = Arc::clone(&self.pending);
         self.with_conn(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for credentials in &commit.credentials {
-                tx.execute(
-                    "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        credentials.user_id.to_string(),
-                        credentials.username,
-                        credentials.salt,
-                        to_json(&credentials.kdf)?,
-                        credentials.auth_hash,
-                        credentials.keys.as_ref().map(to_json).transpose()?,
-                        credentials.must_change_password,
-                        credentials.active
-                    ],
-                )
-                .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateUsername } else { e.into() })?;
+            let batch = std::mem::take(&mut *pending.lock().unwrap_or_else(PoisonError::into_inner));
+            if batch.is_empty() {
+                // An earlier holder of the connection wrote this commit with its own.
+                return Ok(());
             }
-            let mut last = latest_seq(&tx)?;
-            for (scope, body) in &commit.changes {
-                let kind = body.kind().as_str();
-                let id = body.entity_id().to_string();
-                let json = to_json(body)?;
-                last = tx.query_row(
-                    "INSERT INTO changes (kind, id, scope, body) VALUES (?1, ?2, ?3, ?4) RETURNING seq",
-                    params![kind, id, scope.to_string(), json],
-                    |row| row.get(0),
-                )?;
-                tx.execute(
-                    "INSERT INTO entities (kind, id, parent, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, scope = excluded.scope,
-                         body = excluded.body, seq = excluded.seq",
-                    params![kind, id, parent_of(body).map(|p| p.to_string()), scope.to_string(), json, last],
-                )?;
+            let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for (commit, reply) in batch {
+                let savepoint = tx.savepoint()?;
+                let result = write_commit(&savepoint, &commit);
+                if result.is_ok() {
+                    savepoint.commit()?;
+                }
+                // A failed commit's savepoint rolls back when dropped; the others stay.
+                results.push((reply, result));
             }
-            if let Some((author, request)) = &commit.mutation {
-                let outcome = MutationOutcome::Applied { seq: last };
-                tx.execute(
-                    "INSERT INTO mutations (id, author, request, outcome) VALUES (?1, ?2, ?3, ?4)",
-                    params![request.id.to_string(), author.to_string(), to_json(request)?, to_json(&outcome)?],
-                )
-                .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateMutation } else { e.into() })?;
-            }
-            for activation in &commit.activations {
-                tx.execute(
-                    "INSERT INTO activation_tokens (token_hash, user_id, request_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![
-                        activation.token_hash.to_vec(),
-                        activation.user_id.to_string(),
-                        activation.request_id.to_string(),
-                        rfc3339(activation.expires_at)?
-                    ],
-                )?;
-            }
-            for job in &commit.jobs {
-                tx.execute(
-                    "INSERT INTO jobs (id, kind, payload, run_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
-                    params![job.id.to_string(), job.kind, to_json(&job.payload)?, rfc3339(job.run_at)?],
-                )?;
-            }
-            if !commit.access.is_empty() {
-                let head: Option<(i64, Vec<u8>)> = tx
-                    .query_row("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |row| {
-                        Ok((row.get(0)?, row.get(1)?))
-                    })
-                    .optional()?;
-                let (mut seq, mut prev) = match head {
-                    Some((seq, hash)) => (seq, hash32(hash)?),
-                    None => (0, GENESIS),
-                };
-                for entry in &commit.access {
-                    seq += 1;
-                    let hash = entry_hash(&prev, seq, entry);
-                    tx.execute(
-                        &format!("INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-                        params![
-                            seq,
-                            entry.at_micros(),
-                            entry.actor.to_string(),
-                            entry.organisation_id.to_string(),
-                            entry.patient_id.to_string(),
-                            entry.kind.as_str(),
-                            entry.device,
-                            prev.to_vec(),
-                            hash.to_vec()
-                        ],
-                    )?;
-                    prev = hash;
+            match tx.commit() {
+                Ok(()) => {
+                    for (reply, result) in results {
+                        let _ = reply.send(result);
+                    }
+                }
+                Err(error) => {
+                    for (reply, _) in results {
+                        let _ = reply.send(Err(StoreError::Task(format!("commit failed: {error}"))));
+                    }
                 }
             }
-            tx.commit()?;
-            Ok(last)
+            Ok(())
         })
-        .await
+        .await?;
+        answer.await.map_err(|_| StoreError::Task("the commit was dropped".into()))?
     }
 
     async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>> {

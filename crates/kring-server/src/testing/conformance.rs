@@ -236,6 +236,29 @@ async fn duplicate_username_is_atomic(store: Arc<dyn Store>) {
     };
     assert!(matches!(store.commit(clash).await, Err(StoreError::DuplicateUsername)));
     assert_eq!(store.latest_seq().await.unwrap(), before, "nothing of a failed commit is kept");
+
+    // Under concurrency (SQLite writes queued commits together) a failing commit takes nothing
+    // of the others with it.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        let name = if i == 7 { "huisarts".to_owned() } else { format!("collega{i}") };
+        let commit = Commit {
+            credentials: vec![credentials(&name)],
+            changes: vec![(Scope::Directory, ChangeBody::Organisation(organisation(&format!("Organisatie {i}"))))],
+            ..Commit::default()
+        };
+        tasks.push(tokio::spawn(async move { store.commit(commit).await }));
+    }
+    let mut failed = 0;
+    for task in tasks {
+        if matches!(task.await.unwrap(), Err(StoreError::DuplicateUsername)) {
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 1);
+    assert_eq!(store.latest_seq().await.unwrap(), before + 19, "the other 19 commits are kept");
+    assert!(store.credentials("collega19").await.unwrap().is_some());
 }
 
 async fn sessions_expire_and_revoke(store: Arc<dyn Store>) {
