@@ -29,6 +29,9 @@ const MIGRATIONS: &[Migration] = &[
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// A second connection for the hot reads (entities, feed pages, sessions): with WAL it reads
+    /// the latest committed state while the writer waits on its fsync.
+    reader: Arc<Mutex<Connection>>,
     /// Commits waiting to be written. Whoever holds the connection next writes all of them in one
     /// transaction, each in its own savepoint (group commit): one fsync for the commits that
     /// queued up meanwhile, while each stays atomic on its own.
@@ -42,13 +45,16 @@ impl SqliteStore {
     pub async fn open(path: &Path) -> StoreResult<Self> {
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || {
-            let mut conn = Connection::open(path)?;
+            let mut conn = Connection::open(&path)?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             migrate(&mut conn)?;
-            Ok(Self { conn: Arc::new(Mutex::new(conn)), pending: Arc::default() })
+            let reader = Connection::open(&path)?;
+            reader.pragma_update(None, "query_only", "ON")?;
+            reader.busy_timeout(std::time::Duration::from_secs(5))?;
+            Ok(Self { conn: Arc::new(Mutex::new(conn)), reader: Arc::new(Mutex::new(reader)), pending: Arc::default() })
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
@@ -59,7 +65,23 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        Self::on(Arc::clone(&self.conn), f).await
+    }
+
+    /// Run a read on the reader connection.
+    async fn with_reader<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        Self::on(Arc::clone(&self.reader), f).await
+    }
+
+    async fn on<T, F>(conn: Arc<Mutex<Connection>>, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut guard)
@@ -309,7 +331,7 @@ impl Store for SqliteStore {
     }
 
     async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let body: Option<String> = conn
                 .prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND id = ?2")?
                 .query_row(params![kind.as_str(), id.to_string()], |row| row.get(0))
@@ -321,7 +343,7 @@ impl Store for SqliteStore {
 
     async fn entities_by_id(&self, kind: EntityKind, ids: &[Uuid]) -> StoreResult<Vec<ChangeBody>> {
         let ids = serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT body FROM entities WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))",
             )?;
@@ -334,7 +356,7 @@ impl Store for SqliteStore {
     }
 
     async fn children(&self, kind: EntityKind, parent: Uuid) -> StoreResult<Vec<ChangeBody>> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let mut statement =
                 conn.prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY seq")?;
             let rows = statement
@@ -347,7 +369,7 @@ impl Store for SqliteStore {
 
     async fn changes_since(&self, since: Seq, scopes: &[Scope], limit: u32) -> StoreResult<SyncPage> {
         let scopes: Vec<String> = scopes.iter().map(ToString::to_string).collect();
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let latest = latest_seq(conn)?;
             let placeholders = vec!["?"; scopes.len()].join(", ");
             let sql = format!(
@@ -380,11 +402,11 @@ impl Store for SqliteStore {
     }
 
     async fn latest_seq(&self) -> StoreResult<Seq> {
-        self.with_conn(|conn| latest_seq(conn)).await
+        self.with_reader(|conn| latest_seq(conn)).await
     }
 
     async fn recorded_mutation(&self, id: Uuid) -> StoreResult<Option<RecordedMutation>> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let row: Option<(String, String, String)> = conn
                 .query_row("SELECT author, request, outcome FROM mutations WHERE id = ?1", [id.to_string()], |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -454,7 +476,7 @@ impl Store for SqliteStore {
     }
 
     async fn session_by_access(&self, access_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<LiveSession>> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let row: Option<(String, String, String, String, bool)> = conn
                 .query_row(
                     "SELECT s.id, s.user_id, s.device_name, s.access_expires_at, c.must_change_password
@@ -706,7 +728,7 @@ impl Store for SqliteStore {
     }
 
     async fn attachment_chunk(&self, attachment: Uuid, index: u32) -> StoreResult<Option<AttachmentChunk>> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let row = conn
                 .prepare_cached(
                     "SELECT conversation_id, uploaded_by, data FROM attachment_chunks WHERE attachment_id = ?1 AND idx = ?2",
@@ -730,7 +752,7 @@ impl Store for SqliteStore {
     }
 
     async fn attachment_upload(&self, attachment: Uuid) -> StoreResult<Option<AttachmentUpload>> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             let row = conn
                 .prepare_cached(
                     "SELECT MIN(conversation_id), MIN(uploaded_by), COUNT(*) FROM attachment_chunks WHERE attachment_id = ?1
