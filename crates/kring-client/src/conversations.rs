@@ -187,13 +187,14 @@ impl KringClient {
     pub fn conversations(&self, include_archived: bool) -> ClientResult<Vec<ConversationSummary>> {
         let participations = self.participations()?;
         let people = self.people_by_id()?;
+        let teams = self.team_names()?;
         let mut list = Vec::new();
         for entry in self.conversation_entries()? {
             let Some(mine) = participations.get(&entry.id) else { continue };
             if mine.archived && !include_archived {
                 continue;
             }
-            list.push(self.summary(&entry, mine, &people)?);
+            list.push(self.summary(&entry, mine, &people, &teams)?);
         }
         list.sort_by(|a, b| b.last_message_at.cmp(&a.last_message_at));
         Ok(list)
@@ -417,7 +418,7 @@ impl KringClient {
         let mut views: Vec<MessageView> = messages.iter().map(|m| read_message(m, &keys, &people, me)).collect();
         views.extend(self.queued_messages(conversation_id, &keys, &people)?);
         Ok(ConversationView {
-            summary: self.summary(&entry, mine, &people)?,
+            summary: self.summary(&entry, mine, &people, &self.team_names()?)?,
             can_write: mine.active,
             messages: views,
         })
@@ -620,16 +621,11 @@ impl KringClient {
         entry: &ConversationEntry,
         mine: &ParticipationEntry,
         people: &HashMap<UserId, PersonEntry>,
+        teams: &HashMap<TeamId, String>,
     ) -> ClientResult<ConversationSummary> {
         let me = self.inner.me.user_id;
         let today = OffsetDateTime::now_utc().date();
         let title = if self.is_unlocked() { self.open_title(entry).ok() } else { None };
-        let teams: HashMap<TeamId, String> = self
-            .directory()?
-            .organisations
-            .into_iter()
-            .flat_map(|o| o.teams.into_iter().map(|team| (team.id, team.name)))
-            .collect();
         let patient = match entry.patient {
             Some(reference) => {
                 let summary = if self.is_unlocked() { self.patient_summary(reference.patient_id)? } else { None };
@@ -849,6 +845,11 @@ impl KringClient {
         .filter(|p| p.user_id == me)
         .map(|p| (p.conversation_id, p))
         .collect())
+    }
+
+    /// Team names by id, for "via <team>" (built once per read model, not per conversation).
+    fn team_names(&self) -> ClientResult<HashMap<TeamId, String>> {
+        Ok(self.directory()?.organisations.into_iter().flat_map(|o| o.teams.into_iter().map(|team| (team.id, team.name))).collect())
     }
 
     fn people_by_id(&self) -> ClientResult<HashMap<UserId, PersonEntry>> {
