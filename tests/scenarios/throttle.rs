@@ -53,3 +53,57 @@ async fn acc_7_one_address_trying_many_accounts_is_slowed_down() {
     let real_user = attempt(&region, "assistent", DEMO_PASSWORD).await;
     assert!(matches!(real_user, Err(ClientError::RateLimited { .. })), "the address is locked: {:?}", real_user.err());
 }
+
+/// Issue 12: thirty wrong passwords sent at the same moment get no further than five in a row:
+/// the fifth starts the one-minute lock and the other twenty-five are refused without being
+/// tried, so the lock stays one minute (not the hour thirty evaluated failures would earn).
+#[tokio::test]
+async fn acc_7_thirty_parallel_wrong_passwords_are_not_all_tried() {
+    let region = TestRegion::start().await;
+    let attempts = (0..30).map(|i| {
+        let cache = region.dir.path().join(format!("parallel-{i}"));
+        let url = region.url.clone();
+        async move { kring_client::LoginAttempt::start(&url, &cache, "huisarts", "fout-wachtwoord", "werkplek").await }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let wrong = results.iter().filter(|r| matches!(r, Err(ClientError::InvalidCredentials))).count();
+    let waits: Vec<u64> = results
+        .iter()
+        .filter_map(|r| match r {
+            Err(ClientError::RateLimited { retry_after_seconds }) => Some(*retry_after_seconds),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(wrong, 4, "four evaluated before the lock");
+    assert_eq!(waits.len(), 26);
+    assert!(waits.iter().all(|wait| *wait == 60), "every refusal names the one-minute lock: {waits:?}");
+
+    region.clock.advance(time::Duration::seconds(61));
+    assert!(attempt(&region, "huisarts", DEMO_PASSWORD).await.is_ok(), "after one minute the right password works");
+}
+
+/// Issue 12: a successful login from an address forgets that address's failures, so colleagues
+/// behind one practice NAT address are not locked out by each other's typos.
+#[tokio::test]
+async fn acc_7_a_successful_login_clears_the_address() {
+    let region = TestRegion::start().await;
+    for i in 0..19 {
+        let _ = attempt(&region, &format!("collega{i}"), "fout-wachtwoord").await;
+    }
+    assert!(attempt(&region, "assistent", DEMO_PASSWORD).await.is_ok());
+    for i in 0..19 {
+        let result = attempt(&region, &format!("collega{i}"), "fout-wachtwoord").await;
+        assert!(matches!(result, Err(ClientError::InvalidCredentials)), "attempt {i}: {:?}", result.err());
+    }
+}
+
+/// Issue 12: failures are forgotten with quiet time; a typo every half hour never locks.
+#[tokio::test]
+async fn acc_7_failures_decay_so_typos_over_a_day_never_lock_the_address() {
+    let region = TestRegion::start().await;
+    for i in 0..25 {
+        let result = attempt(&region, &format!("typo{i}"), "fout-wachtwoord").await;
+        assert!(matches!(result, Err(ClientError::InvalidCredentials)), "attempt {i}: {:?}", result.err());
+        region.clock.advance(time::Duration::minutes(30));
+    }
+}

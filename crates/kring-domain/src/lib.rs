@@ -33,5 +33,5 @@ pub use profile::{Absence, Profile, ProfileError, ProfileForm, Weekday};
 pub use roles::{Action, Role};
 pub use second_factor::{CodeChallenge, CodeError};
 pub use staff::{AccessStatus, AccountRequestDetails, AccountRequestForm, FieldError, FormField, RequestStatus};
-pub use throttle::ThrottleSubject;
+pub use throttle::{Attempt, Throttle, ThrottleSubject};
 pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};

@@ -15,7 +15,7 @@ use axum::Json;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use kring_crypto::{otp, AuthKey, AuthKeyVerifier, EncryptionPublicKey, KdfParams, Salt, SigningPublicKey};
-use kring_domain::{Action, CodeChallenge, OrganisationId, Role, ThrottleSubject, UserId};
+use kring_domain::{Action, CodeChallenge, OrganisationId, Role, Throttle, ThrottleSubject, UserId};
 use kring_protocol::auth::Contract;
 use kring_protocol::{
     ChangeBody, ChangePasswordRequest, CodeSent, EntityKind, KeyMaterial, LoginGrant, LoginRequest, Me, NewPassword,
@@ -61,19 +61,21 @@ pub async fn login(
 ) -> ServerResult<Json<CodeSent>> {
     let username = normalise_username(&request.username);
     let throttle = LoginThrottle::new(&username, peer.ip());
-    throttle.check(&state).await?;
+    let refusal = throttle.begin(&state).await?;
     let auth_key = AuthKey::from_base64(&request.auth_key).map_err(|_| ServerError::InvalidCredentials)?;
     let credentials = state.store.credentials(&username).await?;
     let Some(credentials) = credentials.filter(|c| c.active) else {
         // Spend the same work as a real check, so timing does not reveal which accounts exist.
         let _ = tokio::task::spawn_blocking(move || AuthKeyVerifier::hash(&auth_key)).await;
         tracing::info!("login refused: unknown or inactive account");
-        return Err(throttle.failed(&state).await);
+        return Err(refusal);
     };
     if !verify_auth_key(&credentials.auth_hash, auth_key).await? {
         tracing::info!(user_id = %credentials.user_id, "login refused: wrong password");
-        return Err(throttle.failed(&state).await);
+        return Err(refusal);
     }
+    // The password is right: not a failure. The code is an attempt of its own.
+    throttle.take_back(&state).await?;
 
     let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, credentials.user_id.0).await? else {
         return Err(ServerError::NotFound("account"));
@@ -109,21 +111,24 @@ pub async fn verify_code(
         return Err(kring_domain::CodeError::Expired.into());
     };
     let throttle = LoginThrottle::new(&challenge.username, peer.ip());
-    throttle.check(&state).await?;
+    let refusal = throttle.begin(&state).await?;
     let key = state.store.server_secret("login-code-key").await?;
     let matches = otp::code_matches(&key, challenge.id.as_bytes(), request.code.trim(), &challenge.code_hash)?;
     let (next, result) = challenge.state.attempt(state.clock.now(), matches);
     if next != challenge.state && !state.store.update_challenge(challenge.id, challenge.state, next).await? {
         // Another attempt on the same challenge won the race; this one opens nothing.
+        throttle.take_back(&state).await?;
         return Err(kring_domain::CodeError::AlreadyUsed.into());
     }
     if let Err(error) = result {
         tracing::info!(user_id = %challenge.user_id, code = ?error, "login code refused");
         // A wrong guess counts against the account; the right code on a spent challenge does not.
         if !matches && matches!(error, kring_domain::CodeError::Wrong | kring_domain::CodeError::TooManyAttempts) {
-            if let ServerError::RateLimited(wait) = throttle.failed(&state).await {
+            if let ServerError::RateLimited(wait) = refusal {
                 return Err(ServerError::RateLimited(wait));
             }
+        } else {
+            throttle.take_back(&state).await?;
         }
         return Err(error.into());
     }
@@ -332,11 +337,16 @@ pub(crate) fn device_name(name: &str) -> String {
 }
 
 /// Brute-force limits on login (ACC-7): per account and per network address, with the lockout
-/// policy from kring-domain. Wrong passwords and wrong codes count alike.
+/// policy from kring-domain. Wrong passwords and wrong codes count alike. Every attempt counts
+/// from its start ([`Throttle::begin`], stored by compare-and-set), so parallel attempts cannot
+/// all get past the limit; a successful login clears the account and the address.
 struct LoginThrottle {
     account: String,
     address: String,
 }
+
+/// Compare-and-set rounds before giving up on a throttle key under heavy contention.
+const THROTTLE_ROUNDS: usize = 64;
 
 impl LoginThrottle {
     fn new(username: &str, peer: IpAddr) -> Self {
@@ -347,40 +357,76 @@ impl LoginThrottle {
         [(self.account.as_str(), ThrottleSubject::Account), (self.address.as_str(), ThrottleSubject::Address)]
     }
 
-    /// Refuse at once while the account or the address is locked.
-    async fn check(&self, state: &AppState) -> ServerResult<()> {
+    /// Start an attempt: refused at once while the account or the address is locked, otherwise
+    /// counted as a failure under both until it succeeds. The answer is what a failure of this
+    /// attempt tells the client: the lockout it starts, or plain invalid credentials.
+    async fn begin(&self, state: &AppState) -> ServerResult<ServerError> {
         let now = state.clock.now();
-        for (key, _) in self.keys() {
-            if let Some(until) = state.store.login_failures(key).await?.locked_until.filter(|until| *until > now) {
-                return Err(ServerError::RateLimited(until - now));
+        let mut locks_for = None;
+        let mut counted = Vec::new();
+        for (key, subject) in self.keys() {
+            let attempt = update_throttle(state, key, |current| match current.unwrap_or_default().begin(subject, now) {
+                Ok(attempt) => (Some(attempt.next), Ok(attempt.locks_for)),
+                Err(wait) => (current, Err(wait)),
+            })
+            .await?;
+            match attempt {
+                Ok(lock) => {
+                    if lock.is_some() {
+                        tracing::warn!(subject = ?subject, "login locked after repeated failures");
+                    }
+                    locks_for = locks_for.max(lock);
+                    counted.push(key);
+                }
+                Err(wait) => {
+                    // Locked: this attempt is not one, so it counts nowhere.
+                    for key in counted {
+                        take_back(state, key).await?;
+                    }
+                    return Err(ServerError::RateLimited(wait));
+                }
             }
+        }
+        Ok(locks_for.map_or(ServerError::InvalidCredentials, ServerError::RateLimited))
+    }
+
+    /// The attempt turned out not to be a guess (a right code on a spent challenge).
+    async fn take_back(&self, state: &AppState) -> ServerResult<()> {
+        for (key, _) in self.keys() {
+            take_back(state, key).await?;
         }
         Ok(())
     }
 
-    /// Count a failure; the answer says whether it also started a lockout.
-    async fn failed(&self, state: &AppState) -> ServerError {
-        let now = state.clock.now();
-        let mut locked_for = None;
-        for (key, subject) in self.keys() {
-            let lock = match state.store.add_login_failure(key).await {
-                Ok(failures) => subject.lockout_after(failures),
-                Err(error) => return error.into(),
-            };
-            if let Some(lock) = lock {
-                if let Err(error) = state.store.lock_login(key, now + lock).await {
-                    return error.into();
-                }
-                tracing::warn!(subject = ?subject, minutes = lock.whole_minutes(), "login locked after repeated failures");
-                locked_for = locked_for.max(Some(lock));
-            }
-        }
-        locked_for.map_or(ServerError::InvalidCredentials, ServerError::RateLimited)
-    }
-
+    /// The login succeeded: forget the failures of the account and of the address.
     async fn succeeded(&self, state: &AppState) -> ServerResult<()> {
-        Ok(state.store.clear_login_failures(&self.account).await?)
+        for (key, _) in self.keys() {
+            update_throttle(state, key, |_| (None, ())).await?;
+        }
+        Ok(())
     }
+}
+
+async fn take_back(state: &AppState, key: &str) -> ServerResult<()> {
+    update_throttle(state, key, |current| (current.map(Throttle::take_back), ())).await
+}
+
+/// Read a throttle key, compute its next state with `step`, and store it if nobody changed the
+/// key meanwhile; otherwise read again.
+async fn update_throttle<T>(
+    state: &AppState,
+    key: &str,
+    step: impl Fn(Option<Throttle>) -> (Option<Throttle>, T),
+) -> ServerResult<T> {
+    for _ in 0..THROTTLE_ROUNDS {
+        let stored = state.store.login_throttle(key).await?;
+        let current = stored.map(|stored| stored.throttle);
+        let (next, outcome) = step(current);
+        if next == current || state.store.replace_login_throttle(key, stored.map(|stored| stored.version), next).await? {
+            return Ok(outcome);
+        }
+    }
+    Err(ServerError::RateLimited(Duration::seconds(1)))
 }
 
 /// The session behind a request's access token, whatever the account's state. Only logout and

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod mutations;
 pub mod patients;
 pub mod seed;
+pub mod serve;
 pub mod staff;
 pub mod store;
 pub mod sync;
@@ -132,7 +133,7 @@ async fn health() -> &'static str {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
-    handle: axum_server::Handle,
+    shutdown: serve::Shutdown,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -141,16 +142,18 @@ impl RunningServer {
     /// termination). Returns once the socket accepts connections.
     pub fn spawn(listener: std::net::TcpListener, state: AppState) -> std::io::Result<Self> {
         listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         let addr = listener.local_addr()?;
-        let handle = axum_server::Handle::new();
-        let app = router(state.clone());
+        let shutdown = serve::Shutdown::new();
         jobs::spawn_worker(state.clone());
-        let task = tokio::spawn(
-            axum_server::from_tcp(listener)
-                .handle(handle.clone())
-                .serve(app.into_make_service_with_connect_info::<SocketAddr>()),
-        );
-        Ok(Self { addr, state, handle, task })
+        let task = tokio::spawn(serve::serve(
+            listener,
+            router(state.clone()),
+            serve::Transport::Plain,
+            serve::ConnectionLimits::for_this_process(),
+            shutdown.clone(),
+        ));
+        Ok(Self { addr, state, shutdown, task })
     }
 
     /// Open `database_url`, seed the demo region if it is empty, and serve on a free loopback
@@ -174,7 +177,7 @@ impl RunningServer {
     /// Stop accepting, let open requests finish (WebSockets are cut), and wait for the end.
     pub async fn shutdown(self) {
         self.state.feed.close();
-        self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+        self.shutdown.begin(std::time::Duration::from_secs(5));
         let _ = self.task.await;
     }
 }

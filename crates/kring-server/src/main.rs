@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kring_domain::SystemClock;
 use kring_server::delivery::{CodeDelivery, HttpSmsGateway};
 use kring_server::mail::{SmtpConfig, SmtpRelay, SmtpSecurity};
-use kring_server::{router, seed, store, AppState};
+use kring_server::{router, seed, serve, store, AppState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +27,13 @@ struct Args {
     tls_key: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// Seconds a client has for a request header (and a TLS handshake) before its connection is
+    /// closed; also how long an idle kept-alive connection stays open.
+    #[arg(long, env = "KRING_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Open connections at most (default: the descriptor limit less a reserve).
+    #[arg(long, env = "KRING_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
     /// Seed the demo region when the database is empty.
     #[arg(long)]
     seed_demo: bool,
@@ -179,33 +186,34 @@ async fn main() -> anyhow::Result<()> {
     let state = AppState::new(store, Arc::new(SystemClock), args.delivery()?).await?.with_config(config);
     kring_server::jobs::spawn_worker(state.clone());
     let feed = state.feed.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state);
 
-    let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone(), feed));
+    let shutdown = serve::Shutdown::new();
+    tokio::spawn(shutdown_on_signal(shutdown.clone(), feed));
     // Bind before announcing, so "listening" in the log means connections are accepted.
     let listener = std::net::TcpListener::bind(args.listen).with_context(|| format!("binding {}", args.listen))?;
     listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     let local = listener.local_addr()?;
-    match (args.tls_cert, args.tls_key) {
-        (Some(cert), Some(key)) => {
-            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                .await
-                .context("loading the TLS certificate and key")?;
-            tracing::info!(listen = %local, tls = true, "listening");
-            axum_server::from_tcp_rustls(listener, tls).handle(handle).serve(app).await?;
-        }
-        _ => {
-            tracing::info!(listen = %local, tls = false, "listening");
-            axum_server::from_tcp(listener).handle(handle).serve(app).await?;
-        }
+    let transport = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => serve::Transport::tls_from_pem_files(cert, key).context("loading the TLS certificate and key")?,
+        _ => serve::Transport::Plain,
+    };
+    let mut limits = serve::ConnectionLimits::for_this_process();
+    limits.header_read = std::time::Duration::from_secs(args.header_timeout_secs);
+    limits.tls_handshake = limits.header_read;
+    if let Some(max) = args.max_connections {
+        limits.max_connections = max;
     }
+    let tls = matches!(transport, serve::Transport::Tls(_));
+    tracing::info!(listen = %local, tls, max_connections = limits.max_connections, "listening");
+    serve::serve(listener, app, transport, limits, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, give open requests ten seconds, then exit.
-async fn shutdown_on_signal(handle: axum_server::Handle, feed: kring_server::feed::FeedNotifier) {
+async fn shutdown_on_signal(shutdown: serve::Shutdown, feed: kring_server::feed::FeedNotifier) {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -223,5 +231,5 @@ async fn shutdown_on_signal(handle: axum_server::Handle, feed: kring_server::fee
     }
     tracing::info!("shutting down");
     feed.close();
-    handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    shutdown.begin(std::time::Duration::from_secs(10));
 }

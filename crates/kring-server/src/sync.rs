@@ -16,6 +16,10 @@ use serde::Deserialize;
 
 /// The WebSocket read buffer per connection.
 const READ_BUFFER: usize = 4 * 1024;
+/// The largest message (and frame) a client may send. Clients only ever send a close frame
+/// (at most 125 bytes of payload) and pongs; the defaults (64 MiB messages, 16 MiB frames) let a
+/// handful of connections take hundreds of megabytes.
+pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
 
 /// Changes per page. Large enough that a first sync of a region takes few round trips.
 pub const PAGE_SIZE: u32 = 500;
@@ -43,7 +47,11 @@ pub async fn websocket(
 ) -> Response {
     // Clients only ever send a close frame: a small read buffer (the 128 KiB default is zeroed
     // per read, which cost more CPU than the fan-out itself at 10,000 connections).
-    upgrade.read_buffer_size(READ_BUFFER).on_upgrade(move |socket| push_changes(state, user, since, socket))
+    upgrade
+        .read_buffer_size(READ_BUFFER)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| push_changes(state, user, since, socket))
 }
 
 /// How often a connection checks that its session still holds (expired, or revoked through

@@ -53,6 +53,7 @@ async fn serves_https_health_with_json_logs_and_stops_cleanly_on_sigterm() {
         .arg(&cert)
         .arg("--tls-key")
         .arg(&key)
+        .args(["--header-timeout-secs", "1"])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -70,6 +71,9 @@ async fn serves_https_health_with_json_logs_and_stops_cleanly_on_sigterm() {
     assert_eq!(health.text().await.unwrap(), "ok");
     let plain = reqwest::get(format!("http://localhost:{port}/health")).await;
     assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true), "plain HTTP is not served on the TLS port");
+    // Issue 12: a client that connects and never starts the handshake is dropped.
+    let silent = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    assert_closed_within(silent, std::time::Duration::from_secs(10)).await.expect("a silent TLS connection is closed");
 
     let kill = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
     assert!(kill.success());
@@ -118,4 +122,84 @@ async fn pat_3_an_operator_registers_a_practice_s_his_bridge_and_bad_input_is_re
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains(expected), "{}", String::from_utf8_lossy(&refused.stderr));
     }
+}
+
+/// Read until the server closes the connection (end of stream or reset), at most `deadline`.
+async fn assert_closed_within(mut stream: tokio::net::TcpStream, deadline: std::time::Duration) -> Result<(), &'static str> {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 1024];
+    tokio::time::timeout(deadline, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .map_err(|_| "still open")
+}
+
+/// Issue 12 (connection exhaustion): under a descriptor limit of 256, 300 connections that send
+/// half a header or nothing, and unauthenticated WebSocket upgrades that got their 401, are all
+/// closed by the server (over the cap at once, the others at the header timeout); the server
+/// stays up and `/health` answers.
+#[tokio::test]
+async fn idle_half_sent_and_surplus_connections_are_closed_and_health_answers_under_a_low_descriptor_limit() {
+    use std::os::unix::process::CommandExt;
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kring-server"));
+    command
+        .arg("--database")
+        .arg(format!("sqlite:{}", dir.path().join("server.sqlite").display()))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--log-format", "json", "--header-timeout-secs", "1"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 256, rlim_max: 256 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let mut server = KillOnDrop(command.spawn().unwrap());
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let mut log = Vec::new();
+    read_until(&mut lines, "listening", &mut log);
+    let listening = log.last().unwrap();
+    assert_eq!(listening["fields"]["max_connections"], 192, "the cap leaves descriptors for the database: {listening}");
+
+    let mut streams = Vec::new();
+    for index in 0..300 {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        match index % 3 {
+            0 => {}
+            1 => {
+                let _ = stream.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await;
+            }
+            _ => {
+                let upgrade = "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+                               Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+                let _ = stream.write_all(upgrade.as_bytes()).await;
+            }
+        }
+        streams.push(stream);
+    }
+    let closed = futures_util::future::join_all(
+        streams.into_iter().map(|stream| assert_closed_within(stream, std::time::Duration::from_secs(15))),
+    )
+    .await;
+    let open = closed.iter().filter(|result| result.is_err()).count();
+    assert_eq!(open, 0, "{open} of 300 idle connections were still open after 15 s");
+
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(server.0.try_wait().unwrap().is_none(), "the server is still running");
 }

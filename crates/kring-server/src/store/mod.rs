@@ -15,7 +15,7 @@ use crate::access_log::NewAccessEntry;
 use crate::feed::FeedNotifier;
 use async_trait::async_trait;
 use kring_crypto::KdfParams;
-use kring_domain::{CodeChallenge, OrganisationId, UserId};
+use kring_domain::{CodeChallenge, OrganisationId, Throttle, UserId};
 use kring_protocol::access_log::AccessLogEntry;
 use kring_protocol::{ChangeBody, EntityKind, KeyMaterial, MutationOutcome, MutationRequest, Scope, Seq, SyncPage};
 use std::sync::Arc;
@@ -172,11 +172,12 @@ pub struct StoredChallenge {
     pub state: CodeChallenge,
 }
 
-/// Failed logins under one throttle key.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoginFailures {
-    pub failures: u32,
-    pub locked_until: Option<OffsetDateTime>,
+/// What is counted under one throttle key, and the version it was stored at: updates are
+/// compare-and-set on the version, so parallel attempts count one after another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredThrottle {
+    pub throttle: Throttle,
+    pub version: i64,
 }
 
 /// One sealed chunk of a message attachment (CHAT-10).
@@ -303,17 +304,12 @@ pub trait Store: Send + Sync + 'static {
     /// The whole access log in seq order, for `access_log::verify_chain`.
     async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>>;
 
-    /// Failed logins recorded under a throttle key (`account:<username>`, `address:<ip>`).
-    async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures>;
+    /// What is counted under a throttle key (`account:<username>`, `address:<ip>`).
+    async fn login_throttle(&self, key: &str) -> StoreResult<Option<StoredThrottle>>;
 
-    /// Count one more failure under `key`, atomically; returns the new count.
-    async fn add_login_failure(&self, key: &str) -> StoreResult<u32>;
-
-    /// Lock `key` until `until`.
-    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()>;
-
-    /// Forget the failures under `key` (after a successful login).
-    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    /// Replace what is counted under `key`, only if it is still at version `expected` (`None`:
+    /// nothing stored); `next` `None` forgets the key. Returns whether it was replaced.
+    async fn replace_login_throttle(&self, key: &str, expected: Option<i64>, next: Option<Throttle>) -> StoreResult<bool>;
 
     /// A random secret created on first use and stable afterwards (across restarts and
     /// instances), e.g. to derive decoy salts for unknown usernames.

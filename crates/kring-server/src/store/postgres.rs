@@ -9,13 +9,13 @@
 //! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
-    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
+    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, StoredThrottle, LoginUpdate, Migration,
     NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, UserId};
+use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, Throttle, UserId};
 use kring_protocol::access_log::AccessLogEntry;
 use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
 use crate::feed::FeedNotifier;
@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../../migrations/server/postgres/0004_staff.sql") },
     Migration { version: 5, sql: include_str!("../../../../migrations/server/postgres/0005_his_launch.sql") },
     Migration { version: 6, sql: include_str!("../../../../migrations/server/postgres/0006_attachments.sql") },
+    Migration { version: 7, sql: include_str!("../../../../migrations/server/postgres/0007_hardening.sql") },
 ];
 
 /// Advisory-lock keys (arbitrary, fixed): one serialises feed commits, one migrations.
@@ -645,37 +646,52 @@ impl Store for PostgresStore {
         rows.into_iter().map(to_access_entry).collect()
     }
 
-    async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures> {
+    async fn login_throttle(&self, key: &str) -> StoreResult<Option<StoredThrottle>> {
         let client = self.client().await?;
-        let row = client.query_opt("SELECT failures, locked_until FROM login_failures WHERE key = $1", &[&key]).await?;
-        Ok(row.map_or_else(LoginFailures::default, |row| LoginFailures {
-            failures: u32::try_from(row.get::<_, i32>(0)).unwrap_or(u32::MAX),
-            locked_until: row.get(1),
+        let row = client
+            .query_opt("SELECT failures, last_failure_at, locked_until, version FROM login_failures WHERE key = $1", &[&key])
+            .await?;
+        Ok(row.map(|row| StoredThrottle {
+            throttle: Throttle {
+                failures: u32::try_from(row.get::<_, i32>(0)).unwrap_or(u32::MAX),
+                last_failure: row.get(1),
+                locked_until: row.get(2),
+            },
+            version: row.get(3),
         }))
     }
 
-    async fn add_login_failure(&self, key: &str) -> StoreResult<u32> {
+    async fn replace_login_throttle(&self, key: &str, expected: Option<i64>, next: Option<Throttle>) -> StoreResult<bool> {
         let client = self.client().await?;
-        let row = client
-            .query_one(
-                "INSERT INTO login_failures (key, failures) VALUES ($1, 1)
-                 ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1 RETURNING failures",
-                &[&key],
-            )
-            .await?;
-        Ok(u32::try_from(row.get::<_, i32>(0)).unwrap_or(u32::MAX))
-    }
-
-    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()> {
-        let client = self.client().await?;
-        client.execute("UPDATE login_failures SET locked_until = $2 WHERE key = $1", &[&key, &until]).await?;
-        Ok(())
-    }
-
-    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
-        let client = self.client().await?;
-        client.execute("DELETE FROM login_failures WHERE key = $1", &[&key]).await?;
-        Ok(())
+        let count = |next: &Throttle| i32::try_from(next.failures).unwrap_or(i32::MAX);
+        let replaced = match (expected, next) {
+            (None, None) => {
+                let stored = client.query_opt("SELECT 1 FROM login_failures WHERE key = $1", &[&key]).await?;
+                return Ok(stored.is_none());
+            }
+            (None, Some(next)) => {
+                client
+                    .execute(
+                        "INSERT INTO login_failures (key, failures, last_failure_at, locked_until, version) VALUES ($1, $2, $3, $4, 1)
+                         ON CONFLICT (key) DO NOTHING",
+                        &[&key, &count(&next), &next.last_failure, &next.locked_until],
+                    )
+                    .await?
+            }
+            (Some(version), Some(next)) => {
+                client
+                    .execute(
+                        "UPDATE login_failures SET failures = $2, last_failure_at = $3, locked_until = $4, version = version + 1
+                         WHERE key = $1 AND version = $5",
+                        &[&key, &count(&next), &next.last_failure, &next.locked_until, &version],
+                    )
+                    .await?
+            }
+            (Some(version), None) => {
+                client.execute("DELETE FROM login_failures WHERE key = $1 AND version = $2", &[&key, &version]).await?
+            }
+        };
+        Ok(replaced == 1)
     }
 
     async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>> {

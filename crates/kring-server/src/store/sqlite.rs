@@ -2,12 +2,12 @@
 //! blocking tasks; WAL mode so a crash never loses a committed change.
 
 use super::{
-    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginFailures, LoginUpdate, Migration,
+    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, StoredThrottle, LoginUpdate, Migration,
     NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
-use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, UserId};
+use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, Throttle, UserId};
 use kring_protocol::access_log::AccessLogEntry;
 use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
@@ -24,6 +24,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../../migrations/server/sqlite/0004_staff.sql") },
     Migration { version: 5, sql: include_str!("../../../../migrations/server/sqlite/0005_his_launch.sql") },
     Migration { version: 6, sql: include_str!("../../../../migrations/server/sqlite/0006_attachments.sql") },
+    Migration { version: 7, sql: include_str!("../../../../migrations/server/sqlite/0007_hardening.sql") },
 ];
 
 #[derive(Clone)]
@@ -808,50 +809,51 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn login_failures(&self, key: &str) -> StoreResult<LoginFailures> {
+    async fn login_throttle(&self, key: &str) -> StoreResult<Option<StoredThrottle>> {
         let key = key.to_owned();
         self.with_conn(move |conn| {
-            let row: Option<(u32, Option<String>)> = conn
-                .query_row("SELECT failures, locked_until FROM login_failures WHERE key = ?1", [key], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
+            let row: Option<(u32, Option<String>, Option<String>, i64)> = conn
+                .query_row(
+                    "SELECT failures, last_failure_at, locked_until, version FROM login_failures WHERE key = ?1",
+                    [key],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
                 .optional()?;
-            let Some((failures, locked_until)) = row else { return Ok(LoginFailures::default()) };
-            let locked_until = locked_until
-                .map(|text| OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string())))
-                .transpose()?;
-            Ok(LoginFailures { failures, locked_until })
+            let Some((failures, last, locked, version)) = row else { return Ok(None) };
+            let throttle = Throttle {
+                failures,
+                last_failure: last.as_deref().map(parse_time).transpose()?,
+                locked_until: locked.as_deref().map(parse_time).transpose()?,
+            };
+            Ok(Some(StoredThrottle { throttle, version }))
         })
         .await
     }
 
-    async fn add_login_failure(&self, key: &str) -> StoreResult<u32> {
+    async fn replace_login_throttle(&self, key: &str, expected: Option<i64>, next: Option<Throttle>) -> StoreResult<bool> {
         let key = key.to_owned();
         self.with_conn(move |conn| {
-            Ok(conn.query_row(
-                "INSERT INTO login_failures (key, failures) VALUES (?1, 1)
-                 ON CONFLICT (key) DO UPDATE SET failures = failures + 1 RETURNING failures",
-                [key],
-                |row| row.get(0),
-            )?)
-        })
-        .await
-    }
-
-    async fn lock_login(&self, key: &str, until: OffsetDateTime) -> StoreResult<()> {
-        let key = key.to_owned();
-        self.with_conn(move |conn| {
-            conn.execute("UPDATE login_failures SET locked_until = ?2 WHERE key = ?1", params![key, rfc3339(until)?])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
-        let key = key.to_owned();
-        self.with_conn(move |conn| {
-            conn.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
-            Ok(())
+            let time = |at: Option<OffsetDateTime>| at.map(rfc3339).transpose();
+            let replaced = match (expected, next) {
+                (None, None) => {
+                    let stored: i64 = conn.query_row("SELECT COUNT(*) FROM login_failures WHERE key = ?1", [&key], |row| row.get(0))?;
+                    return Ok(stored == 0);
+                }
+                (None, Some(next)) => conn.execute(
+                    "INSERT INTO login_failures (key, failures, last_failure_at, locked_until, version) VALUES (?1, ?2, ?3, ?4, 1)
+                     ON CONFLICT (key) DO NOTHING",
+                    params![key, next.failures, time(next.last_failure)?, time(next.locked_until)?],
+                )?,
+                (Some(version), Some(next)) => conn.execute(
+                    "UPDATE login_failures SET failures = ?2, last_failure_at = ?3, locked_until = ?4, version = version + 1
+                     WHERE key = ?1 AND version = ?5",
+                    params![key, next.failures, time(next.last_failure)?, time(next.locked_until)?, version],
+                )?,
+                (Some(version), None) => {
+                    conn.execute("DELETE FROM login_failures WHERE key = ?1 AND version = ?2", params![key, version])?
+                }
+            };
+            Ok(replaced == 1)
         })
         .await
     }

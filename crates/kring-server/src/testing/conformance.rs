@@ -42,7 +42,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("his_bridges_register_and_launch_tokens_work_once", |s| Box::pin(his_bridges_and_launch_tokens(s))),
         ("server_secret_is_created_once_and_stays", |s| Box::pin(server_secret_is_stable(s))),
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
-        ("login_failures_count_lock_and_clear_per_key", |s| Box::pin(login_failures_per_key(s))),
+        ("login_throttle_is_compare_and_set_per_key", |s| Box::pin(login_throttle_compare_and_set(s))),
         ("attachment_chunks_are_kept_once_and_counted", |s| Box::pin(attachment_chunks(s))),
     ]
 }
@@ -411,22 +411,47 @@ async fn concurrent_commits_are_ordered(store: Arc<dyn Store>) {
     assert_eq!(feed, seqs, "the feed holds exactly the committed seqs, in order");
 }
 
-async fn login_failures_per_key(store: Arc<dyn Store>) {
-    use crate::store::LoginFailures;
-    assert_eq!(store.login_failures("account:huisarts").await.unwrap(), LoginFailures::default());
-    for expected in 1..=3 {
-        assert_eq!(store.add_login_failure("account:huisarts").await.unwrap(), expected);
+async fn login_throttle_compare_and_set(store: Arc<dyn Store>) {
+    use kring_domain::Throttle;
+    let key = "account:huisarts";
+    assert_eq!(store.login_throttle(key).await.unwrap(), None);
+    let at = datetime!(2026-11-25 09:00:00.123456 UTC);
+    let first = Throttle { failures: 1, last_failure: Some(at), locked_until: None };
+    assert!(store.replace_login_throttle(key, None, Some(first)).await.unwrap());
+    assert!(!store.replace_login_throttle(key, None, Some(first)).await.unwrap(), "a second insert loses");
+    let stored = store.login_throttle(key).await.unwrap().unwrap();
+    assert_eq!(stored.throttle, first, "times survive to the microsecond");
+
+    let locked = Throttle { failures: 5, last_failure: Some(at), locked_until: Some(at + Duration::minutes(1)) };
+    assert!(store.replace_login_throttle(key, Some(stored.version), Some(locked)).await.unwrap());
+    assert!(!store.replace_login_throttle(key, Some(stored.version), Some(first)).await.unwrap(), "a stale version loses");
+    assert_eq!(store.login_throttle(key).await.unwrap().unwrap().throttle, locked);
+    assert!(store.login_throttle("address:127.0.0.1").await.unwrap().is_none(), "keys count separately");
+
+    // Thirty parallel read-modify-writes, each retrying until it wins: none is lost.
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    let stored = store.login_throttle("address:10.0.0.1").await.unwrap();
+                    let mut next = stored.map(|s| s.throttle).unwrap_or_default();
+                    next.failures += 1;
+                    if store.replace_login_throttle("address:10.0.0.1", stored.map(|s| s.version), Some(next)).await.unwrap() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
     }
-    assert_eq!(store.add_login_failure("address:127.0.0.1").await.unwrap(), 1, "keys count separately");
-    let until = datetime!(2026-11-25 09:05 UTC);
-    store.lock_login("account:huisarts", until).await.unwrap();
-    assert_eq!(
-        store.login_failures("account:huisarts").await.unwrap(),
-        LoginFailures { failures: 3, locked_until: Some(until) }
-    );
-    store.clear_login_failures("account:huisarts").await.unwrap();
-    assert_eq!(store.login_failures("account:huisarts").await.unwrap(), LoginFailures::default());
-    assert_eq!(store.login_failures("address:127.0.0.1").await.unwrap().failures, 1);
+    assert_eq!(store.login_throttle("address:10.0.0.1").await.unwrap().unwrap().throttle.failures, 30);
+
+    let version = store.login_throttle(key).await.unwrap().unwrap().version;
+    assert!(store.replace_login_throttle(key, Some(version), None).await.unwrap(), "forgotten");
+    assert_eq!(store.login_throttle(key).await.unwrap(), None);
 }
 
 async fn activation_tokens_work_once(store: Arc<dyn Store>) {
