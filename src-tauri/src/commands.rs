@@ -283,8 +283,8 @@ pub async fn reset_password(core: State<'_, AppCore>, user_id: UserId) -> Comman
 }
 
 #[tauri::command]
-pub async fn access_log(core: State<'_, AppCore>, organisation_id: OrganisationId) -> CommandResult<AccessLogPage> {
-    Ok(core.client().await?.access_log(organisation_id).await?)
+pub async fn access_log(core: State<'_, AppCore>, organisation_id: OrganisationId, before: Option<i64>) -> CommandResult<AccessLogPage> {
+    Ok(core.client().await?.access_log(organisation_id, before).await?)
 }
 
 #[tauri::command]

@@ -200,7 +200,7 @@ impl AppCore {
             tracing::info!(code = error.code(), "logout on exit failed");
         }
         if let Some(ServerTarget::Embedded(server, _, _)) = self.inner.server.get() {
-            server.state.feed.close();
+            server.state.feed().close();
         }
     }
 }

@@ -194,7 +194,7 @@ async fn run(store_kind: &str, clients: usize, options: &Options) {
         let line = tokio::task::block_in_place(|| lines.next()).expect("worker line").expect("read");
         assert_eq!(line, "connected", "worker: {line}");
     }
-    let connected = state.feed.connections();
+    let connected = state.feed().connections();
     let rss_connected = rss_kib("VmRSS");
     for (_, stdin, _) in &mut children {
         stdin.write_all(b"go\n").expect("go");

@@ -44,7 +44,7 @@ fn texts(client: &KringClient, id: ConversationId) -> Vec<String> {
 
 /// Everything the server holds, as one string, to look for plaintext in.
 async fn server_dump(region: &TestRegion) -> String {
-    let store = &region.server().state.store;
+    let store = &region.server().state.store();
     let mut all = String::new();
     for kind in [EntityKind::Conversation, EntityKind::Message, EntityKind::Participation] {
         all.push_str(&serde_json::to_string(&store.entities_of_kind(kind).await.unwrap()).unwrap());
@@ -119,7 +119,7 @@ async fn chat_1_net_2_a_conversation_about_a_patient_joins_its_participants_to_t
         assert!(!dump.contains(secret), "{secret} reached the server in plaintext");
     }
     // Reading the conversation is in the practice's access log (SEC-2).
-    let log = gp.access_log(practice_of(&gp)).await.unwrap();
+    let log = gp.access_log(practice_of(&gp), None).await.unwrap();
     assert!(log.entries.iter().any(|e| e.kind == kring_domain::AccessKind::Conversation));
     nurse_live.abort();
 }
@@ -196,7 +196,7 @@ async fn chat_7_leaving_keeps_the_history_readable_and_the_next_message_gets_a_n
     // The next message starts a new key epoch that the leaver does not hold, and never reaches them.
     gp.sync_now().await.unwrap();
     gp.send_message(id, "Dan doe ik het zelf.").await.unwrap();
-    let stored = region.server().state.store.entity(EntityKind::Conversation, id.0).await.unwrap();
+    let stored = region.server().state.store().entity(EntityKind::Conversation, id.0).await.unwrap();
     let Some(ChangeBody::Conversation(stored)) = stored else { panic!("conversation stored") };
     assert_eq!(stored.epochs.len(), 2);
     assert!(!stored.epochs[1].holders().any(|holder| holder == user(&gp, "Mehmet")));
@@ -235,7 +235,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     assert_eq!(texts(&nurse, id), vec!["Eerste afspraak gepland.", "Verslag volgt."]);
 
     // The patient's own account (an inhabitant: no contract) joins the same way (CHAT-9).
-    let store = region.server().state.store.clone();
+    let store = region.server().state.store().clone();
     let spec = AccountSpec {
         username: "jwdevries".into(),
         first_name: "Jan Willem".into(),
@@ -248,7 +248,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
     let (inhabitant_id, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed.publish_foreign(seq);
+    region.server().state.feed().publish_foreign(seq);
     gp.sync_now().await.unwrap();
     // Not in a conversation without a patient, and never as a caregiver.
     let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Intern overleg")).await.unwrap();
@@ -336,7 +336,7 @@ async fn chat_forged_messages_and_outsiders_are_refused_by_the_server() {
     let region = TestRegion::start().await;
     let gp = login(&region, "huisarts").await;
     let id = gp.start_conversation(group("Test", vec![user(&gp, "Mehmet")], "Echt bericht")).await.unwrap();
-    let stored = region.server().state.store.children(EntityKind::Message, id.0).await.unwrap();
+    let stored = region.server().state.store().children(EntityKind::Message, id.0).await.unwrap();
     let Some(ChangeBody::Message(real)) = stored.into_iter().next() else { panic!("message stored") };
 
     // The POH replays the GP's signed message as their own: the signature is not theirs.
@@ -508,7 +508,7 @@ async fn chat_10_attachments_are_sealed_in_chunks_checked_and_read_back_whole() 
 
     // The server holds sealed chunks only: neither the file name nor the content.
     let attachment = message.attachments[0].id;
-    let stored = region.server().state.store.attachment_chunk(attachment, 0).await.unwrap().unwrap();
+    let stored = region.server().state.store().attachment_chunk(attachment, 0).await.unwrap().unwrap();
     assert!(!stored.data.windows(8).any(|w| w == b"%PDF-1.7"), "the PDF reached the server in plaintext");
     assert!(!server_dump(&region).await.contains("Ontslagbrief"));
 
@@ -546,7 +546,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
 
     // A new colleague joins the team: the next key maintenance gives her every key; she reads
     // what was said before she came.
-    let store = region.server().state.store.clone();
+    let store = region.server().state.store().clone();
     let home_care = organisation(&gp, "Thuiszorg Hof van Delft");
     let spec = AccountSpec {
         username: "nieuw".into(),
@@ -560,7 +560,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
     let (_, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed.publish_foreign(seq);
+    region.server().state.feed().publish_foreign(seq);
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     let eva = login(&region, "nieuw").await;
@@ -575,7 +575,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
         ..Default::default()
     };
     let seq = store.commit(commit).await.unwrap();
-    region.server().state.feed.publish_foreign(seq);
+    region.server().state.feed().publish_foreign(seq);
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     gp.sync_now().await.unwrap();

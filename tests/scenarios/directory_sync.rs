@@ -100,7 +100,7 @@ async fn resending_a_mutation_applies_it_once() {
     }
     assert!(matches!(outcomes[0], MutationOutcome::Applied { .. }));
     assert!(outcomes.iter().all(|o| *o == outcomes[0]), "every resend gets the first answer");
-    let before = region.server().state.store.latest_seq().await.unwrap();
+    let before = region.server().state.store().latest_seq().await.unwrap();
     let MutationOutcome::Applied { seq } = outcomes[0] else { unreachable!() };
     assert_eq!(seq, before, "exactly one change was committed");
 

@@ -26,7 +26,7 @@ impl His {
         gp.set_his_user(practice, gp.me().user_id, Some("AVRIES".into())).await.unwrap();
         let key = SigningKeyPair::generate();
         let public = STANDARD_NO_PAD.encode(key.public().as_bytes());
-        region.server().state.store.register_his_bridge(BRIDGE, practice, &public).await.unwrap();
+        region.server().state.store().register_his_bridge(BRIDGE, practice, &public).await.unwrap();
         Self { key }
     }
 

@@ -26,14 +26,14 @@ async fn mutations_made_offline_are_sent_in_order_on_reconnect() {
 
     let seq_before = {
         region.restart().await;
-        region.server().state.store.latest_seq().await.unwrap()
+        region.server().state.store().latest_seq().await.unwrap()
     };
     wait_until(&gp, |gp| gp.outbox().unwrap().is_empty()).await;
     wait_until(&gp, |gp| {
         practice_team(gp).contact_person.as_ref().map(|c| c.user_id) == Some(second)
     })
     .await;
-    let seq_after = region.server().state.store.latest_seq().await.unwrap();
+    let seq_after = region.server().state.store().latest_seq().await.unwrap();
     assert_eq!(seq_after - seq_before, 2, "each queued mutation was applied exactly once");
     live.abort();
 }

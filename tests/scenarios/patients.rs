@@ -56,7 +56,7 @@ async fn pat_1_the_extraction_is_sealed_deduplicated_and_never_readable_on_the_s
     assert!(page.timeline.iter().any(|event| event.kind == TimelineKind::ExtractionUpdated));
 
     // What the server holds: hashes and ciphertext only, no BSN, no name, no measurement.
-    let stored = region.server().state.store.entities_of_kind(EntityKind::Patient).await.unwrap();
+    let stored = region.server().state.store().entities_of_kind(EntityKind::Patient).await.unwrap();
     assert_eq!(stored.len(), 2);
     let raw = serde_json::to_string(&stored).unwrap();
     for secret in ["999911120", "999911132", "Vries", "Bakker", "Dorpsstraat", "Kerkplein", "Metformine", "1950-03-04"] {
@@ -64,7 +64,7 @@ async fn pat_1_the_extraction_is_sealed_deduplicated_and_never_readable_on_the_s
     }
 
     // The import and the opening are in the access log (SEC-2).
-    let log = gp.access_log(practice(&gp)).await.unwrap();
+    let log = gp.access_log(practice(&gp), None).await.unwrap();
     let kinds: Vec<AccessKind> = log.entries.iter().map(|entry| entry.kind).collect();
     assert_eq!(kinds.iter().filter(|kind| **kind == AccessKind::HisImport).count(), 4, "two imports of two patients");
     assert!(kinds.contains(&AccessKind::PatientCard));
@@ -275,7 +275,7 @@ async fn pat_5_only_the_practice_opens_a_patient_to_partners_and_only_with_conse
     assert!(psychiatrist.search_patients("", 10).unwrap_or_default().is_empty(), "not shared with the GGZ provider");
 
     // The practice's log shows the partner's opening.
-    let log = gp.access_log(practice(&gp)).await.unwrap();
+    let log = gp.access_log(practice(&gp), None).await.unwrap();
     assert!(log.entries.iter().any(|entry| entry.actor == nurse.me().user_id && entry.kind == AccessKind::PatientCard));
 
     // Closing the network again: the nurse no longer sees the patient.
@@ -324,7 +324,7 @@ async fn pat_5_a_caregiver_who_joins_the_partner_later_gets_the_network_key_from
         contracts: vec![(partner, None, kring_domain::Role::Zorgverlener)],
     };
     let options = kring_server::seed::DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    kring_server::seed::create_account(region.server().state.store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
+    kring_server::seed::create_account(region.server().state.store().as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
     let newcomer = region.login("nieuwe-wijkverpleegkundige").await;
     newcomer.sync_now().await.unwrap();
     assert!(newcomer.search_patients("", 10).unwrap().is_empty(), "no key yet");

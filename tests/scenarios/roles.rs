@@ -27,7 +27,7 @@ async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) 
         contracts: vec![(organisation, None, role)],
     };
     let options = DemoOptions { kdf: KdfParams::TESTING, must_change_password: false };
-    let (user, _) = create_account(region.server().state.store.as_ref(), spec, kring_server::seed::DEMO_PASSWORD, options)
+    let (user, _) = create_account(region.server().state.store().as_ref(), spec, kring_server::seed::DEMO_PASSWORD, options)
         .await
         .unwrap();
     (username, user)
@@ -122,7 +122,7 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
         let id = client.set_patient_data_access(practice, colleague, true).await.unwrap();
         check(Action::AuthorisePatientData, applied(&client, id));
 
-        check(Action::ViewAccessLog, !refused(client.access_log(practice).await));
+        check(Action::ViewAccessLog, !refused(client.access_log(practice, None).await));
 
         // An empty extraction: a role that may import gets "invalid request", others "forbidden".
         let raw = kring_tests::RawApi::login(&region, &name).await;

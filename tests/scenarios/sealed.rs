@@ -13,7 +13,7 @@ async fn acc_4_the_server_store_holds_only_ciphertext_of_the_private_keys() {
     let gp = region.login("huisarts").await;
     gp.change_password(DEMO_PASSWORD, "lange zomeravonden in Delft", "lange zomeravonden in Delft").await.unwrap();
 
-    let credentials = region.server().state.store.credentials("huisarts").await.unwrap().unwrap();
+    let credentials = region.server().state.store().credentials("huisarts").await.unwrap().unwrap();
     let sealed = STANDARD_NO_PAD.decode(credentials.keys.unwrap().sealed_private_keys).unwrap();
     // Sanity: the password does open them, so the search below would notice a stored key.
     let salt = Salt::from_base64(&credentials.salt).unwrap();

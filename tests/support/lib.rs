@@ -123,7 +123,7 @@ impl TestRegion {
 
     /// The six digits of the newest code sent to `username`'s e-mail address or mobile number.
     pub async fn code_for(&self, username: &str) -> String {
-        let store = &self.server().state.store;
+        let store = &self.server().state.store();
         let credentials = store.credentials(username).await.expect("store").expect("known user");
         let Some(ChangeBody::Account(account)) = store.entity(EntityKind::Account, credentials.user_id.0).await.expect("store") else {
             panic!("no account for {username}");

@@ -251,9 +251,12 @@ impl ServerApi {
         self.authorised(|http| Ok(http.get(url.clone()))).await
     }
 
-    pub async fn access_log(&self, organisation: OrganisationId) -> ClientResult<AccessLogPage> {
+    pub async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, known_head: Option<i64>) -> ClientResult<AccessLogPage> {
         let url = self.server.join("v1/access-log")?;
-        self.authorised(|http| Ok(http.get(url.clone()).query(&[("organisation_id", organisation.to_string())]))).await
+        let mut query = vec![("organisation_id", organisation.to_string())];
+        query.extend(before.map(|seq| ("before", seq.to_string())));
+        query.extend(known_head.map(|seq| ("known_head", seq.to_string())));
+        self.authorised(|http| Ok(http.get(url.clone()).query(&query))).await
     }
 
     /// Upload a sealed HIS extraction (PAT-1). Large: it gets more time than other requests.

@@ -10,6 +10,7 @@ use crate::error::{ClientError, ClientResult};
 use crate::secrets::Secret;
 use base64::Engine;
 use kring_domain::UserId;
+use kring_protocol::access_log::ChainHead;
 use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationRequest, Seq, SyncPage};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -102,6 +103,31 @@ impl Cache {
             .query_row("SELECT value FROM sync_state WHERE key = 'cursor'", [], |row| row.get(0))
             .optional()?;
         value.map_or(Ok(0), |v| v.parse().map_err(|_| ClientError::Internal("corrupt cursor".into())))
+    }
+
+    /// The newest link of the server's access-log chain this client has seen (SEC-2): the next
+    /// view checks that the chain still holds it.
+    pub fn access_log_head(&self) -> ClientResult<Option<ChainHead>> {
+        let value: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM sync_state WHERE key = 'access_log_head'", [], |row| row.get(0))
+            .optional()?;
+        let Some(value) = value else { return Ok(None) };
+        let (seq, hash) = value.split_once(':').ok_or_else(|| ClientError::Internal("corrupt access log head".into()))?;
+        let seq = seq.parse().map_err(|_| ClientError::Internal("corrupt access log head".into()))?;
+        Ok(Some(ChainHead { seq, hash: hash.to_owned() }))
+    }
+
+    /// Keep `head` as the newest link seen, unless a newer one is kept already.
+    pub fn keep_access_log_head(&self, head: &ChainHead) -> ClientResult<()> {
+        self.conn().execute(
+            "INSERT INTO sync_state (key, value) VALUES ('access_log_head', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value
+             WHERE CAST(substr(excluded.value, 1, instr(excluded.value, ':') - 1) AS INTEGER)
+                 >= CAST(substr(sync_state.value, 1, instr(sync_state.value, ':') - 1) AS INTEGER)",
+            [format!("{}:{}", head.seq, head.hash)],
+        )?;
+        Ok(())
     }
 
     /// Apply a page of changes and move the cursor, in one transaction. A change older than what

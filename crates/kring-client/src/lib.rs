@@ -35,7 +35,7 @@ use api::ServerApi;
 use cache::Cache;
 use kring_crypto::AuthKey;
 use kring_domain::{AccessKind, OrganisationId, PatientId};
-use kring_protocol::access_log::{AccessLogPage, AccessRecord};
+use kring_protocol::access_log::{AccessLogPage, AccessRecord, ChainVerification};
 use kring_protocol::{CodeChannel, Me, Mutation, MutationOutcome, MutationRequest};
 use session::SecureSession;
 use std::sync::Arc;
@@ -153,13 +153,28 @@ impl KringClient {
     /// Log that this user opened decrypted patient content (SEC-2). Durable: it waits in the
     /// outbox when offline and reaches the log as soon as the app reconnects.
     pub async fn record_access(&self, organisation_id: OrganisationId, patient_id: PatientId, kind: AccessKind) -> ClientResult<Uuid> {
-        let record = AccessRecord { organisation_id, patient_id, kind, opened_at: time::OffsetDateTime::now_utc() };
+        let record = AccessRecord { organisation_id, patient_id, kind };
         self.submit(Mutation::RecordAccess(record)).await
     }
 
-    /// The access log of an organisation's patients, for those allowed to see it (the GP).
-    pub async fn access_log(&self, organisation_id: OrganisationId) -> ClientResult<AccessLogPage> {
-        self.inner.api.access_log(organisation_id).await
+    /// A page of the access log of an organisation's patients, newest first, for those allowed
+    /// to see it (the GP); `before` = the previous page's `next_before`. The server verifies its
+    /// chain; this client also checks that the chain still holds the newest link it saw last
+    /// time, so entries cut off the end show as [`ChainVerification::Truncated`].
+    pub async fn access_log(&self, organisation_id: OrganisationId, before: Option<i64>) -> ClientResult<AccessLogPage> {
+        let known = self.inner.cache.access_log_head()?;
+        let mut page = self.inner.api.access_log(organisation_id, before, known.as_ref().map(|head| head.seq)).await?;
+        if let Some(known) = known {
+            if page.anchor.as_ref() != Some(&known) {
+                tracing::warn!(known_seq = known.seq, "the access log no longer holds the link this client saw");
+                page.verification = ChainVerification::Truncated { known_seq: known.seq };
+                return Ok(page);
+            }
+        }
+        if let (ChainVerification::Intact { .. }, Some(head)) = (&page.verification, &page.head) {
+            self.inner.cache.keep_access_log_head(head)?;
+        }
+        Ok(page)
     }
 
     /// End the session: lock, revoke on the server, forget the refresh token. The cache stays

@@ -9,13 +9,17 @@
 
 use crate::auth::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
+use crate::mutations::Planned;
+use crate::store::{Commit, Store};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
 use kring_domain::{AccessKind, Action, OrganisationId, PatientId, UserId};
-use kring_protocol::access_log::{AccessLogEntry, AccessLogPage, ChainVerification};
+use kring_protocol::access_log::{AccessLogEntry, AccessLogPage, AccessRecord, ChainHead, ChainVerification};
+use kring_protocol::{ChangeBody, EntityKind};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
+use std::collections::HashMap;
+use time::{Duration, OffsetDateTime};
 
 /// The hash before the first entry.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -57,23 +61,152 @@ pub fn entry_hash(prev: &[u8; 32], seq: i64, entry: &NewAccessEntry) -> [u8; 32]
     hasher.finalize().into()
 }
 
-/// Walk the whole log (in seq order, as `Store::access_log_chain` returns it) and report the
-/// first entry where it breaks: a seq out of line (removed or inserted entry), a previous hash
-/// that is not the one before, or a hash that does not match the fields.
-pub fn verify_chain(entries: &[AccessLogEntry]) -> ChainVerification {
-    let mut prev = GENESIS;
-    for (index, entry) in entries.iter().enumerate() {
-        let expected_seq = i64::try_from(index).unwrap_or(i64::MAX) + 1;
-        let fields = NewAccessEntry::from(entry);
-        let intact = entry.seq == expected_seq
-            && entry.prev_hash == hex(&prev)
-            && entry.hash == hex(&entry_hash(&prev, entry.seq, &fields));
-        if !intact {
-            return ChainVerification::Broken { at_seq: entry.seq.min(expected_seq) };
-        }
-        prev = entry_hash(&prev, entry.seq, &fields);
+/// A verified link of the chain: an entry's seq and hash (seq 0 and [`GENESIS`] before the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub seq: i64,
+    pub hash: [u8; 32],
+}
+
+impl Link {
+    pub const GENESIS: Link = Link { seq: 0, hash: GENESIS };
+
+    fn head(&self) -> Option<ChainHead> {
+        (self.seq > 0).then(|| ChainHead { seq: self.seq, hash: hex(&self.hash) })
     }
-    ChainVerification::Intact { entries: entries.len() as u64 }
+}
+
+/// Verify `entries` (consecutive, in seq order) as the continuation of `from`. Returns the last
+/// link, or the seq of the first entry where the chain breaks: a seq out of line (removed or
+/// inserted entry), a previous hash that is not the one before, or a hash that does not match
+/// the fields.
+pub fn verify_links(from: Link, entries: &[AccessLogEntry]) -> Result<Link, i64> {
+    let mut prev = from;
+    for entry in entries {
+        let expected_seq = prev.seq + 1;
+        let hash = entry_hash(&prev.hash, entry.seq, &NewAccessEntry::from(entry));
+        if entry.seq != expected_seq || entry.prev_hash != hex(&prev.hash) || entry.hash != hex(&hash) {
+            return Err(entry.seq.min(expected_seq));
+        }
+        prev = Link { seq: entry.seq, hash };
+    }
+    Ok(prev)
+}
+
+/// Walk a whole log from its first entry.
+pub fn verify_chain(entries: &[AccessLogEntry]) -> ChainVerification {
+    match verify_links(Link::GENESIS, entries) {
+        Ok(last) => ChainVerification::Intact { entries: u64::try_from(last.seq).unwrap_or(0) },
+        Err(at_seq) => ChainVerification::Broken { at_seq },
+    }
+}
+
+/// How often a view walks the whole chain again instead of only what was added since.
+pub const FULL_CHECK_EVERY: Duration = Duration::hours(1);
+/// Entries read per round while verifying.
+const VERIFY_BATCH: u32 = 5_000;
+
+/// How far this server has verified the region's chain, so a view checks only what was added
+/// since (and the link it verified last, so entries cut off the end are noticed), with a walk of
+/// the whole chain at most every [`FULL_CHECK_EVERY`].
+#[derive(Default)]
+pub struct ChainCheckpoint {
+    state: tokio::sync::Mutex<Checkpoint>,
+}
+
+#[derive(Default)]
+struct Checkpoint {
+    verified: Option<Link>,
+    full_check_at: Option<OffsetDateTime>,
+    broken_at: Option<i64>,
+}
+
+impl ChainCheckpoint {
+    /// Verify what is new since the last time, and say how the chain stands and its head.
+    pub async fn verify(&self, store: &dyn Store, now: OffsetDateTime) -> ServerResult<(ChainVerification, Option<ChainHead>)> {
+        let mut checkpoint = self.state.lock().await;
+        if checkpoint.full_check_at.is_none_or(|at| now - at >= FULL_CHECK_EVERY) {
+            *checkpoint = Checkpoint { verified: None, full_check_at: Some(now), broken_at: None };
+        }
+        if let Some(at_seq) = checkpoint.broken_at {
+            return Ok((ChainVerification::Broken { at_seq }, None));
+        }
+        let mut link = checkpoint.verified.unwrap_or(Link::GENESIS);
+        if link.seq > 0 {
+            // The link verified last must still be there, unchanged.
+            let still = store.access_log_chain(link.seq - 1, 1).await?;
+            if still.first().is_none_or(|entry| entry.seq != link.seq || entry.hash != hex(&link.hash)) {
+                checkpoint.broken_at = Some(link.seq);
+                return Ok((ChainVerification::Broken { at_seq: link.seq }, None));
+            }
+        }
+        loop {
+            let batch = store.access_log_chain(link.seq, VERIFY_BATCH).await?;
+            match verify_links(link, &batch) {
+                Ok(last) => link = last,
+                Err(at_seq) => {
+                    checkpoint.broken_at = Some(at_seq);
+                    return Ok((ChainVerification::Broken { at_seq }, None));
+                }
+            }
+            checkpoint.verified = Some(link);
+            if batch.len() < VERIFY_BATCH as usize {
+                break;
+            }
+        }
+        let entries = u64::try_from(link.seq).unwrap_or(0);
+        Ok((ChainVerification::Intact { entries }, link.head()))
+    }
+}
+
+/// Entries one user may add to the log per minute. Opening a patient writes a few; a client
+/// that writes hundreds is not a person reading charts.
+pub const RECORDS_PER_MINUTE: u32 = 60;
+
+/// Counts each user's reported openings per minute (per server instance).
+#[derive(Default)]
+pub struct RecordLimiter {
+    windows: std::sync::Mutex<HashMap<UserId, (OffsetDateTime, u32)>>,
+}
+
+impl RecordLimiter {
+    /// Count one report of `user`; refused with the wait once the minute's allowance is used.
+    fn admit(&self, user: UserId, now: OffsetDateTime) -> ServerResult<()> {
+        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        windows.retain(|_, (start, _)| now - *start < Duration::minutes(1));
+        let (start, count) = windows.entry(user).or_insert((now, 0));
+        if *count >= RECORDS_PER_MINUTE {
+            return Err(ServerError::RateLimited(Duration::minutes(1) - (now - *start)));
+        }
+        *count += 1;
+        Ok(())
+    }
+}
+
+/// `Mutation::RecordAccess`: a client reports that its user opened decrypted patient content.
+/// Who and where come from the session and when from the server's clock; the reporter must see
+/// the patient, and the organisation must be the patient's own.
+pub(crate) async fn record(state: &AppState, user: &AuthUser, record: &AccessRecord) -> ServerResult<Planned> {
+    let Some(ChangeBody::Patient(patient)) = state.store().entity(EntityKind::Patient, record.patient_id.0).await? else {
+        return Err(ServerError::NotFound("patient"));
+    };
+    if patient.organisation_id != record.organisation_id {
+        return Err(ServerError::InvalidRequest("the patient belongs to another organisation".into()));
+    }
+    if !crate::conversations::sees_patient(state, user.id, &patient).await? {
+        return Err(ServerError::Forbidden("logging access to a patient one does not see"));
+    }
+    let now = state.clock().now();
+    state.access_limiter().admit(user.id, now)?;
+    let entry = NewAccessEntry {
+        at: now,
+        actor: user.id,
+        organisation_id: record.organisation_id,
+        patient_id: record.patient_id,
+        kind: record.kind,
+        device: user.device_name.clone(),
+    };
+    Ok(Planned { commit: Commit { access: vec![entry], ..Commit::default() }, ..Planned::default() })
 }
 
 impl From<&AccessLogEntry> for NewAccessEntry {
@@ -97,13 +230,17 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, serde::Deserialize)]
 pub struct AccessLogQuery {
     pub organisation_id: OrganisationId,
+    /// Entries older than this seq (the page after the one that ended there).
+    pub before: Option<i64>,
+    /// The head the client kept from its last view: the answer says what the chain holds there.
+    pub known_head: Option<i64>,
 }
 
-/// How many entries the viewer shows at most (newest first).
-const PAGE: u32 = 500;
+/// Entries per page (newest first).
+pub const PAGE: u32 = 100;
 
-/// `GET /v1/access-log?organisation_id=…`: the organisation's entries for those allowed to see
-/// them (the GP), with the verification of the whole chain.
+/// `GET /v1/access-log?organisation_id=…`: a page of the organisation's entries for those
+/// allowed to see them (the GP), with the verification of the region's chain.
 pub async fn view(
     State(state): State<AppState>,
     user: AuthUser,
@@ -112,10 +249,21 @@ pub async fn view(
     if !may(&state, user.id, query.organisation_id, Action::ViewAccessLog).await? {
         return Err(ServerError::Forbidden("viewing the access log"));
     }
-    let entries = state.store.access_log(query.organisation_id, PAGE).await?;
-    let verification = verify_chain(&state.store.access_log_chain().await?);
+    let entries = state.store().access_log(query.organisation_id, query.before, PAGE).await?;
+    let next_before = (entries.len() == PAGE as usize).then(|| entries.last().map(|entry| entry.seq)).flatten();
+    let (verification, head) = state.access_chain().verify(state.store(), state.clock().now()).await?;
+    let anchor = match query.known_head {
+        Some(seq) if seq > 0 => state
+            .store()
+            .access_log_chain(seq - 1, 1)
+            .await?
+            .into_iter()
+            .find(|entry| entry.seq == seq)
+            .map(|entry| ChainHead { seq: entry.seq, hash: entry.hash }),
+        _ => None,
+    };
     tracing::info!(user_id = %user.id, organisation_id = %query.organisation_id, "access log viewed");
-    Ok(Json(AccessLogPage { entries, verification }))
+    Ok(Json(AccessLogPage { entries, verification, head, anchor, next_before }))
 }
 
 #[cfg(test)]

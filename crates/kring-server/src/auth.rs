@@ -42,10 +42,10 @@ pub async fn prelogin(
     Json(request): Json<PreloginRequest>,
 ) -> ServerResult<Json<PreloginResponse>> {
     let username = normalise_username(&request.username);
-    let response = match state.store.credentials(&username).await? {
+    let response = match state.store().credentials(&username).await? {
         Some(credentials) => PreloginResponse { salt: credentials.salt, kdf: credentials.kdf },
         None => {
-            let secret = state.store.server_secret("decoy-salt").await?;
+            let secret = state.store().server_secret("decoy-salt").await?;
             let seed = [secret.as_slice(), username.as_bytes()].concat();
             PreloginResponse { salt: Salt::decoy(&seed).to_base64(), kdf: KdfParams::INTERACTIVE }
         }
@@ -63,7 +63,7 @@ pub async fn login(
     let throttle = LoginThrottle::new(&username, peer.ip());
     let refusal = throttle.begin(&state).await?;
     let auth_key = AuthKey::from_base64(&request.auth_key).map_err(|_| ServerError::InvalidCredentials)?;
-    let credentials = state.store.credentials(&username).await?;
+    let credentials = state.store().credentials(&username).await?;
     let Some(credentials) = credentials.filter(|c| c.active) else {
         // Spend the same work as a real check, so timing does not reveal which accounts exist.
         let _ = tokio::task::spawn_blocking(move || AuthKeyVerifier::hash(&auth_key)).await;
@@ -77,15 +77,15 @@ pub async fn login(
     // The password is right: not a failure. The code is an attempt of its own.
     throttle.take_back(&state).await?;
 
-    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, credentials.user_id.0).await? else {
+    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, credentials.user_id.0).await? else {
         return Err(ServerError::NotFound("account"));
     };
     let challenge_id = Uuid::now_v7();
     let code = otp::generate_code();
-    let key = state.store.server_secret("login-code-key").await?;
-    let now = state.clock.now();
+    let key = state.store().server_secret("login-code-key").await?;
+    let now = state.clock().now();
     state
-        .store
+        .store()
         .create_challenge(StoredChallenge {
             id: challenge_id,
             user_id: credentials.user_id,
@@ -96,7 +96,7 @@ pub async fn login(
         })
         .await?;
     let channel = account.code_channel;
-    let destination = state.delivery.send_code(channel, account.email.as_ref(), account.mobile.as_ref(), &code).await?;
+    let destination = state.delivery().send_code(channel, account.email.as_ref(), account.mobile.as_ref(), &code).await?;
     tracing::info!(user_id = %credentials.user_id, %challenge_id, ?channel, "login code sent");
     Ok(Json(CodeSent { challenge_id, channel, destination, expires_at: now + kring_domain::second_factor::CODE_LIFETIME }))
 }
@@ -107,15 +107,15 @@ pub async fn verify_code(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<VerifyCodeRequest>,
 ) -> ServerResult<Json<LoginGrant>> {
-    let Some(challenge) = state.store.challenge(request.challenge_id).await? else {
+    let Some(challenge) = state.store().challenge(request.challenge_id).await? else {
         return Err(kring_domain::CodeError::Expired.into());
     };
     let throttle = LoginThrottle::new(&challenge.username, peer.ip());
     let refusal = throttle.begin(&state).await?;
-    let key = state.store.server_secret("login-code-key").await?;
+    let key = state.store().server_secret("login-code-key").await?;
     let matches = otp::code_matches(&key, challenge.id.as_bytes(), request.code.trim(), &challenge.code_hash)?;
-    let (next, result) = challenge.state.attempt(state.clock.now(), matches);
-    if next != challenge.state && !state.store.update_challenge(challenge.id, challenge.state, next).await? {
+    let (next, result) = challenge.state.attempt(state.clock().now(), matches);
+    if next != challenge.state && !state.store().update_challenge(challenge.id, challenge.state, next).await? {
         // Another attempt on the same challenge won the race; this one opens nothing.
         throttle.take_back(&state).await?;
         return Err(kring_domain::CodeError::AlreadyUsed.into());
@@ -134,7 +134,7 @@ pub async fn verify_code(
     }
     throttle.succeeded(&state).await?;
 
-    let credentials = state.store.credentials_of(challenge.user_id).await?.ok_or(ServerError::NotFound("account"))?;
+    let credentials = state.store().credentials_of(challenge.user_id).await?.ok_or(ServerError::NotFound("account"))?;
     let grant = open_session(&state, &credentials, challenge.device_name).await?;
     tracing::info!(user_id = %challenge.user_id, "logged in");
     Ok(Json(grant))
@@ -143,10 +143,10 @@ pub async fn verify_code(
 /// A new session for a user whose login succeeded (code, or a HIS launch): tokens, who they are,
 /// and their sealed keys.
 pub(crate) async fn open_session(state: &AppState, credentials: &Credentials, device_name: String) -> ServerResult<LoginGrant> {
-    let now = state.clock.now();
+    let now = state.clock().now();
     let (tokens, grant) = new_tokens(now);
     state
-        .store
+        .store()
         .create_session(NewSession { id: Uuid::now_v7(), user_id: credentials.user_id, device_name, created_at: now, tokens })
         .await?;
     Ok(LoginGrant {
@@ -161,16 +161,16 @@ pub(crate) async fn open_session(state: &AppState, credentials: &Credentials, de
 /// A refresh token buys the next token pair, once.
 pub async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> ServerResult<Json<TokenGrant>> {
     let token = URL_SAFE_NO_PAD.decode(request.refresh_token.trim()).map_err(|_| ServerError::Unauthenticated)?;
-    let now = state.clock.now();
+    let now = state.clock().now();
     let (tokens, grant) = new_tokens(now);
-    let user = state.store.rotate_session(token_hash(&token), now, tokens).await?.ok_or(ServerError::Unauthenticated)?;
+    let user = state.store().rotate_session(token_hash(&token), now, tokens).await?.ok_or(ServerError::Unauthenticated)?;
     tracing::debug!(user_id = %user, "session refreshed");
     Ok(Json(grant))
 }
 
 pub async fn logout(State(state): State<AppState>, user: AnyAuthUser) -> ServerResult<()> {
-    state.store.revoke_session(user.0.id).await?;
-    state.feed.end_user(user.0.user_id);
+    state.store().revoke_session(user.0.id).await?;
+    state.feed().end_user(user.0.user_id);
     tracing::info!(user_id = %user.0.user_id, "logged out");
     Ok(())
 }
@@ -187,7 +187,7 @@ pub async fn change_password(
     Json(request): Json<ChangePasswordRequest>,
 ) -> ServerResult<()> {
     let session = user.0;
-    let credentials = state.store.credentials_of(session.user_id).await?.ok_or(ServerError::NotFound("account"))?;
+    let credentials = state.store().credentials_of(session.user_id).await?.ok_or(ServerError::NotFound("account"))?;
     let current = AuthKey::from_base64(&request.current_auth_key).map_err(|_| ServerError::InvalidCredentials)?;
     if !verify_auth_key(&credentials.auth_hash, current).await? {
         tracing::info!(user_id = %session.user_id, "password change refused: wrong current password");
@@ -206,14 +206,14 @@ pub async fn change_password(
     let new_key_pair = credentials.keys.is_none();
     let published = request.keys.clone();
     state
-        .store
+        .store()
         .update_login(
             session.user_id,
             LoginUpdate { salt, kdf, auth_hash, keys: Some(request.keys), must_change_password: false, keys_were_reset: false },
         )
         .await?;
-    state.store.revoke_sessions_of(session.user_id, Some(session.id)).await?;
-    state.feed.end_user(session.user_id);
+    state.store().revoke_sessions_of(session.user_id, Some(session.id)).await?;
+    state.feed().end_user(session.user_id);
     if new_key_pair {
         publish_public_key(&state, session.user_id, Some(&published)).await?;
     }
@@ -240,14 +240,14 @@ pub async fn reset_password(
     if !admin_may {
         return Err(ServerError::Forbidden("resetting this person's password"));
     }
-    state.store.credentials_of(target).await?.ok_or(ServerError::NotFound("account"))?;
+    state.store().credentials_of(target).await?.ok_or(ServerError::NotFound("account"))?;
     let (salt, kdf, auth_hash) = new_verifier(request.new).await?;
     state
-        .store
+        .store()
         .update_login(target, LoginUpdate { salt, kdf, auth_hash, keys: None, must_change_password: true, keys_were_reset: true })
         .await?;
-    state.store.revoke_sessions_of(target, None).await?;
-    state.feed.end_user(target);
+    state.store().revoke_sessions_of(target, None).await?;
+    state.feed().end_user(target);
     publish_public_key(&state, target, None).await?;
     tracing::warn!(admin_id = %admin.id, user_id = %target, "password reset by an administrator; the user's keys were dropped");
     Ok(())
@@ -256,7 +256,7 @@ pub async fn reset_password(
 /// Put the user's (new) public keys in the directory, or take them out after a reset, so key
 /// holders wrap vault keys for the right key only and signatures are checked against it.
 async fn publish_public_key(state: &AppState, user: UserId, keys: Option<&KeyMaterial>) -> ServerResult<()> {
-    if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
+    if let Some(ChangeBody::Person(person)) = state.store().entity(EntityKind::Person, user.0).await? {
         let person = person.with_keys(keys);
         let commit = crate::store::Commit { changes: vec![(Scope::Directory, ChangeBody::Person(person))], ..Default::default() };
         state.commit(commit).await?;
@@ -361,7 +361,7 @@ impl LoginThrottle {
     /// counted as a failure under both until it succeeds. The answer is what a failure of this
     /// attempt tells the client: the lockout it starts, or plain invalid credentials.
     async fn begin(&self, state: &AppState) -> ServerResult<ServerError> {
-        let now = state.clock.now();
+        let now = state.clock().now();
         let mut locks_for = None;
         let mut counted = Vec::new();
         for (key, subject) in self.keys() {
@@ -419,10 +419,10 @@ async fn update_throttle<T>(
     step: impl Fn(Option<Throttle>) -> (Option<Throttle>, T),
 ) -> ServerResult<T> {
     for _ in 0..THROTTLE_ROUNDS {
-        let stored = state.store.login_throttle(key).await?;
+        let stored = state.store().login_throttle(key).await?;
         let current = stored.map(|stored| stored.throttle);
         let (next, outcome) = step(current);
-        if next == current || state.store.replace_login_throttle(key, stored.map(|stored| stored.version), next).await? {
+        if next == current || state.store().replace_login_throttle(key, stored.map(|stored| stored.version), next).await? {
             return Ok(outcome);
         }
     }
@@ -452,7 +452,7 @@ async fn live_session(parts: &Parts, state: &AppState) -> ServerResult<(LiveSess
     let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::Unauthenticated)?;
     let access_hash = token_hash(&token);
     let session =
-        state.store.session_by_access(access_hash, state.clock.now()).await?.ok_or(ServerError::Unauthenticated)?;
+        state.store().session_by_access(access_hash, state.clock().now()).await?.ok_or(ServerError::Unauthenticated)?;
     Ok((session, access_hash))
 }
 
@@ -479,7 +479,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
 /// The user's contracts as (organisation, role).
 pub async fn contracts(state: &AppState, user: UserId) -> ServerResult<Vec<(OrganisationId, Role)>> {
-    let bodies = state.store.children(EntityKind::Contract, user.0).await?;
+    let bodies = state.store().children(EntityKind::Contract, user.0).await?;
     Ok(bodies
         .into_iter()
         .filter_map(|body| match body {
@@ -516,15 +516,15 @@ pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> 
 }
 
 pub(crate) async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> {
-    let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? else {
+    let Some(ChangeBody::Person(person)) = state.store().entity(EntityKind::Person, user.0).await? else {
         return Err(ServerError::NotFound("person"));
     };
-    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? else {
+    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
         return Err(ServerError::NotFound("account"));
     };
     let mut contracts_out = Vec::new();
     for (organisation_id, role) in contracts(state, user).await? {
-        let organisation_name = match state.store.entity(EntityKind::Organisation, organisation_id.0).await? {
+        let organisation_name = match state.store().entity(EntityKind::Organisation, organisation_id.0).await? {
             Some(ChangeBody::Organisation(org)) => org.name,
             _ => return Err(ServerError::NotFound("organisation")),
         };

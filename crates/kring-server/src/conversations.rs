@@ -46,7 +46,7 @@ pub(crate) struct StartConversation<'a> {
 /// must see the patient (the practice, or a partner the practice shared the patient with), and
 /// all participants join the patient's care network (NET-2).
 pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversation<'_>) -> ServerResult<Planned> {
-    if state.store.entity(EntityKind::Conversation, start.id.0).await?.is_some() {
+    if state.store().entity(EntityKind::Conversation, start.id.0).await?.is_some() {
         return Err(ServerError::InvalidRequest("the conversation id is taken".into()));
     }
     if !may_converse(state, author).await? {
@@ -70,11 +70,11 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
         return Err(ServerError::InvalidRequest(format!("a conversation has 2 to {MAX_PARTICIPANTS} participants")));
     }
     for team in start.inboxes {
-        if !matches!(state.store.entity(EntityKind::Team, team.0).await?, Some(ChangeBody::Team(_))) {
+        if !matches!(state.store().entity(EntityKind::Team, team.0).await?, Some(ChangeBody::Team(_))) {
             return Err(ServerError::NotFound("team"));
         }
     }
-    let now = state.clock.now();
+    let now = state.clock().now();
     let mut conversation = ConversationEntry {
         id: start.id,
         inboxes: start.inboxes.to_vec(),
@@ -87,7 +87,7 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
     };
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
-    let sent_at = state.messages.next(now);
+    let sent_at = state.messages().next(now);
     let message = accept_message(state, author, &conversation, start.first_message, sent_at).await?;
     let scope = Scope::Conversation(conversation.id);
     let mut all = vec![(scope.clone(), ChangeBody::Conversation(conversation.clone())), (scope, ChangeBody::Message(message))];
@@ -134,7 +134,7 @@ pub(crate) async fn post(
         }
         None => {}
     }
-    let sent_at = state.messages.next(state.clock.now());
+    let sent_at = state.messages().next(state.clock().now());
     let message = accept_message(state, author, &conversation, message, sent_at).await?;
     let scope = Scope::Conversation(id);
     let mut changes = Vec::new();
@@ -162,7 +162,7 @@ pub(crate) async fn add_participants(
         Some(reference) => Some(patient(state, reference.patient_id).await?),
         None => None,
     };
-    let now = state.clock.now();
+    let now = state.clock().now();
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), participants, now, &mut changes).await?;
     let mut all = vec![(Scope::Conversation(id), ChangeBody::Conversation(conversation.clone()))];
@@ -175,7 +175,7 @@ pub(crate) async fn add_participants(
 pub(crate) async fn leave(state: &AppState, author: UserId, id: ConversationId, archive: bool) -> ServerResult<Planned> {
     let mut conversation = conversation(state, id).await?;
     active_participant(&conversation, author)?;
-    let now = state.clock.now();
+    let now = state.clock().now();
     for participant in conversation.participants.iter_mut().filter(|p| p.user_id == author) {
         participant.left_at = Some(now);
     }
@@ -201,7 +201,7 @@ pub(crate) async fn remove_inbox_member(state: &AppState, author: UserId, id: Co
     if team_members(state, team).await?.contains(&user) {
         return Err(ServerError::InvalidRequest("still a member of the team".into()));
     }
-    let now = state.clock.now();
+    let now = state.clock().now();
     for participant in conversation.participants.iter_mut().filter(|p| p.user_id == user) {
         participant.left_at = Some(now);
     }
@@ -219,7 +219,7 @@ pub(crate) async fn remove_inbox_member(state: &AppState, author: UserId, id: Co
 /// contract in the team holds conversation keys.
 async fn team_members(state: &AppState, team: TeamId) -> ServerResult<Vec<UserId>> {
     let mut members = Vec::new();
-    for body in state.store.entities_of_kind(EntityKind::Contract).await? {
+    for body in state.store().entities_of_kind(EntityKind::Contract).await? {
         let ChangeBody::Contract(contract) = body else { continue };
         if contract.team_id != Some(team) || !contract.role.permits(Action::ReadConversations) || members.contains(&contract.user_id) {
             continue;
@@ -244,7 +244,7 @@ pub(crate) async fn set_archived(state: &AppState, author: UserId, id: Conversat
 /// CHAT-8: messages up to `up_to` are read. Never moves back, nor past the newest message.
 pub(crate) async fn mark_read(state: &AppState, author: UserId, id: ConversationId, up_to: OffsetDateTime) -> ServerResult<Planned> {
     let mut participation = participation(state, id, author).await?;
-    let up_to = up_to.min(state.clock.now().max(state.messages.latest()));
+    let up_to = up_to.min(state.clock().now().max(state.messages().latest()));
     if participation.read_up_to.is_some_and(|read| read >= up_to) {
         return Ok(Planned::default());
     }
@@ -261,10 +261,10 @@ pub(crate) async fn join_care_network(state: &AppState, author: UserId, patient_
     if !sees_patient(state, user, &patient).await? {
         return Err(ServerError::InvalidRequest("the caregiver's organisation does not see this patient".into()));
     }
-    if state.store.entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?.is_some() {
+    if state.store().entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?.is_some() {
         return Ok(Planned::default());
     }
-    Ok(Planned::changes(network_member(&patient, user, author, NetworkJoin::Manual, state.clock.now())))
+    Ok(Planned::changes(network_member(&patient, user, author, NetworkJoin::Manual, state.clock().now())))
 }
 
 /// The largest sealed chunk: a plaintext chunk plus nonce and tag.
@@ -284,13 +284,13 @@ pub async fn put_attachment_chunk(
     if index >= kring_domain::conversation::MAX_ATTACHMENT_CHUNKS || body.is_empty() || body.len() > MAX_SEALED_CHUNK {
         return Err(ServerError::InvalidRequest("an attachment chunk is 1 byte to 256 KiB, at most 80 per attachment".into()));
     }
-    if let Some(upload) = state.store.attachment_upload(attachment).await? {
+    if let Some(upload) = state.store().attachment_upload(attachment).await? {
         if upload.conversation_id != id || upload.uploaded_by != user.id {
             return Err(ServerError::Forbidden("adding to someone else's attachment"));
         }
     }
     let chunk = crate::store::AttachmentChunk { attachment_id: attachment, index, conversation_id: id, uploaded_by: user.id, data: body.to_vec() };
-    state.store.put_attachment_chunk(chunk).await?;
+    state.store().put_attachment_chunk(chunk).await?;
     Ok(())
 }
 
@@ -304,7 +304,7 @@ pub async fn attachment_chunk(
     if !conversation(&state, id).await?.participants.iter().any(|p| p.user_id == user.id) {
         return Err(ServerError::Forbidden("reading a conversation one is not in"));
     }
-    match state.store.attachment_chunk(attachment, index).await? {
+    match state.store().attachment_chunk(attachment, index).await? {
         Some(chunk) if chunk.conversation_id == id => Ok(chunk.data),
         _ => Err(ServerError::NotFound("attachment")),
     }
@@ -322,14 +322,14 @@ pub async fn history(
         return Err(ServerError::Forbidden("reading a conversation one is not in"));
     }
     let mut bodies = vec![ChangeBody::Conversation(conversation)];
-    bodies.extend(state.store.children(EntityKind::Message, id.0).await?);
+    bodies.extend(state.store().children(EntityKind::Message, id.0).await?);
     Ok(Json(bodies))
 }
 
 /// The conversations a user follows: those they take part in and have not left.
 pub async fn scopes_of(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
     Ok(state
-        .store
+        .store()
         .children(EntityKind::Participation, user.0)
         .await?
         .into_iter()
@@ -351,7 +351,7 @@ pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::
         .as_str()
         .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
         .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
-    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? else {
+    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
         return Ok(());
     };
     let Some(to) = account.notification_email.filter(|_| account.notify_on_message) else { return Ok(()) };
@@ -362,7 +362,7 @@ pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::
         return Ok(());
     }
     let transport = state
-        .delivery
+        .delivery()
         .mail
         .as_ref()
         .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
@@ -393,7 +393,7 @@ async fn email_jobs(state: &AppState, conversation: &ConversationEntry, author: 
     let recipients: Vec<Uuid> =
         conversation.participants.iter().filter(|p| p.is_active() && p.user_id != author).map(|p| p.user_id.0).collect();
     let mut jobs = Vec::new();
-    for body in state.store.entities_by_id(EntityKind::Account, &recipients).await? {
+    for body in state.store().entities_by_id(EntityKind::Account, &recipients).await? {
         let ChangeBody::Account(account) = body else { continue };
         if !account.notify_on_message || account.notification_email.is_none() {
             continue;
@@ -496,7 +496,7 @@ async fn admit(
         changes.push((Scope::User(new.user_id), ChangeBody::Participation(participation)));
         if let (Some(patient), ParticipantKind::Caregiver) = (patient, new.kind) {
             let id = CareNetworkMemberEntry::id_for(patient.id, new.user_id);
-            if state.store.entity(EntityKind::CareNetworkMember, id).await?.is_none() {
+            if state.store().entity(EntityKind::CareNetworkMember, id).await?.is_none() {
                 changes.extend(network_member(patient, new.user_id, author, NetworkJoin::Conversation, now));
             }
         }
@@ -534,7 +534,7 @@ async fn accept_message(
         return Err(ServerError::InvalidRequest("the message is not sealed under the newest key epoch".into()));
     }
     check_sealed(&message.body, MAX_SEALED_BODY, "message")?;
-    if state.store.entity(EntityKind::Message, message.id).await?.is_some() {
+    if state.store().entity(EntityKind::Message, message.id).await?.is_some() {
         return Err(ServerError::InvalidRequest("the message id is taken".into()));
     }
     let key = person(state, author).await?.signing_key().ok_or(ServerError::Forbidden("writing without a signing key"))?;
@@ -547,7 +547,7 @@ async fn accept_message(
         return Err(ServerError::InvalidRequest("too many attachments".into()));
     }
     for attachment in &message.attachments {
-        let upload = state.store.attachment_upload(attachment.id).await?;
+        let upload = state.store().attachment_upload(attachment.id).await?;
         let complete = upload.is_some_and(|u| u.conversation_id == conversation.id && u.uploaded_by == author && u.chunks == attachment.chunks);
         if !complete {
             return Err(ServerError::InvalidRequest("an attachment is not (completely) uploaded".into()));
@@ -597,28 +597,28 @@ async fn shares(state: &AppState, organisation: OrganisationId, patient: Patient
 }
 
 async fn conversation(state: &AppState, id: ConversationId) -> ServerResult<ConversationEntry> {
-    match state.store.entity(EntityKind::Conversation, id.0).await? {
+    match state.store().entity(EntityKind::Conversation, id.0).await? {
         Some(ChangeBody::Conversation(conversation)) => Ok(conversation),
         _ => Err(ServerError::NotFound("conversation")),
     }
 }
 
 async fn participation(state: &AppState, id: ConversationId, user: UserId) -> ServerResult<ParticipationEntry> {
-    match state.store.entity(EntityKind::Participation, ParticipationEntry::id_for(id, user)).await? {
+    match state.store().entity(EntityKind::Participation, ParticipationEntry::id_for(id, user)).await? {
         Some(ChangeBody::Participation(p)) => Ok(p),
         _ => Err(ServerError::NotFound("conversation")),
     }
 }
 
 async fn patient(state: &AppState, id: PatientId) -> ServerResult<PatientEntry> {
-    match state.store.entity(EntityKind::Patient, id.0).await? {
+    match state.store().entity(EntityKind::Patient, id.0).await? {
         Some(ChangeBody::Patient(patient)) => Ok(patient),
         _ => Err(ServerError::NotFound("patient")),
     }
 }
 
 async fn person(state: &AppState, id: UserId) -> ServerResult<PersonEntry> {
-    match state.store.entity(EntityKind::Person, id.0).await? {
+    match state.store().entity(EntityKind::Person, id.0).await? {
         Some(ChangeBody::Person(person)) => Ok(person),
         _ => Err(ServerError::NotFound("person")),
     }

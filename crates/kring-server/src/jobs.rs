@@ -28,11 +28,11 @@ const LEASE: time::Duration = time::Duration::minutes(5);
 pub async fn run_due(state: &AppState) -> ServerResult<usize> {
     let mut done = 0;
     loop {
-        let now = state.clock.now();
-        let Some(job) = state.store.lease_due_job(now, now + LEASE).await? else { return Ok(done) };
+        let now = state.clock().now();
+        let Some(job) = state.store().lease_due_job(now, now + LEASE).await? else { return Ok(done) };
         match run(state, &job).await {
             Ok(()) => {
-                state.store.finish_job(job.id).await?;
+                state.store().finish_job(job.id).await?;
                 done += 1;
             }
             Err(error) => tracing::warn!(job_id = %job.id, kind = %job.kind, code = ?error.code(), %error, "job failed; it will be retried"),
@@ -45,7 +45,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
         HIDE_ACCOUNT_REQUEST => {
             let id = job.payload["request_id"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok());
             let id = id.ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
-            if let Some(ChangeBody::AccountRequest(request)) = state.store.entity(EntityKind::AccountRequest, id).await? {
+            if let Some(ChangeBody::AccountRequest(request)) = state.store().entity(EntityKind::AccountRequest, id).await? {
                 let scope = Scope::Organisation(request.inviting_organisation_id);
                 let hidden = AccountRequestEntry { hidden: true, ..request };
                 let commit = Commit { changes: vec![(scope, ChangeBody::AccountRequest(hidden))], ..Default::default() };
@@ -58,7 +58,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             let id = |key: &str| text(key).and_then(|t| uuid::Uuid::parse_str(&t).map_err(|e| ServerError::InvalidRequest(e.to_string())));
             let to = Email::parse(&text("to")?).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
             let transport = state
-                .delivery
+                .delivery()
                 .mail
                 .as_ref()
                 .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
@@ -70,9 +70,9 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
                 token_hash: crate::auth::token_hash(&token),
                 user_id: kring_domain::UserId(id("user_id")?),
                 request_id: id("request_id")?,
-                expires_at: state.clock.now() + ACTIVATION_VALID_FOR,
+                expires_at: state.clock().now() + ACTIVATION_VALID_FOR,
             };
-            state.store.commit(Commit { activations: vec![activation], ..Commit::default() }).await?;
+            state.commit(Commit { activations: vec![activation], ..Commit::default() }).await?;
             let mail = invitation_mail(to, &text("name")?, &URL_SAFE_NO_PAD.encode(token));
             transport.send(&mail).await.map_err(crate::delivery::DeliveryError::from)?;
             tracing::info!(job_id = %job.id, "invitation sent");
@@ -118,7 +118,7 @@ pub fn spawn_worker(state: AppState) {
             }
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(30)) => {}
-                () = state.feed.closed() => return,
+                () = state.feed().closed() => return,
             }
         }
     });

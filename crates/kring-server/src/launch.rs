@@ -19,7 +19,7 @@ use kring_protocol::{ChangeBody, EntityKind, LaunchGrant, LaunchRequest, LaunchT
 pub async fn launch(State(state): State<AppState>, Json(request): Json<LaunchRequest>) -> ServerResult<Json<LaunchGrant>> {
     let (user, target, checked) = check_token(&state, &request.token).await?;
     spend(&state, &checked).await?;
-    let credentials = state.store.credentials_of(user).await?.filter(|c| c.active).ok_or(LaunchError::UnknownHisUser)?;
+    let credentials = state.store().credentials_of(user).await?.filter(|c| c.active).ok_or(LaunchError::UnknownHisUser)?;
     let login = open_session(&state, &credentials, device_name(&request.device_name)).await?;
     tracing::info!(user_id = %user, bridge = %checked.claims.iss, "logged in from the HIS");
     Ok(Json(LaunchGrant { login, target }))
@@ -46,7 +46,7 @@ pub async fn launch_in_session(
 /// Every rule but replay: the bridge's signature, the claims, the colleague linked to the HIS user.
 async fn check_token(state: &AppState, token: &str) -> ServerResult<(UserId, LaunchTarget, CheckedLaunch)> {
     let jws = UnverifiedJws::decode(token).map_err(|_| LaunchError::Malformed)?;
-    let (organisation, key) = state.store.his_bridge(jws.kid()).await?.ok_or(LaunchError::BadSignature)?;
+    let (organisation, key) = state.store().his_bridge(jws.kid()).await?.ok_or(LaunchError::BadSignature)?;
     let key: [u8; 32] = STANDARD_NO_PAD
         .decode(key)
         .ok()
@@ -59,9 +59,9 @@ async fn check_token(state: &AppState, token: &str) -> ServerResult<(UserId, Lau
     if claims.iss != bridge {
         return Err(LaunchError::BadSignature.into());
     }
-    let checked = claims.check(&state.config.region_id, state.clock.now())?;
+    let checked = claims.check(&state.config().region_id, state.clock().now())?;
     let user = state
-        .store
+        .store()
         .children(EntityKind::HisLink, organisation.0)
         .await?
         .into_iter()
@@ -76,7 +76,7 @@ async fn check_token(state: &AppState, token: &str) -> ServerResult<(UserId, Lau
 
 /// Spend the token's `jti`: a second launch with it is a replay.
 async fn spend(state: &AppState, checked: &CheckedLaunch) -> ServerResult<()> {
-    if !state.store.use_launch_token(&checked.claims.jti, checked.expires_at).await? {
+    if !state.store().use_launch_token(&checked.claims.jti, checked.expires_at).await? {
         tracing::warn!(bridge = %checked.claims.iss, "launch refused: token replayed");
         return Err(LaunchError::Replayed.into());
     }

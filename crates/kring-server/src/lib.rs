@@ -23,31 +23,19 @@ pub mod seed;
 pub mod serve;
 pub mod staff;
 pub mod store;
+pub mod state;
 pub mod sync;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
 use axum::routing::{get, post};
 use axum::Router;
-use kring_domain::{Clock, SystemClock};
+use kring_domain::SystemClock;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use store::Store;
 
 pub use error::{ServerError, ServerResult};
-
-/// What every handler gets: the store, the clock, the feed notifier and how login codes are
-/// delivered. No global state.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub feed: feed::FeedNotifier,
-    pub delivery: delivery::CodeDelivery,
-    pub config: RegionConfig,
-    /// Strictly increasing message times (CHAT-8 read markers depend on them).
-    pub messages: Arc<conversations::MessageClock>,
-}
+pub use state::AppState;
 
 /// What a region decides for itself.
 #[derive(Debug, Clone)]
@@ -59,28 +47,6 @@ pub struct RegionConfig {
     pub private_email_domains: Vec<String>,
     /// This server's name in HIS launch tokens (`aud`): a token for another region is refused.
     pub region_id: String,
-}
-
-impl AppState {
-    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, delivery: delivery::CodeDelivery) -> ServerResult<Self> {
-        let latest = store.latest_seq().await?;
-        let feed = feed::FeedNotifier::new(latest);
-        store.follow_other_instances(feed.clone());
-        Ok(Self { store, clock, feed, delivery, config: RegionConfig::default(), messages: Arc::default() })
-    }
-
-    pub fn with_config(self, config: RegionConfig) -> Self {
-        Self { config, ..self }
-    }
-
-    /// Write a commit and hand its changes to the connections that may see them: how every
-    /// change this server makes reaches the feed.
-    pub async fn commit(&self, commit: store::Commit) -> store::StoreResult<kring_protocol::Seq> {
-        let changes = commit.changes.clone();
-        let seq = self.store.commit(commit).await?;
-        self.feed.publish_commit(seq, changes);
-        Ok(seq)
-    }
 }
 
 impl Default for RegionConfig {
@@ -176,7 +142,7 @@ impl RunningServer {
 
     /// Stop accepting, let open requests finish (WebSockets are cut), and wait for the end.
     pub async fn shutdown(self) {
-        self.state.feed.close();
+        self.state.feed().close();
         self.shutdown.begin(std::time::Duration::from_secs(5));
         let _ = self.task.await;
     }

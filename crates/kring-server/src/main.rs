@@ -185,7 +185,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let state = AppState::new(store, Arc::new(SystemClock), args.delivery()?).await?.with_config(config);
     kring_server::jobs::spawn_worker(state.clone());
-    let feed = state.feed.clone();
+    let feed = state.feed().clone();
     let app = router(state);
 
     let shutdown = serve::Shutdown::new();

@@ -1,6 +1,5 @@
 //! `POST /v1/mutations`: apply a client's mutation once, whatever how often it is sent.
 
-use crate::access_log::NewAccessEntry;
 use crate::auth::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::store::{Commit, StoreError};
@@ -43,7 +42,7 @@ pub async fn submit(
 
 /// The recorded outcome when this exact mutation was applied before.
 async fn replay(state: &AppState, author: UserId, request: &MutationRequest) -> ServerResult<Option<MutationOutcome>> {
-    match state.store.recorded_mutation(request.id).await? {
+    match state.store().recorded_mutation(request.id).await? {
         None => Ok(None),
         Some(recorded) if recorded.author == author && recorded.request == *request => Ok(Some(recorded.outcome)),
         Some(_) => Err(ServerError::Conflict),
@@ -68,7 +67,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
     let author = user.id;
     match mutation {
         Mutation::SetTeamContact { team_id, contact } => {
-            let Some(ChangeBody::Team(mut team)) = state.store.entity(EntityKind::Team, team_id.0).await? else {
+            let Some(ChangeBody::Team(mut team)) = state.store().entity(EntityKind::Team, team_id.0).await? else {
                 return Err(ServerError::NotFound("team"));
             };
             if !may(state, author, team.organisation_id, Action::ManageTeamContacts).await? {
@@ -84,7 +83,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             Ok(Planned::changes(vec![(Scope::Directory, ChangeBody::Team(team))]))
         }
         Mutation::SetCodeChannel { channel } => {
-            let Some(ChangeBody::Account(mut account)) = state.store.entity(EntityKind::Account, author.0).await? else {
+            let Some(ChangeBody::Account(mut account)) = state.store().entity(EntityKind::Account, author.0).await? else {
                 return Err(ServerError::NotFound("account"));
             };
             let reachable = match channel {
@@ -97,21 +96,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             account.code_channel = *channel;
             Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Account(account))]))
         }
-        Mutation::RecordAccess(record) => {
-            // The log is the record of who looked: anyone may add an entry about themselves, and
-            // who and where come from the session, never from the report. A time in the future
-            // (a wrong client clock) is logged as now.
-            let now = state.clock.now();
-            let entry = NewAccessEntry {
-                at: record.opened_at.min(now),
-                actor: author,
-                organisation_id: record.organisation_id,
-                patient_id: record.patient_id,
-                kind: record.kind,
-                device: user.device_name.clone(),
-            };
-            Ok(Planned { commit: Commit { access: vec![entry], ..Commit::default() }, ..Planned::default() })
-        }
+        Mutation::RecordAccess(record) => crate::access_log::record(state, user, record).await,
         Mutation::RequestAccount { organisation_id, form } => staff::request_account(state, author, *organisation_id, form).await,
         Mutation::DecideAccountRequest { request_id, approve } => {
             staff::decide_request(state, author, *request_id, *approve).await
@@ -132,8 +117,8 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         Mutation::UpdateProfile(form) => {
             let profile = form.validate().map_err(|e| ServerError::InvalidRequest(e.code().to_owned()))?;
             let (Some(ChangeBody::Person(person)), Some(ChangeBody::Account(account))) = (
-                state.store.entity(EntityKind::Person, author.0).await?,
-                state.store.entity(EntityKind::Account, author.0).await?,
+                state.store().entity(EntityKind::Person, author.0).await?,
+                state.store().entity(EntityKind::Account, author.0).await?,
             ) else {
                 return Err(ServerError::NotFound("account"));
             };

@@ -51,7 +51,7 @@ pub async fn import(
         }
     }
     let existing = patients_by_hash(&state, organisation).await?;
-    let now = state.clock.now();
+    let now = state.clock().now();
     let (mut created, mut updated) = (0u32, 0u32);
     let mut commit = Commit::default();
     for patient in request.patients {
@@ -102,7 +102,7 @@ fn check_sealed(patient: &SealedPatient) -> ServerResult<()> {
 
 async fn patients_by_hash(state: &AppState, organisation: OrganisationId) -> ServerResult<HashMap<String, PatientEntry>> {
     Ok(state
-        .store
+        .store()
         .children(EntityKind::Patient, organisation.0)
         .await?
         .into_iter()
@@ -114,7 +114,7 @@ async fn patients_by_hash(state: &AppState, organisation: OrganisationId) -> Ser
 }
 
 async fn patient(state: &AppState, id: PatientId) -> ServerResult<PatientEntry> {
-    match state.store.entity(EntityKind::Patient, id.0).await? {
+    match state.store().entity(EntityKind::Patient, id.0).await? {
         Some(ChangeBody::Patient(patient)) => Ok(patient),
         _ => Err(ServerError::NotFound("patient")),
     }
@@ -135,10 +135,10 @@ pub(crate) async fn create(
     if patients_by_hash(state, organisation).await?.contains_key(&sealed.bsn_hash) {
         return Err(ServerError::InvalidRequest("the practice already has this patient".into()));
     }
-    if state.store.entity(EntityKind::Patient, id.0).await?.is_some() {
+    if state.store().entity(EntityKind::Patient, id.0).await?.is_some() {
         return Err(ServerError::InvalidRequest("the patient id is taken".into()));
     }
-    let now = state.clock.now();
+    let now = state.clock().now();
     let entry = PatientEntry {
         id,
         organisation_id: organisation,
@@ -169,7 +169,7 @@ pub(crate) async fn record_consent(
     if consent_text(text_version).is_none() {
         return Err(ServerError::InvalidRequest("unknown consent text version".into()));
     }
-    if state.store.entity(EntityKind::Consent, consent_id).await?.is_some() {
+    if state.store().entity(EntityKind::Consent, consent_id).await?.is_some() {
         return Err(ServerError::InvalidRequest("the consent id is taken".into()));
     }
     let entry = ConsentEntry {
@@ -179,7 +179,7 @@ pub(crate) async fn record_consent(
         given_by,
         text_version: text_version.to_owned(),
         recorded_by: author,
-        recorded_at: state.clock.now(),
+        recorded_at: state.clock().now(),
         withdrawn: None,
     };
     Ok(Planned::changes(consent_changes(entry)))
@@ -209,7 +209,7 @@ fn consent_changes(entry: ConsentEntry) -> Vec<(Scope, ChangeBody)> {
 
 /// PAT-6: the patient withdraws consent; the entry stays, marked withdrawn.
 pub(crate) async fn withdraw_consent(state: &AppState, author: UserId, consent_id: Uuid) -> ServerResult<Planned> {
-    let Some(ChangeBody::Consent(entry)) = state.store.entity(EntityKind::Consent, consent_id).await? else {
+    let Some(ChangeBody::Consent(entry)) = state.store().entity(EntityKind::Consent, consent_id).await? else {
         return Err(ServerError::NotFound("consent"));
     };
     if !may_record_consent(state, author, &patient(state, entry.patient_id).await?).await? {
@@ -218,7 +218,7 @@ pub(crate) async fn withdraw_consent(state: &AppState, author: UserId, consent_i
     if entry.withdrawn.is_some() {
         return Err(ServerError::InvalidRequest("the consent was already withdrawn".into()));
     }
-    let entry = ConsentEntry { withdrawn: Some(Withdrawal { by: author, at: state.clock.now() }), ..entry };
+    let entry = ConsentEntry { withdrawn: Some(Withdrawal { by: author, at: state.clock().now() }), ..entry };
     Ok(Planned::changes(consent_changes(entry)))
 }
 
@@ -234,7 +234,7 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
     if !may(state, author, practice, Action::SharePatient).await? {
         return Err(ServerError::Forbidden("sharing a patient"));
     }
-    let previous = match state.store.entity(EntityKind::PatientNetwork, network.patient_id.0).await? {
+    let previous = match state.store().entity(EntityKind::PatientNetwork, network.patient_id.0).await? {
         Some(ChangeBody::PatientNetwork(previous)) => Some(previous),
         _ => None,
     };
@@ -255,7 +255,7 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         return Err(ServerError::InvalidRequest("consent_required: the patient's consent for network care is not recorded".into()));
     }
     for organisation in &shared {
-        if state.store.entity(EntityKind::Organisation, organisation.0).await?.is_none() {
+        if state.store().entity(EntityKind::Organisation, organisation.0).await?.is_none() {
             return Err(ServerError::NotFound("organisation"));
         }
     }
@@ -265,7 +265,7 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
             return Err(ServerError::InvalidRequest("a network key for someone outside the shared organisations".into()));
         }
     }
-    let now = state.clock.now();
+    let now = state.clock().now();
     let mut changes = vec![
         (Scope::Patients(practice), ChangeBody::PatientNetwork(network.clone())),
         (Scope::Patient(network.patient_id), ChangeBody::PatientNetwork(network.clone())),
@@ -295,7 +295,7 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
 /// The patients shared with `organisation` (PAT-5): their networks join its caregivers' feed.
 pub async fn shared_with(state: &AppState, organisation: OrganisationId) -> ServerResult<Vec<PatientId>> {
     Ok(state
-        .store
+        .store()
         .children(EntityKind::PatientShare, organisation.0)
         .await?
         .into_iter()
@@ -313,7 +313,7 @@ pub async fn has_consent(state: &AppState, patient: PatientId) -> ServerResult<b
 
 async fn consents(state: &AppState, patient: PatientId) -> ServerResult<Vec<ConsentEntry>> {
     Ok(state
-        .store
+        .store()
         .children(EntityKind::Consent, patient.0)
         .await?
         .into_iter()

@@ -34,9 +34,9 @@ pub(crate) struct AfterCommit {
 
 pub(crate) async fn after_commit(state: &AppState, after: AfterCommit) -> ServerResult<()> {
     if let Some(user) = after.deactivated {
-        state.store.set_account_active(user, false).await?;
-        state.store.revoke_sessions_of(user, None).await?;
-        state.feed.end_user(user);
+        state.store().set_account_active(user, false).await?;
+        state.store().revoke_sessions_of(user, None).await?;
+        state.feed().end_user(user);
         tracing::info!(user_id = %user, "account deactivated");
     }
     if after.run_jobs {
@@ -54,15 +54,15 @@ pub(crate) async fn request_account(
     organisation_id: OrganisationId,
     form: &AccountRequestForm,
 ) -> ServerResult<Planned> {
-    let details = form.validate(&state.config.private_email_domains).map_err(|errors| {
+    let details = form.validate(&state.config().private_email_domains).map_err(|errors| {
         let fields: Vec<String> = errors.iter().map(|e| format!("{:?}: {}", e.field, e.code)).collect();
         ServerError::InvalidRequest(fields.join(", "))
     })?;
     let inviting_organisation_id = inviting_organisation(state, author, organisation_id, details.role).await?;
-    if state.store.credentials(&normalise_username(details.email.as_str())).await?.is_some() {
+    if state.store().credentials(&normalise_username(details.email.as_str())).await?.is_some() {
         return Err(ServerError::InvalidRequest("an account with this e-mail address exists".into()));
     }
-    let now = state.clock.now();
+    let now = state.clock().now();
     let request = AccountRequestEntry {
         id: Uuid::now_v7(),
         organisation_id,
@@ -81,7 +81,7 @@ pub(crate) async fn request_account(
         run_at: request_hidden_at(now),
     };
     let mut planned = Planned { commit: Commit { jobs: vec![hide], ..Commit::default() }, ..Planned::default() };
-    if state.config.auto_approve_account_requests {
+    if state.config().auto_approve_account_requests {
         approve(state, request, &mut planned).await?;
     } else {
         planned.commit.changes.push((Scope::Organisation(inviting_organisation_id), ChangeBody::AccountRequest(request)));
@@ -101,7 +101,7 @@ async fn inviting_organisation(
     role: kring_domain::Role,
 ) -> ServerResult<OrganisationId> {
     use kring_domain::{OrganisationKind, Role};
-    let Some(ChangeBody::Organisation(target)) = state.store.entity(EntityKind::Organisation, organisation.0).await? else {
+    let Some(ChangeBody::Organisation(target)) = state.store().entity(EntityKind::Organisation, organisation.0).await? else {
         return Err(ServerError::NotFound("organisation"));
     };
     if Role::PRACTICE.contains(&role) {
@@ -122,7 +122,7 @@ async fn inviting_organisation(
         if !role.permits(Action::InviteNetworkPartner) {
             continue;
         }
-        if let Some(ChangeBody::Organisation(org)) = state.store.entity(EntityKind::Organisation, practice.0).await? {
+        if let Some(ChangeBody::Organisation(org)) = state.store().entity(EntityKind::Organisation, practice.0).await? {
             if org.kind == OrganisationKind::GpPractice {
                 return Ok(practice);
             }
@@ -136,7 +136,7 @@ pub(crate) async fn decide_request(state: &AppState, author: UserId, request_id:
     if !contracts(state, author).await?.iter().any(|(_, role)| role.permits(Action::ApproveAccountRequest)) {
         return Err(ServerError::Forbidden("deciding on account requests"));
     }
-    let Some(ChangeBody::AccountRequest(request)) = state.store.entity(EntityKind::AccountRequest, request_id).await? else {
+    let Some(ChangeBody::AccountRequest(request)) = state.store().entity(EntityKind::AccountRequest, request_id).await? else {
         return Err(ServerError::NotFound("account request"));
     };
     let mut planned = Planned::default();
@@ -213,7 +213,7 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
             "user_id": user_id,
             "request_id": request.id,
         }),
-        run_at: state.clock.now(),
+        run_at: state.clock().now(),
     });
     planned.after.run_jobs = true;
     let organisation = request.inviting_organisation_id;
@@ -229,7 +229,7 @@ pub async fn list_requests(State(state): State<AppState>, user: AuthUser) -> Ser
         return Err(ServerError::Forbidden("viewing the region's account requests"));
     }
     let requests = state
-        .store
+        .store()
         .entities_of_kind(EntityKind::AccountRequest)
         .await?
         .into_iter()
@@ -248,16 +248,16 @@ fn token_hash(token: &str) -> ServerResult<[u8; 32]> {
 
 /// `GET /v1/activate/{token}`: whose invitation this is, before the password is chosen.
 pub async fn invitation(State(state): State<AppState>, Path(token): Path<String>) -> ServerResult<Json<Invitation>> {
-    let user = state
-        .store
-        .peek_activation(token_hash(&token)?, state.clock.now())
+    let (user, _) = state
+        .store()
+        .peek_activation(token_hash(&token)?, state.clock().now())
         .await?
         .ok_or(ServerError::NotFound("activation link"))?;
-    let credentials = state.store.credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
-    let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? else {
+    let credentials = state.store().credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
+    let Some(ChangeBody::Person(person)) = state.store().entity(EntityKind::Person, user.0).await? else {
         return Err(ServerError::NotFound("person"));
     };
-    let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? else {
+    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
         return Err(ServerError::NotFound("account"));
     };
     Ok(Json(Invitation {
@@ -269,51 +269,47 @@ pub async fn invitation(State(state): State<AppState>, Path(token): Path<String>
 }
 
 /// `POST /v1/activate`: the invited colleague's client sets the password, their keys and the code
-/// channel. The link works once and for 7 days.
+/// channel. The link works once and for 7 days. Everything is checked before the link is spent,
+/// and spending it, the login, switching the account on and the directory changes are one commit:
+/// a malformed request leaves the link working, a failure half-way leaves nothing half-done.
 pub async fn activate(State(state): State<AppState>, Json(request): Json<ActivateRequest>) -> ServerResult<Json<Activated>> {
-    let now = state.clock.now();
-    let (user, request_id) = state
-        .store
-        .use_activation(token_hash(&request.token)?, now)
-        .await?
-        .ok_or(ServerError::NotFound("activation link"))?;
+    let now = state.clock().now();
+    let token_hash = token_hash(&request.token)?;
     crate::auth::check_key_material(&request.keys)?;
+    let (user, request_id) =
+        state.store().peek_activation(token_hash, now).await?.ok_or(ServerError::NotFound("activation link"))?;
+    let credentials = state.store().credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
     let (salt, kdf, auth_hash) = crate::auth::new_verifier(request.new).await?;
-    let credentials = state.store.credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
-    state
-        .store
-        .update_login(
-            user,
-            crate::store::LoginUpdate {
-                salt,
-                kdf,
-                auth_hash,
-                keys: Some(request.keys.clone()),
-                must_change_password: false,
-                keys_were_reset: false,
-            },
-        )
-        .await?;
+    let login = crate::store::LoginUpdate {
+        salt,
+        kdf,
+        auth_hash,
+        keys: Some(request.keys.clone()),
+        must_change_password: false,
+        keys_were_reset: false,
+    };
     let mut changes = Vec::new();
-    if let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user.0).await? {
+    if let Some(ChangeBody::Person(person)) = state.store().entity(EntityKind::Person, user.0).await? {
         let person = person.with_keys(Some(&request.keys));
         changes.push((Scope::Directory, ChangeBody::Person(person)));
     }
-    if let Some(ChangeBody::Account(account)) = state.store.entity(EntityKind::Account, user.0).await? {
+    if let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? {
         let reachable = request.code_channel == kring_protocol::CodeChannel::Email || account.mobile.is_some();
         let code_channel = if reachable { request.code_channel } else { kring_protocol::CodeChannel::Email };
         changes.push((Scope::User(user), ChangeBody::Account(AccountEntry { code_channel, ..account })));
     }
-    if let Some(ChangeBody::AccountRequest(entry)) = state.store.entity(EntityKind::AccountRequest, request_id).await? {
+    if let Some(ChangeBody::AccountRequest(entry)) = state.store().entity(EntityKind::AccountRequest, request_id).await? {
         if let Ok(status) = entry.status.activate() {
             let organisation = entry.inviting_organisation_id;
             changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(AccountRequestEntry { status, ..entry })));
         }
     }
-    // The account is active before anyone hears of the activation.
-    let seq = state.store.commit(Commit { changes: changes.clone(), ..Commit::default() }).await?;
-    state.store.set_account_active(user, true).await?;
-    state.feed.publish_commit(seq, changes);
+    let activation = crate::store::Activation { token_hash, now, user_id: user, login };
+    match state.commit(Commit { changes, activation: Some(activation), ..Commit::default() }).await {
+        Ok(_) => {}
+        Err(crate::store::StoreError::ActivationUnavailable) => return Err(ServerError::NotFound("activation link")),
+        Err(error) => return Err(error.into()),
+    }
     tracing::info!(user_id = %user, "account activated");
     Ok(Json(Activated { username: credentials.username }))
 }
@@ -321,7 +317,7 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
 /// The access entry of (organisation, user), or a fresh unauthorised one.
 async fn access_entry(state: &AppState, organisation_id: OrganisationId, user_id: UserId) -> ServerResult<PatientDataAccessEntry> {
     let id = PatientDataAccessEntry::id_for(organisation_id, user_id);
-    Ok(match state.store.entity(EntityKind::PatientDataAccess, id).await? {
+    Ok(match state.store().entity(EntityKind::PatientDataAccess, id).await? {
         Some(ChangeBody::PatientDataAccess(entry)) => entry,
         _ => PatientDataAccessEntry { id, organisation_id, user_id, authorised: false, wrapped_key: None },
     })
@@ -364,7 +360,7 @@ pub(crate) async fn create_practice_vault(
     if !may(state, author, organisation_id, Action::AuthorisePatientData).await? {
         return Err(ServerError::Forbidden("creating the practice's patient-data vault"));
     }
-    if state.store.entity(EntityKind::PracticeVault, organisation_id.0).await?.is_some() {
+    if state.store().entity(EntityKind::PracticeVault, organisation_id.0).await?.is_some() {
         return Err(ServerError::InvalidRequest("the practice already has a vault".into()));
     }
     let vault = PracticeVaultEntry { organisation_id, public_key: public_key.to_owned() };
@@ -420,7 +416,7 @@ pub(crate) async fn set_his_user(
         if id.chars().count() > 64 || id.chars().any(char::is_control) {
             return Err(ServerError::InvalidRequest("a HIS user id is at most 64 plain characters".into()));
         }
-        let taken = state.store.children(EntityKind::HisLink, organisation_id.0).await?.into_iter().any(|body| {
+        let taken = state.store().children(EntityKind::HisLink, organisation_id.0).await?.into_iter().any(|body| {
             matches!(body, ChangeBody::HisLink(link) if link.user_id != user_id && link.his_user_id.as_deref() == Some(id.as_str()))
         });
         if taken {
@@ -445,7 +441,7 @@ pub(crate) async fn deactivate(state: &AppState, author: UserId, user_id: UserId
     if !allowed {
         return Err(ServerError::Forbidden("deactivating this account"));
     }
-    let Some(ChangeBody::Person(person)) = state.store.entity(EntityKind::Person, user_id.0).await? else {
+    let Some(ChangeBody::Person(person)) = state.store().entity(EntityKind::Person, user_id.0).await? else {
         return Err(ServerError::NotFound("person"));
     };
     let mut changes = vec![(Scope::Directory, ChangeBody::Person(PersonEntry { active: false, ..person }))];

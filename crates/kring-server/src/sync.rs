@@ -36,7 +36,7 @@ pub async fn sync(
     Query(Since { since }): Query<Since>,
 ) -> ServerResult<Json<SyncPage>> {
     let scopes = scopes(&state, user.id).await?;
-    Ok(Json(state.store.changes_since(since, &scopes, PAGE_SIZE).await?))
+    Ok(Json(state.store().changes_since(since, &scopes, PAGE_SIZE).await?))
 }
 
 pub async fn websocket(
@@ -79,7 +79,7 @@ async fn push_changes(state: AppState, user: AuthUser, cursor: Seq, mut socket: 
             return Ok(());
         }
         let scopes: HashSet<Scope> = scopes(&state, user.id).await?.into_iter().collect();
-        let mut feed = state.feed.subscribe(user.id, scopes.clone());
+        let mut feed = state.feed().subscribe(user.id, scopes.clone());
         let mut follower = Follower { user, cursor, scopes };
         if !catch_up(&state, &mut follower, &mut socket).await? {
             return Ok(());
@@ -153,7 +153,7 @@ async fn follow_batch(
 async fn catch_up(state: &AppState, follower: &mut Follower, socket: &mut WebSocket) -> ServerResult<bool> {
     let scopes: Vec<Scope> = follower.scopes.iter().cloned().collect();
     loop {
-        let page = state.store.changes_since(follower.cursor, &scopes, PAGE_SIZE).await?;
+        let page = state.store().changes_since(follower.cursor, &scopes, PAGE_SIZE).await?;
         follower.cursor = page.cursor;
         let has_more = page.has_more;
         if !page.changes.is_empty() && !send(socket, page).await? {
@@ -183,6 +183,6 @@ fn alters_scopes(body: &ChangeBody, user: UserId) -> bool {
 /// The connection's session is live (an access token lives 15 minutes: when it runs out or the
 /// session is revoked, the connection ends and the client reconnects with a refreshed token).
 async fn session_holds(state: &AppState, user: &AuthUser) -> ServerResult<bool> {
-    let live = state.store.session_by_access(user.access_hash, state.clock.now()).await?;
+    let live = state.store().session_by_access(user.access_hash, state.clock().now()).await?;
     Ok(live.is_some_and(|session| session.user_id == user.id && !session.must_change_password))
 }

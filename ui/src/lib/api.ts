@@ -137,11 +137,22 @@ export interface AccessLogEntry {
   hash: string;
 }
 
-export type ChainVerification = { status: 'intact'; entries: number } | { status: 'broken'; at_seq: number };
+export type ChainVerification =
+  | { status: 'intact'; entries: number }
+  | { status: 'broken'; at_seq: number }
+  | { status: 'truncated'; known_seq: number };
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
 
 export interface AccessLogPage {
   entries: AccessLogEntry[];
   verification: ChainVerification;
+  head: ChainHead | null;
+  anchor: ChainHead | null;
+  next_before: number | null;
 }
 
 export type RequestStatus = 'pending' | 'invited' | 'activated' | 'rejected';
@@ -469,7 +480,8 @@ export const api = {
   setIdleLockMinutes: (minutes: number) => invoke<void>('set_idle_lock_minutes', { minutes }),
   setCodeChannel: (channel: CodeChannel) => invoke<void>('set_code_channel', { channel }),
   resetPassword: (userId: string) => invoke<string>('reset_password', { userId }),
-  accessLog: (organisationId: string) => invoke<AccessLogPage>('access_log', { organisationId }),
+  accessLog: (organisationId: string, before: number | null = null) =>
+    invoke<AccessLogPage>('access_log', { organisationId, before }),
   staff: (organisationId: string) => invoke<StaffList>('staff', { organisationId }),
   checkAccountRequest: (form: AccountRequestForm) => invoke<FieldError[]>('check_account_request', { form }),
   requestAccount: (organisationId: string, form: AccountRequestForm) =>

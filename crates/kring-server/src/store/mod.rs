@@ -31,6 +31,8 @@ pub enum StoreError {
     DuplicateMutation,
     #[error("the username is already taken")]
     DuplicateUsername,
+    #[error("the activation link is used, expired or unknown")]
+    ActivationUnavailable,
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("postgres: {0}")]
@@ -59,6 +61,9 @@ pub struct Commit {
     pub access: Vec<NewAccessEntry>,
     /// Activation links created with this commit.
     pub activations: Vec<NewActivation>,
+    /// An invited colleague's activation (STAFF-3) carried out with this commit: the link is
+    /// spent, the password and keys stored and the account switched on, all or nothing.
+    pub activation: Option<Activation>,
     /// Jobs scheduled with this commit. A job whose id is already scheduled is not added again
     /// (how a batch of messages coalesces into one e-mail).
     pub jobs: Vec<NewJob>,
@@ -71,6 +76,16 @@ pub struct NewActivation {
     pub user_id: UserId,
     pub request_id: Uuid,
     pub expires_at: OffsetDateTime,
+}
+
+/// Spending an activation link live at `now` for `user_id`, with the login it sets. The commit
+/// fails with [`StoreError::ActivationUnavailable`] when the link is spent, expired or not theirs.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub token_hash: [u8; 32],
+    pub now: OffsetDateTime,
+    pub user_id: UserId,
+    pub login: LoginUpdate,
 }
 
 /// A job to run at (or after) `run_at`.
@@ -268,11 +283,8 @@ pub trait Store: Send + Sync + 'static {
     /// Activate or deactivate an account (STAFF-6); a deactivated account cannot log in.
     async fn set_account_active(&self, user: UserId, active: bool) -> StoreResult<()>;
 
-    /// Spend an activation token live at `now`: returns (user, request) once, then `None`.
-    async fn use_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>>;
-
-    /// The activation behind a token without spending it (to show whose invitation it is).
-    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>>;
+    /// The (user, account request) of a live activation token, without spending it.
+    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>>;
 
     /// Lease the oldest due job until `lease_until`, so no other worker takes it meanwhile.
     async fn lease_due_job(&self, now: OffsetDateTime, lease_until: OffsetDateTime) -> StoreResult<Option<LeasedJob>>;
@@ -298,11 +310,13 @@ pub trait Store: Send + Sync + 'static {
     /// Spend a launch token id: true the first time, false for a replay. Kept until `expires_at`.
     async fn use_launch_token(&self, jti: &str, expires_at: OffsetDateTime) -> StoreResult<bool>;
 
-    /// The organisation's access-log entries, newest first, at most `limit`.
-    async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
+    /// The organisation's access-log entries, newest first, before seq `before` (all when
+    /// `None`), at most `limit`.
+    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
 
-    /// The whole access log in seq order, for `access_log::verify_chain`.
-    async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>>;
+    /// The region's access log after seq `after`, in seq order, at most `limit`: the stretch
+    /// `access_log::ChainCheckpoint` verifies next.
+    async fn access_log_chain(&self, after: i64, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
 
     /// What is counted under a throttle key (`account:<username>`, `address:<ip>`).
     async fn login_throttle(&self, key: &str) -> StoreResult<Option<StoredThrottle>>;

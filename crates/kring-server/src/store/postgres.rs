@@ -22,6 +22,7 @@ use crate::feed::FeedNotifier;
 use futures_util::StreamExt;
 use std::str::FromStr;
 use std::time::Duration;
+use deadpool_postgres::GenericClient;
 use tokio_postgres::AsyncMessage;
 use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
@@ -97,6 +98,25 @@ impl PostgresStore {
         client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await?;
         result
     }
+}
+
+async fn write_login(client: &impl GenericClient, user: UserId, update: &LoginUpdate) -> StoreResult<()> {
+    client
+        .execute(
+            "UPDATE credentials SET salt = $2, kdf = $3, auth_hash = $4, key_material = $5,
+                 must_change_password = $6, keys_were_reset = $7 WHERE user_id = $1",
+            &[
+                &user.0,
+                &update.salt,
+                &Json(&update.kdf),
+                &update.auth_hash,
+                &update.keys.as_ref().map(Json),
+                &update.must_change_password,
+                &update.keys_were_reset,
+            ],
+        )
+        .await?;
+    Ok(())
 }
 
 fn unique_violation(error: tokio_postgres::Error, instead: StoreError) -> StoreError {
@@ -177,6 +197,19 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(|e| unique_violation(e, StoreError::DuplicateUsername))?;
+        }
+        if let Some(activation) = &commit.activation {
+            let spent = tx
+                .execute(
+                    "UPDATE activation_tokens SET used = TRUE WHERE token_hash = $1 AND NOT used AND expires_at > $2 AND user_id = $3",
+                    &[&activation.token_hash.as_slice(), &activation.now, &activation.user_id.0],
+                )
+                .await?;
+            if spent != 1 {
+                return Err(StoreError::ActivationUnavailable);
+            }
+            write_login(&tx, activation.user_id, &activation.login).await?;
+            tx.execute("UPDATE credentials SET active = TRUE WHERE user_id = $1", &[&activation.user_id.0]).await?;
         }
         let mut last: Seq = tx.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0);
         for (scope, body) in &commit.changes {
@@ -339,22 +372,7 @@ impl Store for PostgresStore {
 
     async fn update_login(&self, user: UserId, update: LoginUpdate) -> StoreResult<()> {
         let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE credentials SET salt = $2, kdf = $3, auth_hash = $4, key_material = $5,
-                     must_change_password = $6, keys_were_reset = $7 WHERE user_id = $1",
-                &[
-                    &user.0,
-                    &update.salt,
-                    &Json(&update.kdf),
-                    &update.auth_hash,
-                    &update.keys.as_ref().map(Json),
-                    &update.must_change_password,
-                    &update.keys_were_reset,
-                ],
-            )
-            .await?;
-        Ok(())
+        write_login(&client, user, &update).await
     }
 
     async fn create_session(&self, session: NewSession) -> StoreResult<()> {
@@ -509,27 +527,15 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn use_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>> {
+    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>> {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "UPDATE activation_tokens SET used = TRUE WHERE token_hash = $1 AND NOT used AND expires_at > $2
-                 RETURNING user_id, request_id",
+                "SELECT user_id, request_id FROM activation_tokens WHERE token_hash = $1 AND NOT used AND expires_at > $2",
                 &[&token_hash.as_slice(), &now],
             )
             .await?;
         Ok(row.map(|row| (UserId(row.get(0)), row.get(1))))
-    }
-
-    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "SELECT user_id FROM activation_tokens WHERE token_hash = $1 AND NOT used AND expires_at > $2",
-                &[&token_hash.as_slice(), &now],
-            )
-            .await?;
-        Ok(row.map(|row| UserId(row.get(0))))
     }
 
     async fn lease_due_job(&self, now: OffsetDateTime, lease_until: OffsetDateTime) -> StoreResult<Option<LeasedJob>> {
@@ -633,16 +639,19 @@ impl Store for PostgresStore {
         Ok(inserted == 1)
     }
 
-    async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
         let client = self.client().await?;
-        let sql = format!("SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = $1 ORDER BY seq DESC LIMIT $2");
-        let rows = client.query(&sql, &[&organisation.0, &i64::from(limit)]).await?;
+        let sql = format!(
+            "SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+        );
+        let rows = client.query(&sql, &[&organisation.0, &before.unwrap_or(i64::MAX), &i64::from(limit)]).await?;
         rows.into_iter().map(to_access_entry).collect()
     }
 
-    async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>> {
+    async fn access_log_chain(&self, after: i64, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
         let client = self.client().await?;
-        let rows = client.query(&format!("SELECT {ACCESS_COLUMNS} FROM access_log ORDER BY seq"), &[]).await?;
+        let sql = format!("SELECT {ACCESS_COLUMNS} FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let rows = client.query(&sql, &[&after, &i64::from(limit)]).await?;
         rows.into_iter().map(to_access_entry).collect()
     }
 

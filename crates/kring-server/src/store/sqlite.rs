@@ -210,6 +210,17 @@ fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq> {
         )
         .map_err(|e| if is_unique_violation(&e) { StoreError::DuplicateUsername } else { e.into() })?;
     }
+    if let Some(activation) = &commit.activation {
+        let spent = tx.execute(
+            "UPDATE activation_tokens SET used = 1 WHERE token_hash = ?1 AND used = 0 AND expires_at > ?2 AND user_id = ?3",
+            params![activation.token_hash.to_vec(), rfc3339(activation.now)?, activation.user_id.to_string()],
+        )?;
+        if spent != 1 {
+            return Err(StoreError::ActivationUnavailable);
+        }
+        write_login(tx, activation.user_id, &activation.login)?;
+        tx.execute("UPDATE credentials SET active = 1 WHERE user_id = ?1", [activation.user_id.to_string()])?;
+    }
     let mut last = latest_seq(&tx)?;
     for (scope, body) in &commit.changes {
         let kind = body.kind().as_str();
@@ -283,6 +294,23 @@ fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq> {
         }
     }
     Ok(last)
+}
+
+fn write_login(conn: &Connection, user: UserId, update: &LoginUpdate) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE credentials SET salt = ?2, kdf = ?3, auth_hash = ?4, key_material = ?5,
+             must_change_password = ?6, keys_were_reset = ?7 WHERE user_id = ?1",
+        params![
+            user.to_string(),
+            update.salt,
+            to_json(&update.kdf)?,
+            update.auth_hash,
+            update.keys.as_ref().map(to_json).transpose()?,
+            update.must_change_password,
+            update.keys_were_reset
+        ],
+    )?;
+    Ok(())
 }
 
 fn is_unique_violation(error: &rusqlite::Error) -> bool {
@@ -435,23 +463,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_login(&self, user: UserId, update: LoginUpdate) -> StoreResult<()> {
-        self.with_conn(move |conn| {
-            conn.execute(
-                "UPDATE credentials SET salt = ?2, kdf = ?3, auth_hash = ?4, key_material = ?5,
-                     must_change_password = ?6, keys_were_reset = ?7 WHERE user_id = ?1",
-                params![
-                    user.to_string(),
-                    update.salt,
-                    to_json(&update.kdf)?,
-                    update.auth_hash,
-                    update.keys.as_ref().map(to_json).transpose()?,
-                    update.must_change_password,
-                    update.keys_were_reset
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        self.with_conn(move |conn| write_login(conn, user, &update)).await
     }
 
     async fn create_session(&self, session: NewSession) -> StoreResult<()> {
@@ -627,31 +639,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn use_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>> {
+    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<(UserId, Uuid)>> {
         self.with_conn(move |conn| {
             let row: Option<(String, String)> = conn
                 .query_row(
-                    "UPDATE activation_tokens SET used = 1 WHERE token_hash = ?1 AND used = 0 AND expires_at > ?2
-                     RETURNING user_id, request_id",
+                    "SELECT user_id, request_id FROM activation_tokens WHERE token_hash = ?1 AND used = 0 AND expires_at > ?2",
                     params![token_hash.to_vec(), rfc3339(now)?],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
             row.map(|(user, request)| Ok((UserId(parse_uuid(&user)?), parse_uuid(&request)?))).transpose()
-        })
-        .await
-    }
-
-    async fn peek_activation(&self, token_hash: [u8; 32], now: OffsetDateTime) -> StoreResult<Option<UserId>> {
-        self.with_conn(move |conn| {
-            let row: Option<String> = conn
-                .query_row(
-                    "SELECT user_id FROM activation_tokens WHERE token_hash = ?1 AND used = 0 AND expires_at > ?2",
-                    params![token_hash.to_vec(), rfc3339(now)?],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            row.map(|user| Ok(UserId(parse_uuid(&user)?))).transpose()
         })
         .await
     }
@@ -787,23 +784,24 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn access_log(&self, organisation: OrganisationId, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
-        self.with_conn(move |conn| {
+    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+        self.with_reader(move |conn| {
             let mut statement = conn.prepare_cached(&format!(
-                "SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = ?1 ORDER BY seq DESC LIMIT ?2"
+                "SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
             ))?;
             let rows = statement
-                .query_map(params![organisation.to_string(), limit], access_entry)?
+                .query_map(params![organisation.to_string(), before.unwrap_or(i64::MAX), limit], access_entry)?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(to_access_entry).collect()
         })
         .await
     }
 
-    async fn access_log_chain(&self) -> StoreResult<Vec<AccessLogEntry>> {
-        self.with_conn(move |conn| {
-            let mut statement = conn.prepare_cached(&format!("SELECT {ACCESS_COLUMNS} FROM access_log ORDER BY seq"))?;
-            let rows = statement.query_map([], access_entry)?.collect::<Result<Vec<_>, _>>()?;
+    async fn access_log_chain(&self, after: i64, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+        self.with_reader(move |conn| {
+            let mut statement =
+                conn.prepare_cached(&format!("SELECT {ACCESS_COLUMNS} FROM access_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+            let rows = statement.query_map(params![after, limit], access_entry)?.collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(to_access_entry).collect()
         })
         .await

@@ -373,13 +373,17 @@ async fn access_log_chains(store: Arc<dyn Store>) {
     store.commit(Commit { access: vec![entry(practice, 1), entry(other, 2)], ..Commit::default() }).await.unwrap();
     store.commit(Commit { access: vec![entry(practice, 3)], ..Commit::default() }).await.unwrap();
 
-    let chain = store.access_log_chain().await.unwrap();
+    let chain = store.access_log_chain(0, 100).await.unwrap();
     assert_eq!(chain.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(verify_chain(&chain), ChainVerification::Intact { entries: 3 }, "times survive the round trip exactly");
-    let mine = store.access_log(practice, 10).await.unwrap();
+    let tail = store.access_log_chain(1, 1).await.unwrap();
+    assert_eq!(tail.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2], "a stretch after a seq, at most the limit");
+    let mine = store.access_log(practice, None, 10).await.unwrap();
     assert_eq!(mine.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 1], "newest first, own organisation only");
     assert_eq!(mine[1].at, datetime!(2026-11-25 09:01:00.123456 UTC));
-    assert_eq!(store.access_log(practice, 1).await.unwrap().len(), 1);
+    assert_eq!(store.access_log(practice, None, 1).await.unwrap().len(), 1);
+    let older = store.access_log(practice, Some(3), 10).await.unwrap();
+    assert_eq!(older.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1], "the page before seq 3");
 }
 
 async fn server_secret_is_stable(store: Arc<dyn Store>) {
@@ -455,15 +459,40 @@ async fn login_throttle_compare_and_set(store: Arc<dyn Store>) {
 }
 
 async fn activation_tokens_work_once(store: Arc<dyn Store>) {
+    use crate::store::Activation;
     let now = datetime!(2026-11-25 09:00 UTC);
-    let (user, request) = (UserId::new(), Uuid::now_v7());
-    let activation = NewActivation { token_hash: [4; 32], user_id: user, request_id: request, expires_at: now + Duration::days(7) };
-    store.commit(Commit { activations: vec![activation], ..Commit::default() }).await.unwrap();
-    assert_eq!(store.peek_activation([4; 32], now).await.unwrap(), Some(user));
+    let invited = NewCredentials { active: false, must_change_password: false, ..credentials("nieuwe.collega@example.nl") };
+    let (user, request) = (invited.user_id, Uuid::now_v7());
+    let link = NewActivation { token_hash: [4; 32], user_id: user, request_id: request, expires_at: now + Duration::days(7) };
+    store.commit(Commit { credentials: vec![invited], activations: vec![link], ..Commit::default() }).await.unwrap();
+    assert_eq!(store.peek_activation([4; 32], now).await.unwrap(), Some((user, request)));
     assert_eq!(store.peek_activation([4; 32], now + Duration::days(7)).await.unwrap(), None, "expired");
-    assert_eq!(store.use_activation([5; 32], now).await.unwrap(), None, "unknown");
-    assert_eq!(store.use_activation([4; 32], now).await.unwrap(), Some((user, request)));
-    assert_eq!(store.use_activation([4; 32], now).await.unwrap(), None, "single use");
+
+    let login = LoginUpdate {
+        salt: "bmlldXd6b3V0bmlldXd6b3V0".into(),
+        kdf: KdfParams::TESTING,
+        auth_hash: "$argon2id$v=19$m=19456,t=2,p=1$bmlldXc$aGFzaA".into(),
+        keys: None,
+        must_change_password: false,
+        keys_were_reset: false,
+    };
+    let activate = |token: [u8; 32], org: &str| Commit {
+        changes: vec![(Scope::Directory, ChangeBody::Organisation(organisation(org)))],
+        activation: Some(Activation { token_hash: token, now, user_id: user, login: login.clone() }),
+        ..Commit::default()
+    };
+    let before = store.latest_seq().await.unwrap();
+    assert!(matches!(store.commit(activate([5; 32], "onbekend")).await, Err(StoreError::ActivationUnavailable)));
+    assert_eq!(store.latest_seq().await.unwrap(), before, "a refused activation writes nothing");
+    assert!(!store.credentials_of(user).await.unwrap().unwrap().active);
+
+    store.commit(activate([4; 32], "eerste")).await.unwrap();
+    let stored = store.credentials_of(user).await.unwrap().unwrap();
+    assert!(stored.active, "switched on with the link");
+    assert_eq!(stored.salt, login.salt, "with the new password");
+    let after = store.latest_seq().await.unwrap();
+    assert!(matches!(store.commit(activate([4; 32], "tweede")).await, Err(StoreError::ActivationUnavailable)), "single use");
+    assert_eq!(store.latest_seq().await.unwrap(), after);
     assert_eq!(store.peek_activation([4; 32], now).await.unwrap(), None);
 }
 

@@ -206,9 +206,13 @@ export const en: Messages = {
     title: 'Access log',
     subtitle: 'Who opened which patient data (NEN 7513).',
     organisation: 'Organisation',
-    intact: (n: number) => `Log verified: ${n === 1 ? '1 entry' : `${n} entries`}, nothing altered or removed.`,
+    intact: (n: number) => `Log verified: ${n === 1 ? '1 entry' : `${n} entries`} in the region, nothing altered or removed.`,
     broken: (seq: number) =>
       `Warning: the log was altered or shortened from entry ${seq}. Report this to your administrator and data protection officer at once.`,
+    truncated: (seq: number) =>
+      `Warning: entry ${seq}, which this workstation saw before, is no longer in the log. The log was shortened or replaced. Report this to your administrator and data protection officer at once.`,
+    more: 'Load older entries',
+    loadingMore: 'Loading older entries…',
     empty: 'No access to patient data recorded yet.',
     when: 'Date and time',
     who: 'Staff member',

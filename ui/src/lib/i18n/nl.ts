@@ -205,9 +205,13 @@ export const nl = {
     title: 'Toegangslog',
     subtitle: 'Wie heeft welke patiëntgegevens geopend (NEN 7513).',
     organisation: 'Organisatie',
-    intact: (n: number) => `Logboek gecontroleerd: ${n === 1 ? '1 regel' : `${n} regels`}, niets gewijzigd of verwijderd.`,
+    intact: (n: number) => `Logboek gecontroleerd: ${n === 1 ? '1 regel' : `${n} regels`} in de regio, niets gewijzigd of verwijderd.`,
     broken: (seq: number) =>
       `Waarschuwing: het logboek is vanaf regel ${seq} gewijzigd of ingekort. Meld dit direct bij uw beheerder en de functionaris gegevensbescherming.`,
+    truncated: (seq: number) =>
+      `Waarschuwing: regel ${seq}, die deze werkplek eerder zag, staat niet meer in het logboek. Het logboek is ingekort of vervangen. Meld dit direct bij uw beheerder en de functionaris gegevensbescherming.`,
+    more: 'Oudere regels laden',
+    loadingMore: 'Oudere regels worden geladen…',
     empty: 'Nog geen toegang tot patiëntgegevens vastgelegd.',
     when: 'Datum en tijd',
     who: 'Medewerker',

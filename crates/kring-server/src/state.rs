@@ -1,0 +1,91 @@
+//! The state every handler shares. Its fields are private to this module, so the one way a
+//! change reaches the store is [`AppState::commit`], which also hands it to the feed.
+
+use crate::store::{self, Store};
+use crate::{access_log, conversations, delivery, feed, RegionConfig, ServerResult};
+use kring_domain::Clock;
+use std::sync::Arc;
+
+/// What every handler gets: the store, the clock, the feed notifier and how login codes are
+/// delivered. No global state. Fields are private: every change reaches the store through
+/// [`AppState::commit`], which also hands it to the feed.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    feed: feed::FeedNotifier,
+    delivery: delivery::CodeDelivery,
+    config: RegionConfig,
+    /// Strictly increasing message times (CHAT-8 read markers depend on them).
+    messages: Arc<conversations::MessageClock>,
+    /// How far the access log's chain is verified (SEC-2).
+    access_chain: Arc<access_log::ChainCheckpoint>,
+    /// Reported openings per user per minute (SEC-2).
+    access_limiter: Arc<access_log::RecordLimiter>,
+}
+
+impl AppState {
+    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, delivery: delivery::CodeDelivery) -> ServerResult<Self> {
+        let latest = store.latest_seq().await?;
+        let feed = feed::FeedNotifier::new(latest);
+        store.follow_other_instances(feed.clone());
+        Ok(Self {
+            store,
+            clock,
+            feed,
+            delivery,
+            config: RegionConfig::default(),
+            messages: Arc::default(),
+            access_chain: Arc::default(),
+            access_limiter: Arc::default(),
+        })
+    }
+
+    /// The store, for reads and for what is not a feed change (sessions, login material,
+    /// throttles). Changes go through [`AppState::commit`].
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn feed(&self) -> &feed::FeedNotifier {
+        &self.feed
+    }
+
+    pub fn config(&self) -> &RegionConfig {
+        &self.config
+    }
+
+    pub fn delivery(&self) -> &delivery::CodeDelivery {
+        &self.delivery
+    }
+
+    pub(crate) fn messages(&self) -> &conversations::MessageClock {
+        &self.messages
+    }
+
+    pub(crate) fn access_chain(&self) -> &access_log::ChainCheckpoint {
+        &self.access_chain
+    }
+
+    pub(crate) fn access_limiter(&self) -> &access_log::RecordLimiter {
+        &self.access_limiter
+    }
+
+    pub fn with_config(self, config: RegionConfig) -> Self {
+        Self { config, ..self }
+    }
+
+    /// Write a commit and hand its changes to the connections that may see them: how every
+    /// change this server makes reaches the feed.
+    pub async fn commit(&self, commit: store::Commit) -> store::StoreResult<kring_protocol::Seq> {
+        let changes = commit.changes.clone();
+        let seq = self.store.commit(commit).await?;
+        self.feed.publish_commit(seq, changes);
+        Ok(seq)
+    }
+}
+
