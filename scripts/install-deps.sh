@@ -53,6 +53,20 @@ if [ "$mode" = "test" ] && ! python3 -c 'import nacl' 2>/dev/null; then
   fi
 fi
 
+# pydifact (an EDIFACT parser, not in Debian) is the independent reader the MEDVRI tests read
+# Kring's HIS messages back with (CHAT-6). Pinned: the test adapts one of its parser methods.
+pydifact_version="0.2.3"
+if [ "$mode" = "test" ] && ! python3 -c "import importlib.metadata as m; assert m.version('pydifact') == '$pydifact_version'" 2>/dev/null; then
+  echo "Installing pydifact $pydifact_version for the MEDVRI reader tests"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip
+  fi
+  # Debian's own python3 is marked externally managed; pydifact is pure Python and conflicts with
+  # no Debian package.
+  python3 -m pip install --quiet --disable-pip-version-check "pydifact==$pydifact_version" \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "pydifact==$pydifact_version"
+fi
+
 if [ "$mode" = "test" ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "Installing tauri-driver (WebDriver bridge for the desktop end-to-end tests)"
   cargo install tauri-driver --locked --quiet

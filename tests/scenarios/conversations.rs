@@ -465,10 +465,10 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     let bytes = std::fs::read(dir.path().join("his-inbox").join(format!("{}.edi", receipt.reference))).unwrap();
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
     assert!(text.starts_with("UNA:+.? '\r\nUNB+UNOC:1+"), "{text}");
-    assert!(text.contains("UNH+") && text.contains("+MEDVRI:1:1:NL'"), "{text}");
-    assert!(text.contains("PID+19500304+M+de Vries:Jan Willem++999911120'"), "{text}");
-    assert!(text.contains("TXT+Gesprek uit Kring?: Slaapproblemen'"), "{text}");
-    assert!(text.contains("TXT+Afspraak staat?: do 10?:00 (intake ?+ vragenlijst).'"), "{text}");
+    assert!(text.contains("UNH+") && text.contains("+MEDVRI:1'"), "{text}");
+    assert!(text.contains("PID+1950:03:04+M+Vries:de:::Jan:J.W.++BSN999911120'"), "{text}");
+    assert!(text.contains("TXT:1+Gesprek uit Kring?: Slaapproblemen'"), "{text}");
+    assert!(text.contains("+Afspraak staat?: do 10?:00 (intake ?+ vragenlijst).'"), "{text}");
     assert!(text.contains("Mehmet Yilmaz"), "ı written as i in Latin-1: {text}");
     let segments = text.split("\r\n").filter(|s| !s.is_empty()).count();
     let unt: usize = text.split("\r\n").find(|s| s.starts_with("UNT+")).unwrap()[4..].split('+').next().unwrap().parse().unwrap();

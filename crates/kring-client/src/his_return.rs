@@ -287,6 +287,7 @@ impl KringClient {
                 birth_date: card.birth_date,
                 gender: card.gender,
                 address: card.address.clone(),
+                phone: card.phone.clone(),
             },
             lines,
         };
