@@ -235,7 +235,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     assert_eq!(texts(&nurse, id), vec!["Eerste afspraak gepland.", "Verslag volgt."]);
 
     // The patient's own account (an inhabitant: no contract) joins the same way (CHAT-9).
-    let store = region.server().state.store().clone();
+    let store = region.server().state.store();
     let spec = AccountSpec {
         username: "jwdevries".into(),
         first_name: "Jan Willem".into(),
@@ -247,7 +247,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
         contracts: vec![],
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    let (inhabitant_id, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
+    let (inhabitant_id, seq) = kring_server::seed::create_account(store, spec, DEMO_PASSWORD, options).await.unwrap();
     region.server().state.feed().publish_foreign(seq);
     gp.sync_now().await.unwrap();
     // Not in a conversation without a patient, and never as a caregiver.
@@ -384,7 +384,7 @@ async fn chat_8_one_email_per_conversation_per_window_over_smtp_without_content(
     // Mail goes over a real SMTP conversation to the sink.
     let mut sink = crate::mail::Sink::start();
     let delivery = kring_server::delivery::CodeDelivery { mail: Some(std::sync::Arc::new(crate::mail::relay_to(sink.port))), sms: None };
-    let state = kring_server::AppState { delivery, ..region.server().state.clone() };
+    let state = region.server().state.clone().with_delivery(delivery);
     assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 0, "nothing before the window ends");
     region.clock.advance(time::Duration::minutes(16));
     assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 2, "one job per conversation for the POH");
@@ -546,7 +546,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
 
     // A new colleague joins the team: the next key maintenance gives her every key; she reads
     // what was said before she came.
-    let store = region.server().state.store().clone();
+    let store = region.server().state.store();
     let home_care = organisation(&gp, "Thuiszorg Hof van Delft");
     let spec = AccountSpec {
         username: "nieuw".into(),
@@ -559,7 +559,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
         contracts: vec![(home_care, Some(tanthof), kring_domain::Role::Zorgverlener)],
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    let (_, seq) = kring_server::seed::create_account(store.as_ref(), spec, DEMO_PASSWORD, options).await.unwrap();
+    let (_, seq) = kring_server::seed::create_account(store, spec, DEMO_PASSWORD, options).await.unwrap();
     region.server().state.feed().publish_foreign(seq);
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);

@@ -34,7 +34,7 @@ async fn a_change_made_through_one_instance_is_pushed_to_clients_of_another() {
     let first = instance(&url, &outbox).await;
     let second = instance(&url, &outbox).await;
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    seed_demo_region(first.state.store().as_ref(), options).await.unwrap();
+    seed_demo_region(first.state.store(), options).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
 
     let gp = login(&first, &outbox, dir.path(), "huisarts").await;

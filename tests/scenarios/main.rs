@@ -13,6 +13,7 @@ mod passwords;
 mod profile;
 mod roles;
 mod sealed;
+mod store_health;
 mod secure_session;
 mod staff;
 mod throttle;

@@ -27,7 +27,7 @@ async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) 
         contracts: vec![(organisation, None, role)],
     };
     let options = DemoOptions { kdf: KdfParams::TESTING, must_change_password: false };
-    let (user, _) = create_account(region.server().state.store().as_ref(), spec, kring_server::seed::DEMO_PASSWORD, options)
+    let (user, _) = create_account(region.server().state.store(), spec, kring_server::seed::DEMO_PASSWORD, options)
         .await
         .unwrap();
     (username, user)

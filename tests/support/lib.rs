@@ -77,6 +77,28 @@ impl TestRegion {
         self.server = Some(spawn(listener, store, &self.clock, &self.outbox, &self.config).await);
     }
 
+    /// A consistent copy of the server's database as it is now (`VACUUM INTO`), as a backup is.
+    pub fn backup_database(&self, to: &std::path::Path) {
+        let database = rusqlite::Connection::open(self.database_path()).expect("open the database");
+        database.execute("VACUUM INTO ?1", [to.to_string_lossy()]).expect("back up");
+    }
+
+    /// Stop the server, put `backup` in place of its database (as an operator's restore does) and
+    /// start it again.
+    pub async fn restore_database(&mut self, backup: &std::path::Path) {
+        self.stop().await;
+        let database = self.database_path();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+        }
+        std::fs::copy(backup, &database).expect("restore the backup");
+        self.restart().await;
+    }
+
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("server.sqlite")
+    }
+
     /// Log in a demo user with the demo password and the code from the outbox; each user gets
     /// their own cache dir.
     pub async fn login(&self, username: &str) -> KringClient {

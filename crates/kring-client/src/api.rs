@@ -223,9 +223,14 @@ impl ServerApi {
         result
     }
 
-    pub async fn sync(&self, since: Seq) -> ClientResult<SyncPage> {
+    /// A page of the feed after `since` (of feed epoch `epoch`), and the epoch of the answer.
+    pub async fn sync(&self, since: Seq, epoch: Option<uuid::Uuid>) -> ClientResult<(SyncPage, Option<uuid::Uuid>)> {
         let url = self.server.join("v1/sync")?;
-        self.authorised(|http| Ok(http.get(url.clone()).query(&[("since", since)]))).await
+        let mut query = vec![("since", since.to_string())];
+        query.extend(epoch.map(|epoch| ("epoch", epoch.to_string())));
+        let response = self.authorised_response(|http| Ok(http.get(url.clone()).query(&query))).await?;
+        let epoch = feed_epoch(response.headers());
+        Ok((read_json(response).await?, epoch))
     }
 
     pub async fn mutate(&self, request: &MutationRequest) -> ClientResult<MutationOutcome> {
@@ -281,13 +286,24 @@ impl ServerApi {
     }
 
     /// The WebSocket address of the feed, starting after `since`.
-    pub fn websocket_url(&self, since: Seq) -> ClientResult<Url> {
+    pub fn websocket_url(&self, since: Seq, epoch: Option<uuid::Uuid>) -> ClientResult<Url> {
         let mut url = self.server.join("v1/ws")?;
         let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
         url.set_scheme(scheme).map_err(|()| ClientError::InvalidServerUrl("websocket scheme".into()))?;
         url.query_pairs_mut().append_pair("since", &since.to_string());
+        if let Some(epoch) = epoch {
+            url.query_pairs_mut().append_pair("epoch", &epoch.to_string());
+        }
         Ok(url)
     }
+}
+
+/// The feed epoch a sync or WebSocket answer names (`kring-feed-epoch`).
+pub(crate) fn feed_epoch(headers: &reqwest::header::HeaderMap) -> Option<uuid::Uuid> {
+    headers
+        .get(kring_protocol::FEED_EPOCH_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| uuid::Uuid::parse_str(value).ok())
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> ClientResult<T> {
@@ -319,6 +335,8 @@ async fn check(response: Response) -> ClientResult<Response> {
         (_, Some(ErrorBody { code: ErrorCode::Unauthenticated, .. })) | (StatusCode::UNAUTHORIZED, None) => {
             ClientError::SessionExpired
         }
+        // The server's store is broken: like an unreachable server, the outbox keeps everything.
+        (_, Some(ErrorBody { code: ErrorCode::Unavailable, .. })) => ClientError::ServerUnreachable,
         (_, Some(ErrorBody { code, message, .. })) => ClientError::Refused { code, message },
         (StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT, None) => {
             ClientError::ServerUnreachable

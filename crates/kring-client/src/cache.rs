@@ -9,7 +9,7 @@ use crate::api::ServerUrl;
 use crate::error::{ClientError, ClientResult};
 use crate::secrets::Secret;
 use base64::Engine;
-use kring_domain::UserId;
+use kring_domain::{ConversationId, UserId};
 use kring_protocol::access_log::ChainHead;
 use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationRequest, Seq, SyncPage};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/cache/0001_init.sql")),
     (2, include_str!("../../../migrations/cache/0002_encrypt_at_rest.sql")),
     (3, include_str!("../../../migrations/cache/0003_entity_parent.sql")),
+    (4, include_str!("../../../migrations/cache/0004_pending_history.sql")),
 ];
 
 pub(crate) struct Cache {
@@ -130,9 +131,20 @@ impl Cache {
         Ok(())
     }
 
-    /// Apply a page of changes and move the cursor, in one transaction. A change older than what
-    /// the cache holds (a replayed page) is ignored, so applying twice is harmless.
-    pub fn apply(&self, page: &SyncPage) -> ClientResult<()> {
+    /// The feed epoch the cursor belongs to (`None` before the first page or after a restart).
+    pub fn feed_epoch(&self) -> ClientResult<Option<Uuid>> {
+        let value: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM sync_state WHERE key = 'feed_epoch'", [], |row| row.get(0))
+            .optional()?;
+        value.map(|v| Uuid::parse_str(&v).map_err(|_| ClientError::Internal("corrupt feed epoch".into()))).transpose()
+    }
+
+    /// Apply a page of changes and move the cursor (with the epoch it belongs to, when it comes
+    /// from the feed), in one transaction; `history` are conversations whose older messages are
+    /// still to be fetched. A change older than what the cache holds (a replayed page) is
+    /// ignored, so applying twice is harmless.
+    pub fn apply(&self, page: &SyncPage, epoch: Option<Uuid>, history: &[ConversationId]) -> ClientResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for change in &page.changes {
@@ -151,7 +163,60 @@ impl Cache {
              WHERE CAST(excluded.value AS INTEGER) > CAST(sync_state.value AS INTEGER)",
             [page.cursor.to_string()],
         )?;
+        if let Some(epoch) = epoch {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('feed_epoch', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [epoch.to_string()],
+            )?;
+        }
+        for conversation in history {
+            tx.execute("INSERT INTO pending_history (conversation_id) VALUES (?1) ON CONFLICT DO NOTHING", [conversation.to_string()])?;
+        }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Conversations whose history is still to be fetched.
+    pub fn pending_history(&self) -> ClientResult<Vec<ConversationId>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare("SELECT conversation_id FROM pending_history")?;
+        let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        ids.iter()
+            .map(|id| Uuid::parse_str(id).map(ConversationId).map_err(|_| ClientError::Internal("corrupt pending history".into())))
+            .collect()
+    }
+
+    /// Store a conversation's history and take it off the list, in one transaction.
+    pub fn apply_history(&self, conversation: ConversationId, page: &SyncPage) -> ClientResult<()> {
+        self.apply(page, None, &[])?;
+        self.conn().execute("DELETE FROM pending_history WHERE conversation_id = ?1", [conversation.to_string()])?;
+        Ok(())
+    }
+
+    /// The server no longer holds this cache's place in its feed (a restored database): forget
+    /// every synced entity and the cursor, and sync from the start. The outbox stays (its
+    /// mutations are idempotent), and so does the access-log head (SEC-2). Until the first full
+    /// sync is done ([`Cache::rebuilding`]), every conversation's history is fetched again.
+    pub fn restart_feed(&self) -> ClientResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM entities", [])?;
+        tx.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'feed_epoch')", [])?;
+        tx.execute("INSERT INTO sync_state (key, value) VALUES ('rebuilding', '1') ON CONFLICT (key) DO UPDATE SET value = '1'", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether the cache is being filled again after [`Cache::restart_feed`].
+    pub fn rebuilding(&self) -> ClientResult<bool> {
+        let value: Option<String> =
+            self.conn().query_row("SELECT value FROM sync_state WHERE key = 'rebuilding'", [], |row| row.get(0)).optional()?;
+        Ok(value.is_some())
+    }
+
+    pub fn finish_rebuild(&self) -> ClientResult<()> {
+        self.conn().execute("DELETE FROM sync_state WHERE key = 'rebuilding'", [])?;
         Ok(())
     }
 
@@ -295,7 +360,7 @@ mod tests {
         let cache = Cache::open(&path).unwrap();
         let id = OrganisationId::new();
         let page = SyncPage { changes: vec![Change { seq: 1, scope: Scope::Directory, body: org("Thuiszorg Zonnebloem", id) }], cursor: 1, has_more: false };
-        cache.apply(&page).unwrap();
+        cache.apply(&page, None, &[]).unwrap();
         let team = TeamId::new();
         cache.enqueue(&MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: team, contact: None } }).unwrap();
         assert_eq!(cache.entities(EntityKind::Organisation).unwrap(), vec![org("Thuiszorg Zonnebloem", id)]);
@@ -311,7 +376,7 @@ mod tests {
         {
             let cache = Cache::open(&path).unwrap();
             let page = SyncPage { changes: vec![Change { seq: 5, scope: Scope::Directory, body: org("Oud", OrganisationId::new()) }], cursor: 5, has_more: false };
-            cache.apply(&page).unwrap();
+            cache.apply(&page, None, &[]).unwrap();
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         Secret::new(&format!("cache-key:{name}")).unwrap().delete().unwrap();
@@ -334,7 +399,7 @@ mod tests {
             cursor: 2,
             has_more: false,
         };
-        cache.apply(&page).unwrap();
+        cache.apply(&page, None, &[]).unwrap();
         cache.conn().execute("UPDATE entities SET body = (SELECT body FROM entities WHERE id = ?1) WHERE id = ?2", params![a.to_string(), b.to_string()]).unwrap();
         assert!(matches!(cache.entities(EntityKind::Organisation), Err(ClientError::Internal(_))));
     }
@@ -350,9 +415,9 @@ mod tests {
         let id = OrganisationId::new();
         let newer = SyncPage { changes: vec![Change { seq: 9, scope: Scope::Directory, body: org("Nieuw", id) }], cursor: 9, has_more: false };
         let older = SyncPage { changes: vec![Change { seq: 4, scope: Scope::Directory, body: org("Oud", id) }], cursor: 4, has_more: false };
-        cache.apply(&newer).unwrap();
-        cache.apply(&older).unwrap();
-        cache.apply(&newer).unwrap();
+        cache.apply(&newer, None, &[]).unwrap();
+        cache.apply(&older, None, &[]).unwrap();
+        cache.apply(&newer, None, &[]).unwrap();
         assert_eq!(cache.entities(EntityKind::Organisation).unwrap(), vec![org("Nieuw", id)]);
         assert_eq!(cache.cursor().unwrap(), 9, "the cursor never moves back");
     }

@@ -587,23 +587,26 @@ impl KringClient {
         Ok(changed)
     }
 
-    /// After a page arrived: fetch the history of conversations I was just added to (my feed
-    /// cursor is past their older messages). Returns the conversations that got new messages
-    /// from someone else, for the notification.
-    pub(crate) async fn after_page(&self, page: &SyncPage) -> ClientResult<Vec<ConversationId>> {
+    /// Apply a page of the feed, then fetch the history of conversations I was just added to (my
+    /// feed cursor is past their older messages; while the cache is rebuilt, of all mine). The
+    /// need is recorded with the page, so a fetch that fails is tried again after the next
+    /// page or sync. Returns the conversations that got new messages from someone else, for the
+    /// notification.
+    pub(crate) async fn apply_page(&self, page: &SyncPage, epoch: Option<uuid::Uuid>) -> ClientResult<Vec<ConversationId>> {
         let me = self.inner.me.user_id;
-        for change in &page.changes {
-            if let ChangeBody::Participation(p) = &change.body {
-                if p.user_id == me && p.active && p.read_up_to.is_none() {
-                    let bodies = self.inner.api.conversation_history(p.conversation_id).await?;
-                    let changes = bodies
-                        .into_iter()
-                        .map(|body| Change { seq: 0, scope: Scope::Conversation(p.conversation_id), body })
-                        .collect();
-                    self.inner.cache.apply(&SyncPage { changes, cursor: 0, has_more: false })?;
+        let rebuilding = self.inner.cache.rebuilding()?;
+        let history: Vec<ConversationId> = page
+            .changes
+            .iter()
+            .filter_map(|change| match &change.body {
+                ChangeBody::Participation(p) if p.user_id == me && p.active && (rebuilding || p.read_up_to.is_none()) => {
+                    Some(p.conversation_id)
                 }
-            }
-        }
+                _ => None,
+            })
+            .collect();
+        self.inner.cache.apply(page, epoch, &history)?;
+        self.fetch_pending_history().await?;
         let mut arrived: Vec<ConversationId> = page
             .changes
             .iter()
@@ -614,6 +617,17 @@ impl KringClient {
             .collect();
         arrived.dedup();
         Ok(arrived)
+    }
+
+    /// Fetch every history still owed (see [`KringClient::apply_page`]).
+    pub(crate) async fn fetch_pending_history(&self) -> ClientResult<()> {
+        for conversation_id in self.inner.cache.pending_history()? {
+            let bodies = self.inner.api.conversation_history(conversation_id).await?;
+            let changes =
+                bodies.into_iter().map(|body| Change { seq: 0, scope: Scope::Conversation(conversation_id), body }).collect();
+            self.inner.cache.apply_history(conversation_id, &SyncPage { changes, cursor: 0, has_more: false })?;
+        }
+        Ok(())
     }
 
     fn summary(

@@ -36,7 +36,7 @@ use cache::Cache;
 use kring_crypto::AuthKey;
 use kring_domain::{AccessKind, OrganisationId, PatientId};
 use kring_protocol::access_log::{AccessLogPage, AccessRecord, ChainVerification};
-use kring_protocol::{CodeChannel, Me, Mutation, MutationOutcome, MutationRequest};
+use kring_protocol::{CodeChannel, ErrorCode, Me, Mutation, MutationOutcome, MutationRequest};
 use session::SecureSession;
 use std::sync::Arc;
 use tokio::sync::{broadcast, Mutex};
@@ -72,18 +72,33 @@ impl KringClient {
     }
 
     /// Pull every change after the cursor over HTTP and apply it. Returns how many arrived.
+    /// When the server no longer holds the cursor (a restored database), the cache is emptied
+    /// and filled again from the start.
     pub async fn sync_now(&self) -> ClientResult<usize> {
         let mut applied = 0;
         loop {
-            let page = self.inner.api.sync(self.inner.cache.cursor()?).await?;
+            let (cursor, epoch) = (self.inner.cache.cursor()?, self.inner.cache.feed_epoch()?);
+            let (page, epoch) = match self.inner.api.sync(cursor, epoch).await {
+                Ok(answer) => answer,
+                Err(ClientError::Refused { code: ErrorCode::ResyncRequired, .. }) => {
+                    tracing::warn!(cursor, "the server no longer holds this cache's place in its feed: syncing anew");
+                    self.inner.cache.restart_feed()?;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             applied += page.changes.len();
             let has_more = page.has_more;
-            self.inner.cache.apply(&page)?;
-            self.after_page(&page).await?;
+            self.apply_page(&page, epoch).await?;
             if !page.changes.is_empty() {
                 let _ = self.inner.events.send(ClientEvent::DataChanged);
             }
             if !has_more {
+                // A history that failed to arrive with an earlier page is tried again.
+                self.fetch_pending_history().await?;
+                if self.inner.cache.rebuilding()? {
+                    self.inner.cache.finish_rebuild()?;
+                }
                 return Ok(applied);
             }
         }
@@ -164,14 +179,15 @@ impl KringClient {
     pub async fn access_log(&self, organisation_id: OrganisationId, before: Option<i64>) -> ClientResult<AccessLogPage> {
         let known = self.inner.cache.access_log_head()?;
         let mut page = self.inner.api.access_log(organisation_id, before, known.as_ref().map(|head| head.seq)).await?;
-        if let Some(known) = known {
-            if page.anchor.as_ref() != Some(&known) {
-                tracing::warn!(known_seq = known.seq, "the access log no longer holds the link this client saw");
-                page.verification = ChainVerification::Truncated { known_seq: known.seq };
-                return Ok(page);
-            }
+        if !matches!(page.verification, ChainVerification::Intact { .. }) {
+            return Ok(page);
         }
-        if let (ChainVerification::Intact { .. }, Some(head)) = (&page.verification, &page.head) {
+        if let Some(known) = known.filter(|known| page.anchor.as_ref() != Some(known)) {
+            tracing::warn!(known_seq = known.seq, "the access log no longer holds the link this client saw");
+            page.verification = ChainVerification::Truncated { known_seq: known.seq };
+            return Ok(page);
+        }
+        if let Some(head) = &page.head {
             self.inner.cache.keep_access_log_head(head)?;
         }
         Ok(page)

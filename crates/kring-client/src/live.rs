@@ -69,12 +69,12 @@ impl KringClient {
     async fn follow_once(&self, pause: &mut Duration) -> ClientResult<()> {
         self.sync_now().await?;
         self.flush_outbox().await?;
-        let url = self.inner.api.websocket_url(self.inner.cache.cursor()?)?;
+        let url = self.inner.api.websocket_url(self.inner.cache.cursor()?, self.inner.cache.feed_epoch()?)?;
         let mut request = url.as_str().into_client_request().map_err(|e| ClientError::Protocol(e.to_string()))?;
         let token = self.inner.api.access_token().await?;
         let header = format!("Bearer {}", token.as_str()).parse().map_err(|_| ClientError::SessionExpired)?;
         request.headers_mut().insert("authorization", header);
-        let (mut socket, _) = match tokio_tungstenite::connect_async(request).await {
+        let (mut socket, response) = match tokio_tungstenite::connect_async(request).await {
             Ok(connected) => connected,
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 401 => {
                 // The access token ran out between check and connect: refresh (which fails with
@@ -82,8 +82,18 @@ impl KringClient {
                 self.inner.api.refresh(&token).await?;
                 return Ok(());
             }
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 409 => {
+                // The server restarted on a restored database between the sync and this connect.
+                self.inner.cache.restart_feed()?;
+                return Ok(());
+            }
             Err(_) => return Err(ClientError::ServerUnreachable),
         };
+        let epoch = response
+            .headers()
+            .get(kring_protocol::FEED_EPOCH_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| uuid::Uuid::parse_str(value).ok());
         self.emit(ClientEvent::Connection { state: ConnectionState::Online });
         *pause = FIRST_RETRY;
         // Anything queued while the socket was opening goes out now.
@@ -93,8 +103,7 @@ impl KringClient {
             let Message::Text(text) = message else { continue };
             let ServerEvent::Changes(page) =
                 serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
-            self.inner.cache.apply(&page)?;
-            let arrived = self.after_page(&page).await?;
+            let arrived = self.apply_page(&page, epoch).await?;
             self.emit(ClientEvent::DataChanged);
             for conversation_id in arrived {
                 self.emit(ClientEvent::MessageArrived { conversation_id });

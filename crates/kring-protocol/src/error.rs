@@ -42,6 +42,12 @@ pub enum ErrorCode {
     LaunchBsnInvalid,
     LaunchUnknownHisUser,
     LaunchOtherUser,
+    /// The client's feed cursor does not point into this server's feed (the database was
+    /// restored or lost its newest changes): start the sync again from the beginning.
+    ResyncRequired,
+    /// The server's store is broken (it failed its integrity check); nothing is written until an
+    /// operator restores it. Clients keep their outbox and try again later.
+    Unavailable,
     Internal,
 }
 
@@ -72,6 +78,8 @@ impl ErrorCode {
             ErrorCode::LaunchBsnInvalid => "launch_bsn_invalid",
             ErrorCode::LaunchUnknownHisUser => "launch_unknown_his_user",
             ErrorCode::LaunchOtherUser => "launch_other_user",
+            ErrorCode::ResyncRequired => "resync_required",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -92,7 +100,7 @@ mod tests {
 
     #[test]
     fn every_code_reads_as_its_wire_name() {
-        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::LaunchOtherUser, ErrorCode::Internal] {
+        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::LaunchOtherUser, ErrorCode::ResyncRequired, ErrorCode::Unavailable, ErrorCode::Internal] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }

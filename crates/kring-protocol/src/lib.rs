@@ -29,3 +29,8 @@ pub const API_VERSION: &str = "v1";
 
 /// The header that carries the session token: `Authorization: Bearer <token>`.
 pub const AUTHORIZATION: &str = "authorization";
+
+/// The response header of `/v1/sync` and `/v1/ws` naming the feed epoch the cursors in the
+/// answer belong to. The client sends it back as `epoch=` with its cursor; a cursor the feed no
+/// longer holds (a restored or rolled-back database) is answered with `resync_required`.
+pub const FEED_EPOCH_HEADER: &str = "kring-feed-epoch";

@@ -37,6 +37,8 @@ pub enum ServerError {
     Crypto(#[from] kring_crypto::CryptoError),
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the feed cursor does not point into this feed")]
+    ResyncRequired,
 }
 
 impl ServerError {
@@ -72,6 +74,8 @@ impl ServerError {
                     L::OtherUser => ErrorCode::LaunchOtherUser,
                 }
             }
+            ServerError::Store(StoreError::Broken(_)) => ErrorCode::Unavailable,
+            ServerError::ResyncRequired => ErrorCode::ResyncRequired,
             ServerError::Store(_) | ServerError::Crypto(_) | ServerError::Task(_) => ErrorCode::Internal,
         }
     }
@@ -99,6 +103,8 @@ impl ServerError {
             | ErrorCode::LaunchBsnInvalid
             | ErrorCode::LaunchUnknownHisUser
             | ErrorCode::LaunchOtherUser => StatusCode::FORBIDDEN,
+            ErrorCode::ResyncRequired => StatusCode::CONFLICT,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -91,8 +91,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health() -> &'static str {
-    "ok"
+/// `GET /health`: "ok" while the store answers and is whole; 503 with the reason otherwise.
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> (axum::http::StatusCode, String) {
+    match state.store().health().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok".into()),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("store: {error}"))
+        }
+    }
 }
 
 /// A server running on a background task, as the desktop app and the tests use it.

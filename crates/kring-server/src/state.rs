@@ -22,11 +22,21 @@ pub struct AppState {
     access_chain: Arc<access_log::ChainCheckpoint>,
     /// Reported openings per user per minute (SEC-2).
     access_limiter: Arc<access_log::RecordLimiter>,
+    /// The feed epoch this server started (the cursors it hands out belong to it).
+    feed_epoch: uuid::Uuid,
 }
 
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, delivery: delivery::CodeDelivery) -> ServerResult<Self> {
-        let latest = store.latest_seq().await?;
+        // A broken store still serves `/health` (which says so) and refuses everything else.
+        let (latest, feed_epoch) = match (store.latest_seq().await, store.begin_feed_epoch().await) {
+            (Ok(latest), Ok(epoch)) => (latest, epoch),
+            (Err(store::StoreError::Broken(problem)), _) | (_, Err(store::StoreError::Broken(problem))) => {
+                tracing::error!(%problem, "starting on a broken store: only /health answers");
+                (0, uuid::Uuid::now_v7())
+            }
+            (Err(error), _) | (_, Err(error)) => return Err(error.into()),
+        };
         let feed = feed::FeedNotifier::new(latest);
         store.follow_other_instances(feed.clone());
         Ok(Self {
@@ -38,6 +48,7 @@ impl AppState {
             messages: Arc::default(),
             access_chain: Arc::default(),
             access_limiter: Arc::default(),
+            feed_epoch,
         })
     }
 
@@ -53,6 +64,10 @@ impl AppState {
 
     pub fn feed(&self) -> &feed::FeedNotifier {
         &self.feed
+    }
+
+    pub fn feed_epoch(&self) -> uuid::Uuid {
+        self.feed_epoch
     }
 
     pub fn config(&self) -> &RegionConfig {
@@ -73,6 +88,11 @@ impl AppState {
 
     pub(crate) fn access_limiter(&self) -> &access_log::RecordLimiter {
         &self.access_limiter
+    }
+
+    /// The same state with login codes and mail going another way (a test's SMTP sink).
+    pub fn with_delivery(self, delivery: delivery::CodeDelivery) -> Self {
+        Self { delivery, ..self }
     }
 
     pub fn with_config(self, config: RegionConfig) -> Self {

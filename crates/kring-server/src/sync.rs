@@ -24,34 +24,62 @@ pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
 /// Changes per page. Large enough that a first sync of a region takes few round trips.
 pub const PAGE_SIZE: u32 = 500;
 
+/// Where a client's copy of the feed ends: its cursor, and the epoch the cursor came from.
 #[derive(Debug, Deserialize)]
 pub struct Since {
     #[serde(default)]
     pub since: Seq,
+    pub epoch: Option<uuid::Uuid>,
+}
+
+impl Since {
+    /// The cursor, if it still points into this feed; `resync_required` otherwise (a restored or
+    /// rolled-back database handed out the seqs after some point twice).
+    async fn checked(self, state: &AppState) -> ServerResult<Seq> {
+        if self.since == 0 {
+            return Ok(0);
+        }
+        let Some(epoch) = self.epoch else { return Err(ServerError::ResyncRequired) };
+        if state.store().feed_epoch_holds(epoch, self.since).await? {
+            Ok(self.since)
+        } else {
+            tracing::info!(cursor = self.since, %epoch, "a client's cursor is not in this feed: it syncs again");
+            Err(ServerError::ResyncRequired)
+        }
+    }
+}
+
+fn epoch_header(state: &AppState) -> [(&'static str, String); 1] {
+    [(kring_protocol::FEED_EPOCH_HEADER, state.feed_epoch().to_string())]
 }
 
 pub async fn sync(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(Since { since }): Query<Since>,
-) -> ServerResult<Json<SyncPage>> {
+    Query(since): Query<Since>,
+) -> ServerResult<impl axum::response::IntoResponse> {
+    let since = since.checked(&state).await?;
     let scopes = scopes(&state, user.id).await?;
-    Ok(Json(state.store().changes_since(since, &scopes, PAGE_SIZE).await?))
+    Ok((epoch_header(&state), Json(state.store().changes_since(since, &scopes, PAGE_SIZE).await?)))
 }
 
 pub async fn websocket(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(Since { since }): Query<Since>,
+    Query(since): Query<Since>,
     upgrade: WebSocketUpgrade,
-) -> Response {
+) -> ServerResult<Response> {
+    use axum::response::IntoResponse;
+    let since = since.checked(&state).await?;
+    let headers = epoch_header(&state);
     // Clients only ever send a close frame: a small read buffer (the 128 KiB default is zeroed
     // per read, which cost more CPU than the fan-out itself at 10,000 connections).
-    upgrade
+    let response = upgrade
         .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| push_changes(state, user, since, socket))
+        .on_upgrade(move |socket| push_changes(state, user, since, socket));
+    Ok((headers, response).into_response())
 }
 
 /// How often a connection checks that its session still holds (expired, or revoked through

@@ -41,6 +41,9 @@ pub enum StoreError {
     Pool(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database failed its integrity check, at start or in use: writes are refused.
+    #[error("the store is broken: {0}")]
+    Broken(String),
     #[error("store task failed: {0}")]
     Task(String),
 }
@@ -328,6 +331,17 @@ pub trait Store: Send + Sync + 'static {
     /// A random secret created on first use and stable afterwards (across restarts and
     /// instances), e.g. to derive decoy salts for unknown usernames.
     async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>>;
+
+    /// Start a feed epoch after the latest seq (a server does at start) and return its id.
+    async fn begin_feed_epoch(&self) -> StoreResult<Uuid>;
+
+    /// Whether a cursor handed out in `epoch` still points into this feed: the epoch is known,
+    /// and neither the feed's end nor the start of a later epoch lies before the cursor (after a
+    /// restore or a lost write-ahead log, seqs after that point were handed out twice).
+    async fn feed_epoch_holds(&self, epoch: Uuid, cursor: Seq) -> StoreResult<bool>;
+
+    /// `Ok` when the store answers and passed its integrity check; the reason otherwise.
+    async fn health(&self) -> StoreResult<()>;
 
     /// Tell `feed` about commits made by *other* server instances on the same database, for as
     /// long as the feed is open. A store only one process can use (SQLite) has none to report.

@@ -703,6 +703,45 @@ impl Store for PostgresStore {
         Ok(replaced == 1)
     }
 
+    async fn begin_feed_epoch(&self) -> StoreResult<Uuid> {
+        let id = Uuid::now_v7();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Under the feed lock: no commit lands between reading the latest seq and recording it.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await?;
+        tx.execute("INSERT INTO feed_epochs (id, starts_after) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM changes))", &[&id])
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn feed_epoch_holds(&self, epoch: Uuid, cursor: Seq) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM feed_epochs WHERE id = $1)
+                    AND $2 <= (SELECT COALESCE(MAX(seq), 0) FROM changes)
+                    AND $2 <= COALESCE((SELECT MIN(starts_after) FROM feed_epochs
+                                        WHERE n > (SELECT n FROM feed_epochs WHERE id = $1)), $2)",
+                &[&epoch, &cursor],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn health(&self) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await.map_err(|error| {
+            match error.code() {
+                Some(state) if *state == SqlState::DATA_CORRUPTED || *state == SqlState::INDEX_CORRUPTED => {
+                    StoreError::Broken(error.to_string())
+                }
+                _ => error.into(),
+            }
+        })?;
+        Ok(())
+    }
+
     async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>> {
         let client = self.client().await?;
         client

@@ -37,6 +37,10 @@ pub struct SqliteStore {
     /// transaction, each in its own savepoint (group commit): one fsync for the commits that
     /// queued up meanwhile, while each stays atomic on its own.
     pending: Arc<Mutex<Vec<PendingCommit>>>,
+    /// Why the database is broken, once an integrity check or a query found it corrupt: from
+    /// then on every call through the writer is refused, so nothing is written into a damaged
+    /// file and `/health` says so.
+    broken: Arc<Mutex<Option<String>>>,
 }
 
 type PendingCommit = (Commit, tokio::sync::oneshot::Sender<StoreResult<Seq>>);
@@ -52,21 +56,34 @@ impl SqliteStore {
             conn.pragma_update(None, "foreign_keys", "ON")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             migrate(&mut conn)?;
+            let broken = integrity_problem(&conn);
+            if let Some(problem) = &broken {
+                tracing::error!(%problem, "the database failed its integrity check; writes are refused until it is restored");
+            }
             let reader = Connection::open(&path)?;
             reader.pragma_update(None, "query_only", "ON")?;
             reader.busy_timeout(std::time::Duration::from_secs(5))?;
-            Ok(Self { conn: Arc::new(Mutex::new(conn)), reader: Arc::new(Mutex::new(reader)), pending: Arc::default() })
+            Ok(Self {
+                conn: Arc::new(Mutex::new(conn)),
+                reader: Arc::new(Mutex::new(reader)),
+                pending: Arc::default(),
+                broken: Arc::new(Mutex::new(broken)),
+            })
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
+    /// Run `f` on the writer connection; refused once the database is known to be broken.
     async fn with_conn<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
-        Self::on(Arc::clone(&self.conn), f).await
+        if let Some(problem) = self.broken() {
+            return Err(StoreError::Broken(problem));
+        }
+        self.noticing_corruption(Self::on(Arc::clone(&self.conn), f).await)
     }
 
     /// Run a read on the reader connection.
@@ -75,7 +92,24 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
-        Self::on(Arc::clone(&self.reader), f).await
+        self.noticing_corruption(Self::on(Arc::clone(&self.reader), f).await)
+    }
+
+    fn broken(&self) -> Option<String> {
+        self.broken.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// A corrupt page found in use marks the store broken, like a failed check at start.
+    fn noticing_corruption<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
+        if let Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, detail))) = &result {
+            if matches!(error.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) {
+                let problem = detail.clone().unwrap_or_else(|| error.to_string());
+                tracing::error!(%problem, "the database is corrupt; writes are refused until it is restored");
+                self.broken.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(problem.clone());
+                return Err(StoreError::Broken(problem));
+            }
+        }
+        result
     }
 
     async fn on<T, F>(conn: Arc<Mutex<Connection>>, f: F) -> StoreResult<T>
@@ -311,6 +345,19 @@ fn write_login(conn: &Connection, user: UserId, update: &LoginUpdate) -> StoreRe
         ],
     )?;
     Ok(())
+}
+
+/// SQLite's quick check (structure and record format, without cross-checking indexes: linear in
+/// the file's size, seconds for gigabytes). `None` when it passes.
+fn integrity_problem(conn: &Connection) -> Option<String> {
+    let result: rusqlite::Result<Vec<String>> = conn
+        .prepare("PRAGMA quick_check(5)")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect());
+    match result {
+        Ok(lines) if lines == ["ok"] => None,
+        Ok(lines) => Some(lines.join("; ")),
+        Err(error) => Some(error.to_string()),
+    }
 }
 
 fn is_unique_violation(error: &rusqlite::Error) -> bool {
@@ -852,6 +899,40 @@ impl Store for SqliteStore {
                 }
             };
             Ok(replaced == 1)
+        })
+        .await
+    }
+
+    async fn begin_feed_epoch(&self) -> StoreResult<Uuid> {
+        let id = Uuid::now_v7();
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO feed_epochs (id, starts_after) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) FROM changes))",
+                [id.to_string()],
+            )?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn feed_epoch_holds(&self, epoch: Uuid, cursor: Seq) -> StoreResult<bool> {
+        self.with_reader(move |conn| {
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM feed_epochs WHERE id = ?1)
+                    AND ?2 <= (SELECT COALESCE(MAX(seq), 0) FROM changes)
+                    AND ?2 <= COALESCE((SELECT MIN(starts_after) FROM feed_epochs
+                                        WHERE n > (SELECT n FROM feed_epochs WHERE id = ?1)), ?2)",
+                params![epoch.to_string(), cursor],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn health(&self) -> StoreResult<()> {
+        self.with_conn(|conn| {
+            conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |row| row.get::<_, i64>(0))?;
+            Ok(())
         })
         .await
     }
