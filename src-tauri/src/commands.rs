@@ -364,7 +364,7 @@ pub async fn activate(
 
 #[tauri::command]
 pub async fn profile(core: State<'_, AppCore>) -> CommandResult<ProfileView> {
-    Ok(core.client().await?.profile()?)
+    Ok(core.read(|client| client.profile()).await?)
 }
 
 #[tauri::command]
@@ -375,7 +375,7 @@ pub async fn update_profile(core: State<'_, AppCore>, form: ProfileForm) -> Comm
 
 #[tauri::command]
 pub async fn directory(core: State<'_, AppCore>) -> CommandResult<Directory> {
-    Ok(core.client().await?.directory()?)
+    Ok(core.read(|client| client.directory()).await?)
 }
 
 #[tauri::command]

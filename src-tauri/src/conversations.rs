@@ -50,8 +50,9 @@ pub fn his_transport(data_dir: &Path) -> anyhow::Result<Arc<dyn HisTransport>> {
 /// The inbox (G): all conversations, or those matching `query`; archived ones on request.
 #[tauri::command]
 pub async fn conversations(core: State<'_, AppCore>, query: String, include_archived: bool) -> CommandResult<Vec<ConversationSummary>> {
-    let client = core.client().await?;
-    let mut list = if query.trim().is_empty() { client.conversations(include_archived)? } else { client.search_conversations(&query)? };
+    let mut list = core
+        .read(move |client| if query.trim().is_empty() { client.conversations(include_archived) } else { client.search_conversations(&query) })
+        .await?;
     if !include_archived {
         list.retain(|c| !c.archived);
     }
@@ -193,7 +194,7 @@ pub async fn set_archived(core: State<'_, AppCore>, conversation_id: Conversatio
 
 #[tauri::command]
 pub async fn care_network(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<Vec<NetworkMemberView>> {
-    Ok(core.client().await?.care_network(patient_id)?)
+    Ok(core.read(move |client| client.care_network(patient_id)).await?)
 }
 
 #[tauri::command]

@@ -183,6 +183,17 @@ impl AppCore {
         self.inner.session.lock().await.as_ref().map(|s| s.client.clone()).ok_or(ClientError::SessionExpired)
     }
 
+    /// A read model from the client's cache, made on the blocking pool: it runs SQLite and opens
+    /// sealed rows (the patient index opens every card), which must not hold up a runtime worker.
+    pub async fn read<T, F>(&self, read: F) -> Result<T, ClientError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&KringClient) -> Result<T, ClientError> + Send + 'static,
+    {
+        let client = self.client().await?;
+        tauri::async_runtime::spawn_blocking(move || read(&client)).await.map_err(|e| ClientError::Internal(e.to_string()))?
+    }
+
     /// Log out: stop following the feed and end the session on the server.
     pub async fn logout(&self) -> Result<(), ClientError> {
         self.inner.pending.lock().await.take();

@@ -31,8 +31,8 @@ pub struct PatientOverview {
 
 #[tauri::command]
 pub async fn patients(core: State<'_, AppCore>, query: String) -> CommandResult<PatientOverview> {
-    let client = core.client().await?;
-    Ok(PatientOverview { total: client.patient_count()?, patients: client.search_patients(&query, OVERVIEW_LIMIT)? })
+    let overview = core.read(move |client| Ok((client.patient_count()?, client.search_patients(&query, OVERVIEW_LIMIT)?))).await?;
+    Ok(PatientOverview { total: overview.0, patients: overview.1 })
 }
 
 #[tauri::command]

@@ -248,7 +248,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
     let (inhabitant_id, seq) = kring_server::seed::create_account(store, spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed().publish_foreign(seq);
+    region.server().state.feed().publish_in_store(seq);
     gp.sync_now().await.unwrap();
     // Not in a conversation without a patient, and never as a caregiver.
     let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Intern overleg")).await.unwrap();
@@ -560,7 +560,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
     };
     let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
     let (_, seq) = kring_server::seed::create_account(store, spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed().publish_foreign(seq);
+    region.server().state.feed().publish_in_store(seq);
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     let eva = login(&region, "nieuw").await;
@@ -575,7 +575,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
         ..Default::default()
     };
     let seq = store.commit(commit).await.unwrap();
-    region.server().state.feed().publish_foreign(seq);
+    region.server().state.feed().publish_in_store(seq);
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     gp.sync_now().await.unwrap();

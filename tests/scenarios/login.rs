@@ -141,3 +141,35 @@ async fn the_server_never_receives_the_password() {
 fn invalid_server_addresses_are_refused_before_any_connection() {
     assert_eq!(ServerUrl::parse("http://kring.example.nl").unwrap_err().code(), "invalid_server_url");
 }
+
+/// Issue 12: a NUL byte or a 300-character name never reaches a store (PostgreSQL refused the NUL
+/// with a 500, SQLite stored it): the login steps answer as for an unknown name, and a profile
+/// name with a NUL or of 900 kB is refused by the domain's rule, the same on either store.
+#[tokio::test]
+async fn impossible_names_are_answered_as_unknown_and_refused_in_profiles() {
+    use kring_protocol::{Mutation, MutationOutcome, MutationRequest};
+    let region = TestRegion::start().await;
+    let api = kring_tests::RawApi::anonymous(&region);
+    let long = "x".repeat(300);
+    for name in ["hui\u{0}sarts", long.as_str()] {
+        let prelogin = api.post("v1/auth/prelogin", &serde_json::json!({ "username": name })).await;
+        assert_eq!(prelogin.status(), 200, "a decoy salt, as for any unknown name");
+        let login = kring_protocol::LoginRequest {
+            username: name.into(),
+            auth_key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [7u8; 32]),
+            device_name: "test".into(),
+        };
+        let answer = api.post("v1/auth/login", &login).await;
+        let status = answer.status();
+        let body: kring_protocol::ErrorBody = answer.json().await.unwrap();
+        assert_eq!((status.as_u16(), body.code), (401, kring_protocol::ErrorCode::InvalidCredentials));
+    }
+
+    let poh = kring_tests::RawApi::login(&region, "pohggz").await;
+    for last_name in ["Yıl\u{0}maz".to_owned(), "x".repeat(900_000)] {
+        let form = kring_domain::ProfileForm { first_name: "Mehmet".into(), last_name, ..Default::default() };
+        let request = MutationRequest { id: uuid::Uuid::now_v7(), mutation: Mutation::UpdateProfile(form) };
+        let outcome: MutationOutcome = poh.post("v1/mutations", &request).await.json().await.unwrap();
+        assert!(matches!(outcome, MutationOutcome::Rejected { ref message, .. } if message.contains("profile_name_invalid")), "{outcome:?}");
+    }
+}

@@ -12,6 +12,7 @@ mod patients;
 mod passwords;
 mod profile;
 mod roles;
+mod routes;
 mod sealed;
 mod store_health;
 mod secure_session;

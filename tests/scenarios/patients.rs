@@ -339,3 +339,32 @@ async fn pat_5_a_caregiver_who_joins_the_partner_later_gets_the_network_key_from
     gp.lock();
     assert_eq!(gp.maintain_network_keys().await.unwrap(), 0);
 }
+
+/// Issue 12 (STAFF-4): a key holder cannot overwrite a colleague's wrapped practice key with
+/// garbage (the server cannot open wrapped keys, so it never lets one replace another), and a
+/// malformed wrapped key is refused outright.
+#[tokio::test]
+async fn staff_4_a_colleague_s_working_key_cannot_be_overwritten() {
+    use kring_protocol::{Mutation, MutationOutcome, MutationRequest};
+    let region = TestRegion::start().await;
+    let gp = gp_with_vault(&region).await;
+    import(&gp, BUNDLE).await.unwrap();
+    let poh = region.login("pohggz").await;
+    poh.sync_now().await.unwrap();
+    assert_eq!(poh.search_patients("", 10).unwrap().len(), 2, "the POH holds the practice key");
+
+    let raw = kring_tests::RawApi::login(&region, "pohggz").await;
+    let overwrite = |wrapped_key: &str| MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: Mutation::ShareVaultKey { organisation_id: practice(&gp), user_id: gp.me().user_id, wrapped_key: wrapped_key.into() },
+    };
+    let garbage = base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [0u8; kring_crypto::SEALED_VAULT_SECRET_LEN]);
+    for wrapped in [garbage.as_str(), "bm90IGEga2V5"] {
+        let outcome: MutationOutcome = raw.post("v1/mutations", &overwrite(wrapped)).await.json().await.unwrap();
+        assert!(matches!(outcome, MutationOutcome::Rejected { .. }), "{outcome:?}");
+    }
+
+    let later = region.login("huisarts").await;
+    later.sync_now().await.unwrap();
+    assert_eq!(later.search_patients("", 10).unwrap().len(), 2, "the GP's key still opens the practice's patients");
+}

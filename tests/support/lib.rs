@@ -270,6 +270,12 @@ impl RawApi {
         self.authorise(self.http.post(format!("{}{path}", self.base)).json(body)).send().await.expect("POST")
     }
 
+    /// POST a body as it is (already serialised), as the client uploads an extraction.
+    pub async fn post_bytes(&self, path: &str, body: reqwest::Body) -> reqwest::Response {
+        let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json").body(body);
+        self.authorise(request).send().await.expect("POST")
+    }
+
     fn authorise(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
             Some(token) => request.bearer_auth(token),

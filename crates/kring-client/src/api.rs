@@ -364,6 +364,11 @@ mod tests {
     fn paths_and_websocket_urls_keep_a_server_prefix() {
         let api = ServerApi::new(ServerUrl::parse("https://zorg.example.nl/kring").unwrap()).unwrap();
         assert_eq!(api.server.join("v1/sync").unwrap().as_str(), "https://zorg.example.nl/kring/v1/sync");
-        assert_eq!(api.websocket_url(42).unwrap().as_str(), "wss://zorg.example.nl/kring/v1/ws?since=42");
+        assert_eq!(api.websocket_url(42, None).unwrap().as_str(), "wss://zorg.example.nl/kring/v1/ws?since=42");
+        let epoch = uuid::Uuid::nil();
+        assert_eq!(
+            api.websocket_url(42, Some(epoch)).unwrap().as_str(),
+            "wss://zorg.example.nl/kring/v1/ws?since=42&epoch=00000000-0000-0000-0000-000000000000"
+        );
     }
 }

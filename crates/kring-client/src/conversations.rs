@@ -19,6 +19,7 @@ use kring_protocol::conversations::{
     attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
     ParticipantKind, ParticipationEntry, WrappedKey,
 };
+use crate::cache::Cache;
 use kring_protocol::{Change, ChangeBody, EntityKind, Mutation, PersonEntry, Scope, SyncPage};
 use rand::RngCore;
 use serde::Serialize;
@@ -592,9 +593,9 @@ impl KringClient {
     /// need is recorded with the page, so a fetch that fails is tried again after the next
     /// page or sync. Returns the conversations that got new messages from someone else, for the
     /// notification.
-    pub(crate) async fn apply_page(&self, page: &SyncPage, epoch: Option<uuid::Uuid>) -> ClientResult<Vec<ConversationId>> {
+    pub(crate) async fn apply_page(&self, page: SyncPage, epoch: Option<uuid::Uuid>) -> ClientResult<Vec<ConversationId>> {
         let me = self.inner.me.user_id;
-        let rebuilding = self.inner.cache.rebuilding()?;
+        let rebuilding = self.on_cache(Cache::rebuilding).await?;
         let history: Vec<ConversationId> = page
             .changes
             .iter()
@@ -605,8 +606,6 @@ impl KringClient {
                 _ => None,
             })
             .collect();
-        self.inner.cache.apply(page, epoch, &history)?;
-        self.fetch_pending_history().await?;
         let mut arrived: Vec<ConversationId> = page
             .changes
             .iter()
@@ -616,16 +615,19 @@ impl KringClient {
             })
             .collect();
         arrived.dedup();
+        self.on_cache(move |cache| cache.apply(&page, epoch, &history)).await?;
+        self.fetch_pending_history().await?;
         Ok(arrived)
     }
 
     /// Fetch every history still owed (see [`KringClient::apply_page`]).
     pub(crate) async fn fetch_pending_history(&self) -> ClientResult<()> {
-        for conversation_id in self.inner.cache.pending_history()? {
+        for conversation_id in self.on_cache(Cache::pending_history).await? {
             let bodies = self.inner.api.conversation_history(conversation_id).await?;
             let changes =
                 bodies.into_iter().map(|body| Change { seq: 0, scope: Scope::Conversation(conversation_id), body }).collect();
-            self.inner.cache.apply_history(conversation_id, &SyncPage { changes, cursor: 0, has_more: false })?;
+            let page = SyncPage { changes, cursor: 0, has_more: false };
+            self.on_cache(move |cache| cache.apply_history(conversation_id, &page)).await?;
         }
         Ok(())
     }
@@ -733,11 +735,10 @@ impl KringClient {
     /// The epoch a new message goes under: the newest (counting my queued rotations), or a new
     /// one when its holders are not exactly the active participants.
     fn sending_epoch(&self, entry: &ConversationEntry) -> ClientResult<(u32, Zeroizing<[u8; 32]>, Option<Vec<WrappedKey>>)> {
-        let mut active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
-        active.sort();
+        let active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
         let keys = self.epoch_keys(entry)?;
         let queued = self.queued_rotations(entry)?;
-        let (number, mut holders) = match queued.last() {
+        let (number, holders) = match queued.last() {
             // A queued rotation was made for the active participants as the cache knew them.
             Some((number, _)) => (*number, active.clone()),
             None => {
@@ -745,8 +746,7 @@ impl KringClient {
                 (newest.number, newest.holders().collect::<Vec<_>>())
             }
         };
-        holders.sort();
-        if holders == active {
+        if !kring_domain::conversation::needs_new_epoch(&holders, &active) {
             let key = keys.get(&number).ok_or(ClientError::KeysLost)?;
             return Ok((number, Zeroizing::new(**key), None));
         }

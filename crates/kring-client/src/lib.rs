@@ -71,6 +71,17 @@ impl KringClient {
         self.inner.events.subscribe()
     }
 
+    /// Run cache work (SQLite, and sealing or opening every row) on the blocking pool: a page of
+    /// hundreds of changes must not hold up a runtime worker (and with it the UI's commands).
+    pub(crate) async fn on_cache<T, F>(&self, work: F) -> ClientResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Cache) -> ClientResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || work(&inner.cache)).await.map_err(|e| ClientError::Internal(e.to_string()))?
+    }
+
     /// Pull every change after the cursor over HTTP and apply it. Returns how many arrived.
     /// When the server no longer holds the cursor (a restored database), the cache is emptied
     /// and filled again from the start.
@@ -82,23 +93,22 @@ impl KringClient {
                 Ok(answer) => answer,
                 Err(ClientError::Refused { code: ErrorCode::ResyncRequired, .. }) => {
                     tracing::warn!(cursor, "the server no longer holds this cache's place in its feed: syncing anew");
-                    self.inner.cache.restart_feed()?;
+                    self.on_cache(Cache::restart_feed).await?;
                     continue;
                 }
                 Err(error) => return Err(error),
             };
-            applied += page.changes.len();
+            let arrived = page.changes.len();
+            applied += arrived;
             let has_more = page.has_more;
-            self.apply_page(&page, epoch).await?;
-            if !page.changes.is_empty() {
+            self.apply_page(page, epoch).await?;
+            if arrived > 0 {
                 let _ = self.inner.events.send(ClientEvent::DataChanged);
             }
             if !has_more {
                 // A history that failed to arrive with an earlier page is tried again.
                 self.fetch_pending_history().await?;
-                if self.inner.cache.rebuilding()? {
-                    self.inner.cache.finish_rebuild()?;
-                }
+                self.on_cache(|cache| if cache.rebuilding()? { cache.finish_rebuild() } else { Ok(()) }).await?;
                 return Ok(applied);
             }
         }

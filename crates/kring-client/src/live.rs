@@ -84,7 +84,7 @@ impl KringClient {
             }
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 409 => {
                 // The server restarted on a restored database between the sync and this connect.
-                self.inner.cache.restart_feed()?;
+                self.on_cache(crate::cache::Cache::restart_feed).await?;
                 return Ok(());
             }
             Err(_) => return Err(ClientError::ServerUnreachable),
@@ -103,7 +103,7 @@ impl KringClient {
             let Message::Text(text) = message else { continue };
             let ServerEvent::Changes(page) =
                 serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
-            let arrived = self.apply_page(&page, epoch).await?;
+            let arrived = self.apply_page(page, epoch).await?;
             self.emit(ClientEvent::DataChanged);
             for conversation_id in arrived {
                 self.emit(ClientEvent::MessageArrived { conversation_id });

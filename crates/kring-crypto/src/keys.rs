@@ -205,6 +205,10 @@ impl UserKeys {
     }
 }
 
+/// The length of a wrapped vault key: a 32-byte secret in a sealed box (an ephemeral public key
+/// of 32 bytes and a 16-byte tag around it).
+pub const SEALED_VAULT_SECRET_LEN: usize = 32 + 32 + 16;
+
 /// A vault: the key pair of one body of data (a practice's patient data, a conversation, an
 /// inbox). Anyone may seal data to its public key; members hold its secret key wrapped to their
 /// own public key. Membership is a wrapped key.

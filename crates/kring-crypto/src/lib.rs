@@ -16,7 +16,7 @@ pub mod otp;
 
 pub use keys::{
     open_with_key, seal_with_key, EncryptionKeyPair, EncryptionPublicKey, SigningKeyPair, SigningPublicKey, UserKeys,
-    Vault,
+    Vault, SEALED_VAULT_SECRET_LEN,
 };
 pub use login::{derive_login_keys, AuthKey, AuthKeyVerifier, Kek, KdfParams, LoginKeys, Salt};
 

@@ -139,3 +139,10 @@ proptest! {
         prop_assert!(author.public().verify(&message, &signature).is_err());
     }
 }
+
+#[test]
+fn a_wrapped_vault_key_has_the_length_the_server_checks() {
+    let member = kring_crypto::EncryptionKeyPair::generate();
+    let wrapped = kring_crypto::Vault::generate().wrap_for(&member.public()).unwrap();
+    assert_eq!(wrapped.len(), kring_crypto::SEALED_VAULT_SECRET_LEN);
+}

@@ -230,9 +230,38 @@ fn weekday(day: Date) -> Weekday {
     }
 }
 
+/// The key-epoch rule (CHAT-7), the same for the server and the client: a message goes under the
+/// newest epoch while its key holders are exactly the active participants; otherwise (someone
+/// left, an inbox member was removed) the next message starts a new epoch, wrapped for exactly
+/// the active participants, so those who left never hold the key of what follows.
+pub fn needs_new_epoch(newest_holders: &[crate::UserId], active: &[crate::UserId]) -> bool {
+    !same_people(newest_holders, active)
+}
+
+/// Whether `holders` are exactly the `active` participants (each once): what a new epoch's
+/// wrapped keys must be.
+pub fn same_people(holders: &[crate::UserId], active: &[crate::UserId]) -> bool {
+    let (mut holders, mut active) = (holders.to_vec(), active.to_vec());
+    holders.sort();
+    active.sort();
+    let unique = holders.windows(2).all(|pair| pair[0] != pair[1]);
+    unique && holders == active
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chat_7_a_new_epoch_when_and_only_when_the_holders_are_not_the_active_participants() {
+        let (a, b, c) = (crate::UserId::new(), crate::UserId::new(), crate::UserId::new());
+        assert!(!needs_new_epoch(&[a, b], &[b, a]), "same people, any order");
+        assert!(needs_new_epoch(&[a, b, c], &[a, b]), "someone left");
+        assert!(needs_new_epoch(&[a], &[a, b]), "someone active holds no key");
+        assert!(same_people(&[b, a], &[a, b]));
+        assert!(!same_people(&[a, a], &[a]), "a key twice for one person is not exact");
+        assert!(!same_people(&[a], &[a, b]));
+    }
     use time::macros::date;
 
     #[test]

@@ -112,18 +112,23 @@ impl LaunchClaims {
         if self.aud != audience {
             return Err(LaunchError::WrongAudience);
         }
-        if self.exp - self.iat > MAX_LIFETIME_SECONDS || self.exp < self.iat {
+        // Checked arithmetic: a token may carry any i64 (an `exp` near i64::MAX, an `iat` near
+        // i64::MIN); overflowing is a malformed token, never a panic or a wrapped "valid".
+        let lifetime = self.exp.checked_sub(self.iat).ok_or(LaunchError::Malformed)?;
+        if !(0..=MAX_LIFETIME_SECONDS).contains(&lifetime) {
             return Err(LaunchError::TooLong);
         }
         let now_seconds = now.unix_timestamp();
-        if now_seconds > self.exp + CLOCK_SKEW_SECONDS || now_seconds + CLOCK_SKEW_SECONDS < self.iat {
+        let last_valid = self.exp.checked_add(CLOCK_SKEW_SECONDS).ok_or(LaunchError::Malformed)?;
+        let first_valid = self.iat.checked_sub(CLOCK_SKEW_SECONDS).ok_or(LaunchError::Malformed)?;
+        if now_seconds > last_valid || now_seconds < first_valid {
             return Err(LaunchError::Expired);
         }
         if !self.bsn_verified {
             return Err(LaunchError::BsnNotVerified);
         }
         let bsn = Bsn::parse(&self.bsn).map_err(|_| LaunchError::BsnInvalid)?;
-        let expires_at = OffsetDateTime::from_unix_timestamp(self.exp + CLOCK_SKEW_SECONDS).map_err(|_| LaunchError::Malformed)?;
+        let expires_at = OffsetDateTime::from_unix_timestamp(last_valid).map_err(|_| LaunchError::Malformed)?;
         Ok(CheckedLaunch { claims: self, bsn, expires_at })
     }
 }
@@ -166,6 +171,24 @@ mod tests {
         assert_eq!(LaunchClaims { exp: NOW + 121, ..claims() }.check("kring-delft", at(NOW)), Err(LaunchError::TooLong));
         assert_eq!(claims().check("kring-delft", at(NOW + 60 + CLOCK_SKEW_SECONDS + 1)), Err(LaunchError::Expired));
         assert_eq!(claims().check("kring-delft", at(NOW - CLOCK_SKEW_SECONDS - 1)), Err(LaunchError::Expired), "from the future");
+    }
+
+    #[test]
+    fn pat_3_extreme_times_are_malformed_not_an_overflow() {
+        for (iat, exp) in [(i64::MIN, 0), (0, i64::MIN), (i64::MIN, i64::MAX), (i64::MAX - 10, i64::MAX), (i64::MIN, i64::MIN + 10)] {
+            let result = LaunchClaims { iat, exp, ..claims() }.check("kring-delft", at(NOW));
+            assert!(matches!(result, Err(LaunchError::Malformed | LaunchError::TooLong | LaunchError::Expired)), "{iat} {exp}: {result:?}");
+        }
+        assert_eq!(LaunchClaims { iat: i64::MAX - 10, exp: i64::MAX, ..claims() }.check("kring-delft", at(NOW)), Err(LaunchError::Malformed));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn pat_3_any_times_are_read_or_refused_never_a_panic(iat in any::<i64>(), exp in any::<i64>()) {
+            let _ = LaunchClaims { iat, exp, ..claims() }.check("kring-delft", at(NOW));
+        }
     }
 
     #[test]

@@ -34,4 +34,4 @@ pub use roles::{Action, Role};
 pub use second_factor::{CodeChallenge, CodeError};
 pub use staff::{AccessStatus, AccountRequestDetails, AccountRequestForm, FieldError, FormField, RequestStatus};
 pub use throttle::{Attempt, Throttle, ThrottleSubject};
-pub use values::{AgbCode, Bsn, Email, MobileNumber, ValidationError};
+pub use values::{plain_text, AgbCode, Bsn, Email, MobileNumber, ValidationError, MAX_NAME_CHARS};

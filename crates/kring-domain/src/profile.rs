@@ -111,6 +111,8 @@ pub struct Profile {
 pub enum ProfileError {
     #[error("first and last name are required")]
     NameRequired,
+    #[error("a name is longer than 100 characters or holds control characters")]
+    NameInvalid,
     #[error("at most three functions")]
     TooManyFunctions,
     #[error("a function that is not on the list")]
@@ -127,6 +129,7 @@ impl ProfileError {
     pub fn code(&self) -> &'static str {
         match self {
             ProfileError::NameRequired => "profile_name_required",
+            ProfileError::NameInvalid => "profile_name_invalid",
             ProfileError::TooManyFunctions => "profile_too_many_functions",
             ProfileError::UnknownFunction => "profile_unknown_function",
             ProfileError::AbsenceBackwards => "profile_absence_backwards",
@@ -138,7 +141,8 @@ impl ProfileError {
 
 impl ProfileForm {
     pub fn validate(&self) -> Result<Profile, ProfileError> {
-        let (first_name, last_name) = (self.first_name.trim(), self.last_name.trim());
+        let name = |text| crate::values::plain_text(text, crate::values::MAX_NAME_CHARS).map_err(|_| ProfileError::NameInvalid);
+        let (first_name, last_name) = (name(&self.first_name)?, name(&self.last_name)?);
         if first_name.is_empty() || last_name.is_empty() {
             return Err(ProfileError::NameRequired);
         }
@@ -185,6 +189,12 @@ impl ProfileForm {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn prof_3_a_name_of_900_kb_or_with_a_nul_byte_is_refused() {
+        assert_eq!(ProfileForm { last_name: "x".repeat(900_000), ..form() }.validate(), Err(ProfileError::NameInvalid));
+        assert_eq!(ProfileForm { first_name: "Meh\0met".into(), ..form() }.validate(), Err(ProfileError::NameInvalid));
+    }
 
     fn form() -> ProfileForm {
         ProfileForm {

@@ -85,9 +85,27 @@ impl AccountRequestForm {
         if initials.is_empty() {
             fail(FormField::Initials, "required");
         }
-        let surname = self.surname.trim().to_owned();
-        if surname.is_empty() {
-            fail(FormField::Surname, "required");
+        let name = |text: &str| crate::values::plain_text(text, crate::values::MAX_NAME_CHARS).map(str::to_owned);
+        let surname = match name(&self.surname) {
+            Ok(surname) if surname.is_empty() => {
+                fail(FormField::Surname, "required");
+                surname
+            }
+            Ok(surname) => surname,
+            Err(e) => {
+                fail(FormField::Surname, e.code());
+                String::new()
+            }
+        };
+        let infix = match name(&self.infix) {
+            Ok(infix) => Some(infix).filter(|i| !i.is_empty()),
+            Err(e) => {
+                fail(FormField::Surname, e.code());
+                None
+            }
+        };
+        if self.initials.chars().count() > 20 {
+            fail(FormField::Initials, "too_long");
         }
         let agb = match self.agb.trim() {
             "" => None,
@@ -120,7 +138,7 @@ impl AccountRequestForm {
         match (email, self.role, errors.is_empty()) {
             (Some(email), Some(role), true) => Ok(AccountRequestDetails {
                 initials,
-                infix: Some(self.infix.trim().to_owned()).filter(|i| !i.is_empty()),
+                infix,
                 surname,
                 agb,
                 email,
@@ -238,6 +256,14 @@ mod tests {
         assert_eq!(details.display_name(), "J.K. van Dijk");
         assert_eq!(details.mobile.unwrap().e164(), "+31612345678");
         assert_eq!(details.agb, None);
+    }
+
+    #[test]
+    fn staff_2_a_surname_of_900_kb_or_with_a_nul_byte_is_refused_on_its_field() {
+        let errors = AccountRequestForm { surname: "x".repeat(900_000), ..form() }.validate(&[]).unwrap_err();
+        assert_eq!(errors, vec![FieldError { field: FormField::Surname, code: "too_long".into() }]);
+        let errors = AccountRequestForm { infix: "van\0".into(), ..form() }.validate(&[]).unwrap_err();
+        assert_eq!(errors, vec![FieldError { field: FormField::Surname, code: "control_characters".into() }]);
     }
 
     #[test]

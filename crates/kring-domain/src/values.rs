@@ -5,6 +5,24 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
 
+/// The most characters of a person's name part (first name, surname, infix) or a short label.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A short line of plain text as typed (a name, an id from another system): trimmed, at most
+/// `max` characters, and without control characters (a NUL is refused by PostgreSQL and, on
+/// SQLite, would be stored; newlines and escapes have no place in a name). Both stores get the
+/// same text because the rule lives here.
+pub fn plain_text(text: &str, max: usize) -> Result<&str, ValidationError> {
+    let trimmed = text.trim();
+    if trimmed.chars().any(char::is_control) {
+        return Err(ValidationError::ControlCharacters);
+    }
+    if trimmed.chars().count() > max {
+        return Err(ValidationError::TooLong(max));
+    }
+    Ok(trimmed)
+}
+
 /// Why a value was refused. `code()` is stable and is what the UI translates into Dutch.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValidationError {
@@ -20,6 +38,10 @@ pub enum ValidationError {
     PhoneNotMobile,
     #[error("not a valid e-mail address")]
     EmailFormat,
+    #[error("longer than {0} characters")]
+    TooLong(usize),
+    #[error("contains control characters")]
+    ControlCharacters,
 }
 
 impl ValidationError {
@@ -28,6 +50,8 @@ impl ValidationError {
             Self::BsnLength => "bsn_length",
             Self::BsnChecksum => "bsn_checksum",
             Self::AgbFormat => "agb_format",
+            Self::TooLong(_) => "too_long",
+            Self::ControlCharacters => "control_characters",
             Self::PhoneFormat => "phone_format",
             Self::PhoneNotMobile => "phone_not_mobile",
             Self::EmailFormat => "email_format",
@@ -217,6 +241,18 @@ impl fmt::Display for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_is_trimmed_bounded_and_free_of_control_characters() {
+        assert_eq!(plain_text("  Jansen ", MAX_NAME_CHARS), Ok("Jansen"));
+        assert_eq!(plain_text("Yılmaz-Çelik", MAX_NAME_CHARS), Ok("Yılmaz-Çelik"));
+        assert_eq!(plain_text(&"a".repeat(900_000), MAX_NAME_CHARS), Err(ValidationError::TooLong(MAX_NAME_CHARS)));
+        assert_eq!(plain_text(&"é".repeat(MAX_NAME_CHARS), MAX_NAME_CHARS).map(|t| t.chars().count()), Ok(MAX_NAME_CHARS));
+        assert_eq!(plain_text("Jan\0sen", MAX_NAME_CHARS), Err(ValidationError::ControlCharacters));
+        assert_eq!(plain_text("Jan\nsen", MAX_NAME_CHARS), Err(ValidationError::ControlCharacters));
+        assert_eq!(plain_text("a\u{1b}[31mb", MAX_NAME_CHARS), Err(ValidationError::ControlCharacters));
+        assert_eq!(plain_text("a\u{85}b", MAX_NAME_CHARS), Err(ValidationError::ControlCharacters));
+    }
 
     #[test]
     fn bsn_accepts_valid_test_numbers_and_normalises_formatting() {

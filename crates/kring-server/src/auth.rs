@@ -37,16 +37,27 @@ pub fn normalise_username(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
+/// The longest login name (an e-mail address is at most 254 characters).
+const MAX_USERNAME_CHARS: usize = 254;
+
+/// Whether any account can have this (normalised) name: no control characters, not too long.
+/// Other names are answered as unknown without asking the store.
+fn possible_username(username: &str) -> bool {
+    kring_domain::plain_text(username, MAX_USERNAME_CHARS).is_ok()
+}
+
+/// Step zero: the salt and Argon2id parameters to derive `auth_key` with. An unknown name gets a
+/// decoy salt, stable per name, for the same single store read a known one costs.
 pub async fn prelogin(
     State(state): State<AppState>,
     Json(request): Json<PreloginRequest>,
 ) -> ServerResult<Json<PreloginResponse>> {
     let username = normalise_username(&request.username);
-    let response = match state.store().credentials(&username).await? {
+    let credentials = if possible_username(&username) { state.store().credentials(&username).await? } else { None };
+    let response = match credentials {
         Some(credentials) => PreloginResponse { salt: credentials.salt, kdf: credentials.kdf },
         None => {
-            let secret = state.store().server_secret("decoy-salt").await?;
-            let seed = [secret.as_slice(), username.as_bytes()].concat();
+            let seed = [state.decoy_secret().await?, username.as_bytes()].concat();
             PreloginResponse { salt: Salt::decoy(&seed).to_base64(), kdf: KdfParams::INTERACTIVE }
         }
     };
@@ -60,10 +71,12 @@ pub async fn login(
     Json(request): Json<LoginRequest>,
 ) -> ServerResult<Json<CodeSent>> {
     let username = normalise_username(&request.username);
-    let throttle = LoginThrottle::new(&username, peer.ip());
+    let possible = possible_username(&username);
+    // An impossible name still counts against the address, under one key for all of them.
+    let throttle = LoginThrottle::new(if possible { &username } else { "(impossible name)" }, peer.ip());
     let refusal = throttle.begin(&state).await?;
     let auth_key = AuthKey::from_base64(&request.auth_key).map_err(|_| ServerError::InvalidCredentials)?;
-    let credentials = state.store().credentials(&username).await?;
+    let credentials = if possible { state.store().credentials(&username).await? } else { None };
     let Some(credentials) = credentials.filter(|c| c.active) else {
         // Spend the same work as a real check, so timing does not reveal which accounts exist.
         let _ = tokio::task::spawn_blocking(move || AuthKeyVerifier::hash(&auth_key)).await;
@@ -249,6 +262,7 @@ pub async fn reset_password(
     state.store().revoke_sessions_of(target, None).await?;
     state.feed().end_user(target);
     publish_public_key(&state, target, None).await?;
+    crate::staff::forget_wrapped_keys(&state, target).await?;
     tracing::warn!(admin_id = %admin.id, user_id = %target, "password reset by an administrator; the user's keys were dropped");
     Ok(())
 }
@@ -429,22 +443,34 @@ async fn update_throttle<T>(
     Err(ServerError::RateLimited(Duration::seconds(1)))
 }
 
-/// The session behind a request's access token, whatever the account's state. Only logout and
-/// the password change take this one; everything else takes [`AuthUser`].
-pub struct AnyAuthUser(pub LiveSession);
-
-impl FromRequestParts<AppState> for AnyAuthUser {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(AnyAuthUser(live_session(parts, state).await?.0))
+/// The router's layer for every [`crate::Access::Session`] route (SEC-1): the request's
+/// `Authorization: Bearer` access token must belong to a live session, or the answer is 401
+/// before any handler runs. The session travels on to the extractors below.
+pub async fn require_session(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match live_session(request.headers(), &state).await {
+        Ok(session) => {
+            request.extensions_mut().insert(session);
+            next.run(request).await
+        }
+        Err(error) => error.into_response(),
     }
 }
 
-/// The live session of the request's `Authorization: Bearer` access token, and the token's hash.
-async fn live_session(parts: &Parts, state: &AppState) -> ServerResult<(LiveSession, [u8; 32])> {
-    let header = parts
-        .headers
+/// A live session and the hash of the access token that found it.
+#[derive(Debug, Clone)]
+struct Authenticated {
+    session: LiveSession,
+    access_hash: [u8; 32],
+}
+
+/// The live session of the request's `Authorization: Bearer` access token.
+async fn live_session(headers: &axum::http::HeaderMap, state: &AppState) -> ServerResult<Authenticated> {
+    let header = headers
         .get(kring_protocol::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .ok_or(ServerError::Unauthenticated)?;
@@ -453,7 +479,24 @@ async fn live_session(parts: &Parts, state: &AppState) -> ServerResult<(LiveSess
     let access_hash = token_hash(&token);
     let session =
         state.store().session_by_access(access_hash, state.clock().now()).await?.ok_or(ServerError::Unauthenticated)?;
-    Ok((session, access_hash))
+    Ok(Authenticated { session, access_hash })
+}
+
+/// What [`require_session`] found; a handler on a public route has none (401).
+fn authenticated(parts: &Parts) -> ServerResult<Authenticated> {
+    parts.extensions.get::<Authenticated>().cloned().ok_or(ServerError::Unauthenticated)
+}
+
+/// The session behind a request's access token, whatever the account's state. Only logout and
+/// the password change take this one; everything else takes [`AuthUser`].
+pub struct AnyAuthUser(pub LiveSession);
+
+impl FromRequestParts<AppState> for AnyAuthUser {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(AnyAuthUser(authenticated(parts)?.session))
+    }
 }
 
 /// The user behind a request's access token. Rejects with 401 when missing, expired or revoked,
@@ -468,8 +511,8 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ServerError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (session, access_hash) = live_session(parts, state).await?;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let Authenticated { session, access_hash } = authenticated(parts)?;
         if session.must_change_password {
             return Err(ServerError::PasswordChangeRequired);
         }

@@ -111,15 +111,12 @@ pub(crate) async fn post(
     let mut rotated = false;
     let active: Vec<UserId> = conversation.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
     let newest = conversation.epochs.last().ok_or(ServerError::NotFound("key epoch"))?;
-    let stale = newest.holders().any(|holder| !active.contains(&holder));
+    let holders: Vec<UserId> = newest.holders().collect();
+    let stale = kring_domain::conversation::needs_new_epoch(&holders, &active);
     match new_epoch {
         Some(keys) => {
-            let mut holders: Vec<UserId> = keys.iter().map(|k| k.user_id).collect();
-            holders.sort();
-            holders.dedup();
-            let mut wanted = active.clone();
-            wanted.sort();
-            if holders != wanted || keys.len() != wanted.len() {
+            let wrapped_for: Vec<UserId> = keys.iter().map(|k| k.user_id).collect();
+            if !kring_domain::conversation::same_people(&wrapped_for, &active) {
                 return Err(ServerError::InvalidRequest("a new key epoch is wrapped for exactly the active participants".into()));
             }
             for key in keys {

@@ -4,7 +4,7 @@
 //! only to the connections registered for one of its changes' scopes ([`FeedNotifier::publish_commit`]):
 //! the work per commit follows the number of recipients, not of connections, and nothing is read
 //! from the store. What the instance did not commit itself (another instance's commit on the same
-//! PostgreSQL, [`FeedNotifier::publish_foreign`]), or a connection that fell behind, is read from
+//! PostgreSQL, [`FeedNotifier::publish_in_store`]), or a connection that fell behind, is read from
 //! the store. A slow connection never holds up the others.
 //!
 //! Cursors: a connection may tell its client "you have everything up to N" only when every commit
@@ -138,11 +138,12 @@ impl FeedNotifier {
         }
     }
 
-    /// Someone committed up to `seq` whose content is in the store only: another instance on the
-    /// same PostgreSQL (its notification also reports this instance's own commits: those are
-    /// known here and ignored). Everything up to `seq` is in the store, so it counts as handed
-    /// out; connections are told to read the store (under the lock, so before any later batch).
-    pub fn publish_foreign(&self, seq: Seq) {
+    /// Commits up to `seq` whose content is in the store only: another instance's on the same
+    /// PostgreSQL (its notification also reports this instance's own commits: those are known
+    /// here and ignored), or a large one of this instance's (an HIS extraction, not copied into
+    /// memory for the feed). Everything up to `seq` is in the store, so it counts as handed out;
+    /// connections are told to read the store (under the lock, so before any later batch).
+    pub fn publish_in_store(&self, seq: Seq) {
         let mut routes = self.inner.routes.lock().unwrap_or_else(PoisonError::into_inner);
         let known = seq <= routes.contiguous || routes.ahead.range(..=seq).next_back().is_some_and(|(_, last)| seq <= *last);
         if known {
@@ -340,12 +341,12 @@ mod tests {
         feed.publish_commit(1, vec![change(Scope::User(user))]);
         assert_eq!(batch(sub.next().await).contiguous, 2);
         // Another instance committed 3..=5: read the store before trusting later batches.
-        feed.publish_foreign(5);
+        feed.publish_in_store(5);
         feed.publish_commit(6, vec![change(Scope::User(user))]);
         assert!(matches!(sub.next().await, FeedWake::ReadStore));
         assert_eq!(batch(sub.next().await).contiguous, 6);
         // Its own commits, reported back by PostgreSQL, are not foreign.
-        feed.publish_foreign(6);
+        feed.publish_in_store(6);
         assert!(!sub.take_foreign());
     }
 }

@@ -55,40 +55,80 @@ impl Default for RegionConfig {
     }
 }
 
-/// The HTTP API. Every route under `/v1` except login requires a bearer token.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/v1/auth/prelogin", post(auth::prelogin))
-        .route("/v1/auth/login", post(auth::login))
-        .route("/v1/auth/verify-code", post(auth::verify_code))
-        .route("/v1/auth/refresh", post(auth::refresh))
-        .route("/v1/auth/password", post(auth::change_password))
-        .route("/v1/auth/logout", post(auth::logout))
-        .route("/v1/auth/launch", post(launch::launch))
-        .route("/v1/launch", post(launch::launch_in_session))
-        .route("/v1/accounts/{user_id}/reset-password", post(auth::reset_password))
-        .route("/v1/access-log", get(access_log::view))
-        .route("/v1/account-requests", get(staff::list_requests))
-        .route("/v1/activate", post(staff::activate))
-        .route("/v1/activate/{token}", get(staff::invitation))
-        .route("/v1/me", get(auth::me))
-        .route("/v1/sync", get(sync::sync))
-        .route("/v1/ws", get(sync::websocket))
-        .route("/v1/mutations", post(mutations::submit))
-        .route("/v1/conversations/{id}/history", get(conversations::history))
-        .route(
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the health check and the steps that lead to a session.
+    Public,
+    /// Only with a live session's bearer token (SEC-1), checked by the router's layer
+    /// ([`auth::require_session`]) before the handler runs.
+    Session,
+}
+
+/// The routes and who may call each, built in one place so the router and the test that walks
+/// every route (`tests/scenarios/routes.rs`) cannot disagree.
+struct Routes {
+    public: Router<AppState>,
+    session: Router<AppState>,
+    table: Vec<(&'static str, Access)>,
+}
+
+impl Routes {
+    fn public(mut self, path: &'static str, route: axum::routing::MethodRouter<AppState>) -> Self {
+        self.public = self.public.route(path, route);
+        self.table.push((path, Access::Public));
+        self
+    }
+
+    fn session(mut self, path: &'static str, route: axum::routing::MethodRouter<AppState>) -> Self {
+        self.session = self.session.route(path, route);
+        self.table.push((path, Access::Session));
+        self
+    }
+}
+
+fn routes() -> Routes {
+    Routes { public: Router::new(), session: Router::new(), table: Vec::new() }
+        .public("/health", get(health))
+        .public("/v1/auth/prelogin", post(auth::prelogin))
+        .public("/v1/auth/login", post(auth::login))
+        .public("/v1/auth/verify-code", post(auth::verify_code))
+        .public("/v1/auth/refresh", post(auth::refresh))
+        .public("/v1/auth/launch", post(launch::launch))
+        .public("/v1/activate", post(staff::activate))
+        .public("/v1/activate/{token}", get(staff::invitation))
+        .session("/v1/auth/password", post(auth::change_password))
+        .session("/v1/auth/logout", post(auth::logout))
+        .session("/v1/launch", post(launch::launch_in_session))
+        .session("/v1/accounts/{user_id}/reset-password", post(auth::reset_password))
+        .session("/v1/access-log", get(access_log::view))
+        .session("/v1/account-requests", get(staff::list_requests))
+        .session("/v1/me", get(auth::me))
+        .session("/v1/sync", get(sync::sync))
+        .session("/v1/ws", get(sync::websocket))
+        .session("/v1/mutations", post(mutations::submit))
+        // A whole HIS extraction is one request (PAT-1: one transaction), read as a stream with
+        // its own limit (`patients::MAX_IMPORT_BYTES`).
+        .session("/v1/patients/import", post(patients::import).layer(axum::extract::DefaultBodyLimit::disable()))
+        .session("/v1/conversations/{id}/history", get(conversations::history))
+        .session(
             "/v1/conversations/{id}/attachments/{attachment}/{index}",
             get(conversations::attachment_chunk).put(conversations::put_attachment_chunk),
         )
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
-        .merge(
-            // A whole HIS extraction is one request (PAT-1: one transaction).
-            Router::new()
-                .route("/v1/patients/import", post(patients::import))
-                .layer(axum::extract::DefaultBodyLimit::max(patients::MAX_IMPORT_BYTES)),
-        )
-        .with_state(state)
+}
+
+/// Every route with who may call it, in the order the router has them.
+pub fn route_table() -> Vec<(&'static str, Access)> {
+    routes().table
+}
+
+/// The HTTP API. Every route but the [`Access::Public`] ones refuses a request without a live
+/// session (401) in a layer, before any handler runs: a route added tomorrow is protected
+/// without thinking.
+pub fn router(state: AppState) -> Router {
+    let Routes { public, session, .. } = routes();
+    let session = session.route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_session));
+    public.merge(session).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024)).with_state(state)
 }
 
 /// `GET /health`: "ok" while the store answers and is whole; 503 with the reason otherwise.

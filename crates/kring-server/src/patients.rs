@@ -31,11 +31,8 @@ const MAX_SEALED_LEN: usize = 4 * 1024 * 1024;
 
 /// `POST /v1/patients/import` (PAT-1): the whole extraction in one commit. A patient the practice
 /// already has (same BSN hash) keeps its id and gets the new card and chart.
-pub async fn import(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Json(request): Json<ImportRequest>,
-) -> ServerResult<Json<ImportOutcome>> {
+pub async fn import(State(state): State<AppState>, user: AuthUser, body: axum::body::Body) -> ServerResult<Json<ImportOutcome>> {
+    let request = read_extraction(body).await?;
     let organisation = request.organisation_id;
     if !may(&state, user.id, organisation, Action::ImportHisExtraction).await? {
         return Err(ServerError::Forbidden("importing the practice's HIS extraction"));
@@ -87,6 +84,29 @@ pub async fn import(
     let seq = state.commit(commit).await?;
     tracing::info!(user_id = %user.id, organisation_id = %organisation, created, updated, "HIS extraction imported");
     Ok(Json(ImportOutcome { created, updated, seq }))
+}
+
+/// Parse the upload while it arrives: the JSON reader pulls chunks from the connection, so the
+/// extraction is in memory once (as the parsed request), never also as the raw body. At most
+/// [`MAX_IMPORT_BYTES`].
+async fn read_extraction(body: axum::body::Body) -> ServerResult<ImportRequest> {
+    use futures_util::TryStreamExt;
+    let mut received = 0usize;
+    let stream = body.into_data_stream().map_err(std::io::Error::other).and_then(move |chunk| {
+        received += chunk.len();
+        let result = if received > MAX_IMPORT_BYTES {
+            Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "the extraction is larger than the limit"))
+        } else {
+            Ok(chunk)
+        };
+        std::future::ready(result)
+    });
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    tokio::task::spawn_blocking(move || {
+        serde_json::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader))
+            .map_err(|error| ServerError::InvalidRequest(format!("extraction: {error}")))
+    })
+    .await?
 }
 
 fn check_sealed(patient: &SealedPatient) -> ServerResult<()> {

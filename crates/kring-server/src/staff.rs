@@ -392,8 +392,40 @@ pub(crate) async fn share_vault_key(
     if !theirs.authorised {
         return Err(ServerError::InvalidRequest("the colleague is not authorised".into()));
     }
+    // The server cannot open a wrapped key, so it never lets one replace another: a key holder
+    // could otherwise lock a colleague out with garbage. (A reset password drops the user's
+    // wrapped keys, so they can be shared again.)
+    if theirs.wrapped_key.is_some() {
+        return Err(ServerError::InvalidRequest("the colleague already holds the key".into()));
+    }
+    check_wrapped_key(wrapped_key)?;
     let entry = PatientDataAccessEntry { wrapped_key: Some(wrapped_key.to_owned()), ..theirs };
     Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(entry))]))
+}
+
+/// A wrapped vault key must at least be what sealing a 32-byte vault secret to a public key gives.
+pub(crate) fn check_wrapped_key(wrapped_key: &str) -> ServerResult<()> {
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    match STANDARD_NO_PAD.decode(wrapped_key) {
+        Ok(bytes) if bytes.len() == kring_crypto::SEALED_VAULT_SECRET_LEN => Ok(()),
+        _ => Err(ServerError::InvalidRequest("a wrapped key is a sealed 32-byte secret in base64".into())),
+    }
+}
+
+/// After a password reset the user's wrapped keys are sealed to keys that no longer exist: drop
+/// them, so key holders share the vaults again to the new key.
+pub(crate) async fn forget_wrapped_keys(state: &AppState, user: UserId) -> ServerResult<()> {
+    let mut changes = Vec::new();
+    for (organisation_id, _) in contracts(state, user).await? {
+        let entry = access_entry(state, organisation_id, user).await?;
+        if entry.wrapped_key.is_some() {
+            changes.push((Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(PatientDataAccessEntry { wrapped_key: None, ..entry })));
+        }
+    }
+    if !changes.is_empty() {
+        state.commit(Commit { changes, ..Commit::default() }).await?;
+    }
+    Ok(())
 }
 
 /// STAFF-11: the GP or account manager links a colleague to their HIS user id. One HIS user per
@@ -411,11 +443,13 @@ pub(crate) async fn set_his_user(
     if !contracts(state, user_id).await?.iter().any(|(org, _)| *org == organisation_id) {
         return Err(ServerError::InvalidRequest("the colleague does not work for this practice".into()));
     }
-    let his_user_id = his_user_id.map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned);
+    let his_user_id = his_user_id
+        .map(|id| kring_domain::plain_text(id, 64))
+        .transpose()
+        .map_err(|e| ServerError::InvalidRequest(format!("HIS user id: {e}")))?
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
     if let Some(id) = &his_user_id {
-        if id.chars().count() > 64 || id.chars().any(char::is_control) {
-            return Err(ServerError::InvalidRequest("a HIS user id is at most 64 plain characters".into()));
-        }
         let taken = state.store().children(EntityKind::HisLink, organisation_id.0).await?.into_iter().any(|body| {
             matches!(body, ChangeBody::HisLink(link) if link.user_id != user_id && link.his_user_id.as_deref() == Some(id.as_str()))
         });

@@ -9,6 +9,9 @@ use std::sync::Arc;
 /// What every handler gets: the store, the clock, the feed notifier and how login codes are
 /// delivered. No global state. Fields are private: every change reaches the store through
 /// [`AppState::commit`], which also hands it to the feed.
+/// Changes in one commit above which the feed reads it from the store rather than from memory.
+const LARGE_COMMIT: usize = crate::sync::PAGE_SIZE as usize;
+
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
@@ -24,6 +27,8 @@ pub struct AppState {
     access_limiter: Arc<access_log::RecordLimiter>,
     /// The feed epoch this server started (the cursors it hands out belong to it).
     feed_epoch: uuid::Uuid,
+    /// The secret decoy salts are derived from, read once.
+    decoy_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -49,6 +54,7 @@ impl AppState {
             access_chain: Arc::default(),
             access_limiter: Arc::default(),
             feed_epoch,
+            decoy_secret: Arc::default(),
         })
     }
 
@@ -64,6 +70,12 @@ impl AppState {
 
     pub fn feed(&self) -> &feed::FeedNotifier {
         &self.feed
+    }
+
+    /// The secret behind decoy salts for unknown login names (read from the store once).
+    pub(crate) async fn decoy_secret(&self) -> store::StoreResult<&[u8]> {
+        let secret = self.decoy_secret.get_or_try_init(|| self.store.server_secret("decoy-salt")).await?;
+        Ok(secret.as_slice())
     }
 
     pub fn feed_epoch(&self) -> uuid::Uuid {
@@ -102,6 +114,13 @@ impl AppState {
     /// Write a commit and hand its changes to the connections that may see them: how every
     /// change this server makes reaches the feed.
     pub async fn commit(&self, commit: store::Commit) -> store::StoreResult<kring_protocol::Seq> {
+        if commit.changes.len() > LARGE_COMMIT {
+            // A large commit (a HIS extraction) is not copied for the feed: connections read it
+            // from the store, a page at a time.
+            let seq = self.store.commit(commit).await?;
+            self.feed.publish_in_store(seq);
+            return Ok(seq);
+        }
         let changes = commit.changes.clone();
         let seq = self.store.commit(commit).await?;
         self.feed.publish_commit(seq, changes);

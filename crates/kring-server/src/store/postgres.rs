@@ -803,11 +803,11 @@ async fn listen(
     });
     client.batch_execute(&format!("LISTEN {FEED_CHANNEL}")).await?;
     let latest: Seq = client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await?.get(0);
-    feed.publish_foreign(latest);
+    feed.publish_in_store(latest);
     while let Some(payload) = notifications.recv().await {
         match payload.parse::<Seq>() {
             Ok(seq) if own.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&seq) => {}
-            Ok(seq) => feed.publish_foreign(seq),
+            Ok(seq) => feed.publish_in_store(seq),
             Err(_) => tracing::warn!("ignored a malformed feed notification"),
         }
     }

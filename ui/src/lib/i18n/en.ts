@@ -141,6 +141,8 @@ export const en: Messages = {
     cancel: 'Cancel',
     sent: 'The request has been sent.',
     fieldErrors: {
+      too_long: 'This is too long (at most 100 characters).',
+      control_characters: 'This holds characters that do not belong in a name (such as a line break).',
       required: 'This field is required.',
       agb_format: 'An AGB code has exactly 8 digits.',
       email_format: 'This is not a valid e-mail address.',
@@ -432,6 +434,7 @@ export const en: Messages = {
     invalid_form: 'The form has errors. Check the marked fields.',
     no_patient_data_access: "You have no access (yet) to this practice's patient data.",
     activation_link_invalid: 'This activation link is unknown, used or expired (after 7 days). Ask the practice for a new request.',
+    profile_name_invalid: 'A name may be at most 100 characters and may not hold line breaks or other control characters.',
     profile_name_required: 'Enter your first and last name.',
     profile_too_many_functions: 'Choose up to three functions.',
     profile_unknown_function: 'Choose a function from the list.',

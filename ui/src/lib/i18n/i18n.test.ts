@@ -37,6 +37,7 @@ const CLIENT_ERROR_CODES = [
   'no_patient_data_access',
   'activation_link_invalid',
   'profile_name_required',
+  'profile_name_invalid',
   'profile_too_many_functions',
   'profile_unknown_function',
   'profile_absence_backwards',
@@ -98,7 +99,7 @@ describe('error messages', () => {
   });
 
   it('explains every account-request field error in Dutch (STAFF-2, STAFF-8)', () => {
-    for (const code of ['required', 'agb_format', 'email_format', 'email_private', 'phone_format', 'phone_not_mobile']) {
+    for (const code of ['required', 'too_long', 'control_characters', 'agb_format', 'email_format', 'email_private', 'phone_format', 'phone_not_mobile']) {
       expect(nl.requestForm.fieldErrors[code], code).toBeTruthy();
       expect(en.requestForm.fieldErrors[code], code).toBeTruthy();
     }

@@ -140,6 +140,8 @@ export const nl = {
     cancel: 'Annuleren',
     sent: 'De aanvraag is verstuurd.',
     fieldErrors: {
+      too_long: 'Dit is te lang (maximaal 100 tekens).',
+      control_characters: 'Dit bevat tekens die niet in een naam horen (zoals een regeleinde).',
       required: 'Dit veld is verplicht.',
       agb_format: 'Een AGB-code heeft precies 8 cijfers.',
       email_format: 'Dit is geen geldig e-mailadres.',
@@ -439,6 +441,7 @@ export const nl = {
     invalid_form: 'Het formulier bevat fouten. Controleer de gemarkeerde velden.',
     no_patient_data_access: 'U heeft (nog) geen toegang tot de patiëntgegevens van deze praktijk.',
     activation_link_invalid: 'Deze activatielink is onbekend, al gebruikt of verlopen (na 7 dagen). Vraag de praktijk om een nieuwe aanvraag.',
+    profile_name_invalid: 'Een naam mag hoogstens 100 tekens lang zijn en geen regeleinden of andere stuurtekens bevatten.',
     profile_name_required: 'Vul uw voornaam en achternaam in.',
     profile_too_many_functions: 'Kies maximaal drie functies.',
     profile_unknown_function: 'Kies een functie uit de lijst.',
