@@ -1,6 +1,7 @@
 //! Scenario tests: several people's clients against one in-process server, as in a region.
 
 mod access_log;
+mod connections;
 mod conversations;
 mod directory_sync;
 mod fan_out;

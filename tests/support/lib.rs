@@ -270,6 +270,11 @@ impl RawApi {
         self.authorise(self.http.post(format!("{}{path}", self.base)).json(body)).send().await.expect("POST")
     }
 
+    /// The session's access token (for a WebSocket of the test's own).
+    pub fn access_token(&self) -> &str {
+        self.token.as_deref().expect("logged in")
+    }
+
     /// POST a body as it is (already serialised), as the client uploads an extraction.
     pub async fn post_bytes(&self, path: &str, body: reqwest::Body) -> reqwest::Response {
         let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json").body(body);
