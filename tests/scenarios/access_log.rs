@@ -100,6 +100,12 @@ async fn sec_2_entries_cut_off_the_end_are_noticed_by_the_server_and_by_the_gp_s
 
     let database = rusqlite::Connection::open(region.dir.path().join("server.sqlite")).unwrap();
     database.execute("DELETE FROM access_log WHERE seq > ?1", [head.seq - 2]).unwrap();
+    // Also when the hourly walk from the start comes first, and asked without a kept head.
+    region.clock.advance(kring_server::access_log::FULL_CHECK_EVERY);
+    let raw = kring_tests::RawApi::login(&region, "huisarts").await;
+    let page: kring_protocol::access_log::AccessLogPage =
+        raw.get(&format!("v1/access-log?organisation_id={practice}")).await.json().await.unwrap();
+    assert_eq!(page.verification, ChainVerification::Broken { at_seq: head.seq });
     assert_eq!(gp.access_log(practice, None).await.unwrap().verification, ChainVerification::Broken { at_seq: head.seq });
 
     region.restart().await;

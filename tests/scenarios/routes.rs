@@ -18,6 +18,21 @@ async fn sec_1_every_session_route_refuses_a_request_without_a_live_session() {
     let http = reqwest::Client::new();
     let table = kring_server::route_table();
     assert!(table.len() >= 20, "the table holds the routes: {table:?}");
+    let public: Vec<&str> = table.iter().filter(|(_, access)| *access == Access::Public).map(|(path, _)| *path).collect();
+    assert_eq!(
+        public,
+        [
+            "/health",
+            "/v1/auth/prelogin",
+            "/v1/auth/login",
+            "/v1/auth/verify-code",
+            "/v1/auth/refresh",
+            "/v1/auth/launch",
+            "/v1/activate",
+            "/v1/activate/{token}"
+        ],
+        "only the health check and the steps to a session are public"
+    );
     for (path, access) in table {
         let url = format!("{}{}", region.url.as_str(), concrete(path).trim_start_matches('/'));
         let mut statuses = Vec::new();

@@ -81,6 +81,12 @@ async fn a_corrupt_database_is_found_at_start_health_says_so_and_nothing_is_writ
     assert_eq!(health.status(), 503, "the health check reflects the store");
     assert!(health.text().await.unwrap().contains("store"));
 
+    // The client treats it as offline: it keeps its cache rather than syncing it anew.
+    let before = names(&gp);
+    assert!(!before.is_empty());
+    assert!(matches!(gp.sync_now().await, Err(ClientError::ServerUnreachable)));
+    assert_eq!(names(&gp), before);
+
     let sent = gp.set_code_channel(kring_protocol::CodeChannel::Sms).await;
     assert!(matches!(sent, Ok(_) | Err(ClientError::ServerUnreachable)), "{sent:?}");
     assert_eq!(gp.outbox().unwrap().len(), 1, "the change waits in the outbox instead of being written into a broken file");

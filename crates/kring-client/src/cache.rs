@@ -147,16 +147,7 @@ impl Cache {
     pub fn apply(&self, page: &SyncPage, epoch: Option<Uuid>, history: &[ConversationId]) -> ClientResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for change in &page.changes {
-            let (kind, id) = (change.body.kind().as_str(), change.body.entity_id().to_string());
-            let body = self.seal(&entity_context(kind, &id), &change.body)?;
-            tx.execute(
-                "INSERT INTO entities (kind, id, parent, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, body = excluded.body, seq = excluded.seq
-                 WHERE excluded.seq > entities.seq",
-                params![kind, id, parent_of(&change.body), change.scope.to_string(), body, change.seq],
-            )?;
-        }
+        self.write_entities(&tx, page)?;
         tx.execute(
             "INSERT INTO sync_state (key, value) VALUES ('cursor', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value
@@ -177,6 +168,21 @@ impl Cache {
         Ok(())
     }
 
+    /// Upsert a page's entities; a change older than what the cache holds is ignored.
+    fn write_entities(&self, tx: &rusqlite::Transaction<'_>, page: &SyncPage) -> ClientResult<()> {
+        for change in &page.changes {
+            let (kind, id) = (change.body.kind().as_str(), change.body.entity_id().to_string());
+            let body = self.seal(&entity_context(kind, &id), &change.body)?;
+            tx.execute(
+                "INSERT INTO entities (kind, id, parent, scope, body, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, body = excluded.body, seq = excluded.seq
+                 WHERE excluded.seq > entities.seq",
+                params![kind, id, parent_of(&change.body), change.scope.to_string(), body, change.seq],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Conversations whose history is still to be fetched.
     pub fn pending_history(&self) -> ClientResult<Vec<ConversationId>> {
         let conn = self.conn();
@@ -189,8 +195,11 @@ impl Cache {
 
     /// Store a conversation's history and take it off the list, in one transaction.
     pub fn apply_history(&self, conversation: ConversationId, page: &SyncPage) -> ClientResult<()> {
-        self.apply(page, None, &[])?;
-        self.conn().execute("DELETE FROM pending_history WHERE conversation_id = ?1", [conversation.to_string()])?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        self.write_entities(&tx, page)?;
+        tx.execute("DELETE FROM pending_history WHERE conversation_id = ?1", [conversation.to_string()])?;
+        tx.commit()?;
         Ok(())
     }
 

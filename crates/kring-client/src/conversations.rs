@@ -20,7 +20,7 @@ use kring_protocol::conversations::{
     ParticipantKind, ParticipationEntry, WrappedKey,
 };
 use crate::cache::Cache;
-use kring_protocol::{Change, ChangeBody, EntityKind, Mutation, PersonEntry, Scope, SyncPage};
+use kring_protocol::{Change, ErrorCode, ChangeBody, EntityKind, Mutation, PersonEntry, Scope, SyncPage};
 use rand::RngCore;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -623,9 +623,14 @@ impl KringClient {
     /// Fetch every history still owed (see [`KringClient::apply_page`]).
     pub(crate) async fn fetch_pending_history(&self) -> ClientResult<()> {
         for conversation_id in self.on_cache(Cache::pending_history).await? {
-            let bodies = self.inner.api.conversation_history(conversation_id).await?;
-            let changes =
-                bodies.into_iter().map(|body| Change { seq: 0, scope: Scope::Conversation(conversation_id), body }).collect();
+            let changes = match self.inner.api.conversation_history(conversation_id).await {
+                Ok(bodies) => {
+                    bodies.into_iter().map(|body| Change { seq: 0, scope: Scope::Conversation(conversation_id), body }).collect()
+                }
+                // No longer mine (removed or left meanwhile): nothing to fetch, and nothing to wait for.
+                Err(ClientError::Refused { code: ErrorCode::Forbidden | ErrorCode::NotFound, .. }) => Vec::new(),
+                Err(error) => return Err(error),
+            };
             let page = SyncPage { changes, cursor: 0, has_more: false };
             self.on_cache(move |cache| cache.apply_history(conversation_id, &page)).await?;
         }

@@ -87,11 +87,14 @@ impl KringClient {
     /// and filled again from the start.
     pub async fn sync_now(&self) -> ClientResult<usize> {
         let mut applied = 0;
+        let mut restarted = false;
         loop {
-            let (cursor, epoch) = (self.inner.cache.cursor()?, self.inner.cache.feed_epoch()?);
+            let (cursor, epoch) = self.on_cache(|cache| Ok((cache.cursor()?, cache.feed_epoch()?))).await?;
             let (page, epoch) = match self.inner.api.sync(cursor, epoch).await {
                 Ok(answer) => answer,
-                Err(ClientError::Refused { code: ErrorCode::ResyncRequired, .. }) => {
+                // Once per sync: from cursor 0 the server never asks again, and a server that did
+                // would be wiping the cache in a loop.
+                Err(ClientError::Refused { code: ErrorCode::ResyncRequired, .. }) if !std::mem::replace(&mut restarted, true) => {
                     tracing::warn!(cursor, "the server no longer holds this cache's place in its feed: syncing anew");
                     self.on_cache(Cache::restart_feed).await?;
                     continue;

@@ -83,17 +83,13 @@ impl KringClient {
                 return Ok(());
             }
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 409 => {
-                // The server restarted on a restored database between the sync and this connect.
-                self.on_cache(crate::cache::Cache::restart_feed).await?;
+                // The server restarted on a restored database between the sync and this connect:
+                // the next round's sync reads the answer's code and starts the feed again.
                 return Ok(());
             }
             Err(_) => return Err(ClientError::ServerUnreachable),
         };
-        let epoch = response
-            .headers()
-            .get(kring_protocol::FEED_EPOCH_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| uuid::Uuid::parse_str(value).ok());
+        let epoch = crate::api::feed_epoch(response.headers());
         self.emit(ClientEvent::Connection { state: ConnectionState::Online });
         *pause = FIRST_RETRY;
         // Anything queued while the socket was opening goes out now.

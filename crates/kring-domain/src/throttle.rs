@@ -84,10 +84,12 @@ impl Throttle {
     }
 
     /// Take back an attempt that turned out not to be a guess (the right password, or the right
-    /// code on a spent challenge), with the lock it started: whoever knows the password is not
-    /// held up by their own attempt.
-    pub fn take_back(self) -> Throttle {
-        Throttle { failures: self.failures.saturating_sub(1), locked_until: None, ..self }
+    /// code on a spent challenge), with the lock it started (`own_lock`, from [`Attempt`]):
+    /// whoever knows the password is not held up by their own attempt. A lock another attempt set
+    /// stays, so right passwords cannot clear the lock wrong codes earned.
+    pub fn take_back(self, own_lock: Option<OffsetDateTime>) -> Throttle {
+        let locked_until = if own_lock.is_some() && self.locked_until == own_lock { None } else { self.locked_until };
+        Throttle { failures: self.failures.saturating_sub(1), locked_until, ..self }
     }
 }
 
@@ -155,12 +157,22 @@ mod tests {
     fn acc_7_taking_back_an_attempt_lifts_the_lock_it_started() {
         let fifth = Throttle { failures: 4, ..Throttle::default() }.begin(ThrottleSubject::Account, NOW).unwrap().next;
         assert!(fifth.locked_until.is_some());
-        let back = fifth.take_back();
+        let back = fifth.take_back(fifth.locked_until);
         assert_eq!((back.failures, back.locked_until), (4, None));
         // After an expired lock the right password starts a new one; taking it back lifts it.
         let expired = Throttle { failures: 5, last_failure: Some(NOW), locked_until: Some(NOW + Duration::minutes(1)) };
         let later = NOW + Duration::seconds(61);
         let attempt = expired.begin(ThrottleSubject::Account, later).unwrap();
-        assert_eq!(attempt.next.take_back().begin(ThrottleSubject::Account, later).map(|a| a.next.failures), Ok(6));
+        let back = attempt.next.take_back(attempt.next.locked_until);
+        assert_eq!(back.begin(ThrottleSubject::Account, later).map(|a| a.next.failures), Ok(6));
+    }
+
+    #[test]
+    fn acc_7_taking_back_leaves_a_lock_another_attempt_set() {
+        // A right password taken back while wrong codes locked the account meanwhile.
+        let mine = Throttle { failures: 2, ..Throttle::default() }.begin(ThrottleSubject::Account, NOW).unwrap();
+        assert_eq!(mine.locks_for, None);
+        let locked_by_others = Throttle { failures: 7, last_failure: Some(NOW), locked_until: Some(NOW + Duration::minutes(4)) };
+        assert_eq!(locked_by_others.take_back(mine.next.locked_until).locked_until, Some(NOW + Duration::minutes(4)));
     }
 }

@@ -117,6 +117,9 @@ pub struct ChainCheckpoint {
 #[derive(Default)]
 struct Checkpoint {
     verified: Option<Link>,
+    /// During a walk from the start: the link verified before it, which the chain must still
+    /// hold (so the hourly walk cannot miss entries cut off the end meanwhile).
+    anchor: Option<Link>,
     full_check_at: Option<OffsetDateTime>,
     broken_at: Option<i64>,
 }
@@ -125,8 +128,9 @@ impl ChainCheckpoint {
     /// Verify what is new since the last time, and say how the chain stands and its head.
     pub async fn verify(&self, store: &dyn Store, now: OffsetDateTime) -> ServerResult<(ChainVerification, Option<ChainHead>)> {
         let mut checkpoint = self.state.lock().await;
-        if checkpoint.full_check_at.is_none_or(|at| now - at >= FULL_CHECK_EVERY) {
-            *checkpoint = Checkpoint { verified: None, full_check_at: Some(now), broken_at: None };
+        if checkpoint.broken_at.is_none() && checkpoint.full_check_at.is_none_or(|at| now - at >= FULL_CHECK_EVERY) {
+            let anchor = checkpoint.verified.or(checkpoint.anchor);
+            *checkpoint = Checkpoint { verified: None, anchor, full_check_at: Some(now), broken_at: None };
         }
         if let Some(at_seq) = checkpoint.broken_at {
             return Ok((ChainVerification::Broken { at_seq }, None));
@@ -142,7 +146,15 @@ impl ChainCheckpoint {
         }
         loop {
             let batch = store.access_log_chain(link.seq, VERIFY_BATCH).await?;
-            match verify_links(link, &batch) {
+            let verified = verify_links(link, &batch).and_then(|last| match checkpoint.anchor {
+                Some(anchor) if anchor.seq <= last.seq => {
+                    let held = batch.iter().find(|entry| entry.seq == anchor.seq).map(|entry| entry.hash.as_str());
+                    // Behind this batch: verified before; in it: must be the same link.
+                    if anchor.seq <= link.seq || held == Some(hex(&anchor.hash).as_str()) { Ok(last) } else { Err(anchor.seq) }
+                }
+                _ => Ok(last),
+            });
+            match verified {
                 Ok(last) => link = last,
                 Err(at_seq) => {
                     checkpoint.broken_at = Some(at_seq);
@@ -150,9 +162,17 @@ impl ChainCheckpoint {
                 }
             }
             checkpoint.verified = Some(link);
+            if checkpoint.anchor.is_some_and(|anchor| anchor.seq <= link.seq) {
+                checkpoint.anchor = None;
+            }
             if batch.len() < VERIFY_BATCH as usize {
                 break;
             }
+        }
+        if let Some(anchor) = checkpoint.anchor {
+            // The walk ended before the link verified last time: entries were cut off the end.
+            checkpoint.broken_at = Some(anchor.seq);
+            return Ok((ChainVerification::Broken { at_seq: anchor.seq }, None));
         }
         let entries = u64::try_from(link.seq).unwrap_or(0);
         Ok((ChainVerification::Intact { entries }, link.head()))

@@ -73,7 +73,7 @@ pub async fn login(
     let username = normalise_username(&request.username);
     let possible = possible_username(&username);
     // An impossible name still counts against the address, under one key for all of them.
-    let throttle = LoginThrottle::new(if possible { &username } else { "(impossible name)" }, peer.ip());
+    let mut throttle = LoginThrottle::new(if possible { &username } else { "(impossible name)" }, peer.ip());
     let refusal = throttle.begin(&state).await?;
     let auth_key = AuthKey::from_base64(&request.auth_key).map_err(|_| ServerError::InvalidCredentials)?;
     let credentials = if possible { state.store().credentials(&username).await? } else { None };
@@ -123,7 +123,7 @@ pub async fn verify_code(
     let Some(challenge) = state.store().challenge(request.challenge_id).await? else {
         return Err(kring_domain::CodeError::Expired.into());
     };
-    let throttle = LoginThrottle::new(&challenge.username, peer.ip());
+    let mut throttle = LoginThrottle::new(&challenge.username, peer.ip());
     let refusal = throttle.begin(&state).await?;
     let key = state.store().server_secret("login-code-key").await?;
     let matches = otp::code_matches(&key, challenge.id.as_bytes(), request.code.trim(), &challenge.code_hash)?;
@@ -357,6 +357,9 @@ pub(crate) fn device_name(name: &str) -> String {
 struct LoginThrottle {
     account: String,
     address: String,
+    /// The lock this request's attempt started under each key (account, address), to take back
+    /// only that one.
+    own_locks: [Option<OffsetDateTime>; 2],
 }
 
 /// Compare-and-set rounds before giving up on a throttle key under heavy contention.
@@ -364,7 +367,7 @@ const THROTTLE_ROUNDS: usize = 64;
 
 impl LoginThrottle {
     fn new(username: &str, peer: IpAddr) -> Self {
-        Self { account: format!("account:{username}"), address: format!("address:{peer}") }
+        Self { account: format!("account:{username}"), address: format!("address:{}", address_key(peer)), own_locks: [None; 2] }
     }
 
     fn keys(&self) -> [(&str, ThrottleSubject); 2] {
@@ -374,40 +377,42 @@ impl LoginThrottle {
     /// Start an attempt: refused at once while the account or the address is locked, otherwise
     /// counted as a failure under both until it succeeds. The answer is what a failure of this
     /// attempt tells the client: the lockout it starts, or plain invalid credentials.
-    async fn begin(&self, state: &AppState) -> ServerResult<ServerError> {
+    async fn begin(&mut self, state: &AppState) -> ServerResult<ServerError> {
         let now = state.clock().now();
         let mut locks_for = None;
-        let mut counted = Vec::new();
-        for (key, subject) in self.keys() {
+        let mut own_locks = [None; 2];
+        for (index, (key, subject)) in self.keys().into_iter().enumerate() {
             let attempt = update_throttle(state, key, |current| match current.unwrap_or_default().begin(subject, now) {
-                Ok(attempt) => (Some(attempt.next), Ok(attempt.locks_for)),
+                Ok(attempt) => (Some(attempt.next), Ok(attempt)),
                 Err(wait) => (current, Err(wait)),
             })
             .await?;
             match attempt {
-                Ok(lock) => {
-                    if lock.is_some() {
+                Ok(attempt) => {
+                    if attempt.locks_for.is_some() {
                         tracing::warn!(subject = ?subject, "login locked after repeated failures");
+                        own_locks[index] = attempt.next.locked_until;
                     }
-                    locks_for = locks_for.max(lock);
-                    counted.push(key);
+                    locks_for = locks_for.max(attempt.locks_for);
                 }
                 Err(wait) => {
                     // Locked: this attempt is not one, so it counts nowhere.
-                    for key in counted {
-                        take_back(state, key).await?;
+                    if index == 1 {
+                        take_back(state, &self.account, own_locks[0]).await?;
                     }
                     return Err(ServerError::RateLimited(wait));
                 }
             }
         }
+        self.own_locks = own_locks;
         Ok(locks_for.map_or(ServerError::InvalidCredentials, ServerError::RateLimited))
     }
 
-    /// The attempt turned out not to be a guess (a right code on a spent challenge).
+    /// The attempt turned out not to be a guess (the right password, or the right code on a
+    /// spent challenge): uncount it, with the lock it started and no other.
     async fn take_back(&self, state: &AppState) -> ServerResult<()> {
-        for (key, _) in self.keys() {
-            take_back(state, key).await?;
+        for ((key, _), own_lock) in self.keys().into_iter().zip(self.own_locks) {
+            take_back(state, key, own_lock).await?;
         }
         Ok(())
     }
@@ -421,8 +426,23 @@ impl LoginThrottle {
     }
 }
 
-async fn take_back(state: &AppState, key: &str) -> ServerResult<()> {
-    update_throttle(state, key, |current| (current.map(Throttle::take_back), ())).await
+/// The throttle key of an address: IPv4 as it is, IPv6 by its /64 (one household or practice
+/// gets a whole /64 and can pick any address in it).
+fn address_key(peer: IpAddr) -> String {
+    match peer {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+    }
+}
+
+async fn take_back(state: &AppState, key: &str, own_lock: Option<OffsetDateTime>) -> ServerResult<()> {
+    update_throttle(state, key, |current| (current.map(|throttle| throttle.take_back(own_lock)), ())).await
 }
 
 /// Read a throttle key, compute its next state with `step`, and store it if nobody changed the
@@ -579,4 +599,19 @@ pub(crate) async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> 
         display_name: person.full_name(),
         contracts: contracts_out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acc_7_an_ipv6_address_counts_by_its_64_and_a_mapped_ipv4_as_ipv4() {
+        let one: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(address_key(one), address_key(other));
+        assert_ne!(address_key(one), address_key("2001:db8:1:3::1".parse().unwrap()));
+        assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7");
+        assert_eq!(address_key("192.0.2.7".parse().unwrap()), "192.0.2.7");
+    }
 }

@@ -70,6 +70,8 @@ pub enum Access {
 struct Routes {
     public: Router<AppState>,
     session: Router<AppState>,
+    /// Session routes that may take long: the HIS extraction upload.
+    long: Router<AppState>,
     table: Vec<(&'static str, Access)>,
 }
 
@@ -85,10 +87,38 @@ impl Routes {
         self.table.push((path, Access::Session));
         self
     }
+
+    fn long_session(mut self, path: &'static str, route: axum::routing::MethodRouter<AppState>) -> Self {
+        self.long = self.long.route(path, route);
+        self.table.push((path, Access::Session));
+        self
+    }
+}
+
+/// How long a request may take, body included (a client trickling a body byte by byte holds a
+/// connection no longer than this).
+pub const REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long an upload of a HIS extraction may take (256 MB at 10 Mbit/s is 3.5 minutes).
+pub const LONG_REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+async fn within(limit: std::time::Duration, request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (axum::http::StatusCode::REQUEST_TIMEOUT, "the request took too long").into_response(),
+    }
+}
+
+async fn within_request_time(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    within(REQUEST_TIME, request, next).await
+}
+
+async fn within_long_request_time(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    within(LONG_REQUEST_TIME, request, next).await
 }
 
 fn routes() -> Routes {
-    Routes { public: Router::new(), session: Router::new(), table: Vec::new() }
+    Routes { public: Router::new(), session: Router::new(), long: Router::new(), table: Vec::new() }
         .public("/health", get(health))
         .public("/v1/auth/prelogin", post(auth::prelogin))
         .public("/v1/auth/login", post(auth::login))
@@ -109,7 +139,7 @@ fn routes() -> Routes {
         .session("/v1/mutations", post(mutations::submit))
         // A whole HIS extraction is one request (PAT-1: one transaction), read as a stream with
         // its own limit (`patients::MAX_IMPORT_BYTES`).
-        .session("/v1/patients/import", post(patients::import).layer(axum::extract::DefaultBodyLimit::disable()))
+        .long_session("/v1/patients/import", post(patients::import).layer(axum::extract::DefaultBodyLimit::disable()))
         .session("/v1/conversations/{id}/history", get(conversations::history))
         .session(
             "/v1/conversations/{id}/attachments/{attachment}/{index}",
@@ -126,18 +156,27 @@ pub fn route_table() -> Vec<(&'static str, Access)> {
 /// session (401) in a layer, before any handler runs: a route added tomorrow is protected
 /// without thinking.
 pub fn router(state: AppState) -> Router {
-    let Routes { public, session, .. } = routes();
-    let session = session.route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_session));
-    public.merge(session).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024)).with_state(state)
+    use axum::middleware::{from_fn, from_fn_with_state};
+    let Routes { public, session, long, .. } = routes();
+    let require_session = from_fn_with_state(state.clone(), auth::require_session);
+    let quick = public.merge(session.route_layer(require_session.clone())).route_layer(from_fn(within_request_time));
+    let long = long.route_layer(require_session).route_layer(from_fn(within_long_request_time));
+    quick.merge(long).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024)).with_state(state)
 }
 
-/// `GET /health`: "ok" while the store answers and is whole; 503 with the reason otherwise.
+/// `GET /health`: "ok" while the store answers and is whole; 503 `store: broken` or
+/// `store: unavailable` otherwise.
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> (axum::http::StatusCode, String) {
     match state.store().health().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok".into()),
+        // The details go to the operator's log, not to whoever asks.
+        Err(error @ store::StoreError::Broken(_)) => {
+            tracing::warn!(%error, "health check failed");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "store: broken".into())
+        }
         Err(error) => {
             tracing::warn!(%error, "health check failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("store: {error}"))
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "store: unavailable".into())
         }
     }
 }

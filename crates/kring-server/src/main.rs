@@ -34,6 +34,10 @@ struct Args {
     /// Open connections at most (default: the descriptor limit less a reserve).
     #[arg(long, env = "KRING_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Open connections from one address at most (a practice behind one NAT address has a few
+    /// per workstation).
+    #[arg(long, env = "KRING_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    max_connections_per_address: usize,
     /// Seed the demo region when the database is empty.
     #[arg(long)]
     seed_demo: bool,
@@ -205,8 +209,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(max) = args.max_connections {
         limits.max_connections = max;
     }
+    limits.per_address = Some(args.max_connections_per_address);
     let tls = matches!(transport, serve::Transport::Tls(_));
-    tracing::info!(listen = %local, tls, max_connections = limits.max_connections, "listening");
+    tracing::info!(listen = %local, tls, max_connections = limits.max_connections, per_address = args.max_connections_per_address, "listening");
     serve::serve(listener, app, transport, limits, shutdown).await?;
     tracing::info!("stopped");
     Ok(())

@@ -32,6 +32,12 @@ const MAX_SEALED_LEN: usize = 4 * 1024 * 1024;
 /// `POST /v1/patients/import` (PAT-1): the whole extraction in one commit. A patient the practice
 /// already has (same BSN hash) keeps its id and gets the new card and chart.
 pub async fn import(State(state): State<AppState>, user: AuthUser, body: axum::body::Body) -> ServerResult<Json<ImportOutcome>> {
+    // Before a byte of the body is read: only those who import for some practice, and only a
+    // few uploads at a time (each holds a reader thread while it arrives).
+    if !crate::auth::contracts(&state, user.id).await?.iter().any(|(_, role)| role.permits(Action::ImportHisExtraction)) {
+        return Err(ServerError::Forbidden("importing the practice's HIS extraction"));
+    }
+    let _upload = state.imports().try_acquire().map_err(|_| ServerError::RateLimited(time::Duration::seconds(30)))?;
     let request = read_extraction(body).await?;
     let organisation = request.organisation_id;
     if !may(&state, user.id, organisation, Action::ImportHisExtraction).await? {

@@ -2,17 +2,22 @@
 //!
 //! A connection that sends no complete request header within [`ConnectionLimits::header_read`]
 //! is closed, also between requests on a kept-alive connection; a TLS handshake that does not
-//! finish within [`ConnectionLimits::tls_handshake`] is dropped. At most
-//! [`ConnectionLimits::max_connections`] connections are open at once (WebSockets included: the
-//! permit travels with the socket into the upgrade); one over the cap is closed at once, so idle
-//! clients can never take the descriptors the database and `/health` need. Serves HTTP/1.1, which
+//! finish within [`ConnectionLimits::tls_handshake`] is dropped; a client that stops reading what
+//! the server writes is cut after [`ConnectionLimits::write_stall`]. (How long a whole request may
+//! take, its body included, is the router's: `crate::router`.) At most
+//! [`ConnectionLimits::max_connections`] connections are open at once, and at most
+//! [`ConnectionLimits::per_address`] from one address (WebSockets included: the permit travels
+//! with the socket into the upgrade); one over a cap is closed at once, so one client can never
+//! take the descriptors the database and everyone else's `/health` need. Serves HTTP/1.1, which
 //! is all the Kring clients speak.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -29,8 +34,13 @@ pub struct ConnectionLimits {
     pub header_read: Duration,
     /// Time for a TLS handshake.
     pub tls_handshake: Duration,
+    /// Time a pending write may wait for the client to read.
+    pub write_stall: Duration,
     /// Open connections at most.
     pub max_connections: usize,
+    /// Open connections from one address at most (`None`: no such cap, as for the embedded
+    /// server, whose only client is on the same machine).
+    pub per_address: Option<usize>,
 }
 
 /// Descriptors kept free of connections: the database, its journal, logs, certificates.
@@ -45,7 +55,13 @@ impl ConnectionLimits {
         let max_connections = descriptor_limit()
             .map(|limit| usize::try_from(limit.saturating_sub(RESERVED_DESCRIPTORS).max(16)).unwrap_or(usize::MAX))
             .unwrap_or(DEFAULT_MAX_CONNECTIONS);
-        Self { header_read: Duration::from_secs(10), tls_handshake: Duration::from_secs(10), max_connections }
+        Self {
+            header_read: Duration::from_secs(10),
+            tls_handshake: Duration::from_secs(10),
+            write_stall: Duration::from_secs(30),
+            max_connections,
+            per_address: None,
+        }
     }
 }
 
@@ -139,8 +155,10 @@ pub async fn serve(
     drop(listener);
     // Every connection holds a permit until its socket closes: all back means all done.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(grace, permits.acquire_many(all)).await.is_err() {
-        tracing::info!("connections still open at the end of the grace period are cut");
+    // Each connection cuts itself at the end of the grace period (upgraded WebSockets end with
+    // the feed, `FeedNotifier::close`); a little longer here lets them go first.
+    if tokio::time::timeout(grace + Duration::from_secs(1), permits.acquire_many(all)).await.is_err() {
+        tracing::info!("connections still open after the grace period");
     }
     Ok(())
 }
@@ -153,6 +171,7 @@ async fn accept_loop(
     permits: &Arc<Semaphore>,
     stop: &watch::Receiver<Option<Duration>>,
 ) -> std::io::Result<()> {
+    let per_address = AddressCounts::default();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -169,12 +188,17 @@ async fn accept_loop(
             drop(stream);
             continue;
         };
+        let Some(from_address) = per_address.admit(peer.ip(), limits.per_address) else {
+            tracing::warn!(max = limits.per_address, "connection refused: too many open connections from one address");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let transport = transport.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
-            let stream = Permitted { stream, _permit: permit };
+            let stream = Permitted { stream, _permit: permit, _from_address: from_address, write_stall: limits.write_stall, stall: None };
             match transport {
                 Transport::Plain => serve_connection(stream, peer, router, limits, stop).await,
                 Transport::Tls(acceptor) => match tokio::time::timeout(limits.tls_handshake, acceptor.accept(stream)).await {
@@ -207,9 +231,13 @@ where
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => log_end(result),
-        _ = Shutdown::requested(stop) => {
+        grace = Shutdown::requested(stop) => {
+            // Finish the request in hand, then close; past the grace period, cut.
             connection.as_mut().graceful_shutdown();
-            log_end(connection.await);
+            match tokio::time::timeout(grace, connection).await {
+                Ok(result) => log_end(result),
+                Err(_) => tracing::debug!("connection cut at the end of the grace period"),
+            }
         }
     }
 }
@@ -220,10 +248,72 @@ fn log_end(result: hyper::Result<()>) {
     }
 }
 
-/// A socket with its place under the connection cap, released when the socket closes.
+/// Open connections per address.
+#[derive(Clone, Default)]
+struct AddressCounts(Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>);
+
+impl AddressCounts {
+    /// Count one more connection from `address`, unless it has `max` already.
+    fn admit(&self, address: IpAddr, max: Option<usize>) -> Option<AddressSlot> {
+        let mut counts = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(address).or_insert(0);
+        if max.is_some_and(|max| *count >= max) {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot { counts: self.clone(), address })
+    }
+}
+
+/// One connection's place in its address's count, given back when the socket closes.
+struct AddressSlot {
+    counts: AddressCounts,
+    address: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// A socket with its places under the caps, released when the socket closes, and a limit on
+/// how long a write may wait for the client to read.
 struct Permitted {
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
+    _from_address: AddressSlot,
+    write_stall: Duration,
+    /// Running while a write waits.
+    stall: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Permitted {
+    /// A write is pending: whether it has waited too long (and else wake us when it has).
+    fn stalled(&mut self, cx: &mut Context<'_>) -> bool {
+        let write_stall = self.write_stall;
+        let stall = self.stall.get_or_insert_with(|| Box::pin(tokio::time::sleep(write_stall)));
+        stall.as_mut().poll(cx).is_ready()
+    }
+
+    fn watch<T>(&mut self, cx: &mut Context<'_>, poll: Poll<std::io::Result<T>>) -> Poll<std::io::Result<T>> {
+        match poll {
+            Poll::Pending if self.stalled(cx) => {
+                Poll::Ready(Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading")))
+            }
+            Poll::Pending => Poll::Pending,
+            ready => {
+                self.stall = None;
+                ready
+            }
+        }
+    }
 }
 
 impl AsyncRead for Permitted {
@@ -234,11 +324,13 @@ impl AsyncRead for Permitted {
 
 impl AsyncWrite for Permitted {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.watch(cx, poll)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let poll = Pin::new(&mut self.stream).poll_flush(cx);
+        self.watch(cx, poll)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -250,7 +342,8 @@ impl AsyncWrite for Permitted {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.watch(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {

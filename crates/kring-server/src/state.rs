@@ -6,11 +6,15 @@ use crate::{access_log, conversations, delivery, feed, RegionConfig, ServerResul
 use kring_domain::Clock;
 use std::sync::Arc;
 
+/// HIS extraction uploads read at the same time; another waits for one to finish (429).
+const MAX_PARALLEL_IMPORTS: usize = 2;
+
+/// Changes in one commit above which the feed reads it from the store rather than from memory.
+const LARGE_COMMIT: usize = crate::sync::PAGE_SIZE as usize;
+
 /// What every handler gets: the store, the clock, the feed notifier and how login codes are
 /// delivered. No global state. Fields are private: every change reaches the store through
 /// [`AppState::commit`], which also hands it to the feed.
-/// Changes in one commit above which the feed reads it from the store rather than from memory.
-const LARGE_COMMIT: usize = crate::sync::PAGE_SIZE as usize;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,8 +29,8 @@ pub struct AppState {
     access_chain: Arc<access_log::ChainCheckpoint>,
     /// Reported openings per user per minute (SEC-2).
     access_limiter: Arc<access_log::RecordLimiter>,
-    /// The feed epoch this server started (the cursors it hands out belong to it).
-    feed_epoch: uuid::Uuid,
+    /// HIS extraction uploads being read at once.
+    imports: Arc<tokio::sync::Semaphore>,
     /// The secret decoy salts are derived from, read once.
     decoy_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -34,13 +38,16 @@ pub struct AppState {
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, delivery: delivery::CodeDelivery) -> ServerResult<Self> {
         // A broken store still serves `/health` (which says so) and refuses everything else.
-        let (latest, feed_epoch) = match (store.latest_seq().await, store.begin_feed_epoch().await) {
-            (Ok(latest), Ok(epoch)) => (latest, epoch),
-            (Err(store::StoreError::Broken(problem)), _) | (_, Err(store::StoreError::Broken(problem))) => {
-                tracing::error!(%problem, "starting on a broken store: only /health answers");
-                (0, uuid::Uuid::now_v7())
+        let latest = match store.latest_seq().await {
+            Ok(latest) => {
+                store.begin_feed_epoch().await?;
+                latest
             }
-            (Err(error), _) | (_, Err(error)) => return Err(error.into()),
+            Err(store::StoreError::Broken(problem)) => {
+                tracing::error!(%problem, "starting on a broken store: every request but /health is refused");
+                0
+            }
+            Err(error) => return Err(error.into()),
         };
         let feed = feed::FeedNotifier::new(latest);
         store.follow_other_instances(feed.clone());
@@ -53,8 +60,8 @@ impl AppState {
             messages: Arc::default(),
             access_chain: Arc::default(),
             access_limiter: Arc::default(),
-            feed_epoch,
             decoy_secret: Arc::default(),
+            imports: Arc::new(tokio::sync::Semaphore::new(MAX_PARALLEL_IMPORTS)),
         })
     }
 
@@ -78,10 +85,6 @@ impl AppState {
         Ok(secret.as_slice())
     }
 
-    pub fn feed_epoch(&self) -> uuid::Uuid {
-        self.feed_epoch
-    }
-
     pub fn config(&self) -> &RegionConfig {
         &self.config
     }
@@ -92,6 +95,10 @@ impl AppState {
 
     pub(crate) fn messages(&self) -> &conversations::MessageClock {
         &self.messages
+    }
+
+    pub(crate) fn imports(&self) -> &tokio::sync::Semaphore {
+        &self.imports
     }
 
     pub(crate) fn access_chain(&self) -> &access_log::ChainCheckpoint {

@@ -49,8 +49,12 @@ impl Since {
     }
 }
 
-fn epoch_header(state: &AppState) -> [(&'static str, String); 1] {
-    [(kring_protocol::FEED_EPOCH_HEADER, state.feed_epoch().to_string())]
+/// The `kring-feed-epoch` header: the newest epoch, read as the answer is made, so the cursors in
+/// it are measured against every server start before them (with several instances, one that
+/// started a moment ago included).
+async fn epoch_header(state: &AppState) -> ServerResult<[(&'static str, String); 1]> {
+    let epoch = state.store().newest_feed_epoch().await?.map(|epoch| epoch.to_string()).unwrap_or_default();
+    Ok([(kring_protocol::FEED_EPOCH_HEADER, epoch)])
 }
 
 pub async fn sync(
@@ -60,7 +64,10 @@ pub async fn sync(
 ) -> ServerResult<impl axum::response::IntoResponse> {
     let since = since.checked(&state).await?;
     let scopes = scopes(&state, user.id).await?;
-    Ok((epoch_header(&state), Json(state.store().changes_since(since, &scopes, PAGE_SIZE).await?)))
+    let page = state.store().changes_since(since, &scopes, PAGE_SIZE).await?;
+    // Named after the page is read: an epoch that starts later starts after its cursor.
+    let header = epoch_header(&state).await?;
+    Ok((header, Json(page)))
 }
 
 pub async fn websocket(
@@ -71,7 +78,7 @@ pub async fn websocket(
 ) -> ServerResult<Response> {
     use axum::response::IntoResponse;
     let since = since.checked(&state).await?;
-    let headers = epoch_header(&state);
+    let headers = epoch_header(&state).await?;
     // Clients only ever send a close frame: a small read buffer (the 128 KiB default is zeroed
     // per read, which cost more CPU than the fan-out itself at 10,000 connections).
     let response = upgrade

@@ -332,8 +332,12 @@ pub trait Store: Send + Sync + 'static {
     /// instances), e.g. to derive decoy salts for unknown usernames.
     async fn server_secret(&self, name: &str) -> StoreResult<Vec<u8>>;
 
-    /// Start a feed epoch after the latest seq (a server does at start) and return its id.
-    async fn begin_feed_epoch(&self) -> StoreResult<Uuid>;
+    /// Start a feed epoch after the latest seq (a server does at start).
+    async fn begin_feed_epoch(&self) -> StoreResult<()>;
+
+    /// The newest feed epoch: what answers name, so a cursor is measured against every epoch
+    /// that started before it was handed out (`None` before the first start).
+    async fn newest_feed_epoch(&self) -> StoreResult<Option<Uuid>>;
 
     /// Whether a cursor handed out in `epoch` still points into this feed: the epoch is known,
     /// and neither the feed's end nor the start of a later epoch lies before the cursor (after a

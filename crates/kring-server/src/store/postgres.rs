@@ -703,16 +703,23 @@ impl Store for PostgresStore {
         Ok(replaced == 1)
     }
 
-    async fn begin_feed_epoch(&self) -> StoreResult<Uuid> {
-        let id = Uuid::now_v7();
+    async fn begin_feed_epoch(&self) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // Under the feed lock: no commit lands between reading the latest seq and recording it.
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await?;
-        tx.execute("INSERT INTO feed_epochs (id, starts_after) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM changes))", &[&id])
-            .await?;
+        tx.execute(
+            "INSERT INTO feed_epochs (id, starts_after) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM changes))",
+            &[&Uuid::now_v7()],
+        )
+        .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(())
+    }
+
+    async fn newest_feed_epoch(&self) -> StoreResult<Option<Uuid>> {
+        let client = self.client().await?;
+        Ok(client.query_opt("SELECT id FROM feed_epochs ORDER BY n DESC LIMIT 1", &[]).await?.map(|row| row.get(0)))
     }
 
     async fn feed_epoch_holds(&self, epoch: Uuid, cursor: Seq) -> StoreResult<bool> {

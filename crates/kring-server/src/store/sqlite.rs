@@ -86,12 +86,16 @@ impl SqliteStore {
         self.noticing_corruption(Self::on(Arc::clone(&self.conn), f).await)
     }
 
-    /// Run a read on the reader connection.
+    /// Run a read on the reader connection; refused too once the database is known to be broken
+    /// (a damaged file can answer wrongly as well as fail).
     async fn with_reader<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
+        if let Some(problem) = self.broken() {
+            return Err(StoreError::Broken(problem));
+        }
         self.noticing_corruption(Self::on(Arc::clone(&self.reader), f).await)
     }
 
@@ -99,17 +103,20 @@ impl SqliteStore {
         self.broken.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// A corrupt page found in use marks the store broken, like a failed check at start.
+    /// A corrupt page found in use (reading or writing) marks the store broken, like a failed
+    /// check at start.
     fn noticing_corruption<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
-        if let Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, detail))) = &result {
-            if matches!(error.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) {
-                let problem = detail.clone().unwrap_or_else(|| error.to_string());
-                tracing::error!(%problem, "the database is corrupt; writes are refused until it is restored");
-                self.broken.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(problem.clone());
-                return Err(StoreError::Broken(problem));
-            }
+        let problem = match &result {
+            Err(StoreError::Sqlite(error)) if is_corrupt(error) => error.to_string(),
+            Err(StoreError::Broken(problem)) => problem.clone(),
+            _ => return result,
+        };
+        let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+        if broken.is_none() {
+            tracing::error!(%problem, "the database is corrupt; nothing is read or written until it is restored");
+            *broken = Some(problem.clone());
         }
-        result
+        Err(StoreError::Broken(problem))
     }
 
     async fn on<T, F>(conn: Arc<Mutex<Connection>>, f: F) -> StoreResult<T>
@@ -360,6 +367,11 @@ fn integrity_problem(conn: &Connection) -> Option<String> {
     }
 }
 
+fn is_corrupt(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(e, _)
+        if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase))
+}
+
 fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
         || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
@@ -395,15 +407,18 @@ impl Store for SqliteStore {
                     }
                 }
                 Err(error) => {
+                    let corrupt = is_corrupt(&error);
                     for (reply, _) in results {
-                        let _ = reply.send(Err(StoreError::Task(format!("commit failed: {error}"))));
+                        let failure = format!("commit failed: {error}");
+                        let _ = reply.send(Err(if corrupt { StoreError::Broken(failure) } else { StoreError::Task(failure) }));
                     }
                 }
             }
             Ok(())
         })
         .await?;
-        answer.await.map_err(|_| StoreError::Task("the commit was dropped".into()))?
+        let result = answer.await.map_err(|_| StoreError::Task("the commit was dropped".into()))?;
+        self.noticing_corruption(result)
     }
 
     async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>> {
@@ -903,14 +918,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn begin_feed_epoch(&self) -> StoreResult<Uuid> {
-        let id = Uuid::now_v7();
-        self.with_conn(move |conn| {
+    async fn begin_feed_epoch(&self) -> StoreResult<()> {
+        self.with_conn(|conn| {
             conn.execute(
                 "INSERT INTO feed_epochs (id, starts_after) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) FROM changes))",
-                [id.to_string()],
+                [Uuid::now_v7().to_string()],
             )?;
-            Ok(id)
+            Ok(())
+        })
+        .await
+    }
+
+    async fn newest_feed_epoch(&self) -> StoreResult<Option<Uuid>> {
+        self.with_reader(|conn| {
+            let id: Option<String> =
+                conn.query_row("SELECT id FROM feed_epochs ORDER BY n DESC LIMIT 1", [], |row| row.get(0)).optional()?;
+            id.as_deref().map(parse_uuid).transpose()
         })
         .await
     }
@@ -930,7 +953,7 @@ impl Store for SqliteStore {
     }
 
     async fn health(&self) -> StoreResult<()> {
-        self.with_conn(|conn| {
+        self.with_reader(|conn| {
             conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |row| row.get::<_, i64>(0))?;
             Ok(())
         })

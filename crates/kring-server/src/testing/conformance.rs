@@ -44,6 +44,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("concurrent_commits_give_a_gapless_ordered_feed", |s| Box::pin(concurrent_commits_are_ordered(s))),
         ("login_throttle_is_compare_and_set_per_key", |s| Box::pin(login_throttle_compare_and_set(s))),
         ("attachment_chunks_are_kept_once_and_counted", |s| Box::pin(attachment_chunks(s))),
+        ("feed_epochs_hold_cursors_until_a_later_start_lies_before_them", |s| Box::pin(feed_epochs(s))),
     ]
 }
 
@@ -456,6 +457,30 @@ async fn login_throttle_compare_and_set(store: Arc<dyn Store>) {
     let version = store.login_throttle(key).await.unwrap().unwrap().version;
     assert!(store.replace_login_throttle(key, Some(version), None).await.unwrap(), "forgotten");
     assert_eq!(store.login_throttle(key).await.unwrap(), None);
+}
+
+async fn feed_epochs(store: Arc<dyn Store>) {
+    let directory = |name: &str| changes(vec![(Scope::Directory, ChangeBody::Organisation(organisation(name)))]);
+    assert_eq!(store.newest_feed_epoch().await.unwrap(), None);
+    store.begin_feed_epoch().await.unwrap();
+    let first = store.newest_feed_epoch().await.unwrap().unwrap();
+    for name in ["a", "b", "c"] {
+        store.commit(directory(name)).await.unwrap();
+    }
+    assert!(store.feed_epoch_holds(first, 3).await.unwrap());
+    assert!(!store.feed_epoch_holds(first, 4).await.unwrap(), "beyond the end of the feed");
+    assert!(!store.feed_epoch_holds(Uuid::now_v7(), 1).await.unwrap(), "an epoch this database never had");
+
+    // Another start (another instance, or a restart) after seq 3.
+    store.begin_feed_epoch().await.unwrap();
+    let second = store.newest_feed_epoch().await.unwrap().unwrap();
+    assert_ne!(second, first);
+    for name in ["d", "e"] {
+        store.commit(directory(name)).await.unwrap();
+    }
+    assert!(store.feed_epoch_holds(first, 3).await.unwrap(), "what was handed out before the start still holds");
+    assert!(store.feed_epoch_holds(second, 5).await.unwrap(), "answers name the newest epoch: their cursors hold");
+    assert!(!store.feed_epoch_holds(first, 5).await.unwrap(), "a cursor past a later start under an older epoch does not");
 }
 
 async fn activation_tokens_work_once(store: Arc<dyn Store>) {
