@@ -368,3 +368,50 @@ async fn staff_4_a_colleague_s_working_key_cannot_be_overwritten() {
     later.sync_now().await.unwrap();
     assert_eq!(later.search_patients("", 10).unwrap().len(), 2, "the GP's key still opens the practice's patients");
 }
+
+/// Issue 12 (STAFF-4): a key holder who shares garbage first cannot lock a colleague out for
+/// good: the colleague's client finds that its key does not open, drops it, and a key holder's
+/// maintenance shares a working one.
+#[tokio::test]
+async fn staff_4_a_wrapped_key_that_does_not_open_is_dropped_and_shared_again() {
+    use kring_protocol::staff::PatientDataAccessEntry;
+    use kring_protocol::{ChangeBody, EntityKind, Scope};
+    let region = TestRegion::start().await;
+    let gp = gp_with_vault(&region).await;
+    import(&gp, BUNDLE).await.unwrap();
+
+    // The POH's wrapped key replaced by garbage of the right shape, as a careless or hostile key
+    // holder could have shared it first.
+    let store = region.server().state.store();
+    let id = PatientDataAccessEntry::id_for(practice(&gp), region_user(&gp, "Mehmet"));
+    let Some(ChangeBody::PatientDataAccess(entry)) = store.entity(EntityKind::PatientDataAccess, id).await.unwrap() else {
+        panic!("the POH is authorised in the demo");
+    };
+    assert!(entry.wrapped_key.is_some(), "the GP shared the key");
+    let garbage = base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [9u8; kring_crypto::SEALED_VAULT_SECRET_LEN]);
+    let bad = PatientDataAccessEntry { wrapped_key: Some(garbage), ..entry };
+    let changes = vec![(Scope::Organisation(practice(&gp)), ChangeBody::PatientDataAccess(bad))];
+    let seq = store.commit(kring_server::store::Commit { changes, ..Default::default() }).await.unwrap();
+    region.server().state.feed().publish_in_store(seq);
+
+    let poh = region.login("pohggz").await;
+    poh.sync_now().await.unwrap();
+    assert!(poh.search_patients("", 10).map(|found| found.is_empty()).unwrap_or(true), "the garbage opens nothing");
+    poh.maintain_practice_keys().await.unwrap();
+    gp.sync_now().await.unwrap();
+    assert_eq!(gp.maintain_practice_keys().await.unwrap(), 1, "the GP shares the key again");
+    poh.sync_now().await.unwrap();
+    assert_eq!(poh.search_patients("", 10).unwrap().len(), 2, "the POH reads the practice's patients again");
+}
+
+/// A demo colleague's user id, by first name, from the client's directory.
+fn region_user(client: &KringClient, first_name: &str) -> kring_domain::UserId {
+    let directory = client.directory().unwrap();
+    directory
+        .organisations
+        .iter()
+        .flat_map(|o| o.teams.iter().flat_map(|t| t.members.iter()))
+        .find(|m| m.name.starts_with(first_name))
+        .map(|m| m.user_id)
+        .unwrap()
+}

@@ -185,7 +185,17 @@ impl KringClient {
                 self.sync_now().await?;
                 tracing::info!(organisation_id = %organisation, "created the practice vault");
             }
-            let Ok(vault) = self.practice_vault(organisation) else { continue };
+            let vault = match self.practice_vault(organisation) {
+                Ok(vault) => vault,
+                Err(ClientError::NoPatientDataAccess) => continue,
+                Err(error @ (ClientError::KeysLost | ClientError::Protocol(_))) => {
+                    // Wrapped for me, but it does not open: drop it so a key holder shares it anew.
+                    tracing::warn!(organisation_id = %organisation, %error, "my practice key does not open; dropping it");
+                    self.submit(Mutation::DropOwnVaultKey { organisation_id: organisation }).await?;
+                    continue;
+                }
+                Err(_) => continue,
+            };
             let people = self.people()?;
             for access in self.accesses()? {
                 if access.organisation_id != organisation || !access.authorised || access.wrapped_key.is_some() || access.user_id == me {

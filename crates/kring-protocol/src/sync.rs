@@ -253,6 +253,9 @@ pub enum Mutation {
     /// A key holder wraps the practice's vault key for an authorised colleague (STAFF-1: the
     /// warning turns green).
     ShareVaultKey { organisation_id: OrganisationId, user_id: UserId, wrapped_key: String },
+    /// The practice key wrapped for me does not open (a colleague wrapped garbage, or for a key I
+    /// no longer have): drop it, so a key holder shares it again.
+    DropOwnVaultKey { organisation_id: OrganisationId },
     /// Deactivate a leaver's account (STAFF-6): sessions end, keys are withdrawn, the record stays.
     DeactivateAccount { user_id: UserId },
     /// Link a colleague's account to their user id in the practice's HIS, or unlink (STAFF-11).

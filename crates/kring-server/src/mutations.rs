@@ -110,6 +110,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         Mutation::ShareVaultKey { organisation_id, user_id, wrapped_key } => {
             staff::share_vault_key(state, author, *organisation_id, *user_id, wrapped_key).await
         }
+        Mutation::DropOwnVaultKey { organisation_id } => staff::drop_own_vault_key(state, author, *organisation_id).await,
         Mutation::DeactivateAccount { user_id } => staff::deactivate(state, author, *user_id).await,
         Mutation::SetHisUser { organisation_id, user_id, his_user_id } => {
             staff::set_his_user(state, author, *organisation_id, *user_id, his_user_id.as_deref()).await

@@ -393,13 +393,25 @@ pub(crate) async fn share_vault_key(
         return Err(ServerError::InvalidRequest("the colleague is not authorised".into()));
     }
     // The server cannot open a wrapped key, so it never lets one replace another: a key holder
-    // could otherwise lock a colleague out with garbage. (A reset password drops the user's
-    // wrapped keys, so they can be shared again.)
+    // could otherwise lock a colleague out with garbage. A key that does not open is dropped by
+    // its owner's client (`Mutation::DropOwnVaultKey`), and a reset password drops the user's
+    // wrapped keys, so both can be shared again.
     if theirs.wrapped_key.is_some() {
         return Err(ServerError::InvalidRequest("the colleague already holds the key".into()));
     }
     check_wrapped_key(wrapped_key)?;
     let entry = PatientDataAccessEntry { wrapped_key: Some(wrapped_key.to_owned()), ..theirs };
+    Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(entry))]))
+}
+
+/// `Mutation::DropOwnVaultKey`: only one's own key, and only one that is there.
+pub(crate) async fn drop_own_vault_key(state: &AppState, author: UserId, organisation_id: OrganisationId) -> ServerResult<Planned> {
+    let mine = access_entry(state, organisation_id, author).await?;
+    if mine.wrapped_key.is_none() {
+        return Err(ServerError::InvalidRequest("there is no key to drop".into()));
+    }
+    tracing::warn!(user_id = %author, %organisation_id, "a wrapped practice key did not open; dropped to be shared again");
+    let entry = PatientDataAccessEntry { wrapped_key: None, ..mine };
     Ok(Planned::changes(vec![(Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(entry))]))
 }
 
