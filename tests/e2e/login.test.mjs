@@ -136,6 +136,8 @@ describe('embedded demo region', () => {
     await app.click('[data-testid="nav-access-log"]');
     const status = await app.waitForText('[data-testid="chain-status"]', 'Logboek gecontroleerd');
     assert.match(status, /niets gewijzigd of verwijderd/);
+    assert.ok((await app.count('[data-testid="access-entry"]')) >= 25, 'the import of 25 patients is logged');
+    await app.screenshot(`${shots}/access-log.png`);
   });
 
   it('switches to her care-group contract without logging out; the practice screens go (ACC-6)', async () => {

@@ -190,7 +190,7 @@ impl KringClient {
     /// chain; this client also checks that the chain still holds the newest link it saw last
     /// time, so entries cut off the end show as [`ChainVerification::Truncated`].
     pub async fn access_log(&self, organisation_id: OrganisationId, before: Option<i64>) -> ClientResult<AccessLogPage> {
-        let known = self.inner.cache.access_log_head()?;
+        let known = self.on_cache(Cache::access_log_head).await?;
         let mut page = self.inner.api.access_log(organisation_id, before, known.as_ref().map(|head| head.seq)).await?;
         if !matches!(page.verification, ChainVerification::Intact { .. }) {
             return Ok(page);
@@ -200,8 +200,8 @@ impl KringClient {
             page.verification = ChainVerification::Truncated { known_seq: known.seq };
             return Ok(page);
         }
-        if let Some(head) = &page.head {
-            self.inner.cache.keep_access_log_head(head)?;
+        if let Some(head) = page.head.clone() {
+            self.on_cache(move |cache| cache.keep_access_log_head(&head)).await?;
         }
         Ok(page)
     }
