@@ -5,6 +5,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
+  // Vite's and vitest's caches next to the packages, never under src/ (the Makefile rebuilds the
+  // UI when anything under src/ changes).
+  cacheDir: 'node_modules/.vite',
   build: {
     target: 'safari15',
     outDir: 'dist',

@@ -9,9 +9,20 @@ driver="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/taur
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # Every process this run started names its work dir: none may outlive the run.
+  local left
+  left=$(pgrep -af -- "$work" | grep -v pgrep || true)
+  if [ -n "$left" ]; then
+    echo "processes left running after the end-to-end tests:" >&2
+    echo "$left" >&2
+    pkill -f -- "$work" || true
+    status=1
+  fi
   rm -rf "$work"
+  exit "$status"
 }
 trap cleanup EXIT
 
@@ -61,7 +72,8 @@ pids+=($!)
 exec 5>"$work/sink-in" # the sink runs until this closes
 wait_until grep -q listening "$work/mail.jsonl"
 smtp_port=$(head -n1 "$work/mail.jsonl" | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).listening))')
-# Start a region server on a fresh demo database; prints its URL.
+# Start a region server on a fresh demo database; its URL goes into the variable named $2. (Not
+# in a $(...) subshell: its pid must reach `pids`, so cleanup ends it.)
 start_region() {
   local name=$1 port
   port=$(free_port)
@@ -70,22 +82,22 @@ start_region() {
     >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_until node -e "fetch('http://127.0.0.1:$port/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-  echo "http://127.0.0.1:$port"
+  printf -v "$2" 'http://127.0.0.1:%s' "$port"
 }
 # The staff test's region, and one for the patients/HIS test whose practice has a HIS bridge
 # registered the way a region operator does it.
-region_url=$(start_region region)
+start_region region region_url
 "$root/target/debug/kring-his-launch" new-key --out "$work/bridge.key" >"$work/bridge.pub"
 "$root/target/debug/kring-server" --database "sqlite:$work/his.sqlite" --seed-demo \
   register-his-bridge --id delinde-medicom --practice-agb 01051234 --public-key "$(cat "$work/bridge.pub")" >>"$work/his.log" 2>&1
-his_url=$(start_region his)
+start_region his his_url
 export KRING_E2E_REGION_URL="$region_url" KRING_E2E_HIS_REGION_URL="$his_url" KRING_E2E_MAIL="$work/mail.jsonl"
 export KRING_E2E_BRIDGE_KEY="$work/bridge.key" KRING_HIS_LAUNCH="$root/target/debug/kring-his-launch"
 
 # A second workstation for the conversation test (CHAT-11): its own home, its own session bus with
 # a notification server that records what it is asked to show, and its own tauri-driver, so two
 # app instances (two users) run side by side against one region server.
-chat_url=$(start_region chat)
+start_region chat chat_url
 mkdir -p "$work/home-b/.local/share" "$work/home-b/.config"
 dbus-daemon --session --nofork --nopidfile --print-address=4 4>"$work/dbus-b" 2>"$work/dbus-b.log" &
 pids+=($!)

@@ -6,7 +6,7 @@
 //! Promedico ASP from the SOEP screen, Promedico VDF from the medical-dossier menu, Mira from
 //! "Documenten > Portalen"). A profile names those parameters; the defaults below are what Kring
 //! ships, and a practice overrides them in the bridge's profile file (JSON, same shape) when its
-//! HIS is configured differently. docs/his-launch.md has an example per vendor.
+//! HIS is configured differently. docs/patients.md ("Vendor profiles") has an example per vendor.
 
 use crate::values::Bsn;
 use serde::{Deserialize, Serialize};

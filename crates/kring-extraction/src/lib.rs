@@ -1,5 +1,5 @@
 //! Reads a practice's HIS extraction (PAT-1) into patient cards and charts, on the client, before
-//! anything is sealed. Two formats (docs/his-extraction.md):
+//! anything is sealed. Two formats (docs/patients.md, "Import"):
 //!
 //! - a **FHIR R4 Bundle** (JSON) of Patient, Observation, MedicationStatement and EpisodeOfCare as
 //!   the Dutch nl-core profiles write them, read with the `fhir-model` crate;
