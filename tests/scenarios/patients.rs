@@ -107,7 +107,7 @@ async fn pat_1_only_the_practice_imports_and_partners_and_the_account_manager_re
     for username in ["beheer", "wijkverpleging"] {
         let other = region.login(username).await;
         other.sync_now().await.unwrap();
-        assert_eq!(other.search_patients("", 10).unwrap_or_default().len(), 0, "{username} sees no patient (PAT-5)");
+        assert_eq!(other.search_patients("", 10).unwrap().len(), 0, "{username} sees no patient (PAT-5)");
     }
 }
 
@@ -122,6 +122,18 @@ async fn pat_2_search_by_name_birth_date_or_bsn_and_the_index_goes_with_the_lock
     }
     assert_eq!(gp.search_patients("", 10).unwrap().len(), 2);
     assert!(gp.search_patients("Jansen", 10).unwrap().is_empty());
+    // Issue 13, patient safety: a BSN typed in pieces is that patient or none, never a look-alike
+    // ("9999 111 20" found both: 999911132 holds "111" and its birth date "20").
+    for query in ["9999 111 20", "9999.111.20", " 999911120 ", "vries 999911120"] {
+        let found = gp.search_patients(query, 10).unwrap();
+        assert_eq!(found.iter().map(|p| p.bsn.as_str()).collect::<Vec<_>>(), vec!["999911120"], "{query}");
+    }
+    assert!(gp.search_patients("9999 111 21", 10).unwrap().is_empty(), "an unknown BSN finds no one");
+    assert!(gp.search_patients("bakker 4-3-1950", 10).unwrap().is_empty(), "a birth date matches whole");
+    assert!(
+        matches!(gp.search_patients("31-02-1950", 10), Err(ClientError::InvalidBirthDate)),
+        "an impossible date says so instead of 'no patient found'"
+    );
 
     // The POH-GGZ, authorised by the GP, reads the same patients with the shared vault key.
     let poh = region.login("pohggz").await;
