@@ -37,6 +37,9 @@ async fn acc_2_first_login_allows_nothing_before_the_password_is_changed() {
         assert_eq!(poh.change_initial_password(candidate, candidate).await.err().map(|e| e.code()), Some(code), "{candidate}");
     }
     assert_eq!(poh.change_initial_password(NEW_PASSWORD, "iets anders").await.err().map(|e| e.code()), Some("passwords_differ"));
+    // Issue 13 (ACC-2): the first password (the demo's, or a reset's temporary one) is not a new one.
+    let kept = poh.change_initial_password(DEMO_PASSWORD, DEMO_PASSWORD).await;
+    assert_eq!(kept.err().map(|e| e.code()), Some("password_unchanged"));
 
     poh.change_initial_password(NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
     assert!(!poh.must_change_password());
@@ -55,8 +58,12 @@ async fn acc_3_changing_a_known_password_keeps_every_earlier_message_readable() 
     let message = message_for(&gp, "Patiënt belt morgen terug over de medicatie.");
     assert_eq!(read(&gp, &message).unwrap(), "Patiënt belt morgen terug over de medicatie.");
 
+    // Issue 13: a wrong current password is named as such (the dialog has no username), and the
+    // current password is not a new one.
     let wrong = gp.change_password("niet mijn wachtwoord", NEW_PASSWORD, NEW_PASSWORD).await;
-    assert!(matches!(wrong, Err(ClientError::WrongPassword | ClientError::InvalidCredentials)), "{:?}", wrong.err());
+    assert_eq!(wrong.err().map(|e| e.code()), Some("current_password_wrong"));
+    let same = gp.change_password(DEMO_PASSWORD, DEMO_PASSWORD, DEMO_PASSWORD).await;
+    assert_eq!(same.err().map(|e| e.code()), Some("password_unchanged"));
     gp.change_password(DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
 
     let other_workstation = region.try_login("huisarts", NEW_PASSWORD).await.unwrap();
@@ -77,6 +84,8 @@ async fn acc_3_an_administrator_reset_gives_access_again_but_older_messages_are_
 
     let after = region.try_login("assistent", &temporary).await.unwrap();
     assert!(after.must_change_password() && after.keys_were_reset());
+    let kept = after.change_initial_password(&temporary, &temporary).await;
+    assert_eq!(kept.err().map(|e| e.code()), Some("password_unchanged"), "not the password the administrator saw");
     assert!(!after.has_keys(), "the administrator never holds keys for her");
     after.change_initial_password(NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
     assert!(after.is_unlocked());
@@ -101,4 +110,34 @@ async fn acc_3_only_an_administrator_of_one_of_her_organisations_may_reset_a_pas
     let own = gp.reset_password(gp.me().user_id).await;
     assert_eq!(own.err().map(|e| e.code()), Some("invalid_request"), "one's own password is changed, not reset");
     assert!(gp.reset_password(assistant.me().user_id).await.is_ok(), "the GP may");
+}
+
+/// Issue 13 (ACC-2): the server refuses the same password too, whatever a client claims.
+#[tokio::test]
+async fn acc_2_the_server_refuses_the_current_password_as_the_new_one() {
+    use kring_crypto::{derive_login_keys, KdfParams, Salt};
+    let region = TestRegion::start().await;
+    let gp = kring_tests::RawApi::login(&region, "huisarts").await;
+    let prelogin: kring_protocol::PreloginResponse =
+        gp.post("v1/auth/prelogin", &serde_json::json!({ "username": "huisarts" })).await.json().await.unwrap();
+    let salt = Salt::from_base64(&prelogin.salt).unwrap();
+    let current = derive_login_keys(DEMO_PASSWORD, &salt, prelogin.kdf).unwrap();
+    let new_salt = Salt::random();
+    let new = derive_login_keys(DEMO_PASSWORD, &new_salt, KdfParams::TESTING).unwrap();
+    let person = kring_crypto::UserKeys::generate();
+    let keys = kring_protocol::KeyMaterial {
+        encryption_public_key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, person.encryption.public().as_bytes()),
+        signing_public_key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, person.signing.public().as_bytes()),
+        sealed_private_keys: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, person.seal(&new.kek).unwrap()),
+    };
+    let request = kring_protocol::ChangePasswordRequest {
+        current_auth_key: current.auth_key.to_base64().to_string(),
+        new: kring_protocol::NewPassword { salt: new_salt.to_base64(), kdf: KdfParams::TESTING, auth_key: new.auth_key.to_base64().to_string() },
+        keys,
+        new_auth_key_under_current_salt: current.auth_key.to_base64().to_string(),
+    };
+    let answer = gp.post("v1/auth/password", &request).await;
+    assert_eq!(answer.status(), 400);
+    let body: kring_protocol::ErrorBody = answer.json().await.unwrap();
+    assert_eq!(body.code, kring_protocol::ErrorCode::PasswordUnchanged);
 }

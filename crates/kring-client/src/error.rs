@@ -57,6 +57,10 @@ pub enum ClientError {
     Extraction(#[from] kring_extraction::ExtractionError),
     #[error("the birth date is not a possible birth date")]
     InvalidBirthDate,
+    #[error("the current password is wrong")]
+    CurrentPasswordWrong,
+    #[error("the new password is the current or temporary one")]
+    PasswordUnchanged,
     #[error("the patient's consent for network care is not recorded")]
     ConsentRequired,
     #[error("the conversation is not accepted: {0}")]
@@ -121,6 +125,8 @@ impl ClientError {
             ClientError::Launch(error) => error.code(),
             ClientError::Extraction(error) => error.problem.code(),
             ClientError::InvalidBirthDate => "invalid_birth_date",
+            ClientError::CurrentPasswordWrong => "current_password_wrong",
+            ClientError::PasswordUnchanged => "password_unchanged",
             ClientError::ConsentRequired => "consent_required",
             ClientError::Conversation(error) => error.code(),
             ClientError::BadSignature => "bad_signature",

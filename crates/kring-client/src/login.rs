@@ -212,10 +212,21 @@ impl KringClient {
             return Err(ClientError::PasswordsDiffer);
         }
         check_new_password(new, &self.inner.me.username)?;
-        let (_, kdf) = self.inner.session.login_params();
+        let (current_salt, kdf) = self.inner.session.login_params();
+        // ACC-2: the new password under the current salt gives the current key when it is the
+        // same password (or, after a reset, the temporary one). Sent along for the server too.
+        let same_check = derive(new, &current_salt, kdf).await?;
+        if same_check.auth_key.to_base64() == current_auth_key.to_base64() {
+            return Err(ClientError::PasswordUnchanged);
+        }
         let salt = Salt::random();
         let new_keys = derive(new, &salt, kdf).await?;
-        let user_keys = match self.inner.session.keys_for_reseal(current.as_ref().map(|keys| &keys.kek))? {
+        let resealable = self.inner.session.keys_for_reseal(current.as_ref().map(|keys| &keys.kek));
+        let resealable = resealable.map_err(|error| match error {
+            ClientError::WrongPassword => ClientError::CurrentPasswordWrong,
+            other => other,
+        })?;
+        let user_keys = match resealable {
             Some(keys) => keys,
             // No keys yet (first login of an account without keys, or after a reset): make them
             // here, on the user's own device, so no one else ever held them.
@@ -226,8 +237,17 @@ impl KringClient {
             current_auth_key: current_auth_key.to_base64().to_string(),
             new: NewPassword { salt: salt.to_base64(), kdf, auth_key: new_keys.auth_key.to_base64().to_string() },
             keys: material.clone(),
+            new_auth_key_under_current_salt: same_check.auth_key.to_base64().to_string(),
         };
-        self.inner.api.change_password(&request).await?;
+        match self.inner.api.change_password(&request).await {
+            Ok(()) => {}
+            // The dialog has no username: say which password is wrong.
+            Err(ClientError::InvalidCredentials) => return Err(ClientError::CurrentPasswordWrong),
+            Err(ClientError::Refused { code: kring_protocol::ErrorCode::PasswordUnchanged, .. }) => {
+                return Err(ClientError::PasswordUnchanged)
+            }
+            Err(error) => return Err(error),
+        }
         self.inner.session.replace(salt, kdf, material, user_keys);
         *self.inner.must_change_password.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         self.emit(crate::ClientEvent::SecureSession { unlocked: true });

@@ -135,6 +135,10 @@ pub struct ChangePasswordRequest {
     pub current_auth_key: String,
     pub new: NewPassword,
     pub keys: KeyMaterial,
+    /// The new password derived with the *current* salt and parameters: the server refuses the
+    /// change when it opens the current verifier (the new password is the old or the temporary
+    /// one, ACC-2), without ever seeing either password.
+    pub new_auth_key_under_current_salt: String,
 }
 
 /// `POST /v1/accounts/{user_id}/reset-password`: an administrator sets a temporary password

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     CodeWrong,
     /// The password must be changed before anything else (ACC-2).
     PasswordChangeRequired,
+    /// The new password is the current (or temporary) one (ACC-2).
+    PasswordUnchanged,
     /// The code could not be sent (no phone number or e-mail address, or the gateway failed).
     CodeDeliveryFailed,
     /// HIS launch refusals (PAT-3, PAT-4), one code per reason so the UI can say what to do.
@@ -78,6 +80,7 @@ impl ErrorCode {
             ErrorCode::LaunchBsnInvalid => "launch_bsn_invalid",
             ErrorCode::LaunchUnknownHisUser => "launch_unknown_his_user",
             ErrorCode::LaunchOtherUser => "launch_other_user",
+            ErrorCode::PasswordUnchanged => "password_unchanged",
             ErrorCode::ResyncRequired => "resync_required",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
@@ -100,7 +103,7 @@ mod tests {
 
     #[test]
     fn every_code_reads_as_its_wire_name() {
-        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::LaunchOtherUser, ErrorCode::ResyncRequired, ErrorCode::Unavailable, ErrorCode::Internal] {
+        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::LaunchOtherUser, ErrorCode::PasswordUnchanged, ErrorCode::ResyncRequired, ErrorCode::Unavailable, ErrorCode::Internal] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }

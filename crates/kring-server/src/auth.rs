@@ -206,6 +206,12 @@ pub async fn change_password(
         tracing::info!(user_id = %session.user_id, "password change refused: wrong current password");
         return Err(ServerError::InvalidCredentials);
     }
+    // ACC-2: not the same password again (after a reset: not the temporary one the administrator saw).
+    let unchanged = AuthKey::from_base64(&request.new_auth_key_under_current_salt).map_err(|_| ServerError::InvalidRequest("new_auth_key_under_current_salt".into()))?;
+    if verify_auth_key(&credentials.auth_hash, unchanged).await? {
+        tracing::info!(user_id = %session.user_id, "password change refused: the same password");
+        return Err(ServerError::PasswordUnchanged);
+    }
     check_key_material(&request.keys)?;
     if let Some(existing) = &credentials.keys {
         // A change re-seals the same key pair; only an account without keys may bring new ones.

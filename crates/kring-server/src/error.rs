@@ -39,6 +39,8 @@ pub enum ServerError {
     Task(#[from] tokio::task::JoinError),
     #[error("the feed cursor does not point into this feed")]
     ResyncRequired,
+    #[error("the new password is the current one")]
+    PasswordUnchanged,
 }
 
 impl ServerError {
@@ -76,6 +78,7 @@ impl ServerError {
             }
             ServerError::Store(StoreError::Broken(_)) => ErrorCode::Unavailable,
             ServerError::ResyncRequired => ErrorCode::ResyncRequired,
+            ServerError::PasswordUnchanged => ErrorCode::PasswordUnchanged,
             ServerError::Store(_) | ServerError::Crypto(_) | ServerError::Task(_) => ErrorCode::Internal,
         }
     }
@@ -103,6 +106,7 @@ impl ServerError {
             | ErrorCode::LaunchBsnInvalid
             | ErrorCode::LaunchUnknownHisUser
             | ErrorCode::LaunchOtherUser => StatusCode::FORBIDDEN,
+            ErrorCode::PasswordUnchanged => StatusCode::BAD_REQUEST,
             ErrorCode::ResyncRequired => StatusCode::CONFLICT,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -434,6 +434,8 @@ export const en: Messages = {
     invalid_form: 'The form has errors. Check the marked fields.',
     no_patient_data_access: "You have no access (yet) to this practice's patient data.",
     activation_link_invalid: 'This activation link is unknown, used or expired (after 7 days). Ask the practice for a new request.',
+    current_password_wrong: 'Your current password is not right.',
+    password_unchanged: 'Choose a new password: it may not be the current or the temporary one.',
     profile_name_invalid: 'A name may be at most 100 characters and may not hold line breaks or other control characters.',
     profile_name_required: 'Enter your first and last name.',
     profile_too_many_functions: 'Choose up to three functions.',

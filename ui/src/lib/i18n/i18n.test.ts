@@ -38,6 +38,8 @@ const CLIENT_ERROR_CODES = [
   'activation_link_invalid',
   'profile_name_required',
   'profile_name_invalid',
+  'current_password_wrong',
+  'password_unchanged',
   'profile_too_many_functions',
   'profile_unknown_function',
   'profile_absence_backwards',

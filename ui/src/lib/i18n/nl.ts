@@ -441,6 +441,8 @@ export const nl = {
     invalid_form: 'Het formulier bevat fouten. Controleer de gemarkeerde velden.',
     no_patient_data_access: 'U heeft (nog) geen toegang tot de patiëntgegevens van deze praktijk.',
     activation_link_invalid: 'Deze activatielink is onbekend, al gebruikt of verlopen (na 7 dagen). Vraag de praktijk om een nieuwe aanvraag.',
+    current_password_wrong: 'Uw huidige wachtwoord klopt niet.',
+    password_unchanged: 'Kies een nieuw wachtwoord: het mag niet gelijk zijn aan het huidige of het tijdelijke wachtwoord.',
     profile_name_invalid: 'Een naam mag hoogstens 100 tekens lang zijn en geen regeleinden of andere stuurtekens bevatten.',
     profile_name_required: 'Vul uw voornaam en achternaam in.',
     profile_too_many_functions: 'Kies maximaal drie functies.',
