@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary, MessageView } from './api';
-import { awaySentence, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
+import { awaySentence, chooseAttachments, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
 
 const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary => ({
   id: 'c1',
@@ -58,5 +58,26 @@ describe('conversation helpers', () => {
     expect(fileSize(12)).toBe('12 B');
     const upload = await toUpload(new File([new Uint8Array([0xff, 0xd8, 0xff, 0x00])], 'wond.jpg'));
     expect(upload).toEqual({ name: 'wond.jpg', data: '/9j/AA==' });
+  });
+});
+
+describe('chooseAttachments (issue 13: checked at selection, naming the file)', () => {
+  const file = (name: string, size: number) => ({ name, size }) as File;
+
+  it('refuses a 25 MB file, an empty one and a program at once, by name', () => {
+    const { files, refused } = chooseAttachments([], [file('scan.pdf', 25 * 1024 * 1024), file('leeg.txt', 0), file('setup.exe', 10), file('foto.JPG', 1000)]);
+    expect(files.map((f) => f.name)).toEqual(['foto.JPG']);
+    expect(refused).toEqual([
+      { name: 'scan.pdf', code: 'attachment_too_large' },
+      { name: 'leeg.txt', code: 'attachment_empty' },
+      { name: 'setup.exe', code: 'attachment_kind_not_allowed' },
+    ]);
+  });
+
+  it('takes at most five', () => {
+    const chosen = [1, 2, 3, 4].map((i) => file(`${i}.pdf`, 10));
+    const { files, refused } = chooseAttachments(chosen, [file('5.pdf', 10), file('6.pdf', 10)]);
+    expect(files).toHaveLength(5);
+    expect(refused).toEqual([{ name: '6.pdf', code: 'attachment_too_many' }]);
   });
 });

@@ -66,3 +66,39 @@ export async function toUpload(file: File): Promise<{ name: string; data: string
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return { name: file.name, data: btoa(binary) };
 }
+
+/** The limits kring-domain sets on attachments (`conversation::MAX_ATTACHMENT_BYTES`, `MAX_ATTACHMENTS`). */
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+export const MAX_ATTACHMENTS = 5;
+const ALLOWED_EXTENSIONS = ['.pdf', '.png', '.jpg', '.jpeg', '.txt', '.docx', '.xlsx'];
+
+/** A picked file that cannot go along, and why (an error code the UI translates). */
+export interface RefusedFile {
+  name: string;
+  code: 'attachment_too_large' | 'attachment_empty' | 'attachment_kind_not_allowed' | 'attachment_too_many';
+}
+
+/**
+ * Add the files just picked to those chosen, checked at once (issue 13: a 25 MB file was a chip
+ * until "Versturen" refused it without naming it). The content check (a program named .pdf) stays
+ * with kring-client at sending.
+ */
+export function chooseAttachments(chosen: File[], picked: File[]): { files: File[]; refused: RefusedFile[] } {
+  const files = [...chosen];
+  const refused: RefusedFile[] = [];
+  for (const file of picked) {
+    const name = file.name.toLowerCase();
+    if (!ALLOWED_EXTENSIONS.some((extension) => name.endsWith(extension))) {
+      refused.push({ name: file.name, code: 'attachment_kind_not_allowed' });
+    } else if (file.size === 0) {
+      refused.push({ name: file.name, code: 'attachment_empty' });
+    } else if (file.size > MAX_ATTACHMENT_BYTES) {
+      refused.push({ name: file.name, code: 'attachment_too_large' });
+    } else if (files.length >= MAX_ATTACHMENTS) {
+      refused.push({ name: file.name, code: 'attachment_too_many' });
+    } else {
+      files.push(file);
+    }
+  }
+  return { files, refused };
+}

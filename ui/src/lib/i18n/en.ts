@@ -341,6 +341,7 @@ export const en: Messages = {
     refused: 'not sent',
     unverified: 'This message cannot be verified: its signature does not match. It is not shown.',
     attach: 'Add attachment',
+    notAttached: (name: string, reason: string) => `${name} was not added: ${reason}`,
     removeAttachment: 'Remove attachment',
     attachHint: 'PDF, photo (PNG/JPEG), text, Word or Excel; up to 20 MB per file.',
     save: 'Save',

@@ -341,6 +341,7 @@ export const nl = {
     refused: 'niet verzonden',
     unverified: 'Dit bericht is niet te controleren: de ondertekening klopt niet. Het wordt niet getoond.',
     attach: 'Bijlage toevoegen',
+    notAttached: (name: string, reason: string) => `${name} is niet toegevoegd: ${reason}`,
     removeAttachment: 'Verwijder bijlage',
     attachHint: 'PDF, foto (PNG/JPEG), tekst, Word of Excel; tot 20 MB per bestand.',
     save: 'Opslaan',
