@@ -106,6 +106,7 @@ fn main() {
             commands::set_team_contact,
             patients::patients,
             patients::open_patient,
+            patients::patient_names,
             patients::import_extraction,
             patients::import_demo_extraction,
             patients::record_consent,

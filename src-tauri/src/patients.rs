@@ -35,6 +35,12 @@ pub async fn patients(core: State<'_, AppCore>, query: String) -> CommandResult<
     Ok(PatientOverview { total: overview.0, patients: overview.1 })
 }
 
+/// The names of the patients in an access-log page that this user can read (empty while locked).
+#[tauri::command]
+pub async fn patient_names(core: State<'_, AppCore>, patient_ids: Vec<PatientId>) -> CommandResult<std::collections::HashMap<PatientId, String>> {
+    Ok(core.read(move |client| client.patient_names(&patient_ids)).await?.into_iter().collect())
+}
+
 #[tauri::command]
 pub async fn open_patient(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<PatientView> {
     Ok(core.client().await?.open_patient(patient_id).await?)

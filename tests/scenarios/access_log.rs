@@ -176,3 +176,22 @@ async fn sec_2_only_those_who_see_the_patient_write_to_the_log_at_the_server_s_t
     }
     assert!(all.iter().any(|entry| entry.actor == gp.me().user_id && entry.kind == AccessKind::PatientCard), "the GP's own opening is still there");
 }
+
+/// Issue 13: the GP sees who was viewed — the patient's name while the lock is open, nothing
+/// readable while it is closed (the UI then shows a pseudonym).
+#[tokio::test]
+async fn sec_2_the_gp_sees_the_names_of_viewed_patients_only_while_unlocked() {
+    let region = TestRegion::start().await;
+    let (gp, patients) = gp_with_patients(&region).await;
+    let practice = practice(&gp);
+    for patient in &patients {
+        gp.record_access(practice, *patient, AccessKind::PatientCard).await.unwrap();
+    }
+    let log = gp.access_log(practice, None).await.unwrap();
+    let viewed: Vec<PatientId> = log.entries.iter().map(|entry| entry.patient_id).collect();
+    let mut names: Vec<String> = gp.patient_names(&viewed).unwrap().into_iter().map(|(_, name)| name).collect();
+    names.sort();
+    assert_eq!(names, ["Bakker, Anna", "de Vries, Jan Willem"]);
+    gp.lock();
+    assert!(gp.patient_names(&viewed).unwrap().is_empty(), "no names while locked");
+}

@@ -261,6 +261,22 @@ impl KringClient {
         })
     }
 
+    /// The names of those of `patients` this user can read, for the access log (issue 13: a GP
+    /// must see who was viewed). Empty while the lock is closed: names need the open index.
+    pub fn patient_names(&self, patients: &[PatientId]) -> ClientResult<Vec<(PatientId, String)>> {
+        if !self.is_unlocked() {
+            return Ok(Vec::new());
+        }
+        self.with_patient_index(|index| {
+            Ok(index
+                .entries
+                .iter()
+                .filter(|entry| patients.contains(&entry.summary.id))
+                .map(|entry| (entry.summary.id, entry.summary.name.clone()))
+                .collect())
+        })
+    }
+
     /// One patient's overview line from the index (a conversation's subject), if I see them.
     pub(crate) fn patient_summary(&self, patient_id: PatientId) -> ClientResult<Option<PatientSummary>> {
         self.with_patient_index(|index| {

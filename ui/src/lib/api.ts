@@ -480,6 +480,7 @@ export const api = {
   setIdleLockMinutes: (minutes: number) => invoke<void>('set_idle_lock_minutes', { minutes }),
   setCodeChannel: (channel: CodeChannel) => invoke<void>('set_code_channel', { channel }),
   resetPassword: (userId: string) => invoke<string>('reset_password', { userId }),
+  patientNames: (patientIds: string[]) => invoke<Record<string, string>>('patient_names', { patientIds }),
   accessLog: (organisationId: string, before: number | null = null) =>
     invoke<AccessLogPage>('access_log', { organisationId, before }),
   staff: (organisationId: string) => invoke<StaffList>('staff', { organisationId }),

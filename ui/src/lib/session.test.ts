@@ -74,8 +74,12 @@ describe('access log labels', () => {
     expect(personNames(null).size).toBe(0);
   });
 
-  it('shows a patient only by a short pseudonym', () => {
-    const entry = { patient_id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' } as AccessLogEntry;
-    expect(patientLabel(entry)).toBe('P-0193a1b2');
+  it('shows a patient by name when readable, else by a pseudonym that differs per patient', () => {
+    // Two patients of one import: UUIDv7s of the same millisecond share their first characters.
+    const first = { patient_id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' } as AccessLogEntry;
+    const second = { patient_id: '0193a1b2-c3d4-7a11-9b2c-77aa88bb99cc' } as AccessLogEntry;
+    expect(patientLabel(first)).toBe('P-2e3f4a5b');
+    expect(patientLabel(second)).not.toBe(patientLabel(first));
+    expect(patientLabel(first, { [first.patient_id]: 'de Vries, Jan Willem' })).toBe('de Vries, Jan Willem');
   });
 });

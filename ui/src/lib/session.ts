@@ -32,9 +32,13 @@ export function personNames(directory: Directory | null): Map<string, string> {
   return names;
 }
 
-/** A short, pseudonymous label for a patient id (the first 8 characters), e.g. `P-0193a1b2`. */
-export function patientLabel(entry: AccessLogEntry): string {
-  return `P-${entry.patient_id.replace(/-/g, '').slice(0, 8)}`;
+/**
+ * Who was viewed: the patient's name when this user can read it (after unlock), otherwise a short
+ * pseudonym from the id's random end (a UUIDv7 starts with its timestamp, so its first characters
+ * are the same for every patient of one import), e.g. `P-3f4a5b6c`.
+ */
+export function patientLabel(entry: AccessLogEntry, names: Record<string, string> = {}): string {
+  return names[entry.patient_id] ?? `P-${entry.patient_id.replace(/-/g, '').slice(-8)}`;
 }
 
 /** Age in whole years on `today` of someone born on `birthDate` (YYYY-MM-DD). */
