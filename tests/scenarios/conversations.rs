@@ -422,7 +422,7 @@ async fn chat_8_one_email_per_conversation_per_window_over_smtp_without_content(
 
 #[tokio::test]
 async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_drop_folder() {
-    use kring_client::his_return::{FolderDrop, SmtpSettings, ZorgMailSmtp};
+    use kring_client::his_return::{Delivered, FolderDrop, SmtpSettings, ZorgMailSmtp};
     let region = TestRegion::start().await;
     let (gp, vries) = practice_with_shared_patient(&region).await;
     let poh = login(&region, "pohggz").await;
@@ -446,6 +446,7 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     .unwrap();
     let receipt = gp.return_to_his(id, "500012345@lms.lifeline.nl", "Graag opnemen in het dossier.", &smtp).await.unwrap();
     assert_eq!(receipt.messages, 2);
+    assert_eq!(receipt.delivered, Delivered::ZorgMail { address: "500012345@lms.lifeline.nl".into() }, "the receipt says where it went");
     let mail = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
     assert_eq!(mail["to"][0], "<500012345@lms.lifeline.nl>");
     let data = mail["data"].as_str().unwrap();
@@ -462,7 +463,9 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     let dir = tempfile::tempdir().unwrap();
     let folder = FolderDrop { dir: dir.path().join("his-inbox") };
     let receipt = poh.return_to_his(id, "500012345@lms.lifeline.nl", "", &folder).await.unwrap();
-    let bytes = std::fs::read(dir.path().join("his-inbox").join(format!("{}.edi", receipt.reference))).unwrap();
+    let written = dir.path().join("his-inbox").join(format!("{}.edi", receipt.reference));
+    assert_eq!(receipt.delivered, Delivered::Folder { path: written.display().to_string() }, "a file, not yet the HIS");
+    let bytes = std::fs::read(&written).unwrap();
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
     assert!(text.starts_with("UNA:+.? '\r\nUNB+UNOC:1+"), "{text}");
     assert!(text.contains("UNH+") && text.contains("+MEDVRI:1'"), "{text}");

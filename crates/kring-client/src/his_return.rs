@@ -26,6 +26,17 @@ pub enum HisTransportError {
     Smtp(String),
 }
 
+/// Where a MEDVRI went: what the user is told (issue 13: a file in a folder is not yet "in the
+/// HIS").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Delivered {
+    /// Mailed to this ZorgMail address; the HIS takes it from its ZorgMail inbox.
+    ZorgMail { address: String },
+    /// Written as this file; the HIS (or its ZorgMail client) picks it up from there.
+    Folder { path: String },
+}
+
 /// Delivers a MEDVRI file to a ZorgMail address.
 #[async_trait]
 pub trait HisTransport: Send + Sync {
@@ -34,7 +45,7 @@ pub trait HisTransport: Send + Sync {
         to: &Email,
         file_name: &str,
         medvri: &[u8],
-    ) -> Result<(), HisTransportError>;
+    ) -> Result<Delivered, HisTransportError>;
 }
 
 /// Writes each MEDVRI as `<reference>.edi` into a folder (atomically: a temporary name, then a
@@ -50,7 +61,7 @@ impl HisTransport for FolderDrop {
         _to: &Email,
         file_name: &str,
         medvri: &[u8],
-    ) -> Result<(), HisTransportError> {
+    ) -> Result<Delivered, HisTransportError> {
         let folder = |e: std::io::Error| HisTransportError::Folder(e.kind().to_string());
         std::fs::create_dir_all(&self.dir).map_err(folder)?;
         let temporary = self.dir.join(format!(".{file_name}.part"));
@@ -66,7 +77,9 @@ impl HisTransport for FolderDrop {
             file.write_all(medvri).map_err(folder)?;
             file.sync_all().map_err(folder)?;
         }
-        std::fs::rename(&temporary, self.dir.join(file_name)).map_err(folder)
+        let path = self.dir.join(file_name);
+        std::fs::rename(&temporary, &path).map_err(folder)?;
+        Ok(Delivered::Folder { path: path.display().to_string() })
     }
 }
 
@@ -128,11 +141,12 @@ impl HisTransport for ZorgMailSmtp {
         to: &Email,
         file_name: &str,
         medvri: &[u8],
-    ) -> Result<(), HisTransportError> {
+    ) -> Result<Delivered, HisTransportError> {
         use lettre::message::header::{ContentTransferEncoding, ContentType};
         use lettre::message::{Attachment, Body, MultiPart, SinglePart};
         use lettre::AsyncTransport;
         let smtp = |e: String| HisTransportError::Smtp(e);
+        let to_text = to.as_str().to_owned();
         let to = to
             .as_str()
             .parse()
@@ -164,15 +178,16 @@ impl HisTransport for ZorgMailSmtp {
             .send(message)
             .await
             .map_err(|e| smtp(e.to_string()))?;
-        Ok(())
+        Ok(Delivered::ZorgMail { address: to_text })
     }
 }
 
-/// What was sent, for the confirmation.
+/// What was sent and where, for the confirmation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HisReturnReceipt {
     pub reference: String,
     pub messages: usize,
+    pub delivered: Delivered,
 }
 
 impl KringClient {
@@ -294,7 +309,7 @@ impl KringClient {
         let bytes = medvri
             .to_bytes()
             .map_err(|e| ClientError::HisReturn(e.to_string()))?;
-        transport
+        let delivered = transport
             .deliver(&to, &format!("{reference}.edi"), &bytes)
             .await
             .map_err(|e| ClientError::HisReturn(e.to_string()))?;
@@ -309,6 +324,7 @@ impl KringClient {
         Ok(HisReturnReceipt {
             reference,
             messages: view.messages.len(),
+            delivered,
         })
     }
 }

@@ -436,9 +436,12 @@ export interface NetworkMemberView {
   joined_at: string;
 }
 
+export type Delivered = { kind: 'zorg_mail'; address: string } | { kind: 'folder'; path: string };
+
 export interface HisReturnReceipt {
   reference: string;
   messages: number;
+  delivered: Delivered;
 }
 
 export interface CommandError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary, MessageView } from './api';
-import { awaySentence, chooseAttachments, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
+import { awaySentence, chooseAttachments, hisReturnNotice, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
 
 const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary => ({
   id: 'c1',
@@ -79,5 +79,16 @@ describe('chooseAttachments (issue 13: checked at selection, naming the file)', 
     const { files, refused } = chooseAttachments(chosen, [file('5.pdf', 10), file('6.pdf', 10)]);
     expect(files).toHaveLength(5);
     expect(refused).toEqual([{ name: '6.pdf', code: 'attachment_too_many' }]);
+  });
+});
+
+describe('hisReturnNotice (issue 13: say where it went)', () => {
+  it('names the folder for a file and the address for ZorgMail', () => {
+    const folder = hisReturnNotice({ reference: 'K1', messages: 2, delivered: { kind: 'folder', path: '/home/a/his-export/K1.edi' } });
+    expect(folder).toContain('/home/a/his-export/K1.edi');
+    expect(folder).not.toMatch(/Verstuurd naar het HIS/);
+    expect(hisReturnNotice({ reference: 'K2', messages: 1, delivered: { kind: 'zorg_mail', address: '500012345@lms.lifeline.nl' } })).toContain(
+      'ZorgMail-adres 500012345@lms.lifeline.nl',
+    );
   });
 });

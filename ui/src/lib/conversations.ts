@@ -1,6 +1,6 @@
 // Pure helpers for the conversation screens (CHAT-4, CHAT-5, CHAT-8), kept out of the components
 // so they are unit-tested.
-import type { Away, ConversationSummary, MessageView } from './api';
+import type { Away, ConversationSummary, HisReturnReceipt, MessageView } from './api';
 import { t } from './i18n';
 
 /** "21-12-2026" from "2026-12-21". */
@@ -101,4 +101,11 @@ export function chooseAttachments(chosen: File[], picked: File[]): { files: File
     }
   }
   return { files, refused };
+}
+
+/** What the user is told after "Terugsturen naar HIS": where it went, not that it is "in the HIS". */
+export function hisReturnNotice(receipt: HisReturnReceipt): string {
+  return receipt.delivered.kind === 'zorg_mail'
+    ? t.conversations.hisMailed(receipt.delivered.address, receipt.reference)
+    : t.conversations.hisWritten(receipt.delivered.path, receipt.reference);
 }

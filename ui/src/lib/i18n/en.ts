@@ -382,7 +382,9 @@ export const en: Messages = {
     zorgmail: 'Practice ZorgMail address',
     comment: 'Comment (optional)',
     hisSend: 'Send to the HIS',
-    hisSent: (reference: string) => `Sent to the HIS (reference ${reference}).`,
+    hisMailed: (address: string, reference: string) => `Sent to ZorgMail address ${address} (reference ${reference}). The HIS collects it there.`,
+    hisWritten: (path: string, reference: string) =>
+      `Saved as ${path} (reference ${reference}). It is in the HIS only once the HIS reads this folder.`,
     askAccess: 'Ask for access to a patient…',
     askAccessTitle: 'Request for access to a patient',
     askAccessText:

@@ -383,7 +383,9 @@ export const nl = {
     zorgmail: 'ZorgMail-adres van de praktijk',
     comment: 'Opmerking (optioneel)',
     hisSend: 'Versturen naar HIS',
-    hisSent: (reference: string) => `Verstuurd naar het HIS (kenmerk ${reference}).`,
+    hisMailed: (address: string, reference: string) => `Verstuurd naar ZorgMail-adres ${address} (kenmerk ${reference}). Het HIS haalt het daar op.`,
+    hisWritten: (path: string, reference: string) =>
+      `Opgeslagen als ${path} (kenmerk ${reference}). Het staat pas in het HIS als dat deze map inleest.`,
     askAccess: 'Toegang tot een patiënt vragen…',
     askAccessTitle: 'Verzoek om toegang tot een patiënt',
     askAccessText:
