@@ -64,9 +64,10 @@ describe('embedded demo region', () => {
 
     await app.type('[data-testid="code"]', '000000');
     await app.click('[data-testid="code-submit"]:not([disabled])');
-    const refused = await app.text('[data-testid="code-error"]').catch(() => '');
-    if (refused) assert.match(refused, /klopt niet/); // unless 000000 happened to be the code
-    if (refused) {
+    // Refused, unless 000000 happened to be the code; a WebDriver failure fails the step.
+    const outcome = await app.waitForAny(['[data-testid="code-error"]', '[data-testid="first-password"]']);
+    if (outcome === '[data-testid="code-error"]') {
+      assert.match(await app.text('[data-testid="code-error"]'), /klopt niet/);
       await app.click('[data-testid="use-code"]');
       await app.click('[data-testid="code-submit"]:not([disabled])');
     }
@@ -78,6 +79,11 @@ describe('embedded demo region', () => {
     await app.type('[data-testid="repeat-password"]', 'kort');
     await app.click('[data-testid="password-submit"]:not([disabled])');
     await app.waitForText('[data-testid="password-error"]', 'minstens 12 tekens');
+    // The demo (temporary) password is not a new one (issue 13, ACC-2).
+    await app.type('[data-testid="new-password"]', DEMO_PASSWORD);
+    await app.type('[data-testid="repeat-password"]', DEMO_PASSWORD);
+    await app.click('[data-testid="password-submit"]:not([disabled])');
+    await app.waitForText('[data-testid="password-error"]', 'niet gelijk zijn aan het huidige');
     await app.type('[data-testid="new-password"]', NEW_PASSWORD);
     await app.type('[data-testid="repeat-password"]', NEW_PASSWORD);
     await app.screenshot(`${shots}/first-password.png`);

@@ -83,6 +83,22 @@ export class Session {
     return this.call('POST', '/execute/async', { script, args: [css, expected] });
   }
 
+  /**
+   * Wait until one of `selectors` matches, re-checking on every animation frame; returns the one
+   * that did (for a step with two possible outcomes). Fails after the session's script timeout.
+   */
+  async waitForAny(selectors) {
+    const script = `
+      const [selectors, done] = arguments;
+      const check = () => {
+        const found = selectors.find((css) => document.querySelector(css));
+        if (found) done(found);
+        else requestAnimationFrame(check);
+      };
+      check();`;
+    return this.call('POST', '/execute/async', { script, args: [selectors] });
+  }
+
   /** A picture of the whole (virtual) display. WebKitWebDriver's own screenshot command hangs
    * under Xvfb, so ImageMagick's `import` grabs the X display instead. */
   async screenshot(path) {
