@@ -29,7 +29,7 @@ async fn acc_4_a_closed_lock_makes_encrypted_parts_unreadable_until_the_password
 }
 
 #[tokio::test]
-async fn acc_7_the_lock_closes_by_itself_after_idle_time_and_activity_postpones_it() {
+async fn acc_7_the_lock_closes_by_itself_after_idle_time() {
     let region = TestRegion::start().await;
     let gp = region.login("huisarts").await;
     let mut events = gp.subscribe();
@@ -42,6 +42,27 @@ async fn acc_7_the_lock_closes_by_itself_after_idle_time_and_activity_postpones_
     gp.unlock(DEMO_PASSWORD).await.unwrap();
     wait_for_event(&mut events, |e| *e == ClientEvent::SecureSession { unlocked: false }).await;
     idle.abort();
+}
+
+/// Issue 13: activity postpones the idle lock, on a clock the test moves (the earlier test only
+/// showed that the lock closes).
+#[tokio::test]
+async fn acc_7_activity_postpones_the_idle_lock() {
+    let region = TestRegion::start().await;
+    let gp = region.login("huisarts").await;
+    let clock = kring_domain::ManualClock::new(time::OffsetDateTime::now_utc());
+    gp.set_idle_clock(std::sync::Arc::new(clock.clone()));
+    gp.set_idle_lock(Duration::from_secs(15 * 60));
+
+    clock.advance(time::Duration::minutes(14));
+    assert!(!gp.lock_if_idle(), "14 of 15 minutes");
+    gp.touch();
+    clock.advance(time::Duration::minutes(14));
+    assert!(!gp.lock_if_idle(), "the typing restarted the 15 minutes");
+    assert!(gp.is_unlocked());
+    clock.advance(time::Duration::minutes(2));
+    assert!(gp.lock_if_idle(), "16 minutes without activity");
+    assert!(!gp.is_unlocked());
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use kring_crypto::{EncryptionPublicKey, KdfParams, Kek, Salt, UserKeys, Vault};
 use kring_protocol::KeyMaterial;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::time::Instant;
+use kring_domain::{Clock, SystemClock};
+use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// Wrong passwords tolerated on the lock screen before the session is ended: the sealed keys
 /// are in memory, so guessing here is guessing offline; the limit makes it a one-way door.
@@ -22,7 +24,7 @@ pub const DEFAULT_IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
 
 pub(crate) struct SecureSession {
     state: Mutex<State>,
-    /// Wakes the idle-lock loop when the idle time changes.
+    /// Wakes the idle-lock loop when the idle time (or the clock) changes.
     idle_changed: tokio::sync::Notify,
 }
 
@@ -34,7 +36,9 @@ struct State {
     /// The patient search index (PAT-2): plaintext, so it lives and dies with the keys.
     patients: Option<crate::patients::PatientIndex>,
     wrong_unlocks: u32,
-    last_activity: Instant,
+    /// The idle lock's clock: the system's, or a test's.
+    clock: Arc<dyn Clock>,
+    last_activity: OffsetDateTime,
     idle_lock: Duration,
 }
 
@@ -48,7 +52,8 @@ impl SecureSession {
                 keys: None,
                 patients: None,
                 wrong_unlocks: 0,
-                last_activity: Instant::now(),
+                clock: Arc::new(SystemClock),
+                last_activity: SystemClock.now(),
                 idle_lock: DEFAULT_IDLE_LOCK,
             }),
             idle_changed: tokio::sync::Notify::new(),
@@ -86,7 +91,7 @@ impl SecureSession {
             Ok(keys) => {
                 state.keys = Some(keys);
                 state.wrong_unlocks = 0;
-                state.last_activity = Instant::now();
+                state.last_activity = state.clock.now();
                 Ok(())
             }
             Err(_) => {
@@ -149,17 +154,19 @@ impl SecureSession {
         state.material = Some(material);
         state.keys = Some(keys);
         state.wrong_unlocks = 0;
-        state.last_activity = Instant::now();
+        state.last_activity = state.clock.now();
     }
 
     pub fn touch(&self) {
-        self.state().last_activity = Instant::now();
+        let mut state = self.state();
+        state.last_activity = state.clock.now();
     }
 
-    /// When the lock should close if nothing happens before then.
-    fn idle_deadline(&self) -> Instant {
+    /// How long until the lock should close if nothing happens before then (zero: now).
+    fn idle_left(&self) -> Duration {
         let state = self.state();
-        state.last_activity + state.idle_lock
+        let deadline = state.last_activity + state.idle_lock;
+        Duration::try_from(deadline - state.clock.now()).unwrap_or(Duration::ZERO)
     }
 
     fn with_keys<T>(&self, f: impl FnOnce(&UserKeys) -> ClientResult<T>) -> ClientResult<T> {
@@ -240,21 +247,38 @@ impl KringClient {
         self.inner.session.idle_changed.notify_waiters();
     }
 
+    /// The clock the idle lock reads (the system's by default; a test's `ManualClock`). The idle
+    /// time counts from now on this clock.
+    pub fn set_idle_clock(&self, clock: Arc<dyn Clock>) {
+        let mut state = self.inner.session.state();
+        state.last_activity = clock.now();
+        state.clock = clock;
+        drop(state);
+        self.inner.session.idle_changed.notify_waiters();
+    }
+
+    /// Close the lock if the idle time has passed without activity; whether it closed it.
+    pub fn lock_if_idle(&self) -> bool {
+        if self.inner.session.idle_left() > Duration::ZERO || !self.inner.session.is_unlocked() {
+            return false;
+        }
+        tracing::info!(user_id = %self.inner.me.user_id, "idle: locking the secure session");
+        self.lock();
+        // Count the next idle stretch from now.
+        self.inner.session.touch();
+        true
+    }
+
     /// Close the lock after the idle time without activity (ACC-7). Runs until the task is
     /// aborted; follows changes of the idle time at once.
     pub async fn run_idle_lock(self) {
         loop {
-            let deadline = self.inner.session.idle_deadline();
+            let left = self.inner.session.idle_left();
             tokio::select! {
-                () = tokio::time::sleep_until(deadline) => {}
+                () = tokio::time::sleep(left.max(Duration::from_millis(1))) => {}
                 () = self.inner.session.idle_changed.notified() => continue,
             }
-            if self.inner.session.idle_deadline() <= Instant::now() && self.inner.session.is_unlocked() {
-                tracing::info!(user_id = %self.inner.me.user_id, "idle: locking the secure session");
-                self.lock();
-                // Count the next idle stretch from now.
-                self.inner.session.touch();
-            }
+            self.lock_if_idle();
         }
     }
 
