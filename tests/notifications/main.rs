@@ -54,7 +54,7 @@ fn chat_11_a_message_out_of_view_raises_a_desktop_notification_without_content()
     let mut lines = BufReader::new(recorder.stdout.take().expect("stdout")).lines();
     let ready = lines.next().expect("a line").expect("read");
     assert_eq!(ready, r#"{"ready":true}"#);
-    let _recorder = Process(recorder);
+    let recorder = Process(recorder);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
@@ -105,4 +105,9 @@ fn chat_11_a_message_out_of_view_raises_a_desktop_notification_without_content()
             assert!(!line.contains(secret), "{secret} in a notification: {line}");
         }
     }
+    // And nothing else (the message in view must not have raised one): every notification was
+    // written before its D-Bus call returned, so what the recorder still has is all there is.
+    drop(recorder);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.is_empty(), "more notifications than the two out of view: {rest:?}");
 }
