@@ -71,7 +71,7 @@ pub async fn import_demo_extraction(
     if !matches!(core.server().await?, ServerTarget::Embedded(..)) {
         return Err(ClientError::Refused { code: kring_protocol::ErrorCode::Forbidden, message: "demo only".into() }.into());
     }
-    let contents = kring_extraction::sample::fhir_bundle(25, 400).to_string();
+    let contents = kring_extraction::sample::fhir_bundle(25, 400, time::OffsetDateTime::now_utc().date()).to_string();
     import_extraction(app, core, organisation_id, contents).await
 }
 

@@ -27,7 +27,7 @@ async fn main() {
     gp.sync_now().await.expect("sync");
     let practice = gp.me().contracts[0].organisation_id;
 
-    let bundle = sample::fhir_bundle(PATIENTS, MEASUREMENTS).to_string();
+    let bundle = sample::fhir_bundle(PATIENTS, MEASUREMENTS, time::OffsetDateTime::now_utc().date()).to_string();
     println!("extraction: {PATIENTS} patients, {MEASUREMENTS} measurements, {:.1} MB FHIR JSON", bundle.len() as f64 / 1e6);
 
     for round in ["first import", "re-import (all updated)"] {

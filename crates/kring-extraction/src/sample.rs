@@ -26,8 +26,9 @@ const MEASUREMENTS: [(&str, &str, &str, f64, f64); 5] = [
 ];
 
 /// A FHIR R4 bundle of `patients` patients with `observations` measurements in all, spread
-/// evenly, two medication statements each and care programmes for some.
-pub fn fhir_bundle(patients: usize, observations: usize) -> Value {
+/// evenly and dated a month apart back from the day before `today` (never in the future), two
+/// medication statements each and care programmes for some.
+pub fn fhir_bundle(patients: usize, observations: usize, today: time::Date) -> Value {
     let bsns = test_bsns(patients);
     let mut entries = Vec::with_capacity(patients * 4 + observations);
     for (index, bsn) in bsns.iter().enumerate() {
@@ -74,9 +75,36 @@ pub fn fhir_bundle(patients: usize, observations: usize) -> Value {
             "resourceType": "Observation", "status": "final",
             "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}]},
             "subject": {"reference": format!("urn:uuid:00000000-0000-4000-8000-{patient:012}")},
-            "effectiveDateTime": format!("{}-{:02}-15", 2026 - (round / 12) as i32 % 20, 12 - round % 12),
+            "effectiveDateTime": measured_on(today, round).to_string(),
             "valueQuantity": {"value": (value * 10.0).round() / 10.0, "unit": unit, "system": "http://unitsofmeasure.org"}
         }}));
     }
     json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
+}
+
+/// The day of a patient's `round`-th measurement: a month (30 days) apart, the newest yesterday,
+/// at most twenty years back.
+fn measured_on(today: time::Date, round: usize) -> time::Date {
+    let days_back = 1 + 30 * i64::try_from(round % 240).unwrap_or(0);
+    today.saturating_sub(time::Duration::days(days_back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pat_1_the_demo_extraction_has_no_measurement_in_the_future() {
+        let today = time::macros::date!(2026 - 12 - 03);
+        let bundle = fhir_bundle(25, 400, today);
+        let dates: Vec<time::Date> = bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|entry| entry["resource"]["effectiveDateTime"].as_str())
+            .map(|text| time::Date::parse(text, &time::format_description::well_known::Iso8601::DEFAULT).unwrap())
+            .collect();
+        assert!(dates.len() >= 400);
+        assert!(dates.iter().all(|date| *date < today), "{:?}", dates.iter().max());
+    }
 }

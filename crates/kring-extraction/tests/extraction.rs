@@ -109,7 +109,7 @@ fn pat_1_a_bad_csv_row_names_its_line_and_column() {
 
 #[test]
 fn pat_1_the_sample_bundle_has_what_it_promises() {
-    let bundle = sample::fhir_bundle(50, 1_000).to_string();
+    let bundle = sample::fhir_bundle(50, 1_000, time::macros::date!(2026 - 12 - 03)).to_string();
     let extraction = read(bundle.as_bytes()).unwrap();
     assert_eq!(extraction.patients.len(), 50);
     assert_eq!(extraction.measurement_count(), 1_000);
