@@ -90,6 +90,9 @@ describe('two caregivers exchange messages', () => {
       assert.ok(!JSON.stringify(shown).includes(secret), `${secret} in the notification`);
     }
     await nurse.waitForText('[data-testid="unread-cloud"]', '2');
+    // The inbox's tabs in words a GP knows (issue 13: "C ·" and "G ·" meant nothing).
+    assert.match(await nurse.text('[data-testid="tab-conversations"]'), /^Gesprekken/);
+    assert.match(await nurse.text('[data-testid="tab-consultations"]'), /^Consultaties/);
     await nurse.screenshot(`${shots}/conversations-inbox.png`);
   });
 

@@ -319,8 +319,8 @@ export const en: Messages = {
   },
   conversations: {
     title: 'Conversations',
-    tabConsultations: 'C · Consultations',
-    tabConversations: 'G · Conversations',
+    tabConsultations: 'Consultations',
+    tabConversations: 'Conversations',
     noConsultations: 'No consultations yet. Specialist consultations follow in a later version of Kring.',
     search: 'Search conversations',
     showArchived: 'Show deleted conversations',
@@ -504,6 +504,7 @@ export const en: Messages = {
     return minutes <= 1 ? 'Try again in 1 minute.' : `Try again in ${minutes} minutes.`;
   },
   topbar: {
+    dismissNotice: 'Close this notice',
     conversations: 'Conversations',
     directory: 'Directory',
     patients: 'Patients',

@@ -319,8 +319,8 @@ export const nl = {
   },
   conversations: {
     title: 'Gesprekken',
-    tabConsultations: 'C · Consultaties',
-    tabConversations: 'G · Gesprekken',
+    tabConsultations: 'Consultaties',
+    tabConversations: 'Gesprekken',
     noConsultations: 'Nog geen consultaties. Consultaties bij specialisten volgen in een volgende versie van Kring.',
     search: 'Zoek in gesprekken',
     showArchived: 'Toon verwijderde gesprekken',
@@ -515,6 +515,7 @@ export const nl = {
     return minutes <= 1 ? 'Probeer het over 1 minuut opnieuw.' : `Probeer het over ${minutes} minuten opnieuw.`;
   },
   topbar: {
+    dismissNotice: 'Melding sluiten',
     conversations: 'Gesprekken',
     directory: 'Smoelenboek',
     patients: 'Patiënten',
