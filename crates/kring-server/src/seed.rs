@@ -230,7 +230,7 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
         vec![(operator, None, Role::Regiobeheerder)],
         vec![(ggz, Some(ggz_teams[0]), Role::Consultatiegever)],
     ];
-    let mut users = Vec::new();
+    let mut specs = Vec::new();
     for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {
         let agb = person.agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
         let email = Email::parse(&format!("{}@demo.kring.nl", person.username)).ok();
@@ -245,8 +245,17 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
             code_channel: person.channel,
             contracts,
         };
-        users.push(create_account(store, spec, DEMO_PASSWORD, options).await?.0);
+        specs.push(spec);
     }
+    // Two Argon2id derivations per account are most of the first start's time: as many accounts at
+    // once as the machine has cores (in order, so `users` lines up with `DEMO_PEOPLE`).
+    use futures_util::{StreamExt, TryStreamExt};
+    let parallel = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let users: Vec<UserId> = futures_util::stream::iter(specs)
+        .map(|spec| async move { create_account(store, spec, DEMO_PASSWORD, options).await.map(|(user, _)| user) })
+        .buffered(parallel)
+        .try_collect()
+        .await?;
     // The GP has authorised the POH-GGZ and the assistant for patient data; they get the key when
     // the GP first opens a secure session (STAFF-1's warning state until then).
     let authorised = [users[1], users[2]].map(|user| {
