@@ -160,6 +160,9 @@ export const en: Messages = {
     refresh: 'Refresh',
   },
   activation: {
+    whileLoggedIn: 'You opened an activation link for a new account while someone is logged in. Log out first to activate the account.',
+    logoutToActivate: 'Log out and activate',
+    notNow: 'Not now',
     link: 'Activate account',
     title: 'Activate account',
     intro: 'Paste the activation link from the invitation e-mail.',

@@ -159,6 +159,9 @@ export const nl = {
     refresh: 'Vernieuwen',
   },
   activation: {
+    whileLoggedIn: 'U opent een activatielink voor een nieuw account, maar er is nog iemand ingelogd. Log eerst uit om het account te activeren.',
+    logoutToActivate: 'Uitloggen en activeren',
+    notNow: 'Niet nu',
     link: 'Account activeren',
     title: 'Account activeren',
     intro: 'Plak de activatielink uit de uitnodigingsmail.',
