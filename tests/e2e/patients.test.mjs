@@ -80,7 +80,9 @@ describe('patients and HIS single sign-on', () => {
 
   it('records the consent for network care with the text version, then shares with home care (PAT-6, PAT-5)', async () => {
     await app.click('[data-testid="tab-actions"]');
-    await app.click('[data-testid="consent-record"]');
+    // The sharing panel says what it waits for and records it from there (issue 13).
+    await app.waitForText('[data-testid="sharing-needs-consent"]', 'toestemming');
+    await app.click('[data-testid="sharing-record-consent"]');
     await app.waitForText('[data-testid="consent-text"]', 'Ik geef toestemming');
     await app.click('[data-testid="consent-giver-representative"]');
     await app.click('[data-testid="consent-submit"]');

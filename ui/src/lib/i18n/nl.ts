@@ -316,7 +316,7 @@ export const nl = {
   sharing: {
     title: 'Zichtbaar voor netwerkpartners',
     intro: 'Alleen de praktijk bepaalt welke organisaties deze patiënt zien. Zij zien de NAW-gegevens, niet de metingen en medicatie.',
-    needsConsent: 'Leg eerst de toestemming voor netwerkzorg vast; daarna kunt u de patiënt delen.',
+    needsConsent: 'Delen kan pas als de toestemming voor netwerkzorg is vastgelegd (hierboven).',
     none: 'Er zijn geen partnerorganisaties in de regio.',
     viaNetwork: 'Gedeeld door de huisartsenpraktijk',
   },
