@@ -3,20 +3,20 @@
 
 use crate::core::{AppCore, ServerTarget, Session};
 use kring_client::directory::Directory;
-use kring_client::{ClientError, KringClient};
-use kring_domain::{Action, OrganisationId, Role, TeamId, UserId};
 use kring_client::profile::ProfileView;
 use kring_client::staff::StaffList;
+use kring_client::{ClientError, KringClient};
 use kring_domain::{AccountRequestForm, FieldError, ProfileForm};
+use kring_domain::{Action, OrganisationId, Role, TeamId, UserId};
 use kring_protocol::access_log::AccessLogPage;
 use kring_protocol::staff::{AccountRequestEntry, Activated, Invitation};
-use uuid::Uuid;
 use kring_protocol::{CodeChannel, CodeSent, Me, Mutation};
 use kring_server::delivery::DevMessage;
 use kring_server::seed::{demo_accounts, DemoAccount, DEMO_PASSWORD};
 use serde::Serialize;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, State};
+use uuid::Uuid;
 
 /// The name of the event that carries `kring_client::ClientEvent`s to the window.
 const CLIENT_EVENT: &str = "kring://client-event";
@@ -264,7 +264,9 @@ pub async fn touch(core: State<'_, AppCore>) -> CommandResult<()> {
 #[tauri::command]
 pub async fn set_idle_lock_minutes(core: State<'_, AppCore>, minutes: u64) -> CommandResult<()> {
     if !(1..=60).contains(&minutes) {
-        return Err(ClientError::Refused { code: kring_protocol::ErrorCode::InvalidRequest, message: "1 to 60 minutes".into() }.into());
+        return Err(
+            ClientError::Refused { code: kring_protocol::ErrorCode::InvalidRequest, message: "1 to 60 minutes".into() }.into()
+        );
     }
     core.set_idle_lock(Duration::from_secs(minutes * 60));
     core.client().await?.set_idle_lock(core.idle_lock());
@@ -283,7 +285,11 @@ pub async fn reset_password(core: State<'_, AppCore>, user_id: UserId) -> Comman
 }
 
 #[tauri::command]
-pub async fn access_log(core: State<'_, AppCore>, organisation_id: OrganisationId, before: Option<i64>) -> CommandResult<AccessLogPage> {
+pub async fn access_log(
+    core: State<'_, AppCore>,
+    organisation_id: OrganisationId,
+    before: Option<i64>,
+) -> CommandResult<AccessLogPage> {
     Ok(core.client().await?.access_log(organisation_id, before).await?)
 }
 
@@ -299,7 +305,11 @@ pub fn check_account_request(form: AccountRequestForm) -> Vec<FieldError> {
 }
 
 #[tauri::command]
-pub async fn request_account(core: State<'_, AppCore>, organisation_id: OrganisationId, form: AccountRequestForm) -> CommandResult<()> {
+pub async fn request_account(
+    core: State<'_, AppCore>,
+    organisation_id: OrganisationId,
+    form: AccountRequestForm,
+) -> CommandResult<()> {
     core.client().await?.request_account(organisation_id, form).await?;
     Ok(())
 }

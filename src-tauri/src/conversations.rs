@@ -12,13 +12,13 @@ use kring_client::conversations::{
     AwayNotice, ConversationSummary, ConversationView, InboxView, NetworkMemberView, NewAttachment, NewConversation,
     RecipientView,
 };
-use kring_client::ClientError;
 use kring_client::his_return::{FolderDrop, HisReturnReceipt, HisTransport, SmtpSettings, ZorgMailSmtp};
+use kring_client::ClientError;
 use kring_domain::{ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::ParticipantKind;
+use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
-use serde::Deserialize;
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
@@ -49,9 +49,19 @@ pub fn his_transport(data_dir: &Path) -> anyhow::Result<Arc<dyn HisTransport>> {
 
 /// The inbox (G): all conversations, or those matching `query`; archived ones on request.
 #[tauri::command]
-pub async fn conversations(core: State<'_, AppCore>, query: String, include_archived: bool) -> CommandResult<Vec<ConversationSummary>> {
-    let mut list = core
-        .read(move |client| if query.trim().is_empty() { client.conversations(include_archived) } else { client.search_conversations(&query) })
+pub async fn conversations(
+    core: State<'_, AppCore>,
+    query: String,
+    include_archived: bool,
+) -> CommandResult<Vec<ConversationSummary>> {
+    let mut list =
+        core.read(move |client| {
+            if query.trim().is_empty() {
+                client.conversations(include_archived)
+            } else {
+                client.search_conversations(&query)
+            }
+        })
         .await?;
     if !include_archived {
         list.retain(|c| !c.archived);
@@ -156,7 +166,9 @@ pub async fn save_attachment(
     let file = core.client().await?.attachment(conversation_id, message_id, attachment_id).await?;
     let dir = app.path().download_dir().map_err(|e| ClientError::Internal(e.to_string()))?;
     let path = free_path(&dir, &file.name);
-    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &file.bytes)).map_err(|e| ClientError::Internal(e.kind().to_string()))?;
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, &file.bytes))
+        .map_err(|e| ClientError::Internal(e.kind().to_string()))?;
     Ok(path.display().to_string())
 }
 
@@ -177,7 +189,11 @@ fn free_path(dir: &Path, name: &str) -> std::path::PathBuf {
 }
 
 #[tauri::command]
-pub async fn add_participants(core: State<'_, AppCore>, conversation_id: ConversationId, users: Vec<UserId>) -> CommandResult<()> {
+pub async fn add_participants(
+    core: State<'_, AppCore>,
+    conversation_id: ConversationId,
+    users: Vec<UserId>,
+) -> CommandResult<()> {
     let users: Vec<(UserId, ParticipantKind)> = users.into_iter().map(|user| (user, ParticipantKind::Caregiver)).collect();
     Ok(core.client().await?.add_participants(conversation_id, &users).await?)
 }

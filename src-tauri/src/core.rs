@@ -70,7 +70,12 @@ struct Inner {
 }
 
 impl AppCore {
-    pub fn new(data_dir: PathBuf, configured_url: Option<String>, idle_lock: Duration, his_transport: Arc<dyn HisTransport>) -> Self {
+    pub fn new(
+        data_dir: PathBuf,
+        configured_url: Option<String>,
+        idle_lock: Duration,
+        his_transport: Arc<dyn HisTransport>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 in_view: tokio::sync::watch::Sender::new(None),
@@ -134,8 +139,7 @@ impl AppCore {
     }
 
     async fn start_embedded(&self) -> Result<ServerTarget, ClientError> {
-        std::fs::create_dir_all(&self.inner.data_dir)
-            .map_err(|e| ClientError::Internal(format!("data directory: {e}")))?;
+        std::fs::create_dir_all(&self.inner.data_dir).map_err(|e| ClientError::Internal(format!("data directory: {e}")))?;
         let database = format!("sqlite:{}", self.inner.data_dir.join("server.sqlite").display());
         // Demo accounts get the real Argon2id cost and a first-login password change, so the demo
         // logs in like production does.

@@ -31,13 +31,17 @@ pub struct PatientOverview {
 
 #[tauri::command]
 pub async fn patients(core: State<'_, AppCore>, query: String) -> CommandResult<PatientOverview> {
-    let overview = core.read(move |client| Ok((client.patient_count()?, client.search_patients(&query, OVERVIEW_LIMIT)?))).await?;
+    let overview =
+        core.read(move |client| Ok((client.patient_count()?, client.search_patients(&query, OVERVIEW_LIMIT)?))).await?;
     Ok(PatientOverview { total: overview.0, patients: overview.1 })
 }
 
 /// The names of the patients in an access-log page that this user can read (empty while locked).
 #[tauri::command]
-pub async fn patient_names(core: State<'_, AppCore>, patient_ids: Vec<PatientId>) -> CommandResult<std::collections::HashMap<PatientId, String>> {
+pub async fn patient_names(
+    core: State<'_, AppCore>,
+    patient_ids: Vec<PatientId>,
+) -> CommandResult<std::collections::HashMap<PatientId, String>> {
     Ok(core.read(move |client| client.patient_names(&patient_ids)).await?.into_iter().collect())
 }
 

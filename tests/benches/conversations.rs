@@ -450,7 +450,8 @@ fn worker() {
             while owed >= 1.0 {
                 owed -= 1.0;
                 let permit = in_flight.clone().acquire_owned().await.expect("permit");
-                let (signers, http, url, sent, errors) = (signers.clone(), http.clone(), mutations_url.clone(), sent.clone(), errors.clone());
+                let (signers, http, url, sent, errors) =
+                    (signers.clone(), http.clone(), mutations_url.clone(), sent.clone(), errors.clone());
                 let pick = rand::thread_rng().gen_range(0..signers.len());
                 let which = rand::thread_rng().gen_range(0..signers[pick].1.conversations.len().max(1));
                 tokio::spawn(async move {
@@ -460,7 +461,8 @@ fn worker() {
                     body.extend_from_slice(&random_bytes::<56>());
                     let id = uuid::Uuid::now_v7();
                     let body = STANDARD_NO_PAD.encode(body);
-                    let signature = STANDARD_NO_PAD.encode(signer.sign(&MessageEntry::signed_bytes(conversation_id, id, 0, &body)));
+                    let signature =
+                        STANDARD_NO_PAD.encode(signer.sign(&MessageEntry::signed_bytes(conversation_id, id, 0, &body)));
                     let request = MutationRequest {
                         id: uuid::Uuid::now_v7(),
                         mutation: Mutation::PostMessage {
@@ -491,7 +493,12 @@ fn worker() {
             reader.abort();
         }
         let latencies = std::mem::take(&mut *latencies.lock().expect("latencies"));
-        WorkerResult { sent: sent.load(Ordering::Relaxed), send_errors: errors.load(Ordering::Relaxed), deliveries: counted, latencies_us: latencies }
+        WorkerResult {
+            sent: sent.load(Ordering::Relaxed),
+            send_errors: errors.load(Ordering::Relaxed),
+            deliveries: counted,
+            latencies_us: latencies,
+        }
     });
     println!("{}", serde_json::to_string(&result).expect("result"));
 }

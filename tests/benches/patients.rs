@@ -47,7 +47,11 @@ async fn main() {
         println!("{round}: {:.2} s total ({} created, {} updated)", total.as_secs_f64(), summary.created, summary.updated);
         let marks = marks.lock().expect("marks");
         for pair in marks.windows(2) {
-            println!("  {:<8} {:>7.0} ms", format!("{:?}", pair[0].0).to_lowercase(), (pair[1].1 - pair[0].1).as_secs_f64() * 1e3);
+            println!(
+                "  {:<8} {:>7.0} ms",
+                format!("{:?}", pair[0].0).to_lowercase(),
+                (pair[1].1 - pair[0].1).as_secs_f64() * 1e3
+            );
         }
     }
 

@@ -37,7 +37,8 @@ fn start_bus() -> (Process, String) {
 
 fn user(client: &KringClient, first_name: &str) -> UserId {
     let directory = client.directory().unwrap();
-    let mut members = directory.organisations.iter().flat_map(|o| o.members.iter().chain(o.teams.iter().flat_map(|t| &t.members)));
+    let mut members =
+        directory.organisations.iter().flat_map(|o| o.members.iter().chain(o.teams.iter().flat_map(|t| &t.members)));
     members.find(|m| m.name.starts_with(&format!("{first_name} "))).unwrap().user_id
 }
 

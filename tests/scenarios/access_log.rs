@@ -174,7 +174,10 @@ async fn sec_2_only_those_who_see_the_patient_write_to_the_log_at_the_server_s_t
         all.extend(page.entries);
         before = page.next_before;
     }
-    assert!(all.iter().any(|entry| entry.actor == gp.me().user_id && entry.kind == AccessKind::PatientCard), "the GP's own opening is still there");
+    assert!(
+        all.iter().any(|entry| entry.actor == gp.me().user_id && entry.kind == AccessKind::PatientCard),
+        "the GP's own opening is still there"
+    );
 }
 
 /// Issue 13: the GP sees who was viewed — the patient's name while the lock is open, nothing

@@ -14,8 +14,12 @@ const BUNDLE: &str = include_str!("../../crates/kring-extraction/tests/fixtures/
 
 fn user(client: &KringClient, first_name: &str) -> UserId {
     let directory = client.directory().unwrap();
-    let mut members = directory.organisations.iter().flat_map(|o| o.members.iter().chain(o.teams.iter().flat_map(|t| &t.members)));
-    members.find(|m| m.name.starts_with(&format!("{first_name} "))).unwrap_or_else(|| panic!("{first_name} in the directory")).user_id
+    let mut members =
+        directory.organisations.iter().flat_map(|o| o.members.iter().chain(o.teams.iter().flat_map(|t| &t.members)));
+    members
+        .find(|m| m.name.starts_with(&format!("{first_name} ")))
+        .unwrap_or_else(|| panic!("{first_name} in the directory"))
+        .user_id
 }
 
 fn organisation(client: &KringClient, name: &str) -> OrganisationId {
@@ -58,7 +62,8 @@ async fn practice_with_shared_patient(region: &TestRegion) -> (KringClient, krin
     let gp = login(region, "huisarts").await;
     gp.maintain_practice_keys().await.unwrap();
     gp.sync_now().await.unwrap();
-    let practice = gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
+    let practice =
+        gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
     gp.import_extraction(practice, BUNDLE.as_bytes().to_vec(), |_| {}).await.unwrap();
     let vries = gp.search_patients("vries", 1).unwrap().remove(0);
     gp.record_consent(vries.id, ConsentGiver::Patient).await.unwrap();
@@ -75,7 +80,12 @@ async fn chat_1_net_2_a_conversation_about_a_patient_joins_its_participants_to_t
     let nurse_live = tokio::spawn(nurse.clone().run_live());
 
     let id = gp
-        .start_conversation(about(vries, "Medicatie na ontslag", vec![user(&gp, "Mehmet"), user(&gp, "Fatima")], "Wie kan morgen de medicatie van meneer De Vries controleren?"))
+        .start_conversation(about(
+            vries,
+            "Medicatie na ontslag",
+            vec![user(&gp, "Mehmet"), user(&gp, "Fatima")],
+            "Wie kan morgen de medicatie van meneer De Vries controleren?",
+        ))
         .await
         .unwrap();
 
@@ -135,7 +145,11 @@ async fn chat_2_8_a_caregivers_group_with_unread_counts_and_only_conversation_ro
     let psychiatrist = login(&region, "psychiater").await;
     let nurse = login(&region, "wijkverpleging").await;
     let id = gp
-        .start_conversation(group("Overleg ouderenzorg", vec![user(&gp, "Lisa"), user(&gp, "Fatima")], "Kunnen we donderdag overleggen?"))
+        .start_conversation(group(
+            "Overleg ouderenzorg",
+            vec![user(&gp, "Lisa"), user(&gp, "Fatima")],
+            "Kunnen we donderdag overleggen?",
+        ))
         .await
         .unwrap();
     gp.send_message(id, "Om 12:30 in de praktijk?").await.unwrap();
@@ -182,7 +196,11 @@ async fn chat_7_leaving_keeps_the_history_readable_and_the_next_message_gets_a_n
     let poh = login(&region, "pohggz").await;
     let nurse = login(&region, "wijkverpleging").await;
     let id = gp
-        .start_conversation(group("Rooster feestdagen", vec![user(&gp, "Mehmet"), user(&gp, "Fatima")], "Wie werkt er op 26 december?"))
+        .start_conversation(group(
+            "Rooster feestdagen",
+            vec![user(&gp, "Mehmet"), user(&gp, "Fatima")],
+            "Wie werkt er op 26 december?",
+        ))
         .await
         .unwrap();
     poh.sync_now().await.unwrap();
@@ -221,10 +239,8 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     let region = TestRegion::start().await;
     let (gp, vries) = practice_with_shared_patient(&region).await;
     let poh = login(&region, "pohggz").await;
-    let id = gp
-        .start_conversation(about(vries, "Leefstijl", vec![user(&gp, "Mehmet")], "Eerste afspraak gepland."))
-        .await
-        .unwrap();
+    let id =
+        gp.start_conversation(about(vries, "Leefstijl", vec![user(&gp, "Mehmet")], "Eerste afspraak gepland.")).await.unwrap();
     poh.sync_now().await.unwrap();
     poh.send_message(id, "Verslag volgt.").await.unwrap();
 
@@ -374,16 +390,23 @@ async fn chat_8_one_email_per_conversation_per_window_over_smtp_without_content(
     .unwrap();
     let gp = login(&region, "huisarts").await;
     let nurse = login(&region, "wijkverpleging").await;
-    let about = gp.start_conversation(group("Crisisplan mevrouw Bakker", vec![user(&gp, "Mehmet")], "Kun je het crisisplan bekijken?")).await.unwrap();
+    let about = gp
+        .start_conversation(group("Crisisplan mevrouw Bakker", vec![user(&gp, "Mehmet")], "Kun je het crisisplan bekijken?"))
+        .await
+        .unwrap();
     gp.send_message(about, "Graag voor vrijdag.").await.unwrap();
     gp.send_message(about, "Dank je!").await.unwrap();
     // The nurse has not opted in: no mail for her.
-    let quiet = gp.start_conversation(group("Rooster", vec![user(&gp, "Fatima"), user(&gp, "Mehmet")], "Rooster staat online.")).await.unwrap();
+    let quiet = gp
+        .start_conversation(group("Rooster", vec![user(&gp, "Fatima"), user(&gp, "Mehmet")], "Rooster staat online."))
+        .await
+        .unwrap();
     nurse.sync_now().await.unwrap();
 
     // Mail goes over a real SMTP conversation to the sink.
     let mut sink = crate::mail::Sink::start();
-    let delivery = kring_server::delivery::CodeDelivery { mail: Some(std::sync::Arc::new(crate::mail::relay_to(sink.port))), sms: None };
+    let delivery =
+        kring_server::delivery::CodeDelivery { mail: Some(std::sync::Arc::new(crate::mail::relay_to(sink.port))), sms: None };
     let state = region.server().state.clone().with_delivery(delivery);
     assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 0, "nothing before the window ends");
     region.clock.advance(time::Duration::minutes(16));
@@ -427,7 +450,12 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     let (gp, vries) = practice_with_shared_patient(&region).await;
     let poh = login(&region, "pohggz").await;
     let id = gp
-        .start_conversation(about(vries, "Slaapproblemen", vec![user(&gp, "Mehmet")], "Graag een afspraak: slaapt slecht sinds 3 weken."))
+        .start_conversation(about(
+            vries,
+            "Slaapproblemen",
+            vec![user(&gp, "Mehmet")],
+            "Graag een afspraak: slaapt slecht sinds 3 weken.",
+        ))
         .await
         .unwrap();
     poh.sync_now().await.unwrap();
@@ -446,7 +474,11 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     .unwrap();
     let receipt = gp.return_to_his(id, "500012345@lms.lifeline.nl", "Graag opnemen in het dossier.", &smtp).await.unwrap();
     assert_eq!(receipt.messages, 2);
-    assert_eq!(receipt.delivered, Delivered::ZorgMail { address: "500012345@lms.lifeline.nl".into() }, "the receipt says where it went");
+    assert_eq!(
+        receipt.delivered,
+        Delivered::ZorgMail { address: "500012345@lms.lifeline.nl".into() },
+        "the receipt says where it went"
+    );
     let mail = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
     assert_eq!(mail["to"][0], "<500012345@lms.lifeline.nl>");
     let data = mail["data"].as_str().unwrap();
@@ -457,7 +489,11 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     let encoded: String = attachment.split("\r\n\r\n").nth(1).unwrap().split("--").next().unwrap().split_whitespace().collect();
     use base64::Engine;
     let mailed = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
-    assert!(mailed.starts_with(b"UNA:+.? '\r\nUNB+UNOC:1+01051234+500012345@lms.lifeline.nl+"), "{:?}", String::from_utf8_lossy(&mailed));
+    assert!(
+        mailed.starts_with(b"UNA:+.? '\r\nUNB+UNOC:1+01051234+500012345@lms.lifeline.nl+"),
+        "{:?}",
+        String::from_utf8_lossy(&mailed)
+    );
 
     // As a drop folder: the same message as a Latin-1 file.
     let dir = tempfile::tempdir().unwrap();
@@ -479,7 +515,10 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
 
     // Refusals in words the UI translates.
     let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Zonder patiënt")).await.unwrap();
-    assert_eq!(gp.return_to_his(other, "500012345@lms.lifeline.nl", "", &folder).await.err().map(|e| e.code()), Some("his_return_needs_patient"));
+    assert_eq!(
+        gp.return_to_his(other, "500012345@lms.lifeline.nl", "", &folder).await.err().map(|e| e.code()),
+        Some("his_return_needs_patient")
+    );
     assert_eq!(gp.return_to_his(id, "geen adres", "", &folder).await.err().map(|e| e.code()), Some("invalid_zorgmail_address"));
 }
 
@@ -495,7 +534,10 @@ async fn chat_10_attachments_are_sealed_in_chunks_checked_and_read_back_whole() 
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.extend((0..3_000_000u32).map(|i| (i % 251) as u8));
     let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], b"wond-dag-3"].concat();
-    let files = vec![NewAttachment { name: "Ontslagbrief.pdf".into(), bytes: pdf.clone() }, NewAttachment { name: "wond.jpg".into(), bytes: jpeg.clone() }];
+    let files = vec![
+        NewAttachment { name: "Ontslagbrief.pdf".into(), bytes: pdf.clone() },
+        NewAttachment { name: "wond.jpg".into(), bytes: jpeg.clone() },
+    ];
     gp.send_message_with(id, "", files).await.unwrap();
 
     nurse.sync_now().await.unwrap();
@@ -536,7 +578,8 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
     let gp = login(&region, "huisarts").await;
     let tanthof = team(&gp, "Wijkteam Tanthof");
     assert!(gp.inboxes(None).unwrap().iter().any(|i| i.team_id == tanthof && i.members == 2));
-    let new = NewConversation { inboxes: vec![tanthof], ..group("Avonddienst", vec![], "Wie kan vanavond bij mevrouw J. langs?") };
+    let new =
+        NewConversation { inboxes: vec![tanthof], ..group("Avonddienst", vec![], "Wie kan vanavond bij mevrouw J. langs?") };
     let id = gp.start_conversation(new).await.unwrap();
 
     // Both members of the team read it, as members of the inbox.
@@ -574,7 +617,10 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
     let joost = user(&gp, "Joost");
     let Some(ChangeBody::Person(person)) = store.entity(EntityKind::Person, joost.0).await.unwrap() else { panic!("person") };
     let commit = kring_server::store::Commit {
-        changes: vec![(kring_protocol::Scope::Directory, ChangeBody::Person(kring_protocol::PersonEntry { active: false, ..person }))],
+        changes: vec![(
+            kring_protocol::Scope::Directory,
+            ChangeBody::Person(kring_protocol::PersonEntry { active: false, ..person }),
+        )],
         ..Default::default()
     };
     let seq = store.commit(commit).await.unwrap();
@@ -583,7 +629,9 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     gp.sync_now().await.unwrap();
     gp.send_message(id, "Eva gaat.").await.unwrap();
-    let Some(ChangeBody::Conversation(stored)) = store.entity(EntityKind::Conversation, id.0).await.unwrap() else { panic!("stored") };
+    let Some(ChangeBody::Conversation(stored)) = store.entity(EntityKind::Conversation, id.0).await.unwrap() else {
+        panic!("stored")
+    };
     assert!(!stored.epochs.last().unwrap().holders().any(|holder| holder == joost));
     assert!(stored.epochs.last().unwrap().holders().any(|holder| holder == user(&gp, "Eva")));
 

@@ -15,7 +15,13 @@ async fn directory_shows_every_organisation_team_and_role_after_sync() {
     let names: Vec<&str> = directory.organisations.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(
         names,
-        ["GGZ Delfland", "Huisartsenpraktijk De Linde", "Kring Regio Delft (beheer)", "Thuiszorg Hof van Delft", "Zorggroep Delfland"]
+        [
+            "GGZ Delfland",
+            "Huisartsenpraktijk De Linde",
+            "Kring Regio Delft (beheer)",
+            "Thuiszorg Hof van Delft",
+            "Zorggroep Delfland"
+        ]
     );
     let practice = &directory.organisations[1];
     let team = practice.teams.iter().find(|t| t.name == "Praktijkteam").unwrap();
@@ -77,7 +83,9 @@ async fn a_role_without_permission_is_refused_and_told_why() {
     let mut events = assistant.subscribe();
     let id = assistant.submit(Mutation::SetTeamContact { team_id: team.id, contact: None }).await.unwrap();
     let event = wait_for_event(&mut events, |e| matches!(e, ClientEvent::MutationRejected { .. })).await;
-    assert!(matches!(event, ClientEvent::MutationRejected { id: rejected, code: kring_protocol::ErrorCode::Forbidden, .. } if rejected == id));
+    assert!(
+        matches!(event, ClientEvent::MutationRejected { id: rejected, code: kring_protocol::ErrorCode::Forbidden, .. } if rejected == id)
+    );
     let outbox = assistant.outbox().unwrap();
     assert_eq!(outbox.len(), 1, "a refused change stays visible with its reason");
     assert_eq!(outbox[0].rejected, Some(kring_protocol::ErrorCode::Forbidden));

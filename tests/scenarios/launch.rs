@@ -22,7 +22,8 @@ impl His {
     /// Register a bridge for the demo practice and link the GP to HIS user "AVRIES".
     async fn set_up(region: &TestRegion) -> Self {
         let gp = region.login("huisarts").await;
-        let practice = gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
+        let practice =
+            gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
         gp.set_his_user(practice, gp.me().user_id, Some("AVRIES".into())).await.unwrap();
         let key = SigningKeyPair::generate();
         let public = STANDARD_NO_PAD.encode(key.public().as_bytes());
@@ -56,7 +57,6 @@ async fn launch(region: &TestRegion, link: &str) -> Result<KringClient, ClientEr
     let (client, _target) = KringClient::launch(&region.url, &region.dir.path().join("cache-his"), link, "spreekkamer 1").await?;
     Ok(client)
 }
-
 
 #[tokio::test]
 async fn pat_3_acc_5_the_his_opens_kring_for_the_linked_gp_with_the_keys_still_locked() {

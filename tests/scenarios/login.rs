@@ -170,6 +170,9 @@ async fn impossible_names_are_answered_as_unknown_and_refused_in_profiles() {
         let form = kring_domain::ProfileForm { first_name: "Mehmet".into(), last_name, ..Default::default() };
         let request = MutationRequest { id: uuid::Uuid::now_v7(), mutation: Mutation::UpdateProfile(form) };
         let outcome: MutationOutcome = poh.post("v1/mutations", &request).await.json().await.unwrap();
-        assert!(matches!(outcome, MutationOutcome::Rejected { ref message, .. } if message.contains("profile_name_invalid")), "{outcome:?}");
+        assert!(
+            matches!(outcome, MutationOutcome::Rejected { ref message, .. } if message.contains("profile_name_invalid")),
+            "{outcome:?}"
+        );
     }
 }

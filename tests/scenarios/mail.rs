@@ -153,11 +153,14 @@ async fn acc_1_sms_codes_go_to_the_gateway_as_json_with_the_api_key() {
     gateway.send(&mobile, "Uw Kring-inlogcode is 123456. Geldig: 5 minuten.").await.unwrap();
     let (auth, body) = received.lock().unwrap().pop().unwrap();
     assert_eq!(auth.as_deref(), Some("Bearer geheime-sleutel"));
-    assert_eq!(body, serde_json::json!({
-        "originator": "Kring",
-        "recipients": ["+31612345678"],
-        "body": "Uw Kring-inlogcode is 123456. Geldig: 5 minuten."
-    }));
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "originator": "Kring",
+            "recipients": ["+31612345678"],
+            "body": "Uw Kring-inlogcode is 123456. Geldig: 5 minuten."
+        })
+    );
 
     let broken = HttpSmsGateway::new(&format!("http://{addr}/kapot"), "k", "Kring").unwrap();
     assert!(matches!(broken.send(&mobile, "x").await, Err(SmsError::Refused(503))));

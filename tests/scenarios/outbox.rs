@@ -29,10 +29,7 @@ async fn mutations_made_offline_are_sent_in_order_on_reconnect() {
         region.server().state.store().latest_seq().await.unwrap()
     };
     wait_until(&gp, |gp| gp.outbox().unwrap().is_empty()).await;
-    wait_until(&gp, |gp| {
-        practice_team(gp).contact_person.as_ref().map(|c| c.user_id) == Some(second)
-    })
-    .await;
+    wait_until(&gp, |gp| practice_team(gp).contact_person.as_ref().map(|c| c.user_id) == Some(second)).await;
     let seq_after = region.server().state.store().latest_seq().await.unwrap();
     assert_eq!(seq_after - seq_before, 2, "each queued mutation was applied exactly once");
     live.abort();

@@ -28,11 +28,8 @@ async fn acc_2_first_login_allows_nothing_before_the_password_is_changed() {
     assert!(poh.must_change_password());
     assert_eq!(poh.sync_now().await.err().map(|e| e.code()), Some("password_change_required"));
 
-    let refusals = [
-        ("kort", "password_too_short"),
-        ("Wachtwoord1234", "password_common"),
-        ("pohggz-pohggz", "password_like_username"),
-    ];
+    let refusals =
+        [("kort", "password_too_short"), ("Wachtwoord1234", "password_common"), ("pohggz-pohggz", "password_like_username")];
     for (candidate, code) in refusals {
         assert_eq!(poh.change_initial_password(candidate, candidate).await.err().map(|e| e.code()), Some(code), "{candidate}");
     }
@@ -126,13 +123,26 @@ async fn acc_2_the_server_refuses_the_current_password_as_the_new_one() {
     let new = derive_login_keys(DEMO_PASSWORD, &new_salt, KdfParams::TESTING).unwrap();
     let person = kring_crypto::UserKeys::generate();
     let keys = kring_protocol::KeyMaterial {
-        encryption_public_key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, person.encryption.public().as_bytes()),
-        signing_public_key: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, person.signing.public().as_bytes()),
-        sealed_private_keys: base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, person.seal(&new.kek).unwrap()),
+        encryption_public_key: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            person.encryption.public().as_bytes(),
+        ),
+        signing_public_key: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            person.signing.public().as_bytes(),
+        ),
+        sealed_private_keys: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            person.seal(&new.kek).unwrap(),
+        ),
     };
     let request = kring_protocol::ChangePasswordRequest {
         current_auth_key: current.auth_key.to_base64().to_string(),
-        new: kring_protocol::NewPassword { salt: new_salt.to_base64(), kdf: KdfParams::TESTING, auth_key: new.auth_key.to_base64().to_string() },
+        new: kring_protocol::NewPassword {
+            salt: new_salt.to_base64(),
+            kdf: KdfParams::TESTING,
+            auth_key: new.auth_key.to_base64().to_string(),
+        },
         keys,
         new_auth_key_under_current_salt: current.auth_key.to_base64().to_string(),
     };

@@ -190,7 +190,10 @@ async fn pat_4_an_unknown_launched_patient_is_asked_for_once_and_found_directly_
     // patient with the same BSN.
     let with_date = LaunchTarget { birth_date: Some(time::macros::date!(1971 - 01 - 30)), ..target("999911156") };
     let LaunchOpening::Open { patient_id } = gp.open_launch(&with_date).await.unwrap() else { panic!("no patient opened") };
-    assert!(matches!(gp.add_launched_patient(&with_date, time::macros::date!(1971 - 01 - 30)).await, Err(ClientError::Refused { .. })));
+    assert!(matches!(
+        gp.add_launched_patient(&with_date, time::macros::date!(1971 - 01 - 30)).await,
+        Err(ClientError::Refused { .. })
+    ));
     assert_eq!(gp.open_launch(&with_date).await.unwrap(), LaunchOpening::Open { patient_id });
 
     // The next extraction fills in the name on the same patient.
@@ -300,7 +303,10 @@ async fn pat_5_only_the_practice_opens_a_patient_to_partners_and_only_with_conse
     let network = gp.patient_network(vries.id).unwrap().unwrap();
     let widen = kring_protocol::patients::PatientNetworkEntry { shared_with: vec![partner], ..network };
     let outcome = |raw: kring_tests::RawApi, entry: kring_protocol::patients::PatientNetworkEntry| async move {
-        let request = kring_protocol::MutationRequest { id: uuid::Uuid::now_v7(), mutation: kring_protocol::Mutation::SetPatientNetwork(entry) };
+        let request = kring_protocol::MutationRequest {
+            id: uuid::Uuid::now_v7(),
+            mutation: kring_protocol::Mutation::SetPatientNetwork(entry),
+        };
         let outcome: kring_protocol::MutationOutcome = raw.post("v1/mutations", &request).await.json().await.unwrap();
         outcome
     };
@@ -368,9 +374,14 @@ async fn staff_4_a_colleague_s_working_key_cannot_be_overwritten() {
     let raw = kring_tests::RawApi::login(&region, "pohggz").await;
     let overwrite = |wrapped_key: &str| MutationRequest {
         id: uuid::Uuid::now_v7(),
-        mutation: Mutation::ShareVaultKey { organisation_id: practice(&gp), user_id: gp.me().user_id, wrapped_key: wrapped_key.into() },
+        mutation: Mutation::ShareVaultKey {
+            organisation_id: practice(&gp),
+            user_id: gp.me().user_id,
+            wrapped_key: wrapped_key.into(),
+        },
     };
-    let garbage = base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [0u8; kring_crypto::SEALED_VAULT_SECRET_LEN]);
+    let garbage =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [0u8; kring_crypto::SEALED_VAULT_SECRET_LEN]);
     for wrapped in [garbage.as_str(), "bm90IGEga2V5"] {
         let outcome: MutationOutcome = raw.post("v1/mutations", &overwrite(wrapped)).await.json().await.unwrap();
         assert!(matches!(outcome, MutationOutcome::Rejected { .. }), "{outcome:?}");
@@ -400,7 +411,8 @@ async fn staff_4_a_wrapped_key_that_does_not_open_is_dropped_and_shared_again() 
         panic!("the POH is authorised in the demo");
     };
     assert!(entry.wrapped_key.is_some(), "the GP shared the key");
-    let garbage = base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [9u8; kring_crypto::SEALED_VAULT_SECRET_LEN]);
+    let garbage =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, [9u8; kring_crypto::SEALED_VAULT_SECRET_LEN]);
     let bad = PatientDataAccessEntry { wrapped_key: Some(garbage), ..entry };
     let changes = vec![(Scope::Organisation(practice(&gp)), ChangeBody::PatientDataAccess(bad))];
     let seq = store.commit(kring_server::store::Commit { changes, ..Default::default() }).await.unwrap();

@@ -27,9 +27,8 @@ async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) 
         contracts: vec![(organisation, None, role)],
     };
     let options = DemoOptions { kdf: KdfParams::TESTING, must_change_password: false };
-    let (user, _) = create_account(region.server().state.store(), spec, kring_server::seed::DEMO_PASSWORD, options)
-        .await
-        .unwrap();
+    let (user, _) =
+        create_account(region.server().state.store(), spec, kring_server::seed::DEMO_PASSWORD, options).await.unwrap();
     (username, user)
 }
 
@@ -52,13 +51,7 @@ fn refused(result: Result<impl Sized, kring_client::ClientError>) -> bool {
 }
 
 fn request(email: String, role: Role) -> AccountRequestForm {
-    AccountRequestForm {
-        initials: "P".into(),
-        surname: "Proef".into(),
-        email,
-        role: Some(role),
-        ..AccountRequestForm::default()
-    }
+    AccountRequestForm { initials: "P".into(), surname: "Proef".into(), email, role: Some(role), ..AccountRequestForm::default() }
 }
 
 /// Actions no endpoint serves yet (patients, referrals, consultations, conversations, finance and
@@ -82,7 +75,8 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
     let region = TestRegion::start().await;
     let gp = region.login("huisarts").await;
     gp.sync_now().await.unwrap();
-    let practice = gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
+    let practice =
+        gp.me().contracts.iter().find(|c| c.organisation_name == "Huisartsenpraktijk De Linde").unwrap().organisation_id;
     let home_care = gp.directory().unwrap().organisations.iter().find(|o| o.name == "Thuiszorg Hof van Delft").unwrap().id;
     let team = practice_team(&gp).id;
     gp.maintain_practice_keys().await.unwrap();

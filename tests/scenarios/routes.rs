@@ -36,7 +36,9 @@ async fn sec_1_every_session_route_refuses_a_request_without_a_live_session() {
     for (path, access) in table {
         let url = format!("{}{}", region.url.as_str(), concrete(path).trim_start_matches('/'));
         let mut statuses = Vec::new();
-        for (method, token) in [("GET", None), ("POST", None), ("PUT", None), ("GET", Some("bm90LWVlbi10b2tlbg")), ("POST", Some("x"))] {
+        for (method, token) in
+            [("GET", None), ("POST", None), ("PUT", None), ("GET", Some("bm90LWVlbi10b2tlbg")), ("POST", Some("x"))]
+        {
             let mut request = http.request(method.parse().unwrap(), &url).header("content-type", "application/json").body("{}");
             if let Some(token) = token {
                 request = request.bearer_auth(token);

@@ -57,7 +57,10 @@ async fn staff_2_3_the_gp_requests_the_operator_approves_and_the_colleague_activ
     assert_eq!(gp.staff(practice).unwrap().requests[0].status, RequestStatus::Invited);
     let invited = invitation(&region.url, &link).await.unwrap();
     assert_eq!((invited.username.as_str(), invited.display_name.as_str()), ("j.vandijk@praktijk-delinde.nl", "J. van Dijk"));
-    assert!(matches!(region.try_login("j.vandijk@praktijk-delinde.nl", NEW_PASSWORD).await, Err(ClientError::InvalidCredentials)), "not before activation");
+    assert!(
+        matches!(region.try_login("j.vandijk@praktijk-delinde.nl", NEW_PASSWORD).await, Err(ClientError::InvalidCredentials)),
+        "not before activation"
+    );
 
     let weak = activate(&region.url, &link, "kort", "kort", CodeChannel::Sms).await;
     assert_eq!(weak.err().map(|e| e.code()), Some("password_too_short"), "the link still works after a refusal");
@@ -79,7 +82,8 @@ async fn staff_2_3_the_gp_requests_the_operator_approves_and_the_colleague_activ
 
 #[tokio::test]
 async fn staff_3_an_auto_approving_region_sends_the_invitation_at_once_and_a_rejection_is_shown() {
-    let region = TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
+    let region =
+        TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
     let gp = region.login("huisarts").await;
     gp.request_account(practice(&gp), form("a.bakker@praktijk-delinde.nl")).await.unwrap();
     region.activation_link("a.bakker@praktijk-delinde.nl").await;
@@ -226,12 +230,17 @@ async fn staff_6_the_account_manager_deactivates_a_leaver_who_is_out_at_once_but
     assert!(!leaver.active, "kept for the record");
     assert_eq!(leaver.access, AccessStatus::NoAccess, "keys withdrawn");
     let directory = gp.directory().unwrap();
-    assert!(!directory.organisations.iter().flat_map(|o| o.teams.iter().flat_map(|t| &t.members)).any(|m| m.name == "Sanne Bakker"));
+    assert!(!directory
+        .organisations
+        .iter()
+        .flat_map(|o| o.teams.iter().flat_map(|t| &t.members))
+        .any(|m| m.name == "Sanne Bakker"));
 }
 
 #[tokio::test]
 async fn staff_3_an_activation_link_expires_after_seven_days() {
-    let region = TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
+    let region =
+        TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
     let gp = region.login("huisarts").await;
     gp.request_account(practice(&gp), form("d.jong@praktijk-delinde.nl")).await.unwrap();
     let link = region.activation_link("d.jong@praktijk-delinde.nl").await;
@@ -274,10 +283,20 @@ async fn staff_10_the_practice_invites_partners_and_a_lead_caregiver_her_colleag
     poh.request_account(home_care, partner("z@hofvandelft.nl", Role::Zorgverlener)).await.unwrap();
     assert_eq!(poh.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::Forbidden), "only the GP invites partners");
     gp.request_account(practice, partner("w@praktijk-delinde.nl", Role::Zorgverlener)).await.unwrap();
-    assert_eq!(gp.outbox().unwrap().pop().unwrap().rejected, Some(ErrorCode::InvalidRequest), "a partner role is not a practice role");
+    assert_eq!(
+        gp.outbox().unwrap().pop().unwrap().rejected,
+        Some(ErrorCode::InvalidRequest),
+        "a partner role is not a practice role"
+    );
 
     let operator = region.login("regiobeheer").await;
-    let request = operator.region_account_requests().await.unwrap().into_iter().find(|r| r.details.email.as_str() == "e.visser@hofvandelft.nl").unwrap();
+    let request = operator
+        .region_account_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.details.email.as_str() == "e.visser@hofvandelft.nl")
+        .unwrap();
     operator.decide_account_request(request.id, true).await.unwrap();
     let link = region.activation_link("e.visser@hofvandelft.nl").await;
     activate(&region.url, &link, NEW_PASSWORD, NEW_PASSWORD, CodeChannel::Email).await.unwrap();
@@ -308,7 +327,8 @@ async fn staff_11_each_colleague_is_linked_to_one_his_user_for_single_sign_on() 
 
 #[tokio::test]
 async fn staff_3_a_sent_invitation_leaves_no_token_in_the_database() {
-    let region = TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
+    let region =
+        TestRegion::start_configured(RegionConfig { auto_approve_account_requests: true, ..RegionConfig::default() }).await;
     let gp = region.login("huisarts").await;
     gp.request_account(practice(&gp), form("e.dam@praktijk-delinde.nl")).await.unwrap();
     let link = region.activation_link("e.dam@praktijk-delinde.nl").await;

@@ -66,7 +66,8 @@ async fn a_corrupt_database_is_found_at_start_health_says_so_and_nothing_is_writ
         let connection = rusqlite::Connection::open(&database).unwrap();
         connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
         let page_size: u64 = connection.query_row("PRAGMA page_size", [], |row| row.get(0)).unwrap();
-        let root: u64 = connection.query_row("SELECT rootpage FROM sqlite_master WHERE name = 'changes'", [], |row| row.get(0)).unwrap();
+        let root: u64 =
+            connection.query_row("SELECT rootpage FROM sqlite_master WHERE name = 'changes'", [], |row| row.get(0)).unwrap();
         (page_size, root)
     };
     {

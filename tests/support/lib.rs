@@ -2,11 +2,11 @@
 //! clients for its people. Every test gets its own database and caches in temp dirs.
 
 use kring_client::{ClientError, ClientEvent, KringClient, LoginAttempt, ServerUrl};
+use kring_protocol::{ChangeBody, EntityKind};
 use kring_server::delivery::{CodeDelivery, DevOutbox};
 use kring_server::seed::{seed_demo_region, DemoOptions, DEMO_PASSWORD};
 use kring_server::store::{SqliteStore, Store};
 use kring_server::{AppState, RegionConfig, RunningServer};
-use kring_protocol::{ChangeBody, EntityKind};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,9 +130,12 @@ impl TestRegion {
     pub async fn activation_link(&self, email: &str) -> String {
         let mut sent = self.outbox.subscribe();
         let find = |outbox: &DevOutbox| {
-            outbox.messages().into_iter().rev().find(|m| m.to == email && m.subject.contains("activeren")).and_then(|m| {
-                m.body.lines().find(|line| line.starts_with("kring://activeer?token=")).map(str::to_owned)
-            })
+            outbox
+                .messages()
+                .into_iter()
+                .rev()
+                .find(|m| m.to == email && m.subject.contains("activeren"))
+                .and_then(|m| m.body.lines().find(|line| line.starts_with("kring://activeer?token=")).map(str::to_owned))
         };
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
@@ -147,15 +150,12 @@ impl TestRegion {
     pub async fn code_for(&self, username: &str) -> String {
         let store = &self.server().state.store();
         let credentials = store.credentials(username).await.expect("store").expect("known user");
-        let Some(ChangeBody::Account(account)) = store.entity(EntityKind::Account, credentials.user_id.0).await.expect("store") else {
+        let Some(ChangeBody::Account(account)) = store.entity(EntityKind::Account, credentials.user_id.0).await.expect("store")
+        else {
             panic!("no account for {username}");
         };
-        let destinations: Vec<String> = account
-            .email
-            .map(|e| e.as_str().to_owned())
-            .into_iter()
-            .chain(account.mobile.map(|m| m.e164().to_owned()))
-            .collect();
+        let destinations: Vec<String> =
+            account.email.map(|e| e.as_str().to_owned()).into_iter().chain(account.mobile.map(|m| m.e164().to_owned())).collect();
         let message = self
             .outbox
             .messages()
@@ -184,7 +184,6 @@ async fn spawn(
         .with_config(config.clone());
     RunningServer::spawn(listener, state).expect("spawn server")
 }
-
 
 /// Wait until `condition` holds for the client, re-checking whenever it reports an event.
 pub async fn wait_until<F>(client: &KringClient, mut condition: F)

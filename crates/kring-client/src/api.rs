@@ -1,16 +1,15 @@
 //! The server's HTTP API as typed calls. Maps transport and status errors onto `ClientError`.
 
-use kring_protocol::patients::{ImportOutcome, ImportRequest};
 use crate::error::{ClientError, ClientResult};
 use crate::secrets::Secret;
 use kring_crypto::AuthKey;
 use kring_domain::{OrganisationId, UserId};
 use kring_protocol::access_log::AccessLogPage;
+use kring_protocol::patients::{ImportOutcome, ImportRequest};
 use kring_protocol::staff::{AccountRequestEntry, ActivateRequest, Activated, Invitation};
 use kring_protocol::{
     ChangePasswordRequest, CodeSent, ErrorBody, ErrorCode, LoginGrant, LoginRequest, MutationOutcome, MutationRequest,
-    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, Seq, SyncPage, TokenGrant,
-    VerifyCodeRequest,
+    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, Seq, SyncPage, TokenGrant, VerifyCodeRequest,
 };
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::sync::Arc;
@@ -239,13 +238,24 @@ impl ServerApi {
     }
 
     /// Upload one sealed attachment chunk (CHAT-10).
-    pub async fn put_attachment_chunk(&self, conversation: kring_domain::ConversationId, attachment: uuid::Uuid, index: u32, sealed: Vec<u8>) -> ClientResult<()> {
+    pub async fn put_attachment_chunk(
+        &self,
+        conversation: kring_domain::ConversationId,
+        attachment: uuid::Uuid,
+        index: u32,
+        sealed: Vec<u8>,
+    ) -> ClientResult<()> {
         let url = self.server.join(&format!("v1/conversations/{conversation}/attachments/{attachment}/{index}"))?;
         self.authorised_response(|http| Ok(http.put(url.clone()).body(sealed.clone()))).await.map(drop)
     }
 
     /// Download one sealed attachment chunk.
-    pub async fn attachment_chunk(&self, conversation: kring_domain::ConversationId, attachment: uuid::Uuid, index: u32) -> ClientResult<Vec<u8>> {
+    pub async fn attachment_chunk(
+        &self,
+        conversation: kring_domain::ConversationId,
+        attachment: uuid::Uuid,
+        index: u32,
+    ) -> ClientResult<Vec<u8>> {
         let url = self.server.join(&format!("v1/conversations/{conversation}/attachments/{attachment}/{index}"))?;
         let response = self.authorised_response(|http| Ok(http.get(url.clone()))).await?;
         Ok(response.bytes().await.map_err(transport_error)?.to_vec())
@@ -256,7 +266,12 @@ impl ServerApi {
         self.authorised(|http| Ok(http.get(url.clone()))).await
     }
 
-    pub async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, known_head: Option<i64>) -> ClientResult<AccessLogPage> {
+    pub async fn access_log(
+        &self,
+        organisation: OrganisationId,
+        before: Option<i64>,
+        known_head: Option<i64>,
+    ) -> ClientResult<AccessLogPage> {
         let url = self.server.join("v1/access-log")?;
         let mut query = vec![("organisation_id", organisation.to_string())];
         query.extend(before.map(|seq| ("before", seq.to_string())));

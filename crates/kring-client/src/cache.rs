@@ -99,10 +99,8 @@ impl Cache {
     }
 
     pub fn cursor(&self) -> ClientResult<Seq> {
-        let value: Option<String> = self
-            .conn()
-            .query_row("SELECT value FROM sync_state WHERE key = 'cursor'", [], |row| row.get(0))
-            .optional()?;
+        let value: Option<String> =
+            self.conn().query_row("SELECT value FROM sync_state WHERE key = 'cursor'", [], |row| row.get(0)).optional()?;
         value.map_or(Ok(0), |v| v.parse().map_err(|_| ClientError::Internal("corrupt cursor".into())))
     }
 
@@ -133,10 +131,8 @@ impl Cache {
 
     /// The feed epoch the cursor belongs to (`None` before the first page or after a restart).
     pub fn feed_epoch(&self) -> ClientResult<Option<Uuid>> {
-        let value: Option<String> = self
-            .conn()
-            .query_row("SELECT value FROM sync_state WHERE key = 'feed_epoch'", [], |row| row.get(0))
-            .optional()?;
+        let value: Option<String> =
+            self.conn().query_row("SELECT value FROM sync_state WHERE key = 'feed_epoch'", [], |row| row.get(0)).optional()?;
         value.map(|v| Uuid::parse_str(&v).map_err(|_| ClientError::Internal("corrupt feed epoch".into()))).transpose()
     }
 
@@ -162,7 +158,10 @@ impl Cache {
             )?;
         }
         for conversation in history {
-            tx.execute("INSERT INTO pending_history (conversation_id) VALUES (?1) ON CONFLICT DO NOTHING", [conversation.to_string()])?;
+            tx.execute(
+                "INSERT INTO pending_history (conversation_id) VALUES (?1) ON CONFLICT DO NOTHING",
+                [conversation.to_string()],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -189,7 +188,9 @@ impl Cache {
         let mut statement = conn.prepare("SELECT conversation_id FROM pending_history")?;
         let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
         ids.iter()
-            .map(|id| Uuid::parse_str(id).map(ConversationId).map_err(|_| ClientError::Internal("corrupt pending history".into())))
+            .map(|id| {
+                Uuid::parse_str(id).map(ConversationId).map_err(|_| ClientError::Internal("corrupt pending history".into()))
+            })
             .collect()
     }
 
@@ -212,7 +213,10 @@ impl Cache {
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM entities", [])?;
         tx.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'feed_epoch')", [])?;
-        tx.execute("INSERT INTO sync_state (key, value) VALUES ('rebuilding', '1') ON CONFLICT (key) DO UPDATE SET value = '1'", [])?;
+        tx.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('rebuilding', '1') ON CONFLICT (key) DO UPDATE SET value = '1'",
+            [],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -244,8 +248,7 @@ impl Cache {
     /// The cached entities of `kind` under `parent` (a conversation's messages), in feed order.
     pub fn children(&self, kind: EntityKind, parent: Uuid) -> ClientResult<Vec<ChangeBody>> {
         let conn = self.conn();
-        let mut statement =
-            conn.prepare_cached("SELECT id, body FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY seq")?;
+        let mut statement = conn.prepare_cached("SELECT id, body FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY seq")?;
         let rows = statement.query_map(params![kind.as_str(), parent.to_string()], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
         })?;
@@ -297,9 +300,8 @@ impl Cache {
     pub fn outbox(&self) -> ClientResult<Vec<OutboxEntry>> {
         let conn = self.conn();
         let mut statement = conn.prepare_cached("SELECT id, request, error_code FROM outbox ORDER BY position")?;
-        let rows = statement.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?))
-        })?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?)))?;
         rows.map(|row| {
             let (id, request, error) = row?;
             let id = Uuid::parse_str(&id).map_err(|e| ClientError::Internal(format!("corrupt outbox id: {e}")))?;
@@ -319,10 +321,8 @@ impl Cache {
 
     pub fn mark_rejected(&self, id: Uuid, code: ErrorCode) -> ClientResult<()> {
         let code = serde_json::to_string(&code).map_err(|e| ClientError::Internal(e.to_string()))?;
-        self.conn().execute(
-            "UPDATE outbox SET state = 'rejected', error_code = ?2 WHERE id = ?1",
-            params![id.to_string(), code],
-        )?;
+        self.conn()
+            .execute("UPDATE outbox SET state = 'rejected', error_code = ?2 WHERE id = ?1", params![id.to_string(), code])?;
         Ok(())
     }
 }
@@ -368,10 +368,16 @@ mod tests {
         let path = unique_path(&dir);
         let cache = Cache::open(&path).unwrap();
         let id = OrganisationId::new();
-        let page = SyncPage { changes: vec![Change { seq: 1, scope: Scope::Directory, body: org("Thuiszorg Zonnebloem", id) }], cursor: 1, has_more: false };
+        let page = SyncPage {
+            changes: vec![Change { seq: 1, scope: Scope::Directory, body: org("Thuiszorg Zonnebloem", id) }],
+            cursor: 1,
+            has_more: false,
+        };
         cache.apply(&page, None, &[]).unwrap();
         let team = TeamId::new();
-        cache.enqueue(&MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: team, contact: None } }).unwrap();
+        cache
+            .enqueue(&MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: team, contact: None } })
+            .unwrap();
         assert_eq!(cache.entities(EntityKind::Organisation).unwrap(), vec![org("Thuiszorg Zonnebloem", id)]);
         assert!(!raw_file_contains(&path, "Zonnebloem"), "entity bodies are sealed on disk");
         assert!(!raw_file_contains(&path, &team.to_string()), "outbox requests are sealed on disk");
@@ -384,7 +390,11 @@ mod tests {
         let path = unique_path(&dir);
         {
             let cache = Cache::open(&path).unwrap();
-            let page = SyncPage { changes: vec![Change { seq: 5, scope: Scope::Directory, body: org("Oud", OrganisationId::new()) }], cursor: 5, has_more: false };
+            let page = SyncPage {
+                changes: vec![Change { seq: 5, scope: Scope::Directory, body: org("Oud", OrganisationId::new()) }],
+                cursor: 5,
+                has_more: false,
+            };
             cache.apply(&page, None, &[]).unwrap();
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -409,12 +419,24 @@ mod tests {
             has_more: false,
         };
         cache.apply(&page, None, &[]).unwrap();
-        cache.conn().execute("UPDATE entities SET body = (SELECT body FROM entities WHERE id = ?1) WHERE id = ?2", params![a.to_string(), b.to_string()]).unwrap();
+        cache
+            .conn()
+            .execute(
+                "UPDATE entities SET body = (SELECT body FROM entities WHERE id = ?1) WHERE id = ?2",
+                params![a.to_string(), b.to_string()],
+            )
+            .unwrap();
         assert!(matches!(cache.entities(EntityKind::Organisation), Err(ClientError::Internal(_))));
     }
 
     fn org(name: &str, id: OrganisationId) -> ChangeBody {
-        ChangeBody::Organisation(OrganisationEntry { id, name: name.into(), kind: OrganisationKind::HomeCare, agb: None, city: "Delft".into() })
+        ChangeBody::Organisation(OrganisationEntry {
+            id,
+            name: name.into(),
+            kind: OrganisationKind::HomeCare,
+            agb: None,
+            city: "Delft".into(),
+        })
     }
 
     #[test]
@@ -422,8 +444,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(&unique_path(&dir)).unwrap();
         let id = OrganisationId::new();
-        let newer = SyncPage { changes: vec![Change { seq: 9, scope: Scope::Directory, body: org("Nieuw", id) }], cursor: 9, has_more: false };
-        let older = SyncPage { changes: vec![Change { seq: 4, scope: Scope::Directory, body: org("Oud", id) }], cursor: 4, has_more: false };
+        let newer = SyncPage {
+            changes: vec![Change { seq: 9, scope: Scope::Directory, body: org("Nieuw", id) }],
+            cursor: 9,
+            has_more: false,
+        };
+        let older = SyncPage {
+            changes: vec![Change { seq: 4, scope: Scope::Directory, body: org("Oud", id) }],
+            cursor: 4,
+            has_more: false,
+        };
         cache.apply(&newer, None, &[]).unwrap();
         cache.apply(&older, None, &[]).unwrap();
         cache.apply(&newer, None, &[]).unwrap();
@@ -436,7 +466,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = unique_path(&dir);
         let requests: Vec<MutationRequest> = (0..3)
-            .map(|_| MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: TeamId::new(), contact: None } })
+            .map(|_| MutationRequest {
+                id: Uuid::now_v7(),
+                mutation: Mutation::SetTeamContact { team_id: TeamId::new(), contact: None },
+            })
             .collect();
         {
             let cache = Cache::open(&path).unwrap();

@@ -6,6 +6,7 @@
 //! offline with the open lock; a message written offline waits in the outbox ("wordt
 //! verzonden") and goes out on reconnect, in order, exactly once.
 
+use crate::cache::Cache;
 use crate::error::{ClientError, ClientResult};
 use crate::KringClient;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -16,11 +17,10 @@ use kring_domain::conversation::{
 };
 use kring_domain::{AccessKind, ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
-    attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
-    ParticipantKind, ParticipationEntry, WrappedKey,
+    attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin,
+    NewMessage, NewParticipant, ParticipantKind, ParticipationEntry, WrappedKey,
 };
-use crate::cache::Cache;
-use kring_protocol::{Change, ErrorCode, ChangeBody, EntityKind, Mutation, PersonEntry, Scope, SyncPage};
+use kring_protocol::{Change, ChangeBody, EntityKind, ErrorCode, Mutation, PersonEntry, Scope, SyncPage};
 use rand::RngCore;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -294,7 +294,12 @@ impl KringClient {
     /// Write a message with attachments (CHAT-10): each file is checked (kind by content, at
     /// most 20 MB), sealed in 256 KiB chunks with the message's epoch key and uploaded first (this
     /// needs a connection); then the message goes as any other. The text may be empty then.
-    pub async fn send_message_with(&self, conversation_id: ConversationId, text: &str, files: Vec<NewAttachment>) -> ClientResult<Uuid> {
+    pub async fn send_message_with(
+        &self,
+        conversation_id: ConversationId,
+        text: &str,
+        files: Vec<NewAttachment>,
+    ) -> ClientResult<Uuid> {
         if files.len() > MAX_ATTACHMENTS {
             return Err(ClientError::Attachment(AttachmentError::TooMany));
         }
@@ -376,7 +381,9 @@ impl KringClient {
         for contract in self.contracts()? {
             let wanted = match &seeing {
                 None => contract.role.permits(kring_domain::Action::ReadConversations),
-                Some(seeing) => seeing.contains(&contract.organisation_id) && contract.role.permits(kring_domain::Action::ViewPatients),
+                Some(seeing) => {
+                    seeing.contains(&contract.organisation_id) && contract.role.permits(kring_domain::Action::ViewPatients)
+                }
             };
             let Some(person) = people.get(&contract.user_id) else { continue };
             if !wanted || contract.user_id == self.inner.me.user_id || !person.active || person.encryption_key().is_none() {
@@ -427,12 +434,20 @@ impl KringClient {
 
     /// Add colleagues (or, about a patient, the patient or a carer) to a conversation; they get
     /// every key epoch and read the whole history (CHAT-9).
-    pub async fn add_participants(&self, conversation_id: ConversationId, users: &[(UserId, ParticipantKind)]) -> ClientResult<()> {
+    pub async fn add_participants(
+        &self,
+        conversation_id: ConversationId,
+        users: &[(UserId, ParticipantKind)],
+    ) -> ClientResult<()> {
         let users: Vec<(UserId, ParticipantKind, Option<TeamId>)> = users.iter().map(|(u, k)| (*u, *k, None)).collect();
         self.admit(conversation_id, &users).await
     }
 
-    async fn admit(&self, conversation_id: ConversationId, users: &[(UserId, ParticipantKind, Option<TeamId>)]) -> ClientResult<()> {
+    async fn admit(
+        &self,
+        conversation_id: ConversationId,
+        users: &[(UserId, ParticipantKind, Option<TeamId>)],
+    ) -> ClientResult<()> {
         let entry = self.conversation_entry(conversation_id)?;
         let keys = self.epoch_keys(&entry)?;
         let people = self.people_by_id()?;
@@ -480,29 +495,30 @@ impl KringClient {
         let people = self.people_by_id()?;
         let organisations: HashMap<_, _> = self.directory()?.organisations.into_iter().map(|o| (o.id, o.name)).collect();
         let contracts = self.contracts()?;
-        let mut members: Vec<NetworkMemberView> = crate::directory::cached(&self.inner.cache, EntityKind::CareNetworkMember, |body| match body {
-            ChangeBody::CareNetworkMember(member) => Some(member),
-            _ => None,
-        })?
-        .into_iter()
-        .filter(|member: &CareNetworkMemberEntry| member.patient_id == patient_id)
-        .map(|member| {
-            let mut names: Vec<String> = contracts
-                .iter()
-                .filter(|c| c.user_id == member.user_id)
-                .filter_map(|c| organisations.get(&c.organisation_id).cloned())
-                .collect();
-            names.sort();
-            names.dedup();
-            NetworkMemberView {
-                user_id: member.user_id,
-                name: people.get(&member.user_id).map(PersonEntry::full_name).unwrap_or_default(),
-                organisations: names,
-                joined_via: member.joined_via,
-                joined_at: member.joined_at,
-            }
-        })
-        .collect();
+        let mut members: Vec<NetworkMemberView> =
+            crate::directory::cached(&self.inner.cache, EntityKind::CareNetworkMember, |body| match body {
+                ChangeBody::CareNetworkMember(member) => Some(member),
+                _ => None,
+            })?
+            .into_iter()
+            .filter(|member: &CareNetworkMemberEntry| member.patient_id == patient_id)
+            .map(|member| {
+                let mut names: Vec<String> = contracts
+                    .iter()
+                    .filter(|c| c.user_id == member.user_id)
+                    .filter_map(|c| organisations.get(&c.organisation_id).cloned())
+                    .collect();
+                names.sort();
+                names.dedup();
+                NetworkMemberView {
+                    user_id: member.user_id,
+                    name: people.get(&member.user_id).map(PersonEntry::full_name).unwrap_or_default(),
+                    organisations: names,
+                    joined_via: member.joined_via,
+                    joined_at: member.joined_at,
+                }
+            })
+            .collect();
         members.sort_by_key(|m| m.joined_at);
         Ok(members)
     }
@@ -525,9 +541,16 @@ impl KringClient {
             for team in organisation.teams {
                 let members = self.team_members(team.id)?;
                 let usable = !members.is_empty()
-                    && allowed.as_ref().is_none_or(|allowed| members.iter().all(|m| allowed.contains(m) || *m == self.inner.me.user_id));
+                    && allowed
+                        .as_ref()
+                        .is_none_or(|allowed| members.iter().all(|m| allowed.contains(m) || *m == self.inner.me.user_id));
                 if usable {
-                    inboxes.push(InboxView { team_id: team.id, name: team.name, organisation: organisation.name.clone(), members: members.len() });
+                    inboxes.push(InboxView {
+                        team_id: team.id,
+                        name: team.name,
+                        organisation: organisation.name.clone(),
+                        members: members.len(),
+                    });
                 }
             }
         }
@@ -567,8 +590,11 @@ impl KringClient {
             for team in &entry.inboxes {
                 let members = self.team_members(*team)?;
                 let active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
-                let joined: Vec<(UserId, ParticipantKind, Option<TeamId>)> =
-                    members.iter().filter(|m| !active.contains(m)).map(|m| (*m, ParticipantKind::Caregiver, Some(*team))).collect();
+                let joined: Vec<(UserId, ParticipantKind, Option<TeamId>)> = members
+                    .iter()
+                    .filter(|m| !active.contains(m))
+                    .map(|m| (*m, ParticipantKind::Caregiver, Some(*team)))
+                    .collect();
                 if !joined.is_empty() {
                     self.admit(entry.id, &joined).await?;
                     changed += joined.len();
@@ -767,7 +793,12 @@ impl KringClient {
 
     /// Download and open an attachment of a message in the cache (needs the open lock and a
     /// connection).
-    pub async fn attachment(&self, conversation_id: ConversationId, message_id: Uuid, attachment_id: Uuid) -> ClientResult<AttachmentFile> {
+    pub async fn attachment(
+        &self,
+        conversation_id: ConversationId,
+        message_id: Uuid,
+        attachment_id: Uuid,
+    ) -> ClientResult<AttachmentFile> {
         let entry = self.conversation_entry(conversation_id)?;
         let message = match self.inner.cache.entity(EntityKind::Message, message_id)? {
             Some(ChangeBody::Message(message)) if message.conversation_id == conversation_id => message,
@@ -807,7 +838,12 @@ impl KringClient {
     }
 
     /// My messages to this conversation still in the outbox, after the sent ones.
-    fn queued_messages(&self, conversation: ConversationId, keys: &EpochKeys, people: &HashMap<UserId, PersonEntry>) -> ClientResult<Vec<MessageView>> {
+    fn queued_messages(
+        &self,
+        conversation: ConversationId,
+        keys: &EpochKeys,
+        people: &HashMap<UserId, PersonEntry>,
+    ) -> ClientResult<Vec<MessageView>> {
         let me = self.inner.me.user_id;
         Ok(self
             .outbox()?
@@ -868,7 +904,12 @@ impl KringClient {
 
     /// Team names by id, for "via <team>" (built once per read model, not per conversation).
     fn team_names(&self) -> ClientResult<HashMap<TeamId, String>> {
-        Ok(self.directory()?.organisations.into_iter().flat_map(|o| o.teams.into_iter().map(|team| (team.id, team.name))).collect())
+        Ok(self
+            .directory()?
+            .organisations
+            .into_iter()
+            .flat_map(|o| o.teams.into_iter().map(|team| (team.id, team.name)))
+            .collect())
     }
 
     fn people_by_id(&self) -> ClientResult<HashMap<UserId, PersonEntry>> {
@@ -889,7 +930,13 @@ fn read_message(message: &MessageEntry, keys: &EpochKeys, people: &HashMap<UserI
         .map(|body| {
             body.attachments
                 .iter()
-                .map(|a| AttachmentView { id: a.id, name: a.name.clone(), mime: a.kind.mime(), image: a.kind.is_image(), size: a.size })
+                .map(|a| AttachmentView {
+                    id: a.id,
+                    name: a.name.clone(),
+                    mime: a.kind.mime(),
+                    image: a.kind.is_image(),
+                    size: a.size,
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -912,7 +959,9 @@ fn read_message(message: &MessageEntry, keys: &EpochKeys, people: &HashMap<UserI
 /// A message's sealed body, opened with its epoch key.
 fn open_body(message: &MessageEntry, key: &[u8; 32]) -> Option<MessageBody> {
     let sealed = STANDARD_NO_PAD.decode(&message.body).ok()?;
-    let plain = kring_crypto::open_with_key(key, &MessageEntry::context(message.conversation_id, message.id, message.epoch), &sealed).ok()?;
+    let plain =
+        kring_crypto::open_with_key(key, &MessageEntry::context(message.conversation_id, message.id, message.epoch), &sealed)
+            .ok()?;
     serde_json::from_slice(&plain).ok()
 }
 

@@ -89,40 +89,34 @@ impl Directory {
         })?
         .into_iter()
         .map(|org| {
-                let mut org_teams: Vec<TeamView> = teams
-                    .iter()
-                    .filter(|team| team.organisation_id == org.id)
-                    .map(|team| {
-                        let mut members: Vec<MemberView> =
-                            contracts.iter().filter(|c| c.team_id == Some(team.id)).filter_map(&member).collect();
-                        members.sort_by(|a, b| a.name.cmp(&b.name));
-                        let contact_person = team.contact_person.and_then(|contact| {
-                            contracts
-                                .iter()
-                                .filter(|c| c.user_id == contact && c.organisation_id == org.id)
-                                .find_map(&member)
-                        });
-                        TeamView { id: team.id, name: team.name.clone(), contact_person, members }
-                    })
-                    .collect();
-                org_teams.sort_by(|a, b| a.name.cmp(&b.name));
-                let mut members: Vec<MemberView> = contracts
-                    .iter()
-                    .filter(|c| c.organisation_id == org.id && c.team_id.is_none())
-                    .filter_map(&member)
-                    .collect();
-                members.sort_by(|a, b| a.name.cmp(&b.name));
-                OrganisationView {
-                    id: org.id,
-                    name: org.name,
-                    kind: org.kind,
-                    city: org.city,
-                    agb: org.agb.map(|a| a.to_string()),
-                    teams: org_teams,
-                    members,
-                }
-            })
-            .collect();
+            let mut org_teams: Vec<TeamView> = teams
+                .iter()
+                .filter(|team| team.organisation_id == org.id)
+                .map(|team| {
+                    let mut members: Vec<MemberView> =
+                        contracts.iter().filter(|c| c.team_id == Some(team.id)).filter_map(&member).collect();
+                    members.sort_by(|a, b| a.name.cmp(&b.name));
+                    let contact_person = team.contact_person.and_then(|contact| {
+                        contracts.iter().filter(|c| c.user_id == contact && c.organisation_id == org.id).find_map(&member)
+                    });
+                    TeamView { id: team.id, name: team.name.clone(), contact_person, members }
+                })
+                .collect();
+            org_teams.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut members: Vec<MemberView> =
+                contracts.iter().filter(|c| c.organisation_id == org.id && c.team_id.is_none()).filter_map(&member).collect();
+            members.sort_by(|a, b| a.name.cmp(&b.name));
+            OrganisationView {
+                id: org.id,
+                name: org.name,
+                kind: org.kind,
+                city: org.city,
+                agb: org.agb.map(|a| a.to_string()),
+                teams: org_teams,
+                members,
+            }
+        })
+        .collect();
         organisations.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Directory { organisations })
     }

@@ -40,12 +40,7 @@ pub enum Delivered {
 /// Delivers a MEDVRI file to a ZorgMail address.
 #[async_trait]
 pub trait HisTransport: Send + Sync {
-    async fn deliver(
-        &self,
-        to: &Email,
-        file_name: &str,
-        medvri: &[u8],
-    ) -> Result<Delivered, HisTransportError>;
+    async fn deliver(&self, to: &Email, file_name: &str, medvri: &[u8]) -> Result<Delivered, HisTransportError>;
 }
 
 /// Writes each MEDVRI as `<reference>.edi` into a folder (atomically: a temporary name, then a
@@ -56,24 +51,15 @@ pub struct FolderDrop {
 
 #[async_trait]
 impl HisTransport for FolderDrop {
-    async fn deliver(
-        &self,
-        _to: &Email,
-        file_name: &str,
-        medvri: &[u8],
-    ) -> Result<Delivered, HisTransportError> {
+    async fn deliver(&self, _to: &Email, file_name: &str, medvri: &[u8]) -> Result<Delivered, HisTransportError> {
         let folder = |e: std::io::Error| HisTransportError::Folder(e.kind().to_string());
         std::fs::create_dir_all(&self.dir).map_err(folder)?;
         let temporary = self.dir.join(format!(".{file_name}.part"));
         {
             use std::io::Write;
             use std::os::unix::fs::OpenOptionsExt;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&temporary)
-                .map_err(folder)?;
+            let mut file =
+                std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary).map_err(folder)?;
             file.write_all(medvri).map_err(folder)?;
             file.sync_all().map_err(folder)?;
         }
@@ -106,51 +92,31 @@ impl ZorgMailSmtp {
         let config = |e: String| HisTransportError::Config(e);
         let loopback = matches!(settings.host.as_str(), "127.0.0.1" | "localhost" | "::1");
         let builder = if settings.tls {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
-                .map_err(|e| config(e.to_string()))?
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(|e| config(e.to_string()))?
         } else if loopback {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
         } else {
             return Err(config("plain SMTP only to this machine; use TLS".into()));
         };
-        let mut builder = builder
-            .port(settings.port)
-            .timeout(Some(std::time::Duration::from_secs(20)));
+        let mut builder = builder.port(settings.port).timeout(Some(std::time::Duration::from_secs(20)));
         if let Some((user, password)) = &settings.credentials {
             builder =
-                builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
-                    user.clone(),
-                    password.clone(),
-                ));
+                builder.credentials(lettre::transport::smtp::authentication::Credentials::new(user.clone(), password.clone()));
         }
-        let from = settings
-            .from
-            .parse()
-            .map_err(|e: lettre::address::AddressError| config(e.to_string()))?;
-        Ok(Self {
-            transport: builder.build(),
-            from,
-        })
+        let from = settings.from.parse().map_err(|e: lettre::address::AddressError| config(e.to_string()))?;
+        Ok(Self { transport: builder.build(), from })
     }
 }
 
 #[async_trait]
 impl HisTransport for ZorgMailSmtp {
-    async fn deliver(
-        &self,
-        to: &Email,
-        file_name: &str,
-        medvri: &[u8],
-    ) -> Result<Delivered, HisTransportError> {
+    async fn deliver(&self, to: &Email, file_name: &str, medvri: &[u8]) -> Result<Delivered, HisTransportError> {
         use lettre::message::header::{ContentTransferEncoding, ContentType};
         use lettre::message::{Attachment, Body, MultiPart, SinglePart};
         use lettre::AsyncTransport;
         let smtp = |e: String| HisTransportError::Smtp(e);
         let to_text = to.as_str().to_owned();
-        let to = to
-            .as_str()
-            .parse()
-            .map_err(|e: lettre::address::AddressError| smtp(e.to_string()))?;
+        let to = to.as_str().parse().map_err(|e: lettre::address::AddressError| smtp(e.to_string()))?;
         let edifact = ContentType::parse("application/EDIFACT").map_err(|e| smtp(e.to_string()))?;
         let message = lettre::Message::builder()
             .from(self.from.clone())
@@ -158,26 +124,18 @@ impl HisTransport for ZorgMailSmtp {
             .subject(format!("MEDVRI {}", file_name.trim_end_matches(".edi")))
             .multipart(
                 MultiPart::mixed()
-                    .singlepart(SinglePart::plain(
-                        "Vrij medisch bericht (MEDVRI) uit Kring, zie de bijlage.\n".to_owned(),
-                    ))
+                    .singlepart(SinglePart::plain("Vrij medisch bericht (MEDVRI) uit Kring, zie de bijlage.\n".to_owned()))
                     // Base64, so the Latin-1 bytes and CRLF line ends arrive exactly as written.
                     .singlepart(
                         Attachment::new(file_name.to_owned()).body(
-                            Body::new_with_encoding(
-                                medvri.to_vec(),
-                                ContentTransferEncoding::Base64,
-                            )
-                            .map_err(|_| smtp("encoding".into()))?,
+                            Body::new_with_encoding(medvri.to_vec(), ContentTransferEncoding::Base64)
+                                .map_err(|_| smtp("encoding".into()))?,
                             edifact,
                         ),
                     ),
             )
             .map_err(|e| smtp(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map_err(|e| smtp(e.to_string()))?;
+        self.transport.send(message).await.map_err(|e| smtp(e.to_string()))?;
         Ok(Delivered::ZorgMail { address: to_text })
     }
 }
@@ -200,8 +158,7 @@ impl KringClient {
         comment: &str,
         transport: &dyn HisTransport,
     ) -> ClientResult<HisReturnReceipt> {
-        let to = Email::parse(zorgmail_address.trim())
-            .map_err(|_| ClientError::InvalidZorgMailAddress)?;
+        let to = Email::parse(zorgmail_address.trim()).map_err(|_| ClientError::InvalidZorgMailAddress)?;
         if comment.chars().count() > MAX_COMMENT_CHARS {
             return Err(ClientError::HisReturnCommentTooLong);
         }
@@ -211,59 +168,28 @@ impl KringClient {
             Err(error) => return Err(error),
         }
         let view = self.conversation_view(conversation_id)?;
-        let patient = view
-            .summary
-            .patient
-            .as_ref()
-            .ok_or(ClientError::HisReturnNeedsPatient)?;
+        let patient = view.summary.patient.as_ref().ok_or(ClientError::HisReturnNeedsPatient)?;
         let card = self.patient_card(patient.id)?;
         let now = time::OffsetDateTime::now_utc();
         let me = self.me();
         let people = self.people()?;
         let my_person = people.iter().find(|p| p.id == me.user_id);
         let directory = self.directory()?;
-        let practice = directory
-            .organisations
-            .iter()
-            .find(|o| Some(o.id) == self.conversation_practice(conversation_id));
-        let my_organisation = me
-            .contracts
-            .first()
-            .map(|c| c.organisation_name.clone())
-            .unwrap_or_default();
+        let practice = directory.organisations.iter().find(|o| Some(o.id) == self.conversation_practice(conversation_id));
+        let my_organisation = me.contracts.first().map(|c| c.organisation_name.clone()).unwrap_or_default();
         let sender_id = directory
             .organisations
             .iter()
-            .find(|o| {
-                me.contracts
-                    .first()
-                    .is_some_and(|c| c.organisation_id == o.id)
-            })
+            .find(|o| me.contracts.first().is_some_and(|c| c.organisation_id == o.id))
             .and_then(|o| o.agb.clone())
             .or_else(|| my_person.and_then(|p| p.agb.as_ref().map(|a| a.as_str().to_owned())))
             .unwrap_or_else(|| "KRING".into());
-        let reference =
-            format!("K{}", &uuid::Uuid::now_v7().simple().to_string()[..13]).to_uppercase();
+        let reference = format!("K{}", &uuid::Uuid::now_v7().simple().to_string()[..13]).to_uppercase();
 
         let mut lines = vec![
-            format!(
-                "Gesprek uit Kring: {}",
-                view.summary.title.clone().unwrap_or_default()
-            ),
-            format!(
-                "Deelnemers: {}",
-                view.summary
-                    .participants
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            format!(
-                "Teruggestuurd door {} op {}",
-                me.display_name,
-                format_time(now)
-            ),
+            format!("Gesprek uit Kring: {}", view.summary.title.clone().unwrap_or_default()),
+            format!("Deelnemers: {}", view.summary.participants.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+            format!("Teruggestuurd door {} op {}", me.display_name, format_time(now)),
         ];
         if !comment.trim().is_empty() {
             lines.push(String::new());
@@ -272,11 +198,7 @@ impl KringClient {
         }
         for message in view.messages.iter().filter(|m| m.sent_at.is_some()) {
             lines.push(String::new());
-            lines.push(format!(
-                "{} - {}:",
-                message.sent_at.map(format_time).unwrap_or_default(),
-                message.author_name
-            ));
+            lines.push(format!("{} - {}:", message.sent_at.map(format_time).unwrap_or_default(), message.author_name));
             match &message.text {
                 Some(text) => lines.extend(text.lines().map(str::to_owned)),
                 None => lines.push("(bericht niet te controleren, niet opgenomen)".into()),
@@ -285,11 +207,7 @@ impl KringClient {
         let medvri = Medvri {
             reference: reference.clone(),
             written_at: dutch_time(now),
-            sender: Party {
-                id: sender_id,
-                person: me.display_name.clone(),
-                organisation: my_organisation,
-            },
+            sender: Party { id: sender_id, person: me.display_name.clone(), organisation: my_organisation },
             recipient: Party {
                 id: to.as_str().to_owned(),
                 person: practice.map(|p| p.name.clone()).unwrap_or_default(),
@@ -306,38 +224,24 @@ impl KringClient {
             },
             lines,
         };
-        let bytes = medvri
-            .to_bytes()
-            .map_err(|e| ClientError::HisReturn(e.to_string()))?;
+        let bytes = medvri.to_bytes().map_err(|e| ClientError::HisReturn(e.to_string()))?;
         let delivered = transport
             .deliver(&to, &format!("{reference}.edi"), &bytes)
             .await
             .map_err(|e| ClientError::HisReturn(e.to_string()))?;
         self.record_access(
-            self.conversation_practice(conversation_id)
-                .ok_or(ClientError::HisReturnNeedsPatient)?,
+            self.conversation_practice(conversation_id).ok_or(ClientError::HisReturnNeedsPatient)?,
             patient.id,
             kring_domain::AccessKind::Conversation,
         )
         .await?;
         tracing::info!(%conversation_id, reference = %reference, "conversation returned to the HIS");
-        Ok(HisReturnReceipt {
-            reference,
-            messages: view.messages.len(),
-            delivered,
-        })
+        Ok(HisReturnReceipt { reference, messages: view.messages.len(), delivered })
     }
 }
 
 /// "25-11-2026 14:05", Dutch time.
 fn format_time(at: time::OffsetDateTime) -> String {
     let local = dutch_time(at);
-    format!(
-        "{:02}-{:02}-{:04} {:02}:{:02}",
-        local.day(),
-        u8::from(local.month()),
-        local.year(),
-        local.hour(),
-        local.minute()
-    )
+    format!("{:02}-{:02}-{:04} {:02}:{:02}", local.day(), u8::from(local.month()), local.year(), local.hour(), local.minute())
 }

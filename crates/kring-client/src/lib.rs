@@ -8,6 +8,7 @@
 //!
 //! This crate must never depend on Tauri or on kring-server.
 
+pub mod activation;
 mod api;
 mod cache;
 pub mod conversations;
@@ -17,12 +18,11 @@ pub mod his_return;
 mod live;
 mod login;
 pub mod notifications;
-mod secrets;
-mod session;
 pub mod patients;
 pub mod profile;
+mod secrets;
+mod session;
 pub mod staff;
-pub mod activation;
 
 pub use api::ServerUrl;
 pub use cache::OutboxEntry;
@@ -180,7 +180,12 @@ impl KringClient {
 
     /// Log that this user opened decrypted patient content (SEC-2). Durable: it waits in the
     /// outbox when offline and reaches the log as soon as the app reconnects.
-    pub async fn record_access(&self, organisation_id: OrganisationId, patient_id: PatientId, kind: AccessKind) -> ClientResult<Uuid> {
+    pub async fn record_access(
+        &self,
+        organisation_id: OrganisationId,
+        patient_id: PatientId,
+        kind: AccessKind,
+    ) -> ClientResult<Uuid> {
         let record = AccessRecord { organisation_id, patient_id, kind };
         self.submit(Mutation::RecordAccess(record)).await
     }

@@ -15,17 +15,29 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
-    Connection { state: ConnectionState },
+    Connection {
+        state: ConnectionState,
+    },
     /// The cache changed; re-read the read models.
     DataChanged,
     /// Someone else's message arrived live in this conversation (the OS notification, CHAT-11).
-    MessageArrived { conversation_id: kring_domain::ConversationId },
+    MessageArrived {
+        conversation_id: kring_domain::ConversationId,
+    },
     /// An OS notification was shown for a message in this conversation.
-    Notified { conversation_id: kring_domain::ConversationId },
+    Notified {
+        conversation_id: kring_domain::ConversationId,
+    },
     /// The server refused a queued mutation for good.
-    MutationRejected { id: Uuid, code: ErrorCode, message: String },
+    MutationRejected {
+        id: Uuid,
+        code: ErrorCode,
+        message: String,
+    },
     /// The secure session opened or closed (the lock icon follows).
-    SecureSession { unlocked: bool },
+    SecureSession {
+        unlocked: bool,
+    },
     /// The session ended (too many wrong passwords on the lock screen, or revoked): back to login.
     SessionEnded,
 }
@@ -97,8 +109,7 @@ impl KringClient {
         while let Some(message) = socket.next().await {
             let message = message.map_err(|_| ClientError::ServerUnreachable)?;
             let Message::Text(text) = message else { continue };
-            let ServerEvent::Changes(page) =
-                serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            let ServerEvent::Changes(page) = serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
             let arrived = self.apply_page(page, epoch).await?;
             self.emit(ClientEvent::DataChanged);
             for conversation_id in arrived {

@@ -43,14 +43,7 @@ impl LoginAttempt {
         let salt = Salt::from_base64(&prelogin.salt)?;
         let keys = derive(password, &salt, prelogin.kdf).await?;
         let code_sent = api.login(username, &keys.auth_key, device_name).await?;
-        Ok(Self {
-            api,
-            cache_dir: cache_dir.to_owned(),
-            salt,
-            kdf: prelogin.kdf,
-            keys,
-            code_sent,
-        })
+        Ok(Self { api, cache_dir: cache_dir.to_owned(), salt, kdf: prelogin.kdf, keys, code_sent })
     }
 
     /// Where the code went and until when it is valid.

@@ -14,8 +14,10 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{EncryptionPublicKey, Vault};
 use kring_domain::patient::{consent_text, current_consent_text, Address, Gender, Measurement};
-use kring_domain::{AccessKind, Action, Bsn, CareProgramme, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId};
 use kring_domain::OrganisationKind;
+use kring_domain::{
+    AccessKind, Action, Bsn, CareProgramme, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId,
+};
 use kring_protocol::patients::{
     ConsentEntry, ImportRequest, NetworkKey, PatientEntry, PatientNetworkEntry, PatientSource, SealedPatient,
 };
@@ -315,7 +317,11 @@ impl KringClient {
             detail: String::new(),
         }];
         if entry.updated_at > entry.created_at {
-            history.push(TimelineEvent { date: entry.updated_at.date(), kind: TimelineKind::ExtractionUpdated, detail: String::new() });
+            history.push(TimelineEvent {
+                date: entry.updated_at.date(),
+                kind: TimelineKind::ExtractionUpdated,
+                detail: String::new(),
+            });
         }
         let actions = [Action::StartConsultation, Action::ReferPatient, Action::ReadConversations, Action::RecordConsent]
             .into_iter()
@@ -375,18 +381,34 @@ impl KringClient {
         let names = self.names()?;
         let name_of = |user: UserId| names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
         for consent in &consents {
-            timeline.push(TimelineEvent { date: consent.recorded_at.date(), kind: TimelineKind::ConsentGiven, detail: name_of(consent.recorded_by) });
+            timeline.push(TimelineEvent {
+                date: consent.recorded_at.date(),
+                kind: TimelineKind::ConsentGiven,
+                detail: name_of(consent.recorded_by),
+            });
             if let Some(withdrawal) = &consent.withdrawn {
-                timeline.push(TimelineEvent { date: withdrawal.at.date(), kind: TimelineKind::ConsentWithdrawn, detail: name_of(withdrawal.by) });
+                timeline.push(TimelineEvent {
+                    date: withdrawal.at.date(),
+                    kind: TimelineKind::ConsentWithdrawn,
+                    detail: name_of(withdrawal.by),
+                });
             }
         }
         for measurement in &chart.measurements {
             let value = format!("{}: {} {}", measurement.label, format_value(measurement.value), measurement.unit);
-            timeline.push(TimelineEvent { date: measurement.date, kind: TimelineKind::Measurement, detail: value.trim_end().to_owned() });
+            timeline.push(TimelineEvent {
+                date: measurement.date,
+                kind: TimelineKind::Measurement,
+                detail: value.trim_end().to_owned(),
+            });
         }
         for medication in &chart.medication {
             if let Some(since) = medication.since {
-                timeline.push(TimelineEvent { date: since, kind: TimelineKind::MedicationStarted, detail: medication.name.clone() });
+                timeline.push(TimelineEvent {
+                    date: since,
+                    kind: TimelineKind::MedicationStarted,
+                    detail: medication.name.clone(),
+                });
             }
         }
         timeline.sort_by_key(|event| std::cmp::Reverse(event.date));
@@ -484,7 +506,8 @@ impl KringClient {
             {
                 continue;
             }
-            let key = people.iter().find(|person| person.id == contract.user_id && person.active).and_then(PersonEntry::encryption_key);
+            let key =
+                people.iter().find(|person| person.id == contract.user_id && person.active).and_then(PersonEntry::encryption_key);
             if let Some(key) = key {
                 caregivers.push((contract.user_id, key));
             }
@@ -545,7 +568,10 @@ impl KringClient {
             .into_iter()
             .filter(|organisation| {
                 organisation.id != entry.organisation_id
-                    && matches!(organisation.kind, OrganisationKind::HomeCare | OrganisationKind::GgzProvider | OrganisationKind::NeighbourhoodTeam)
+                    && matches!(
+                        organisation.kind,
+                        OrganisationKind::HomeCare | OrganisationKind::GgzProvider | OrganisationKind::NeighbourhoodTeam
+                    )
             })
             .map(|organisation| Partner {
                 shared: shared_with.contains(&organisation.id),
@@ -570,14 +596,15 @@ impl KringClient {
     /// active (an ended share stops the feed, so the cached network stays behind: the share says).
     fn networks_shared_with_me(&self) -> ClientResult<Vec<PatientNetworkEntry>> {
         let mine: Vec<OrganisationId> = self.inner.me.contracts.iter().map(|contract| contract.organisation_id).collect();
-        let active: std::collections::HashSet<PatientId> = crate::directory::cached(&self.inner.cache, EntityKind::PatientShare, |body| match body {
-            ChangeBody::PatientShare(share) => Some(share),
-            _ => None,
-        })?
-        .into_iter()
-        .filter(|share| share.active && mine.contains(&share.organisation_id))
-        .map(|share| share.patient_id)
-        .collect();
+        let active: std::collections::HashSet<PatientId> =
+            crate::directory::cached(&self.inner.cache, EntityKind::PatientShare, |body| match body {
+                ChangeBody::PatientShare(share) => Some(share),
+                _ => None,
+            })?
+            .into_iter()
+            .filter(|share| share.active && mine.contains(&share.organisation_id))
+            .map(|share| share.patient_id)
+            .collect();
         let me = self.inner.me.user_id;
         Ok(crate::directory::cached(&self.inner.cache, EntityKind::PatientNetwork, |body| match body {
             ChangeBody::PatientNetwork(network) => Some(network),
@@ -735,12 +762,17 @@ impl KringClient {
             }
             match self.network_card(&network) {
                 Ok(card) => {
-                    let has_consent = by_patient.get(&network.patient_id).is_some_and(|list| ConsentEntry::current(list).is_some());
-                    let summary =
-                        PatientSummary { via_network: true, ..summary(network.patient_id, network.organisation_id, &card, has_consent) };
+                    let has_consent =
+                        by_patient.get(&network.patient_id).is_some_and(|list| ConsentEntry::current(list).is_some());
+                    let summary = PatientSummary {
+                        via_network: true,
+                        ..summary(network.patient_id, network.organisation_id, &card, has_consent)
+                    };
                     entries.push(IndexedPatient { haystack: haystack(&card), summary });
                 }
-                Err(error) => tracing::info!(patient_id = %network.patient_id, code = error.code(), "a shared patient does not open"),
+                Err(error) => {
+                    tracing::info!(patient_id = %network.patient_id, code = error.code(), "a shared patient does not open")
+                }
             }
         }
         tracing::debug!(patients = entries.len(), ms = started.elapsed().as_millis() as u64, "patient index built");
@@ -860,7 +892,9 @@ fn bsn_digits(text: &str) -> Option<String> {
 fn date_parts(word: &str) -> Option<[&str; 3]> {
     let parts: Vec<&str> = word.split(['-', '.']).collect();
     let [a, b, c] = parts.as_slice() else { return None };
-    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| lengths.contains(&part.len()) && part.chars().all(|c| c.is_ascii_digit());
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.chars().all(|c| c.is_ascii_digit())
+    };
     let year_first = digits(a, 4..=4) && digits(b, 1..=2) && digits(c, 1..=2);
     let year_last = digits(a, 1..=2) && digits(b, 1..=2) && digits(c, 4..=4);
     (year_first || year_last).then_some([*a, *b, *c])

@@ -52,8 +52,7 @@ impl Secret {
     pub fn set(&self, value: &str) -> ClientResult<()> {
         let key = self.ring.add_key(&self.description, value.as_bytes()).map_err(keyring_error)?;
         let user = Permission::VIEW | Permission::READ | Permission::WRITE | Permission::SEARCH | Permission::SETATTR;
-        key.set_perms(KeyPermissionsBuilder::builder().posessor(Permission::ALL).user(user).build())
-            .map_err(keyring_error)
+        key.set_perms(KeyPermissionsBuilder::builder().posessor(Permission::ALL).user(user).build()).map_err(keyring_error)
     }
 
     pub fn delete(&self) -> ClientResult<()> {
@@ -68,7 +67,8 @@ impl Secret {
     pub fn key(&self) -> ClientResult<(Zeroizing<[u8; 32]>, bool)> {
         let mut key = Zeroizing::new([0u8; 32]);
         if let Some(text) = self.get()? {
-            let bytes = Zeroizing::new(STANDARD_NO_PAD.decode(text.as_bytes()).map_err(|_| ClientError::Keyring("corrupt key".into()))?);
+            let bytes =
+                Zeroizing::new(STANDARD_NO_PAD.decode(text.as_bytes()).map_err(|_| ClientError::Keyring("corrupt key".into()))?);
             if bytes.len() != 32 {
                 return Err(ClientError::Keyring("corrupt key".into()));
             }

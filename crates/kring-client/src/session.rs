@@ -8,11 +8,11 @@ use crate::{ClientEvent, KringClient};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{EncryptionPublicKey, KdfParams, Kek, Salt, UserKeys, Vault};
+use kring_domain::{Clock, SystemClock};
 use kring_protocol::KeyMaterial;
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use kring_domain::{Clock, SystemClock};
-use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// Wrong passwords tolerated on the lock screen before the session is ended: the sealed keys

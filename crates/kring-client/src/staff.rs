@@ -133,12 +133,22 @@ impl KringClient {
     }
 
     /// Tick or untick a colleague's patient-data access (STAFF-4).
-    pub async fn set_patient_data_access(&self, organisation_id: OrganisationId, user_id: UserId, authorised: bool) -> ClientResult<Uuid> {
+    pub async fn set_patient_data_access(
+        &self,
+        organisation_id: OrganisationId,
+        user_id: UserId,
+        authorised: bool,
+    ) -> ClientResult<Uuid> {
         self.submit(Mutation::SetPatientDataAccess { organisation_id, user_id, authorised }).await
     }
 
     /// Link a colleague to their HIS user id, or unlink with `None` (STAFF-11).
-    pub async fn set_his_user(&self, organisation_id: OrganisationId, user_id: UserId, his_user_id: Option<String>) -> ClientResult<Uuid> {
+    pub async fn set_his_user(
+        &self,
+        organisation_id: OrganisationId,
+        user_id: UserId,
+        his_user_id: Option<String>,
+    ) -> ClientResult<Uuid> {
         self.submit(Mutation::SetHisUser { organisation_id, user_id, his_user_id }).await
     }
 
@@ -198,7 +208,11 @@ impl KringClient {
             };
             let people = self.people()?;
             for access in self.accesses()? {
-                if access.organisation_id != organisation || !access.authorised || access.wrapped_key.is_some() || access.user_id == me {
+                if access.organisation_id != organisation
+                    || !access.authorised
+                    || access.wrapped_key.is_some()
+                    || access.user_id == me
+                {
                     continue;
                 }
                 let Some(key) = people.iter().find(|p| p.id == access.user_id && p.active).and_then(PersonEntry::encryption_key)

@@ -25,15 +25,28 @@ fn pat_3_the_tool_signs_a_link_that_verifies_with_the_printed_public_key() {
     assert!(!tool(&["new-key", "--out", key.to_str().unwrap()]).status.success(), "never overwrites a key");
 
     let launched = tool(&[
-        "launch", "--key", key.to_str().unwrap(), "--bridge", "delinde-medicom", "--user", "AVRIES", "--bsn", "999911120",
-        "--birth-date", "1954-03-02", "--vendor", "microhis", "--dossier",
+        "launch",
+        "--key",
+        key.to_str().unwrap(),
+        "--bridge",
+        "delinde-medicom",
+        "--user",
+        "AVRIES",
+        "--bsn",
+        "999911120",
+        "--birth-date",
+        "1954-03-02",
+        "--vendor",
+        "microhis",
+        "--dossier",
     ]);
     assert!(launched.status.success(), "{}", String::from_utf8_lossy(&launched.stderr));
     let link = String::from_utf8(launched.stdout).unwrap();
     assert!(link.starts_with("kring://launch?vendor=microhis&token="));
     let jws = UnverifiedJws::decode(token_from_link(link.trim()).unwrap()).unwrap();
     assert_eq!(jws.kid(), "delinde-medicom");
-    let claims: LaunchClaims = serde_json::from_slice(&jws.verify(&SigningPublicKey::from_bytes(&public).unwrap()).unwrap()).unwrap();
+    let claims: LaunchClaims =
+        serde_json::from_slice(&jws.verify(&SigningPublicKey::from_bytes(&public).unwrap()).unwrap()).unwrap();
     assert_eq!((claims.sub.as_str(), claims.bsn_verified, claims.dossier), ("AVRIES", true, true));
     assert_eq!(claims.exp - claims.iat, 90);
     assert_eq!(claims.birth_date.unwrap().to_string(), "1954-03-02");

@@ -25,9 +25,8 @@ pub fn seal_with_key(key: &[u8; 32], context: &[u8], plaintext: &[u8]) -> Result
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let ciphertext = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: context })
-        .map_err(|_| CryptoError::Sealing)?;
+    let ciphertext =
+        cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: context }).map_err(|_| CryptoError::Sealing)?;
     Ok([nonce.as_slice(), &ciphertext].concat())
 }
 

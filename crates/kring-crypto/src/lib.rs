@@ -15,10 +15,10 @@ mod login;
 pub mod otp;
 
 pub use keys::{
-    open_with_key, seal_with_key, EncryptionKeyPair, EncryptionPublicKey, SigningKeyPair, SigningPublicKey, UserKeys,
-    Vault, SEALED_VAULT_SECRET_LEN,
+    open_with_key, seal_with_key, EncryptionKeyPair, EncryptionPublicKey, SigningKeyPair, SigningPublicKey, UserKeys, Vault,
+    SEALED_VAULT_SECRET_LEN,
 };
-pub use login::{derive_login_keys, AuthKey, AuthKeyVerifier, Kek, KdfParams, LoginKeys, Salt};
+pub use login::{derive_login_keys, AuthKey, AuthKeyVerifier, KdfParams, Kek, LoginKeys, Salt};
 
 use thiserror::Error;
 

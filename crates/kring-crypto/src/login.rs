@@ -41,7 +41,8 @@ impl KdfParams {
         if self.m_cost > 1024 * 1024 || self.t_cost > 16 || self.p_cost > 8 {
             return Err(CryptoError::InvalidParams(format!("{self:?}")));
         }
-        Params::new(self.m_cost, self.t_cost, self.p_cost, Some(KEY_LEN)).map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
+        Params::new(self.m_cost, self.t_cost, self.p_cost, Some(KEY_LEN))
+            .map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
         Ok(())
     }
 
@@ -96,8 +97,7 @@ impl AuthKey {
 
     pub fn from_base64(text: &str) -> Result<Self, CryptoError> {
         let bytes = Zeroizing::new(B64.decode(text).map_err(|_| CryptoError::Malformed("auth key"))?);
-        let array: [u8; KEY_LEN] =
-            bytes.as_slice().try_into().map_err(|_| CryptoError::Malformed("auth key length"))?;
+        let array: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| CryptoError::Malformed("auth key length"))?;
         Ok(Self(array))
     }
 }
@@ -139,10 +139,7 @@ pub struct LoginKeys {
 /// Stretch `password` with Argon2id and split the result with HKDF-SHA256.
 pub fn derive_login_keys(password: &str, salt: &Salt, params: KdfParams) -> Result<LoginKeys, CryptoError> {
     let mut master = Zeroizing::new([0u8; KEY_LEN]);
-    params
-        .argon2()?
-        .hash_password_into(password.as_bytes(), &salt.0, master.as_mut())
-        .map_err(|_| CryptoError::Derivation)?;
+    params.argon2()?.hash_password_into(password.as_bytes(), &salt.0, master.as_mut()).map_err(|_| CryptoError::Derivation)?;
     let hk = Hkdf::<Sha256>::from_prk(master.as_ref()).map_err(|_| CryptoError::Derivation)?;
     let mut auth_key = AuthKey([0u8; KEY_LEN]);
     let mut kek = Kek([0u8; KEY_LEN]);
@@ -162,11 +159,7 @@ impl AuthKeyVerifier {
 
     pub fn hash(auth_key: &AuthKey) -> Result<String, CryptoError> {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Self::PARAMS
-            .argon2()?
-            .hash_password(&auth_key.0, &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|_| CryptoError::Derivation)
+        Self::PARAMS.argon2()?.hash_password(&auth_key.0, &salt).map(|hash| hash.to_string()).map_err(|_| CryptoError::Derivation)
     }
 
     /// A verifier no password derives to: the account of an invited colleague, before they

@@ -143,7 +143,14 @@ impl VendorProfile {
     /// The profile Kring ships for `vendor`.
     pub fn default_for(vendor: Vendor) -> Self {
         let (user, bsn, verified, birth_date, dossier, ignored): (&str, &str, Flag, _, _, &[&str]) = match vendor {
-            Vendor::Medicom => ("gebruiker", "bsn", flag("bsn_geverifieerd", "J", "N"), date("geboortedatum", DateStyle::DayMonthYear), None, &[]),
+            Vendor::Medicom => (
+                "gebruiker",
+                "bsn",
+                flag("bsn_geverifieerd", "J", "N"),
+                date("geboortedatum", DateStyle::DayMonthYear),
+                None,
+                &[],
+            ),
             Vendor::Microhis => (
                 "user",
                 "patient_bsn",
@@ -152,10 +159,21 @@ impl VendorProfile {
                 Some(flag("dossier", "met", "zonder")),
                 &["samenvatting"],
             ),
-            Vendor::Omnihis => ("Gebruiker", "BSN", flag("BSNGecontroleerd", "true", "false"), date("Geboortedatum", DateStyle::Iso), None, &[]),
+            Vendor::Omnihis => {
+                ("Gebruiker", "BSN", flag("BSNGecontroleerd", "true", "false"), date("Geboortedatum", DateStyle::Iso), None, &[])
+            }
             Vendor::PromedicoAsp => ("userid", "bsn", flag("widcheck", "1", "0"), date("dob", DateStyle::Iso), None, &[]),
-            Vendor::PromedicoVdf => ("usr_id", "pat_bsn", flag("pat_bsn_verified", "1", "0"), date("pat_dob", DateStyle::DayMonthYear), None, &[]),
-            Vendor::Mira => ("Medewerker", "BSN", flag("IDGecontroleerd", "J", "N"), date("Geboortedatum", DateStyle::DayMonthYear), None, &[]),
+            Vendor::PromedicoVdf => {
+                ("usr_id", "pat_bsn", flag("pat_bsn_verified", "1", "0"), date("pat_dob", DateStyle::DayMonthYear), None, &[])
+            }
+            Vendor::Mira => (
+                "Medewerker",
+                "BSN",
+                flag("IDGecontroleerd", "J", "N"),
+                date("Geboortedatum", DateStyle::DayMonthYear),
+                None,
+                &[],
+            ),
         };
         Self {
             vendor,
@@ -178,7 +196,8 @@ impl VendorProfile {
                 _ => Err(VendorError::Repeated(name.to_owned())),
             }
         };
-        let required = |name: &str| one(name)?.filter(|value| !value.trim().is_empty()).ok_or_else(|| VendorError::Missing(name.to_owned()));
+        let required =
+            |name: &str| one(name)?.filter(|value| !value.trim().is_empty()).ok_or_else(|| VendorError::Missing(name.to_owned()));
         let his_user = required(&self.user)?.trim().to_owned();
         let bsn = required(&self.bsn)?;
         let bsn = Bsn::parse(bsn).map_err(|_| VendorError::BadBsn(self.bsn.clone()))?.expose().to_owned();
@@ -261,7 +280,11 @@ mod tests {
         assert_eq!(profile.subject(&params), Err(VendorError::Repeated("bsn".into())));
         params.retain(|(name, _)| name != "bsn");
         assert_eq!(profile.subject(&params), Err(VendorError::Missing("bsn".into())));
-        let bad_date = vec![("gebruiker".into(), "X".into()), ("bsn".into(), "999911120".into()), ("geboortedatum".into(), "1950-03-04".into())];
+        let bad_date = vec![
+            ("gebruiker".into(), "X".into()),
+            ("bsn".into(), "999911120".into()),
+            ("geboortedatum".into(), "1950-03-04".into()),
+        ];
         assert_eq!(profile.subject(&bad_date), Err(VendorError::BadDate("geboortedatum".into())));
     }
 
@@ -270,7 +293,8 @@ mod tests {
         let json = r#"{"vendor":"omnihis","user":"Arts","bsn":"PatBSN",
             "bsn_verified":{"param":"WID","yes":"ja","no":"nee"},"birth_date":null,"dossier":null}"#;
         let profile: VendorProfile = serde_json::from_str(json).unwrap();
-        let params = vec![("Arts".to_owned(), "HUISARTS1".to_owned()), ("PatBSN".into(), "999911120".into()), ("WID".into(), "ja".into())];
+        let params =
+            vec![("Arts".to_owned(), "HUISARTS1".to_owned()), ("PatBSN".into(), "999911120".into()), ("WID".into(), "ja".into())];
         let subject = profile.subject(&params).unwrap();
         assert_eq!((subject.his_user.as_str(), subject.bsn_verified, subject.birth_date), ("HUISARTS1", true, None));
     }

@@ -175,11 +175,19 @@ mod tests {
 
     #[test]
     fn pat_3_extreme_times_are_malformed_not_an_overflow() {
-        for (iat, exp) in [(i64::MIN, 0), (0, i64::MIN), (i64::MIN, i64::MAX), (i64::MAX - 10, i64::MAX), (i64::MIN, i64::MIN + 10)] {
+        for (iat, exp) in
+            [(i64::MIN, 0), (0, i64::MIN), (i64::MIN, i64::MAX), (i64::MAX - 10, i64::MAX), (i64::MIN, i64::MIN + 10)]
+        {
             let result = LaunchClaims { iat, exp, ..claims() }.check("kring-delft", at(NOW));
-            assert!(matches!(result, Err(LaunchError::Malformed | LaunchError::TooLong | LaunchError::Expired)), "{iat} {exp}: {result:?}");
+            assert!(
+                matches!(result, Err(LaunchError::Malformed | LaunchError::TooLong | LaunchError::Expired)),
+                "{iat} {exp}: {result:?}"
+            );
         }
-        assert_eq!(LaunchClaims { iat: i64::MAX - 10, exp: i64::MAX, ..claims() }.check("kring-delft", at(NOW)), Err(LaunchError::Malformed));
+        assert_eq!(
+            LaunchClaims { iat: i64::MAX - 10, exp: i64::MAX, ..claims() }.check("kring-delft", at(NOW)),
+            Err(LaunchError::Malformed)
+        );
     }
 
     proptest! {
@@ -193,8 +201,14 @@ mod tests {
 
     #[test]
     fn pat_4_the_bsn_must_be_verified_and_valid() {
-        assert_eq!(LaunchClaims { bsn_verified: false, ..claims() }.check("kring-delft", at(NOW)), Err(LaunchError::BsnNotVerified));
-        assert_eq!(LaunchClaims { bsn: "123456789".into(), ..claims() }.check("kring-delft", at(NOW)), Err(LaunchError::BsnInvalid));
+        assert_eq!(
+            LaunchClaims { bsn_verified: false, ..claims() }.check("kring-delft", at(NOW)),
+            Err(LaunchError::BsnNotVerified)
+        );
+        assert_eq!(
+            LaunchClaims { bsn: "123456789".into(), ..claims() }.check("kring-delft", at(NOW)),
+            Err(LaunchError::BsnInvalid)
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 pub mod access;
 pub mod clock;
 pub mod conversation;
-pub mod ids;
 pub mod his_vendor;
+pub mod ids;
 pub mod launch;
 pub mod medvri;
 pub mod organisation;

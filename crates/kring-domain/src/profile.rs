@@ -223,7 +223,10 @@ mod tests {
         assert_eq!(profile.first_name, "Mehmet");
         assert_eq!(profile.working_days, [Weekday::Monday, Weekday::Thursday]);
         assert_eq!(ProfileForm { last_name: " ".into(), ..form() }.validate(), Err(ProfileError::NameRequired));
-        assert_eq!(ProfileForm { notification_email: "".into(), ..form() }.validate(), Err(ProfileError::NotificationWithoutEmail));
+        assert_eq!(
+            ProfileForm { notification_email: "".into(), ..form() }.validate(),
+            Err(ProfileError::NotificationWithoutEmail)
+        );
         assert_eq!(ProfileForm { notification_email: "geen".into(), ..form() }.validate(), Err(ProfileError::NotificationEmail));
         let backwards = vec![Absence { from: date!(2026 - 12 - 21), until: date!(2026 - 12 - 20) }];
         assert_eq!(ProfileForm { absences: backwards, ..form() }.validate(), Err(ProfileError::AbsenceBackwards));

@@ -84,9 +84,7 @@ impl Role {
         let allowed: &[Role] = match action {
             Action::ViewDirectory => &Role::ALL,
             Action::ManageTeamContacts => &[Huisarts, Hoofdzorgverlener, Accountbeheerder],
-            Action::RequestStaffAccount | Action::DeactivateAccount | Action::ResetPassword => {
-                &[Huisarts, Accountbeheerder]
-            }
+            Action::RequestStaffAccount | Action::DeactivateAccount | Action::ResetPassword => &[Huisarts, Accountbeheerder],
             Action::ViewAccessLog => &[Huisarts],
             Action::ApproveAccountRequest => &[Regiobeheerder],
             Action::AuthorisePatientData => &[Huisarts],
@@ -94,20 +92,10 @@ impl Role {
             Action::InviteOwnColleague => &[Hoofdzorgverlener],
             Action::ImportHisExtraction => &[Huisarts, Assistent],
             Action::SharePatient => &[Huisarts, Assistent, PohS, PohSZonderFinancieel, Waarnemer, PohGgz],
-            Action::ViewPatients | Action::RecordConsent => &[
-                Huisarts,
-                Assistent,
-                PohS,
-                PohSZonderFinancieel,
-                Aios,
-                Waarnemer,
-                PohGgz,
-                Zorgverlener,
-                Hoofdzorgverlener,
-            ],
-            Action::ReferPatient | Action::StartConsultation => {
-                &[Huisarts, PohS, PohSZonderFinancieel, Waarnemer, PohGgz]
+            Action::ViewPatients | Action::RecordConsent => {
+                &[Huisarts, Assistent, PohS, PohSZonderFinancieel, Aios, Waarnemer, PohGgz, Zorgverlener, Hoofdzorgverlener]
             }
+            Action::ReferPatient | Action::StartConsultation => &[Huisarts, PohS, PohSZonderFinancieel, Waarnemer, PohGgz],
             Action::AnswerConsultation => &[Consultatiegever],
             Action::ReadConversations => &[
                 Huisarts,

@@ -15,11 +15,43 @@ pub const ACTIVATION_VALID_FOR: Duration = Duration::days(7);
 /// Consumer e-mail providers refused for professional accounts (STAFF-8). A region adds its own
 /// with `--private-email-domain`.
 pub const PRIVATE_EMAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.nl", "outlook.com", "outlook.nl", "live.com", "live.nl",
-    "msn.com", "yahoo.com", "yahoo.nl", "icloud.com", "me.com", "mac.com", "ziggo.nl", "kpnmail.nl", "kpnplanet.nl",
-    "planet.nl", "home.nl", "xs4all.nl", "hetnet.nl", "casema.nl", "upcmail.nl", "chello.nl", "telfort.nl",
-    "tele2.nl", "online.nl", "quicknet.nl", "zeelandnet.nl", "solcon.nl", "caiway.nl", "proton.me",
-    "protonmail.com", "gmx.com", "gmx.net", "aol.com", "mail.com",
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.nl",
+    "outlook.com",
+    "outlook.nl",
+    "live.com",
+    "live.nl",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.nl",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "ziggo.nl",
+    "kpnmail.nl",
+    "kpnplanet.nl",
+    "planet.nl",
+    "home.nl",
+    "xs4all.nl",
+    "hetnet.nl",
+    "casema.nl",
+    "upcmail.nl",
+    "chello.nl",
+    "telfort.nl",
+    "tele2.nl",
+    "online.nl",
+    "quicknet.nl",
+    "zeelandnet.nl",
+    "solcon.nl",
+    "caiway.nl",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.net",
+    "aol.com",
+    "mail.com",
 ];
 
 /// The "Vraag account medewerker aan" form as typed (STAFF-2). Strings, so every field can be
@@ -136,15 +168,7 @@ impl AccountRequestForm {
             fail(FormField::Role, "required");
         }
         match (email, self.role, errors.is_empty()) {
-            (Some(email), Some(role), true) => Ok(AccountRequestDetails {
-                initials,
-                infix,
-                surname,
-                agb,
-                email,
-                mobile,
-                role,
-            }),
+            (Some(email), Some(role), true) => Ok(AccountRequestDetails { initials, infix, surname, agb, email, mobile, role }),
             _ => Err(errors),
         }
     }
@@ -277,7 +301,10 @@ mod tests {
             .validate(&[])
             .unwrap_err();
         let codes: Vec<(FormField, &str)> = wrong.iter().map(|e| (e.field, e.code.as_str())).collect();
-        assert_eq!(codes, [(FormField::Agb, "agb_format"), (FormField::Email, "email_format"), (FormField::Mobile, "phone_not_mobile")]);
+        assert_eq!(
+            codes,
+            [(FormField::Agb, "agb_format"), (FormField::Email, "email_format"), (FormField::Mobile, "phone_not_mobile")]
+        );
     }
 
     #[test]

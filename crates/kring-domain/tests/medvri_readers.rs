@@ -183,7 +183,8 @@ fn his_view(segments: &[Segment]) -> HisView {
         assert_eq!(found.len(), 1, "one {tag} in {segments:#?}");
         found[0]
     };
-    let (unb, unh, gga, det, pid, ggo, unt, unz) = (one("UNB"), one("UNH"), one("GGA"), one("DET"), one("PID"), one("GGO"), one("UNT"), one("UNZ"));
+    let (unb, unh, gga, det, pid, ggo, unt, unz) =
+        (one("UNB"), one("UNH"), one("GGA"), one("DET"), one("PID"), one("GGO"), one("UNT"), one("UNZ"));
     let tags: Vec<&str> = segments.iter().map(|s| s.tag.as_str()).collect();
     let first = tags.iter().position(|t| *t == "UNH").unwrap();
     let last = tags.iter().position(|t| *t == "UNT").unwrap();
@@ -196,7 +197,10 @@ fn his_view(segments: &[Segment]) -> HisView {
         sex: pid.at(2, 1),
         name: (1..=6).map(|c| pid.at(3, c)).collect(),
         bsn: pid.at(5, 1).strip_prefix("BSN").map(str::to_owned),
-        address: segments.iter().find(|s| s.tag == "PAD").map(|pad| vec![pad.at(1, 1), pad.at(1, 2), pad.at(1, 3), pad.at(1, 4), pad.at(1, 5), pad.at(2, 1)]),
+        address: segments
+            .iter()
+            .find(|s| s.tag == "PAD")
+            .map(|pad| vec![pad.at(1, 1), pad.at(1, 2), pad.at(1, 3), pad.at(1, 4), pad.at(1, 5), pad.at(2, 1)]),
         text: segments.iter().filter(|s| s.tag == "TXT").map(|s| (s.numbers.join(":"), s.at(1, 1))).collect(),
         recipient: vec![ggo.at(1, 1), ggo.at(3, 1)],
         unt: (unt.at(1, 1), last - first + 1),
@@ -237,7 +241,11 @@ fn hostile() -> Medvri {
             given_names: "Łukasz\nJan".into(),
             birth_date: date!(1901 - 01 - 02),
             gender: Gender::Female,
-            address: Some(Address { street: "Łódź-straat 12 A".into(), postal_code: "3511 AA".into(), city: "Ölst+Wijhe:'?".into() }),
+            address: Some(Address {
+                street: "Łódź-straat 12 A".into(),
+                postal_code: "3511 AA".into(),
+                city: "Ölst+Wijhe:'?".into(),
+            }),
             phone: Some("+31 6 1234 5678".into()),
         },
         lines: strings(&[
@@ -306,7 +314,8 @@ fn chat_6_every_text_line_reconstructs_from_the_txt_segments() {
     assert!(view.text.iter().all(|(_, line)| line.chars().count() <= 70), "TXT is an..70");
     // Wrapping drops only the space a long line is broken at; nothing else is lost or added.
     let read: String = view.text.iter().map(|(_, line)| line.as_str()).collect::<String>().split_whitespace().collect();
-    let written: String = medvri.lines.iter().map(|line| kring_domain::medvri::latin1(line)).collect::<String>().split_whitespace().collect();
+    let written: String =
+        medvri.lines.iter().map(|line| kring_domain::medvri::latin1(line)).collect::<String>().split_whitespace().collect();
     assert_eq!(read, written);
 }
 
@@ -324,8 +333,17 @@ fn chat_6_very_long_names_are_cut_to_the_field_lengths_for_both_readers() {
     });
     medvri.patient.phone = Some("+31 (0)6 1234 5678 toestel 12".into());
     let view = read_by_both(&medvri);
-    assert_eq!(view.sender, strings(&["Anne-Marie Anne-Marie Anne-Marie Anne-Ma", "Stichting Gezondheidscentra Stichting Gezondheidscentra Stichting Gezo"]));
-    assert_eq!(view.name, vec!["Achternaam".repeat(3), "van der".into(), String::new(), String::new(), "Alexandrina".into(), "A.W.J.M.".into()]);
+    assert_eq!(
+        view.sender,
+        strings(&[
+            "Anne-Marie Anne-Marie Anne-Marie Anne-Ma",
+            "Stichting Gezondheidscentra Stichting Gezondheidscentra Stichting Gezo"
+        ])
+    );
+    assert_eq!(
+        view.name,
+        vec!["Achternaam".repeat(3), "van der".into(), String::new(), String::new(), "Alexandrina".into(), "A.W.J.M.".into()]
+    );
     assert_eq!(view.bsn.as_deref(), Some("999911120"));
     // A phone number that does not fit is left out, not cut into someone else's number.
     assert_eq!(view.address, Some(strings(&["Burgemeester van Walsum-Korten", "123", "", "Nieuwerkerk aan den", "3511AA", ""])));
@@ -394,11 +412,14 @@ fn chat_6_the_readers_read_the_published_medvri_layout() {
         assert_eq!(ours.numbers.len(), theirs.numbers.len(), "{tag} repetition numbers");
         for (element, components) in ours.elements.iter().enumerate() {
             let room = theirs.elements.get(element).map_or(0, Vec::len);
-            assert!(components.len() <= room.max(1), "{tag} element {}: {components:?} where the published one has {room}", element + 1);
+            assert!(
+                components.len() <= room.max(1),
+                "{tag} element {}: {components:?} where the published one has {room}",
+                element + 1
+            );
         }
     }
 }
-
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]

@@ -49,7 +49,12 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
     let by_bsn: HashMap<String, usize> =
         patients.iter().enumerate().map(|(index, patient)| (patient.card.bsn.expose().to_owned(), index)).collect();
     for (line, row) in rows {
-        let unknown = || ExtractionError::new(Location { line: Some(line), column: Some(2), field: Some("BSN".into()) }, Problem::UnknownPatient);
+        let unknown = || {
+            ExtractionError::new(
+                Location { line: Some(line), column: Some(2), field: Some("BSN".into()) },
+                Problem::UnknownPatient,
+            )
+        };
         let bsn = match &row {
             Row::Measurement(bsn, _) | Row::Medication(bsn, _) => bsn,
         };
@@ -82,7 +87,9 @@ impl Cells<'_> {
     fn get(&self, index: usize, name: &str) -> Result<&str, ExtractionError> {
         match self.record.get(index) {
             None => Err(ExtractionError::new(self.at(index, name), Problem::TooFewColumns)),
-            Some(value) if value.trim().is_empty() && index > 0 => Err(ExtractionError::new(self.at(index, name), Problem::MissingValue)),
+            Some(value) if value.trim().is_empty() && index > 0 => {
+                Err(ExtractionError::new(self.at(index, name), Problem::MissingValue))
+            }
             Some(value) => Ok(value.trim()),
         }
     }
@@ -125,7 +132,8 @@ fn patient(row: &Cells) -> Result<PatientCard, ExtractionError> {
     };
     let mut programmes = Vec::new();
     for code in row.optional(10).unwrap_or_default().split(',').map(str::trim).filter(|code| !code.is_empty()) {
-        let programme = CareProgramme::parse(code).ok_or_else(|| ExtractionError::new(row.at(10, "programma's"), Problem::UnknownProgramme))?;
+        let programme = CareProgramme::parse(code)
+            .ok_or_else(|| ExtractionError::new(row.at(10, "programma's"), Problem::UnknownProgramme))?;
         if !programmes.contains(&programme) {
             programmes.push(programme);
         }

@@ -157,7 +157,8 @@ fn observation_into(
         return Ok(false);
     }
     let Some(ObservationValue::Quantity(quantity)) = &observation.value else { return Ok(false) };
-    let reference = observation.subject.as_ref().ok_or_else(|| ExtractionError::new(field(index, "subject"), Problem::UnknownPatient))?;
+    let reference =
+        observation.subject.as_ref().ok_or_else(|| ExtractionError::new(field(index, "subject"), Problem::UnknownPatient))?;
     let patient = subject(reference, index, "subject", by_reference, patients)?;
     let value = quantity.value.ok_or_else(|| ExtractionError::new(field(index, "valueQuantity.value"), Problem::MissingValue))?;
     let date = match &observation.effective {

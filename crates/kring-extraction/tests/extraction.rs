@@ -22,10 +22,16 @@ fn pat_1_an_nl_core_bundle_gives_cards_measurements_medication_and_programmes() 
     assert_eq!(vries.card.birth_date, time::macros::date!(1950 - 03 - 04));
     assert_eq!(vries.card.gender, Gender::Male);
     let address = vries.card.address.as_ref().unwrap();
-    assert_eq!((address.street.as_str(), address.postal_code.as_str(), address.city.as_str()), ("Dorpsstraat 1", "3511 AA", "Utrecht"));
+    assert_eq!(
+        (address.street.as_str(), address.postal_code.as_str(), address.city.as_str()),
+        ("Dorpsstraat 1", "3511 AA", "Utrecht")
+    );
     assert_eq!(vries.card.phone.as_deref(), Some("030-1234567"));
     let pressure = &vries.chart.measurements[0];
-    assert_eq!((pressure.code.as_str(), pressure.label.as_str(), pressure.value, pressure.unit.as_str()), ("http://loinc.org|8480-6", "Systolische bloeddruk", 142.0, "mmHg"));
+    assert_eq!(
+        (pressure.code.as_str(), pressure.label.as_str(), pressure.value, pressure.unit.as_str()),
+        ("http://loinc.org|8480-6", "Systolische bloeddruk", 142.0, "mmHg")
+    );
     assert_eq!(pressure.date, time::macros::date!(2026 - 01 - 02));
 
     let bakker = &extraction.patients[1];
@@ -90,7 +96,10 @@ fn pat_1_a_bad_csv_row_names_its_line_and_column() {
     assert_eq!(error.location.field.as_deref(), Some("waarde"));
 
     let error = refusal(&CSV.replace("1962-11-20", "20/11/1962"));
-    assert_eq!((error.problem, error.location.line, error.location.field.as_deref()), (Problem::InvalidDate, Some(3), Some("geboortedatum")));
+    assert_eq!(
+        (error.problem, error.location.line, error.location.field.as_deref()),
+        (Problem::InvalidDate, Some(3), Some("geboortedatum"))
+    );
 
     let error = refusal(&CSV.replace("DM, COPD", "DM, HVZ"));
     assert_eq!(error.problem, Problem::UnknownProgramme);

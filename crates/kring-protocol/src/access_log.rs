@@ -61,10 +61,16 @@ pub struct ChainHead {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ChainVerification {
-    Intact { entries: u64 },
+    Intact {
+        entries: u64,
+    },
     /// The first entry (by seq) where the chain no longer holds: altered, removed or inserted.
-    Broken { at_seq: i64 },
+    Broken {
+        at_seq: i64,
+    },
     /// The chain no longer holds an entry this client saw before (entries cut off the end, or
     /// the log was replaced): found by the client against the head it kept.
-    Truncated { known_seq: i64 },
+    Truncated {
+        known_seq: i64,
+    },
 }

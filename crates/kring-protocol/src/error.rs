@@ -103,7 +103,35 @@ mod tests {
 
     #[test]
     fn every_code_reads_as_its_wire_name() {
-        for code in [ErrorCode::InvalidCredentials, ErrorCode::Unauthenticated, ErrorCode::Forbidden, ErrorCode::NotFound, ErrorCode::InvalidRequest, ErrorCode::Conflict, ErrorCode::RateLimited, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttempts, ErrorCode::CodeWrong, ErrorCode::PasswordChangeRequired, ErrorCode::CodeDeliveryFailed, ErrorCode::LaunchMalformed, ErrorCode::LaunchBadSignature, ErrorCode::LaunchWrongAudience, ErrorCode::LaunchExpired, ErrorCode::LaunchTooLong, ErrorCode::LaunchReplayed, ErrorCode::LaunchBsnNotVerified, ErrorCode::LaunchBsnInvalid, ErrorCode::LaunchUnknownHisUser, ErrorCode::LaunchOtherUser, ErrorCode::PasswordUnchanged, ErrorCode::ResyncRequired, ErrorCode::Unavailable, ErrorCode::Internal] {
+        for code in [
+            ErrorCode::InvalidCredentials,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::InvalidRequest,
+            ErrorCode::Conflict,
+            ErrorCode::RateLimited,
+            ErrorCode::CodeExpired,
+            ErrorCode::CodeUsed,
+            ErrorCode::CodeAttempts,
+            ErrorCode::CodeWrong,
+            ErrorCode::PasswordChangeRequired,
+            ErrorCode::CodeDeliveryFailed,
+            ErrorCode::LaunchMalformed,
+            ErrorCode::LaunchBadSignature,
+            ErrorCode::LaunchWrongAudience,
+            ErrorCode::LaunchExpired,
+            ErrorCode::LaunchTooLong,
+            ErrorCode::LaunchReplayed,
+            ErrorCode::LaunchBsnNotVerified,
+            ErrorCode::LaunchBsnInvalid,
+            ErrorCode::LaunchUnknownHisUser,
+            ErrorCode::LaunchOtherUser,
+            ErrorCode::PasswordUnchanged,
+            ErrorCode::ResyncRequired,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }

@@ -14,15 +14,13 @@ pub mod staff;
 pub mod sync;
 
 pub use auth::{
-    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LaunchGrant, LaunchRequest, LaunchTarget, LoginGrant, LoginRequest, Me, NewPassword,
-    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, TokenGrant, VerifyCodeRequest,
+    ChangePasswordRequest, CodeChannel, CodeSent, KeyMaterial, LaunchGrant, LaunchRequest, LaunchTarget, LoginGrant,
+    LoginRequest, Me, NewPassword, PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, TokenGrant,
+    VerifyCodeRequest,
 };
 pub use directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
 pub use error::{ErrorBody, ErrorCode};
-pub use sync::{
-    Change, ChangeBody, EntityKind, Mutation, MutationOutcome, MutationRequest, Scope, Seq, ServerEvent,
-    SyncPage,
-};
+pub use sync::{Change, ChangeBody, EntityKind, Mutation, MutationOutcome, MutationRequest, Scope, Seq, ServerEvent, SyncPage};
 
 /// The path prefix of this protocol version.
 pub const API_VERSION: &str = "v1";

@@ -8,13 +8,13 @@
 //! Mutations go the other way: `POST /v1/mutations` with a client-chosen UUIDv7. Sending the same
 //! id again (after a lost answer) returns the first outcome and changes nothing.
 
-use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
-use crate::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
-use crate::error::ErrorCode;
 use crate::conversations::{
     CareNetworkMemberEntry, ConversationEntry, MessageEntry, NewMessage, NewParticipant, ParticipationEntry, WrappedKey,
 };
+use crate::directory::{AccountEntry, ContractEntry, OrganisationEntry, PersonEntry, TeamEntry};
+use crate::error::ErrorCode;
 use crate::patients::{ConsentEntry, PatientEntry, PatientNetworkEntry, PatientShareEntry};
+use crate::staff::{AccountRequestEntry, HisLinkEntry, PatientDataAccessEntry, PracticeVaultEntry};
 use kring_domain::{ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -265,12 +265,7 @@ pub enum Mutation {
     /// Add a patient the HIS launched for but Kring did not know (PAT-4), sealed on the client.
     CreatePatient { organisation_id: OrganisationId, patient_id: PatientId, patient: crate::patients::SealedPatient },
     /// Record the patient's consent for digital network care under a consent text (PAT-6).
-    RecordConsent {
-        consent_id: Uuid,
-        patient_id: PatientId,
-        given_by: kring_domain::ConsentGiver,
-        text_version: String,
-    },
+    RecordConsent { consent_id: Uuid, patient_id: PatientId, given_by: kring_domain::ConsentGiver, text_version: String },
     /// Record that the patient withdrew a consent (PAT-6).
     WithdrawConsent { consent_id: Uuid },
     /// The practice opens (or narrows) a patient's care network to partner organisations (PAT-5):

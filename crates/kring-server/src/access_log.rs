@@ -150,7 +150,11 @@ impl ChainCheckpoint {
                 Some(anchor) if anchor.seq <= last.seq => {
                     let held = batch.iter().find(|entry| entry.seq == anchor.seq).map(|entry| entry.hash.as_str());
                     // Behind this batch: verified before; in it: must be the same link.
-                    if anchor.seq <= link.seq || held == Some(hex(&anchor.hash).as_str()) { Ok(last) } else { Err(anchor.seq) }
+                    if anchor.seq <= link.seq || held == Some(hex(&anchor.hash).as_str()) {
+                        Ok(last)
+                    } else {
+                        Err(anchor.seq)
+                    }
                 }
                 _ => Ok(last),
             });

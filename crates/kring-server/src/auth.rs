@@ -207,7 +207,8 @@ pub async fn change_password(
         return Err(ServerError::InvalidCredentials);
     }
     // ACC-2: not the same password again (after a reset: not the temporary one the administrator saw).
-    let unchanged = AuthKey::from_base64(&request.new_auth_key_under_current_salt).map_err(|_| ServerError::InvalidRequest("new_auth_key_under_current_salt".into()))?;
+    let unchanged = AuthKey::from_base64(&request.new_auth_key_under_current_salt)
+        .map_err(|_| ServerError::InvalidRequest("new_auth_key_under_current_salt".into()))?;
     if verify_auth_key(&credentials.auth_hash, unchanged).await? {
         tracing::info!(user_id = %session.user_id, "password change refused: the same password");
         return Err(ServerError::PasswordUnchanged);
@@ -496,15 +497,12 @@ struct Authenticated {
 
 /// The live session of the request's `Authorization: Bearer` access token.
 async fn live_session(headers: &axum::http::HeaderMap, state: &AppState) -> ServerResult<Authenticated> {
-    let header = headers
-        .get(kring_protocol::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .ok_or(ServerError::Unauthenticated)?;
+    let header =
+        headers.get(kring_protocol::AUTHORIZATION).and_then(|value| value.to_str().ok()).ok_or(ServerError::Unauthenticated)?;
     let token = header.strip_prefix("Bearer ").ok_or(ServerError::Unauthenticated)?;
     let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::Unauthenticated)?;
     let access_hash = token_hash(&token);
-    let session =
-        state.store().session_by_access(access_hash, state.clock().now()).await?.ok_or(ServerError::Unauthenticated)?;
+    let session = state.store().session_by_access(access_hash, state.clock().now()).await?.ok_or(ServerError::Unauthenticated)?;
     Ok(Authenticated { session, access_hash })
 }
 
@@ -599,12 +597,7 @@ pub(crate) async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> 
         };
         contracts_out.push(Contract { organisation_id, organisation_name, role });
     }
-    Ok(Me {
-        user_id: user,
-        username: account.username,
-        display_name: person.full_name(),
-        contracts: contracts_out,
-    })
+    Ok(Me { user_id: user, username: account.username, display_name: person.full_name(), contracts: contracts_out })
 }
 
 #[cfg(test)]

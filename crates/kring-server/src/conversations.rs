@@ -16,8 +16,8 @@ use base64::Engine;
 use kring_domain::conversation::MAX_PARTICIPANTS;
 use kring_domain::{Action, ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
-    CareNetworkMemberEntry, ConversationEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
-    Participant, ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
+    CareNetworkMemberEntry, ConversationEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant, Participant,
+    ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
 };
 use kring_protocol::patients::PatientEntry;
 use kring_protocol::{ChangeBody, EntityKind, PersonEntry, Scope};
@@ -189,10 +189,16 @@ pub(crate) async fn leave(state: &AppState, author: UserId, id: ConversationId, 
 
 /// CHAT-3: someone who is no longer a member of a team inbox leaves its conversation; any active
 /// participant's client reports it (the server checks the membership itself).
-pub(crate) async fn remove_inbox_member(state: &AppState, author: UserId, id: ConversationId, user: UserId) -> ServerResult<Planned> {
+pub(crate) async fn remove_inbox_member(
+    state: &AppState,
+    author: UserId,
+    id: ConversationId,
+    user: UserId,
+) -> ServerResult<Planned> {
     let mut conversation = conversation(state, id).await?;
     active_participant(&conversation, author)?;
-    let Some(team) = conversation.participants.iter().find(|p| p.user_id == user && p.is_active()).and_then(|p| p.via_inbox) else {
+    let Some(team) = conversation.participants.iter().find(|p| p.user_id == user && p.is_active()).and_then(|p| p.via_inbox)
+    else {
         return Err(ServerError::InvalidRequest("not an active inbox member of this conversation".into()));
     };
     if team_members(state, team).await?.contains(&user) {
@@ -218,7 +224,10 @@ async fn team_members(state: &AppState, team: TeamId) -> ServerResult<Vec<UserId
     let mut members = Vec::new();
     for body in state.store().entities_of_kind(EntityKind::Contract).await? {
         let ChangeBody::Contract(contract) = body else { continue };
-        if contract.team_id != Some(team) || !contract.role.permits(Action::ReadConversations) || members.contains(&contract.user_id) {
+        if contract.team_id != Some(team)
+            || !contract.role.permits(Action::ReadConversations)
+            || members.contains(&contract.user_id)
+        {
             continue;
         }
         if person(state, contract.user_id).await.is_ok_and(|p| p.active && p.encryption_key().is_some()) {
@@ -239,7 +248,12 @@ pub(crate) async fn set_archived(state: &AppState, author: UserId, id: Conversat
 }
 
 /// CHAT-8: messages up to `up_to` are read. Never moves back, nor past the newest message.
-pub(crate) async fn mark_read(state: &AppState, author: UserId, id: ConversationId, up_to: OffsetDateTime) -> ServerResult<Planned> {
+pub(crate) async fn mark_read(
+    state: &AppState,
+    author: UserId,
+    id: ConversationId,
+    up_to: OffsetDateTime,
+) -> ServerResult<Planned> {
     let mut participation = participation(state, id, author).await?;
     let up_to = up_to.min(state.clock().now().max(state.messages().latest()));
     if participation.read_up_to.is_some_and(|read| read >= up_to) {
@@ -250,7 +264,12 @@ pub(crate) async fn mark_read(state: &AppState, author: UserId, id: Conversation
 }
 
 /// NET-2: someone in the patient's network adds a caregiver who may see the patient.
-pub(crate) async fn join_care_network(state: &AppState, author: UserId, patient_id: PatientId, user: UserId) -> ServerResult<Planned> {
+pub(crate) async fn join_care_network(
+    state: &AppState,
+    author: UserId,
+    patient_id: PatientId,
+    user: UserId,
+) -> ServerResult<Planned> {
     let patient = patient(state, patient_id).await?;
     if !sees_patient(state, author, &patient).await? {
         return Err(ServerError::Forbidden("adding to this patient's care network"));
@@ -286,7 +305,13 @@ pub async fn put_attachment_chunk(
             return Err(ServerError::Forbidden("adding to someone else's attachment"));
         }
     }
-    let chunk = crate::store::AttachmentChunk { attachment_id: attachment, index, conversation_id: id, uploaded_by: user.id, data: body.to_vec() };
+    let chunk = crate::store::AttachmentChunk {
+        attachment_id: attachment,
+        index,
+        conversation_id: id,
+        uploaded_by: user.id,
+        data: body.to_vec(),
+    };
     state.store().put_attachment_chunk(chunk).await?;
     Ok(())
 }
@@ -341,7 +366,10 @@ pub async fn scopes_of(state: &AppState, user: UserId) -> ServerResult<Vec<Scope
 /// messages, unless they read them meanwhile or opted out.
 pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::Value) -> ServerResult<()> {
     let id = |key: &str| {
-        payload[key].as_str().and_then(|t| Uuid::parse_str(t).ok()).ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
+        payload[key]
+            .as_str()
+            .and_then(|t| Uuid::parse_str(t).ok())
+            .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
     };
     let (user, conversation_id) = (UserId(id("user_id")?), ConversationId(id("conversation_id")?));
     let first_unread = payload["sent_at"]
@@ -383,10 +411,16 @@ pub fn new_messages_mail(to: kring_domain::Email) -> crate::mail::OutgoingMail {
 
 /// One job per recipient, conversation and 15-minute window, due at the window's end: however
 /// many messages arrive, a recipient gets at most one e-mail per conversation per window.
-async fn email_jobs(state: &AppState, conversation: &ConversationEntry, author: UserId, now: OffsetDateTime) -> ServerResult<Vec<NewJob>> {
+async fn email_jobs(
+    state: &AppState,
+    conversation: &ConversationEntry,
+    author: UserId,
+    now: OffsetDateTime,
+) -> ServerResult<Vec<NewJob>> {
     let window = EMAIL_WINDOW.whole_seconds();
     let bucket = now.unix_timestamp().div_euclid(window);
-    let run_at = OffsetDateTime::from_unix_timestamp((bucket + 1) * window).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
+    let run_at =
+        OffsetDateTime::from_unix_timestamp((bucket + 1) * window).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
     let recipients: Vec<Uuid> =
         conversation.participants.iter().filter(|p| p.is_active() && p.user_id != author).map(|p| p.user_id.0).collect();
     let mut jobs = Vec::new();
@@ -437,7 +471,9 @@ async fn admit(
         }
         if let Some(team) = new.via_inbox {
             if !conversation.inboxes.contains(&team) || !team_members(state, team).await?.contains(&new.user_id) {
-                return Err(ServerError::InvalidRequest("only a current member of a team inbox of the conversation joins through it".into()));
+                return Err(ServerError::InvalidRequest(
+                    "only a current member of a team inbox of the conversation joins through it".into(),
+                ));
             }
         }
         match new.kind {
@@ -455,7 +491,9 @@ async fn admit(
             // someone who works in care (they take part as caregivers).
             ParticipantKind::Inhabitant => {
                 if patient.is_none() || !contracts(state, new.user_id).await?.is_empty() {
-                    return Err(ServerError::InvalidRequest("an inhabitant joins a conversation about their patient only".into()));
+                    return Err(ServerError::InvalidRequest(
+                        "an inhabitant joins a conversation about their patient only".into(),
+                    ));
                 }
             }
         }
@@ -502,7 +540,13 @@ async fn admit(
 }
 
 /// NET-1: the membership reaches the practice and the patient's shared network.
-fn network_member(patient: &PatientEntry, user: UserId, by: UserId, via: NetworkJoin, now: OffsetDateTime) -> Vec<(Scope, ChangeBody)> {
+fn network_member(
+    patient: &PatientEntry,
+    user: UserId,
+    by: UserId,
+    via: NetworkJoin,
+    now: OffsetDateTime,
+) -> Vec<(Scope, ChangeBody)> {
     let entry = CareNetworkMemberEntry {
         id: CareNetworkMemberEntry::id_for(patient.id, user),
         patient_id: patient.id,
@@ -545,7 +589,8 @@ async fn accept_message(
     }
     for attachment in &message.attachments {
         let upload = state.store().attachment_upload(attachment.id).await?;
-        let complete = upload.is_some_and(|u| u.conversation_id == conversation.id && u.uploaded_by == author && u.chunks == attachment.chunks);
+        let complete = upload
+            .is_some_and(|u| u.conversation_id == conversation.id && u.uploaded_by == author && u.chunks == attachment.chunks);
         if !complete {
             return Err(ServerError::InvalidRequest("an attachment is not (completely) uploaded".into()));
         }

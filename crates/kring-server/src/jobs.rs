@@ -6,10 +6,10 @@
 use crate::error::{ServerError, ServerResult};
 use crate::mail::OutgoingMail;
 use crate::store::{Commit, LeasedJob, NewActivation};
+use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kring_domain::staff::ACTIVATION_VALID_FOR;
-use crate::AppState;
 use kring_domain::Email;
 use kring_protocol::staff::AccountRequestEntry;
 use kring_protocol::{ChangeBody, EntityKind, Scope};
@@ -35,7 +35,9 @@ pub async fn run_due(state: &AppState) -> ServerResult<usize> {
                 state.store().finish_job(job.id).await?;
                 done += 1;
             }
-            Err(error) => tracing::warn!(job_id = %job.id, kind = %job.kind, code = ?error.code(), %error, "job failed; it will be retried"),
+            Err(error) => {
+                tracing::warn!(job_id = %job.id, kind = %job.kind, code = ?error.code(), %error, "job failed; it will be retried")
+            }
         }
     }
 }
@@ -54,8 +56,12 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             Ok(())
         }
         SEND_INVITATION => {
-            let text = |key: &str| job.payload[key].as_str().map(str::to_owned).ok_or_else(|| ServerError::InvalidRequest("job payload".into()));
-            let id = |key: &str| text(key).and_then(|t| uuid::Uuid::parse_str(&t).map_err(|e| ServerError::InvalidRequest(e.to_string())));
+            let text = |key: &str| {
+                job.payload[key].as_str().map(str::to_owned).ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
+            };
+            let id = |key: &str| {
+                text(key).and_then(|t| uuid::Uuid::parse_str(&t).map_err(|e| ServerError::InvalidRequest(e.to_string())))
+            };
             let to = Email::parse(&text("to")?).map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
             let transport = state
                 .delivery()

@@ -22,8 +22,8 @@ pub mod patients;
 pub mod seed;
 pub mod serve;
 pub mod staff;
-pub mod store;
 pub mod state;
+pub mod store;
 pub mod sync;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -101,7 +101,11 @@ pub const REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(30)
 /// How long an upload of a HIS extraction may take (256 MB at 10 Mbit/s is 3.5 minutes).
 pub const LONG_REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
-async fn within(limit: std::time::Duration, request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn within(
+    limit: std::time::Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

@@ -66,8 +66,9 @@ impl SmtpRelay {
             SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
             SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
                 .map_err(|e| MailError::Config(e.to_string()))?,
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
-                .map_err(|e| MailError::Config(e.to_string()))?,
+            SmtpSecurity::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(|e| MailError::Config(e.to_string()))?
+            }
         };
         let mut builder = builder.port(config.port).timeout(Some(std::time::Duration::from_secs(20)));
         if let Some((user, password)) = &config.credentials {
@@ -81,7 +82,8 @@ impl SmtpRelay {
 #[async_trait]
 impl MailTransport for SmtpRelay {
     async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
-        let to: Mailbox = mail.to.as_str().parse().map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
+        let to: Mailbox =
+            mail.to.as_str().parse().map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

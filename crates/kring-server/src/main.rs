@@ -97,9 +97,8 @@ enum Command {
 /// Register a HIS bridge for the practice with `agb`. Refuses a malformed key or unknown practice.
 async fn register_his_bridge(store: &dyn store::Store, id: &str, agb: &str, public_key: &str) -> anyhow::Result<()> {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(public_key.trim())
-        .context("the public key is not base64")?;
+    let bytes =
+        base64::engine::general_purpose::STANDARD_NO_PAD.decode(public_key.trim()).context("the public key is not base64")?;
     let bytes: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("the public key must be 32 bytes"))?;
     kring_crypto::SigningPublicKey::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     let agb = kring_domain::AgbCode::parse(agb).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -108,7 +107,11 @@ async fn register_his_bridge(store: &dyn store::Store, id: &str, agb: &str, publ
         .await?
         .into_iter()
         .find_map(|body| match body {
-            kring_protocol::ChangeBody::Organisation(org) if org.agb.as_ref() == Some(&agb) && org.kind == kring_domain::OrganisationKind::GpPractice => Some(org.id),
+            kring_protocol::ChangeBody::Organisation(org)
+                if org.agb.as_ref() == Some(&agb) && org.kind == kring_domain::OrganisationKind::GpPractice =>
+            {
+                Some(org.id)
+            }
             _ => None,
         })
         .ok_or_else(|| anyhow::anyhow!("no GP practice with AGB code {agb}"))?;
@@ -163,8 +166,8 @@ enum LogFormat {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     match args.log_format {
         LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
         LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
@@ -200,7 +203,9 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let local = listener.local_addr()?;
     let transport = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => serve::Transport::tls_from_pem_files(cert, key).context("loading the TLS certificate and key")?,
+        (Some(cert), Some(key)) => {
+            serve::Transport::tls_from_pem_files(cert, key).context("loading the TLS certificate and key")?
+        }
         _ => serve::Transport::Plain,
     };
     let mut limits = serve::ConnectionLimits::for_this_process();

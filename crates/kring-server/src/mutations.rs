@@ -33,9 +33,7 @@ pub async fn submit(
             Ok(Json(MutationOutcome::Applied { seq }))
         }
         // The same id raced in through another connection: answer as that one did.
-        Err(StoreError::DuplicateMutation) => {
-            replay(&state, user.id, &request).await?.map(Json).ok_or(ServerError::Conflict)
-        }
+        Err(StoreError::DuplicateMutation) => replay(&state, user.id, &request).await?.map(Json).ok_or(ServerError::Conflict),
         Err(error) => Err(error.into()),
     }
 }

@@ -278,7 +278,9 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
     }
     let before: HashSet<OrganisationId> = previous.iter().flat_map(|p| p.shared_with.iter().copied()).collect();
     if shared.difference(&before).next().is_some() && !has_consent(state, network.patient_id).await? {
-        return Err(ServerError::InvalidRequest("consent_required: the patient's consent for network care is not recorded".into()));
+        return Err(ServerError::InvalidRequest(
+            "consent_required: the patient's consent for network care is not recorded".into(),
+        ));
     }
     for organisation in &shared {
         if state.store().entity(EntityKind::Organisation, organisation.0).await?.is_none() {

@@ -12,8 +12,7 @@ use kring_crypto::{derive_login_keys, AuthKeyVerifier, KdfParams, Salt, UserKeys
 use kring_domain::{AgbCode, Email, MobileNumber, OrganisationId, OrganisationKind, Role, TeamId, UserId};
 use kring_protocol::staff::PatientDataAccessEntry;
 use kring_protocol::{
-    AccountEntry, ChangeBody, CodeChannel, ContractEntry, KeyMaterial, OrganisationEntry, PersonEntry, Scope, Seq,
-    TeamEntry,
+    AccountEntry, ChangeBody, CodeChannel, ContractEntry, KeyMaterial, OrganisationEntry, PersonEntry, Scope, Seq, TeamEntry,
 };
 use uuid::Uuid;
 
@@ -136,7 +135,12 @@ pub async fn create_organisation(
     for (team_id, team_name) in team_ids.iter().zip(teams) {
         changes.push((
             Scope::Directory,
-            ChangeBody::Team(TeamEntry { id: *team_id, organisation_id: id, name: (*team_name).to_owned(), contact_person: None }),
+            ChangeBody::Team(TeamEntry {
+                id: *team_id,
+                organisation_id: id,
+                name: (*team_name).to_owned(),
+                contact_person: None,
+            }),
         ));
     }
     store.commit(Commit { changes, ..Commit::default() }).await?;
@@ -170,14 +174,78 @@ struct DemoPerson {
 }
 
 const DEMO_PEOPLE: [DemoPerson; 8] = [
-    DemoPerson { username: "huisarts", first: "Anne", last: "de Vries", what: "huisarts", agb: Some("01012345") , mobile: "0612340001", channel: CodeChannel::Email },
-    DemoPerson { username: "pohggz", first: "Mehmet", last: "Yılmaz", what: "POH-GGZ", agb: Some("94012346") , mobile: "0612340002", channel: CodeChannel::Sms },
-    DemoPerson { username: "assistent", first: "Sanne", last: "Bakker", what: "doktersassistent", agb: None , mobile: "0612340003", channel: CodeChannel::Email },
-    DemoPerson { username: "beheer", first: "Peter", last: "Smit", what: "accountbeheerder", agb: None , mobile: "0612340004", channel: CodeChannel::Email },
-    DemoPerson { username: "wijkverpleging", first: "Fatima", last: "el Amrani", what: "wijkverpleegkundige", agb: Some("34012347") , mobile: "0612340005", channel: CodeChannel::Email },
-    DemoPerson { username: "verzorgende", first: "Joost", last: "Visser", what: "verzorgende IG", agb: None , mobile: "0612340006", channel: CodeChannel::Email },
-    DemoPerson { username: "regiobeheer", first: "Ruud", last: "Hermans", what: "regiobeheerder, keurt accountaanvragen goed", agb: None , mobile: "0612340008", channel: CodeChannel::Email },
-    DemoPerson { username: "psychiater", first: "Lisa", last: "Jansen", what: "psychiater, consultatiegever", agb: Some("03012348") , mobile: "0612340007", channel: CodeChannel::Email },
+    DemoPerson {
+        username: "huisarts",
+        first: "Anne",
+        last: "de Vries",
+        what: "huisarts",
+        agb: Some("01012345"),
+        mobile: "0612340001",
+        channel: CodeChannel::Email,
+    },
+    DemoPerson {
+        username: "pohggz",
+        first: "Mehmet",
+        last: "Yılmaz",
+        what: "POH-GGZ",
+        agb: Some("94012346"),
+        mobile: "0612340002",
+        channel: CodeChannel::Sms,
+    },
+    DemoPerson {
+        username: "assistent",
+        first: "Sanne",
+        last: "Bakker",
+        what: "doktersassistent",
+        agb: None,
+        mobile: "0612340003",
+        channel: CodeChannel::Email,
+    },
+    DemoPerson {
+        username: "beheer",
+        first: "Peter",
+        last: "Smit",
+        what: "accountbeheerder",
+        agb: None,
+        mobile: "0612340004",
+        channel: CodeChannel::Email,
+    },
+    DemoPerson {
+        username: "wijkverpleging",
+        first: "Fatima",
+        last: "el Amrani",
+        what: "wijkverpleegkundige",
+        agb: Some("34012347"),
+        mobile: "0612340005",
+        channel: CodeChannel::Email,
+    },
+    DemoPerson {
+        username: "verzorgende",
+        first: "Joost",
+        last: "Visser",
+        what: "verzorgende IG",
+        agb: None,
+        mobile: "0612340006",
+        channel: CodeChannel::Email,
+    },
+    DemoPerson {
+        username: "regiobeheer",
+        first: "Ruud",
+        last: "Hermans",
+        what: "regiobeheerder, keurt accountaanvragen goed",
+        agb: None,
+        mobile: "0612340008",
+        channel: CodeChannel::Email,
+    },
+    DemoPerson {
+        username: "psychiater",
+        first: "Lisa",
+        last: "Jansen",
+        what: "psychiater, consultatiegever",
+        agb: Some("03012348"),
+        mobile: "0612340007",
+        channel: CodeChannel::Email,
+    },
 ];
 
 /// Seed the demo region (DESIGN.md "Embedded default") into an empty store. Does nothing when the
@@ -221,7 +289,10 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
         create_organisation(store, "Kring Regio Delft (beheer)", OrganisationKind::RegionOperator, None, "Delft", &[]).await?;
 
     let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 8] = [
-        vec![(practice, Some(practice_teams[0]), Role::Huisarts), (care_group, Some(care_group_teams[0]), Role::Kwaliteitsmedewerker)],
+        vec![
+            (practice, Some(practice_teams[0]), Role::Huisarts),
+            (care_group, Some(care_group_teams[0]), Role::Kwaliteitsmedewerker),
+        ],
         vec![(practice, Some(practice_teams[1]), Role::PohGgz)],
         vec![(practice, Some(practice_teams[0]), Role::Assistent)],
         vec![(practice, None, Role::Accountbeheerder)],
@@ -232,7 +303,8 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
     ];
     let mut specs = Vec::new();
     for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {
-        let agb = person.agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
+        let agb =
+            person.agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
         let email = Email::parse(&format!("{}@demo.kring.nl", person.username)).ok();
         let mobile = MobileNumber::parse(person.mobile).ok();
         let spec = AccountSpec {

@@ -198,7 +198,8 @@ async fn accept_loop(
         let transport = transport.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
-            let stream = Permitted { stream, _permit: permit, _from_address: from_address, write_stall: limits.write_stall, stall: None };
+            let stream =
+                Permitted { stream, _permit: permit, _from_address: from_address, write_stall: limits.write_stall, stall: None };
             match transport {
                 Transport::Plain => serve_connection(stream, peer, router, limits, stop).await,
                 Transport::Tls(acceptor) => match tokio::time::timeout(limits.tls_handshake, acceptor.accept(stream)).await {
@@ -217,8 +218,13 @@ fn is_connection_error(error: &std::io::Error) -> bool {
     matches!(error.kind(), ConnectionRefused | ConnectionAborted | ConnectionReset)
 }
 
-async fn serve_connection<S>(stream: S, peer: SocketAddr, router: Router, limits: ConnectionLimits, stop: watch::Receiver<Option<Duration>>)
-where
+async fn serve_connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    router: Router,
+    limits: ConnectionLimits,
+    stop: watch::Receiver<Option<Duration>>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {

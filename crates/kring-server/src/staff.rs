@@ -176,10 +176,7 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
         None => details.surname.clone(),
     };
     planned.commit.changes.extend([
-        (
-            Scope::Directory,
-            ChangeBody::Person(PersonEntry::new(user_id, first_name, last_name, details.agb.clone())),
-        ),
+        (Scope::Directory, ChangeBody::Person(PersonEntry::new(user_id, first_name, last_name, details.agb.clone()))),
         (
             Scope::User(user_id),
             ChangeBody::Account(AccountEntry {
@@ -301,7 +298,8 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
     if let Some(ChangeBody::AccountRequest(entry)) = state.store().entity(EntityKind::AccountRequest, request_id).await? {
         if let Ok(status) = entry.status.activate() {
             let organisation = entry.inviting_organisation_id;
-            changes.push((Scope::Organisation(organisation), ChangeBody::AccountRequest(AccountRequestEntry { status, ..entry })));
+            changes
+                .push((Scope::Organisation(organisation), ChangeBody::AccountRequest(AccountRequestEntry { status, ..entry })));
         }
     }
     let activation = crate::store::Activation { token_hash, now, user_id: user, login };
@@ -315,7 +313,11 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
 }
 
 /// The access entry of (organisation, user), or a fresh unauthorised one.
-async fn access_entry(state: &AppState, organisation_id: OrganisationId, user_id: UserId) -> ServerResult<PatientDataAccessEntry> {
+async fn access_entry(
+    state: &AppState,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+) -> ServerResult<PatientDataAccessEntry> {
     let id = PatientDataAccessEntry::id_for(organisation_id, user_id);
     Ok(match state.store().entity(EntityKind::PatientDataAccess, id).await? {
         Some(ChangeBody::PatientDataAccess(entry)) => entry,
@@ -370,10 +372,7 @@ pub(crate) async fn create_practice_vault(
         ..access_entry(state, organisation_id, author).await?
     };
     let scope = Scope::Organisation(organisation_id);
-    Ok(Planned::changes(vec![
-        (scope.clone(), ChangeBody::PracticeVault(vault)),
-        (scope, ChangeBody::PatientDataAccess(mine)),
-    ]))
+    Ok(Planned::changes(vec![(scope.clone(), ChangeBody::PracticeVault(vault)), (scope, ChangeBody::PatientDataAccess(mine))]))
 }
 
 /// A key holder wraps the vault key for an authorised colleague (STAFF-1: warning -> green).
@@ -405,7 +404,11 @@ pub(crate) async fn share_vault_key(
 }
 
 /// `Mutation::DropOwnVaultKey`: only one's own key, and only one that is there.
-pub(crate) async fn drop_own_vault_key(state: &AppState, author: UserId, organisation_id: OrganisationId) -> ServerResult<Planned> {
+pub(crate) async fn drop_own_vault_key(
+    state: &AppState,
+    author: UserId,
+    organisation_id: OrganisationId,
+) -> ServerResult<Planned> {
     let mine = access_entry(state, organisation_id, author).await?;
     if mine.wrapped_key.is_none() {
         return Err(ServerError::InvalidRequest("there is no key to drop".into()));
@@ -431,7 +434,10 @@ pub(crate) async fn forget_wrapped_keys(state: &AppState, user: UserId) -> Serve
     for (organisation_id, _) in contracts(state, user).await? {
         let entry = access_entry(state, organisation_id, user).await?;
         if entry.wrapped_key.is_some() {
-            changes.push((Scope::Organisation(organisation_id), ChangeBody::PatientDataAccess(PatientDataAccessEntry { wrapped_key: None, ..entry })));
+            changes.push((
+                Scope::Organisation(organisation_id),
+                ChangeBody::PatientDataAccess(PatientDataAccessEntry { wrapped_key: None, ..entry }),
+            ));
         }
     }
     if !changes.is_empty() {

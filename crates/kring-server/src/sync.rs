@@ -10,9 +10,9 @@ use axum::response::Response;
 use axum::Json;
 use kring_domain::UserId;
 use kring_protocol::{Change, ChangeBody, Scope, Seq, ServerEvent, SyncPage};
+use serde::Deserialize;
 use std::collections::HashSet;
 use std::time::Duration;
-use serde::Deserialize;
 
 /// The WebSocket read buffer per connection.
 const READ_BUFFER: usize = 4 * 1024;

@@ -45,20 +45,22 @@ async fn serves_https_health_with_json_logs_and_stops_cleanly_on_sigterm() {
     assert!(openssl.status.success(), "{}", String::from_utf8_lossy(&openssl.stderr));
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = KillOnDrop(Command::new(env!("CARGO_BIN_EXE_kring-server"))
-        .arg("--database")
-        .arg(format!("sqlite:{}", dir.path().join("server.sqlite").display()))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .args(["--header-timeout-secs", "1"])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap());
+    let mut server = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_kring-server"))
+            .arg("--database")
+            .arg(format!("sqlite:{}", dir.path().join("server.sqlite").display()))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .args(["--header-timeout-secs", "1"])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
     let mut log = Vec::new();
     read_until(&mut lines, "listening", &mut log);
@@ -112,7 +114,9 @@ async fn pat_3_an_operator_registers_a_practice_s_his_bridge_and_bad_input_is_re
     let store = kring_server::store::open(&database).await.unwrap();
     let (practice, stored) = store.his_bridge("delinde-medicom").await.unwrap().unwrap();
     assert_eq!(stored, public);
-    let Some(kring_protocol::ChangeBody::Organisation(org)) = store.entity(kring_protocol::EntityKind::Organisation, practice.0).await.unwrap() else {
+    let Some(kring_protocol::ChangeBody::Organisation(org)) =
+        store.entity(kring_protocol::EntityKind::Organisation, practice.0).await.unwrap()
+    else {
         panic!("the bridge belongs to an organisation");
     };
     assert_eq!(org.name, "Huisartsenpraktijk De Linde");

@@ -36,9 +36,8 @@ fn main() {
         let cluster = Arc::clone(&cluster);
         trials.push(Trial::test(format!("postgres::{name}"), move || {
             let rt = runtime();
-            let url = rt
-                .block_on(cluster.create_database(&format!("conformance_{index}")))
-                .map_err(|e| Failed::from(e.to_string()))?;
+            let url =
+                rt.block_on(cluster.create_database(&format!("conformance_{index}"))).map_err(|e| Failed::from(e.to_string()))?;
             let store: Arc<dyn Store> =
                 Arc::new(rt.block_on(PostgresStore::connect(&url)).map_err(|e| Failed::from(e.to_string()))?);
             rt.block_on(test(store));

@@ -83,7 +83,20 @@ fn main() -> anyhow::Result<()> {
             writeln!(file, "{}", STANDARD_NO_PAD.encode(key.seed().as_ref()))?;
             println!("{}", STANDARD_NO_PAD.encode(key.public().as_bytes()));
         }
-        Command::Launch { key, bridge, audience, vendor, profile, user, bsn, unverified, birth_date, dossier, lifetime, open } => {
+        Command::Launch {
+            key,
+            bridge,
+            audience,
+            vendor,
+            profile,
+            user,
+            bsn,
+            unverified,
+            birth_date,
+            dossier,
+            lifetime,
+            open,
+        } => {
             let seed = STANDARD_NO_PAD
                 .decode(std::fs::read_to_string(&key).with_context(|| format!("reading {}", key.display()))?.trim())
                 .context("the key file is not base64")?;
@@ -91,8 +104,10 @@ fn main() -> anyhow::Result<()> {
             let key = SigningKeyPair::from_seed(&seed);
             let vendor = Vendor::parse(&vendor).with_context(|| format!("unknown vendor {vendor}"))?;
             let profile = match profile {
-                Some(path) => serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?)
-                    .context("the profile file")?,
+                Some(path) => {
+                    serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?)
+                        .context("the profile file")?
+                }
                 None => VendorProfile::default_for(vendor),
             };
             let birth_date = birth_date

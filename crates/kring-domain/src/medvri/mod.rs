@@ -305,7 +305,11 @@ mod tests {
         Medvri {
             reference: "K20261125A1".into(),
             written_at: datetime!(2026-11-25 14:05),
-            sender: Party { id: "01012345".into(), person: "A. de Vries".into(), organisation: "Huisartsenpraktijk De Linde".into() },
+            sender: Party {
+                id: "01012345".into(),
+                person: "A. de Vries".into(),
+                organisation: "Huisartsenpraktijk De Linde".into(),
+            },
             recipient: Party {
                 id: "500012345@lms.lifeline.nl".into(),
                 person: "Huisartsenpraktijk De Linde".into(),
@@ -391,13 +395,15 @@ mod tests {
         medvri.patient.family_name = "van der Berg".into();
         medvri.patient.given_names = "M.".into();
         medvri.patient.gender = Gender::Female;
-        medvri.patient.address = Some(Address { street: "Lindelaan 27 a".into(), postal_code: "3581 CD".into(), city: "Utrecht".into() });
+        medvri.patient.address =
+            Some(Address { street: "Lindelaan 27 a".into(), postal_code: "3581 CD".into(), city: "Utrecht".into() });
         medvri.patient.phone = None;
         let segments = segments_of(&medvri);
         assert_eq!(find(&segments, "PID"), "PID+1950:03:04+V+Berg:van der::::M.++BSN999911120'");
         assert_eq!(find(&segments, "PAD"), "PAD+Lindelaan:27 a::Utrecht:3581CD'");
 
-        medvri.patient.address = Some(Address { street: "Dorpsstraat 1".into(), postal_code: "3511 AA".into(), city: " ".into() });
+        medvri.patient.address =
+            Some(Address { street: "Dorpsstraat 1".into(), postal_code: "3511 AA".into(), city: " ".into() });
         assert_eq!(find(&segments_of(&medvri), "PAD"), "", "no PAD without the city it requires");
         medvri.patient.address = None;
         medvri.patient.phone = Some("06-12345678".into());
@@ -411,10 +417,14 @@ mod tests {
         medvri.sender.organisation = "O".repeat(80);
         medvri.patient.family_name = format!("van {}", "V".repeat(40));
         medvri.patient.given_names = format!("{} Bert Cees Dirk Evert", "A".repeat(20));
-        medvri.patient.address = Some(Address { street: format!("{} 12", "S".repeat(40)), postal_code: "3511AA".into(), city: "C".repeat(30) });
+        medvri.patient.address =
+            Some(Address { street: format!("{} 12", "S".repeat(40)), postal_code: "3511AA".into(), city: "C".repeat(30) });
         let segments = segments_of(&medvri);
         assert_eq!(find(&segments, "GGA"), format!("GGA+{}++{}'", "P".repeat(40), "O".repeat(70)));
-        assert_eq!(find(&segments, "PID"), format!("PID+1950:03:04+M+{}:van:::{}:A.B.C.D.++BSN999911120'", "V".repeat(30), "A".repeat(12)));
+        assert_eq!(
+            find(&segments, "PID"),
+            format!("PID+1950:03:04+M+{}:van:::{}:A.B.C.D.++BSN999911120'", "V".repeat(30), "A".repeat(12))
+        );
         assert_eq!(find(&segments, "PAD"), format!("PAD+{}:12::{}:3511AA+030-1234567'", "S".repeat(30), "C".repeat(20)));
     }
 

@@ -15,9 +15,9 @@ const INITIALS_LENGTH: usize = 8;
 /// Dutch name prefixes (voorvoegsels, after the BRP's table of prefixes), written in lower case as
 /// they are when a name is shown; a capitalised "De" is part of a Flemish surname and stays.
 const PREFIX_WORDS: [&str; 40] = [
-    "van", "de", "der", "den", "het", "'t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit",
-    "uijt", "voor", "onder", "over", "tot", "'s", "'m", "d'", "l'", "la", "le", "les", "du", "des",
-    "di", "da", "del", "della", "dos", "das", "do", "von", "vom", "zu", "zum", "zur",
+    "van", "de", "der", "den", "het", "'t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit", "uijt", "voor", "onder", "over",
+    "tot", "'s", "'m", "d'", "l'", "la", "le", "les", "du", "des", "di", "da", "del", "della", "dos", "das", "do", "von", "vom",
+    "zu", "zum", "zur",
 ];
 
 /// A patient's name in the PID's parts, in Latin-1, not yet cut to their lengths.
@@ -66,7 +66,8 @@ fn split_given(given_names: &str) -> (String, String) {
         let Some(letter) = name.chars().find(|c| c.is_alphabetic()) else { continue };
         let upper: String = letter.to_uppercase().collect();
         // ÿ has its capital outside Latin-1; then the letter stays as written.
-        let letter = if upper.chars().count() == 1 && upper.chars().all(|c| u32::from(c) < 0x100) { upper } else { letter.to_string() };
+        let letter =
+            if upper.chars().count() == 1 && upper.chars().all(|c| u32::from(c) < 0x100) { upper } else { letter.to_string() };
         if initials.chars().count() + 2 > INITIALS_LENGTH {
             break;
         }
@@ -108,7 +109,11 @@ mod tests {
         assert_eq!(parts("de Vries", "Jan Willem"), ("Vries".into(), "de".into(), "Jan".into(), "J.W.".into()));
         assert_eq!(parts("van der Berg-de Wit", ""), ("Berg-de Wit".into(), "van der".into(), "".into(), "".into()));
         assert_eq!(parts("van ’t Hof", "M."), ("Hof".into(), "van 't".into(), "".into(), "M.".into()));
-        assert_eq!(parts("De Smet", "J. W."), ("De Smet".into(), "".into(), "".into(), "J.W.".into()), "a capital De is the surname");
+        assert_eq!(
+            parts("De Smet", "J. W."),
+            ("De Smet".into(), "".into(), "".into(), "J.W.".into()),
+            "a capital De is the surname"
+        );
         assert_eq!(parts("van", "Piet"), ("van".into(), "".into(), "Piet".into(), "P.".into()), "the last word is the surname");
         assert_eq!(parts("van de la Rue", "x").1, "", "a prefix longer than 8 stays in the surname");
         assert_eq!(parts("van de la Rue", "x").0, "van de la Rue");

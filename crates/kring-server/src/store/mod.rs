@@ -265,7 +265,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Spend a refresh token (live at `now`) for the session's next token pair, atomically: a
     /// refresh token works once. Returns the session's user, or `None` when it is not live.
-    async fn rotate_session(&self, refresh_hash: [u8; 32], now: OffsetDateTime, next: SessionTokens) -> StoreResult<Option<UserId>>;
+    async fn rotate_session(
+        &self,
+        refresh_hash: [u8; 32],
+        now: OffsetDateTime,
+        next: SessionTokens,
+    ) -> StoreResult<Option<UserId>>;
 
     async fn revoke_session(&self, id: Uuid) -> StoreResult<()>;
 
@@ -315,7 +320,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// The organisation's access-log entries, newest first, before seq `before` (all when
     /// `None`), at most `limit`.
-    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32) -> StoreResult<Vec<AccessLogEntry>>;
+    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32)
+        -> StoreResult<Vec<AccessLogEntry>>;
 
     /// The region's access log after seq `after`, in seq order, at most `limit`: the stretch
     /// `access_log::ChainCheckpoint` verifies next.

@@ -9,24 +9,24 @@
 //! instance LISTENs on its own connection and wakes its WebSocket clients.
 
 use super::{
-    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, StoredThrottle, LoginUpdate, Migration,
-    NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
+    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginUpdate,
+    Migration, NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge, StoredThrottle,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
+use crate::feed::FeedNotifier;
 use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::StreamExt;
 use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, Throttle, UserId};
 use kring_protocol::access_log::AccessLogEntry;
 use kring_protocol::{Change, ChangeBody, EntityKind, MutationOutcome, Scope, Seq, SyncPage};
-use crate::feed::FeedNotifier;
-use futures_util::StreamExt;
 use std::str::FromStr;
 use std::time::Duration;
-use deadpool_postgres::GenericClient;
-use tokio_postgres::AsyncMessage;
 use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Json;
+use tokio_postgres::AsyncMessage;
 use tokio_postgres::NoTls;
 use uuid::Uuid;
 
@@ -60,8 +60,7 @@ impl PostgresStore {
     /// Connect to `url` (postgres://user:pass@host:port/db) and apply pending migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let config = tokio_postgres::Config::from_str(url)?;
-        let manager =
-            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(|e| StoreError::Pool(e.to_string()))?;
         let store = Self { pool, config, own_commits: std::sync::Arc::default() };
         store.migrate().await?;
@@ -76,9 +75,7 @@ impl PostgresStore {
         let mut client = self.client().await?;
         client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await?;
         let result = async {
-            client
-                .batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
-                .await?;
+            client.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)").await?;
             for migration in MIGRATIONS {
                 let tx = client.transaction().await?;
                 let applied: bool = tx
@@ -293,9 +290,7 @@ impl Store for PostgresStore {
 
     async fn entity(&self, kind: EntityKind, id: Uuid) -> StoreResult<Option<ChangeBody>> {
         let client = self.client().await?;
-        let row = client
-            .query_opt("SELECT body FROM entities WHERE kind = $1 AND id = $2", &[&kind.as_str(), &id])
-            .await?;
+        let row = client.query_opt("SELECT body FROM entities WHERE kind = $1 AND id = $2", &[&kind.as_str(), &id]).await?;
         row.map(|row| from_value(row.get(0))).transpose()
     }
 
@@ -415,7 +410,12 @@ impl Store for PostgresStore {
         }))
     }
 
-    async fn rotate_session(&self, refresh_hash: [u8; 32], now: OffsetDateTime, next: SessionTokens) -> StoreResult<Option<UserId>> {
+    async fn rotate_session(
+        &self,
+        refresh_hash: [u8; 32],
+        now: OffsetDateTime,
+        next: SessionTokens,
+    ) -> StoreResult<Option<UserId>> {
         let client = self.client().await?;
         let row = client
             .query_opt(
@@ -446,10 +446,7 @@ impl Store for PostgresStore {
     async fn revoke_sessions_of(&self, user: UserId, keep: Option<Uuid>) -> StoreResult<()> {
         let client = self.client().await?;
         client
-            .execute(
-                "UPDATE sessions SET revoked = TRUE WHERE user_id = $1 AND id IS DISTINCT FROM $2",
-                &[&user.0, &keep],
-            )
+            .execute("UPDATE sessions SET revoked = TRUE WHERE user_id = $1 AND id IS DISTINCT FROM $2", &[&user.0, &keep])
             .await?;
         Ok(())
     }
@@ -639,11 +636,15 @@ impl Store for PostgresStore {
         Ok(inserted == 1)
     }
 
-    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+    async fn access_log(
+        &self,
+        organisation: OrganisationId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AccessLogEntry>> {
         let client = self.client().await?;
-        let sql = format!(
-            "SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
-        );
+        let sql =
+            format!("SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3");
         let rows = client.query(&sql, &[&organisation.0, &before.unwrap_or(i64::MAX), &i64::from(limit)]).await?;
         rows.into_iter().map(to_access_entry).collect()
     }
@@ -738,13 +739,11 @@ impl Store for PostgresStore {
 
     async fn health(&self) -> StoreResult<()> {
         let client = self.client().await?;
-        client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await.map_err(|error| {
-            match error.code() {
-                Some(state) if *state == SqlState::DATA_CORRUPTED || *state == SqlState::INDEX_CORRUPTED => {
-                    StoreError::Broken(error.to_string())
-                }
-                _ => error.into(),
+        client.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await.map_err(|error| match error.code() {
+            Some(state) if *state == SqlState::DATA_CORRUPTED || *state == SqlState::INDEX_CORRUPTED => {
+                StoreError::Broken(error.to_string())
             }
+            _ => error.into(),
         })?;
         Ok(())
     }

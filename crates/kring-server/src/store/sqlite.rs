@@ -2,8 +2,8 @@
 //! blocking tasks; WAL mode so a crash never loses a committed change.
 
 use super::{
-    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, StoredThrottle, LoginUpdate, Migration,
-    NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge,
+    parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginUpdate,
+    Migration, NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge, StoredThrottle,
 };
 use crate::access_log::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
@@ -137,11 +137,10 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")?;
     for migration in MIGRATIONS {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-            [migration.version],
-            |row| row.get(0),
-        )?;
+        let applied: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [migration.version], |row| {
+                row.get(0)
+            })?;
         if !applied {
             tx.execute_batch(migration.sql)?;
             tx.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [migration.version])?;
@@ -306,9 +305,7 @@ fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq> {
     }
     if !commit.access.is_empty() {
         let head: Option<(i64, Vec<u8>)> = tx
-            .query_row("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            .query_row("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         let (mut seq, mut prev) = match head {
             Some((seq, hash)) => (seq, hash32(hash)?),
@@ -357,9 +354,8 @@ fn write_login(conn: &Connection, user: UserId, update: &LoginUpdate) -> StoreRe
 /// SQLite's quick check (structure and record format, without cross-checking indexes: linear in
 /// the file's size, seconds for gigabytes). `None` when it passes.
 fn integrity_problem(conn: &Connection) -> Option<String> {
-    let result: rusqlite::Result<Vec<String>> = conn
-        .prepare("PRAGMA quick_check(5)")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect());
+    let result: rusqlite::Result<Vec<String>> =
+        conn.prepare("PRAGMA quick_check(5)").and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect());
     match result {
         Ok(lines) if lines == ["ok"] => None,
         Ok(lines) => Some(lines.join("; ")),
@@ -433,11 +429,11 @@ impl Store for SqliteStore {
     }
 
     async fn entities_by_id(&self, kind: EntityKind, ids: &[Uuid]) -> StoreResult<Vec<ChangeBody>> {
-        let ids = serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let ids = serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.with_reader(move |conn| {
-            let mut statement = conn.prepare_cached(
-                "SELECT body FROM entities WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))",
-            )?;
+            let mut statement =
+                conn.prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))")?;
             let rows = statement
                 .query_map(params![kind.as_str(), ids], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -448,8 +444,7 @@ impl Store for SqliteStore {
 
     async fn children(&self, kind: EntityKind, parent: Uuid) -> StoreResult<Vec<ChangeBody>> {
         self.with_reader(move |conn| {
-            let mut statement =
-                conn.prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY seq")?;
+            let mut statement = conn.prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY seq")?;
             let rows = statement
                 .query_map(params![kind.as_str(), parent.to_string()], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -463,9 +458,8 @@ impl Store for SqliteStore {
         self.with_reader(move |conn| {
             let latest = latest_seq(conn)?;
             let placeholders = vec!["?"; scopes.len()].join(", ");
-            let sql = format!(
-                "SELECT seq, scope, body FROM changes WHERE seq > ? AND scope IN ({placeholders}) ORDER BY seq LIMIT ?"
-            );
+            let sql =
+                format!("SELECT seq, scope, body FROM changes WHERE seq > ? AND scope IN ({placeholders}) ORDER BY seq LIMIT ?");
             let mut values: Vec<rusqlite::types::Value> = vec![since.into()];
             values.extend(scopes.into_iter().map(Into::into));
             values.push(i64::from(limit).into());
@@ -575,7 +569,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn rotate_session(&self, refresh_hash: [u8; 32], now: OffsetDateTime, next: SessionTokens) -> StoreResult<Option<UserId>> {
+    async fn rotate_session(
+        &self,
+        refresh_hash: [u8; 32],
+        now: OffsetDateTime,
+        next: SessionTokens,
+    ) -> StoreResult<Option<UserId>> {
         self.with_conn(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let row: Option<(String, String)> = tx
@@ -846,7 +845,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn access_log(&self, organisation: OrganisationId, before: Option<i64>, limit: u32) -> StoreResult<Vec<AccessLogEntry>> {
+    async fn access_log(
+        &self,
+        organisation: OrganisationId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AccessLogEntry>> {
         self.with_reader(move |conn| {
             let mut statement = conn.prepare_cached(&format!(
                 "SELECT {ACCESS_COLUMNS} FROM access_log WHERE organisation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"

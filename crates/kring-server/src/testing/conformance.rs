@@ -3,15 +3,14 @@
 
 use crate::access_log::{verify_chain, NewAccessEntry};
 use crate::store::{
-    Commit, LoginUpdate, NewActivation, NewCredentials, NewJob, NewSession, SessionTokens, Store, StoreError,
-    StoredChallenge,
+    Commit, LoginUpdate, NewActivation, NewCredentials, NewJob, NewSession, SessionTokens, Store, StoreError, StoredChallenge,
 };
 use kring_crypto::KdfParams;
 use kring_domain::{AccessKind, CodeChallenge, OrganisationId, OrganisationKind, PatientId, Role, TeamId, UserId};
 use kring_protocol::access_log::ChainVerification;
 use kring_protocol::{
-    AccountEntry, ChangeBody, CodeChannel, ContractEntry, EntityKind, KeyMaterial, Mutation, MutationOutcome,
-    MutationRequest, OrganisationEntry, Scope, TeamEntry,
+    AccountEntry, ChangeBody, CodeChannel, ContractEntry, EntityKind, KeyMaterial, Mutation, MutationOutcome, MutationRequest,
+    OrganisationEntry, Scope, TeamEntry,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -49,7 +48,13 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
 }
 
 fn organisation(name: &str) -> OrganisationEntry {
-    OrganisationEntry { id: OrganisationId::new(), name: name.into(), kind: OrganisationKind::GpPractice, agb: None, city: "Delft".into() }
+    OrganisationEntry {
+        id: OrganisationId::new(),
+        name: name.into(),
+        kind: OrganisationKind::GpPractice,
+        agb: None,
+        city: "Delft".into(),
+    }
 }
 
 fn team(organisation: OrganisationId, name: &str) -> TeamEntry {
@@ -90,10 +95,7 @@ async fn commit_assigns_increasing_seqs(store: Arc<dyn Store>) {
     let second = store.commit(changes(vec![(Scope::Directory, ChangeBody::Organisation(renamed.clone()))])).await.unwrap();
     assert!(second > first && first > 0);
     assert_eq!(store.latest_seq().await.unwrap(), second);
-    assert_eq!(
-        store.entity(EntityKind::Organisation, org.id.0).await.unwrap(),
-        Some(ChangeBody::Organisation(renamed))
-    );
+    assert_eq!(store.entity(EntityKind::Organisation, org.id.0).await.unwrap(), Some(ChangeBody::Organisation(renamed)));
     assert_eq!(store.entity(EntityKind::Team, org.id.0).await.unwrap(), None, "kind is part of the key");
     // An empty commit changes nothing and reports where the feed stands.
     assert_eq!(store.commit(Commit::default()).await.unwrap(), second);
@@ -103,7 +105,17 @@ async fn changes_since_filters_by_scope(store: Arc<dyn Store>) {
     let alice = UserId::new();
     let bob = UserId::new();
     let practice = organisation("Praktijk");
-    let account = |id: UserId, name: &str| ChangeBody::Account(AccountEntry { id, username: name.into(), email: None, mobile: None, code_channel: CodeChannel::Email, notification_email: None, notify_on_message: false });
+    let account = |id: UserId, name: &str| {
+        ChangeBody::Account(AccountEntry {
+            id,
+            username: name.into(),
+            email: None,
+            mobile: None,
+            code_channel: CodeChannel::Email,
+            notification_email: None,
+            notify_on_message: false,
+        })
+    };
     store
         .commit(changes(vec![
             (Scope::Directory, ChangeBody::Organisation(practice.clone())),
@@ -118,8 +130,7 @@ async fn changes_since_filters_by_scope(store: Arc<dyn Store>) {
     assert_eq!(kinds, vec![EntityKind::Organisation, EntityKind::Account]);
     assert_eq!(alice_view.changes[1].body, account(alice, "alice"), "alice sees her own account, not bob's");
     assert!(!alice_view.has_more);
-    let member_view =
-        store.changes_since(0, &[Scope::Organisation(practice.id)], 100).await.unwrap();
+    let member_view = store.changes_since(0, &[Scope::Organisation(practice.id)], 100).await.unwrap();
     assert_eq!(member_view.changes.len(), 1);
     assert_eq!(member_view.changes[0].scope, Scope::Organisation(practice.id));
     assert!(store.changes_since(0, &[], 100).await.unwrap().changes.is_empty());
@@ -136,7 +147,15 @@ async fn changes_since_pages(store: Arc<dyn Store>) {
     store
         .commit(changes(vec![(
             Scope::User(hidden),
-            ChangeBody::Account(AccountEntry { id: hidden, username: "verborgen".into(), email: None, mobile: None, code_channel: CodeChannel::Email, notification_email: None, notify_on_message: false }),
+            ChangeBody::Account(AccountEntry {
+                id: hidden,
+                username: "verborgen".into(),
+                email: None,
+                mobile: None,
+                code_channel: CodeChannel::Email,
+                notification_email: None,
+                notify_on_message: false,
+            }),
         )]))
         .await
         .unwrap();
@@ -186,7 +205,8 @@ async fn children_in_order(store: Arc<dyn Store>) {
     assert!(store.children(EntityKind::Team, user.0).await.unwrap().is_empty());
     // Several by id in one query: those that exist, of that kind only.
     let ids = [first.entity_id(), second.entity_id(), Uuid::now_v7(), practice.id.0];
-    let mut found: Vec<Uuid> = store.entities_by_id(EntityKind::Contract, &ids).await.unwrap().iter().map(ChangeBody::entity_id).collect();
+    let mut found: Vec<Uuid> =
+        store.entities_by_id(EntityKind::Contract, &ids).await.unwrap().iter().map(ChangeBody::entity_id).collect();
     found.sort();
     let mut wanted = vec![first.entity_id(), second.entity_id()];
     wanted.sort();
@@ -199,10 +219,8 @@ async fn mutation_recorded_once(store: Arc<dyn Store>) {
     let practice = organisation("Praktijk");
     let mut t = team(practice.id, "Praktijkteam");
     store.commit(changes(vec![(Scope::Directory, ChangeBody::Team(t.clone()))])).await.unwrap();
-    let request = MutationRequest {
-        id: Uuid::now_v7(),
-        mutation: Mutation::SetTeamContact { team_id: t.id, contact: Some(author) },
-    };
+    let request =
+        MutationRequest { id: Uuid::now_v7(), mutation: Mutation::SetTeamContact { team_id: t.id, contact: Some(author) } };
     assert_eq!(store.recorded_mutation(request.id).await.unwrap(), None);
     t.contact_person = Some(author);
     let commit = Commit {
@@ -283,7 +301,8 @@ async fn refresh_tokens_rotate_once(store: Arc<dyn Store>) {
     let user = account.user_id;
     store.commit(Commit { credentials: vec![account], ..Commit::default() }).await.unwrap();
     let now = datetime!(2026-11-25 09:00 UTC);
-    let first = NewSession { id: Uuid::now_v7(), user_id: user, device_name: "a".into(), created_at: now, tokens: tokens(1, now) };
+    let first =
+        NewSession { id: Uuid::now_v7(), user_id: user, device_name: "a".into(), created_at: now, tokens: tokens(1, now) };
     let second_id = Uuid::now_v7();
     let second = NewSession { id: second_id, user_id: user, device_name: "b".into(), created_at: now, tokens: tokens(2, now) };
     store.create_session(first).await.unwrap();
@@ -328,10 +347,16 @@ async fn login_update_replaces_keys(store: Arc<dyn Store>) {
     };
     store.update_login(user, update.clone()).await.unwrap();
     let after = store.credentials("assistent").await.unwrap().unwrap();
-    assert_eq!((after.salt.as_str(), after.kdf, after.auth_hash.as_str()), ("bmlldXc", KdfParams::INTERACTIVE, "$argon2id$nieuw"));
+    assert_eq!(
+        (after.salt.as_str(), after.kdf, after.auth_hash.as_str()),
+        ("bmlldXc", KdfParams::INTERACTIVE, "$argon2id$nieuw")
+    );
     assert_eq!((after.keys, after.must_change_password, after.username.as_str()), (Some(keys), false, "assistent"));
 
-    store.update_login(user, LoginUpdate { keys: None, must_change_password: true, keys_were_reset: true, ..update }).await.unwrap();
+    store
+        .update_login(user, LoginUpdate { keys: None, must_change_password: true, keys_were_reset: true, ..update })
+        .await
+        .unwrap();
     let reset = store.credentials_of(user).await.unwrap().unwrap();
     assert_eq!((reset.keys, reset.must_change_password, reset.keys_were_reset), (None, true, true));
 }
@@ -545,7 +570,11 @@ async fn jobs_are_leased(store: Arc<dyn Store>) {
     let all_due = now + Duration::minutes(20);
     assert_eq!(store.lease_due_job(all_due, all_due + Duration::minutes(5)).await.unwrap().map(|j| j.id), Some(later.id));
     store.finish_job(later.id).await.unwrap();
-    assert_eq!(store.lease_due_job(all_due + Duration::hours(1), all_due + Duration::hours(2)).await.unwrap(), None, "done is done");
+    assert_eq!(
+        store.lease_due_job(all_due + Duration::hours(1), all_due + Duration::hours(2)).await.unwrap(),
+        None,
+        "done is done"
+    );
 }
 
 async fn accounts_switch_off_and_on(store: Arc<dyn Store>) {
@@ -570,7 +599,11 @@ async fn his_bridges_and_launch_tokens(store: Arc<dyn Store>) {
     store.register_his_bridge("delinde-medicom", practice, "a2V5").await.unwrap();
     assert_eq!(store.his_bridge("delinde-medicom").await.unwrap(), Some((practice, "a2V5".to_owned())));
     store.register_his_bridge("delinde-medicom", other, "bmlldXc").await.unwrap();
-    assert_eq!(store.his_bridge("delinde-medicom").await.unwrap(), Some((other, "bmlldXc".to_owned())), "a new key replaces the old");
+    assert_eq!(
+        store.his_bridge("delinde-medicom").await.unwrap(),
+        Some((other, "bmlldXc".to_owned())),
+        "a new key replaces the old"
+    );
 
     let expires = datetime!(2026-11-25 09:02 UTC);
     assert!(store.use_launch_token("jti-1", expires).await.unwrap());
@@ -581,7 +614,13 @@ async fn his_bridges_and_launch_tokens(store: Arc<dyn Store>) {
 async fn attachment_chunks(store: Arc<dyn Store>) {
     use crate::store::{AttachmentChunk, AttachmentUpload};
     let (attachment, conversation, uploader) = (Uuid::now_v7(), kring_domain::ConversationId::new(), UserId::new());
-    let chunk = |index, data: &[u8]| AttachmentChunk { attachment_id: attachment, index, conversation_id: conversation, uploaded_by: uploader, data: data.to_vec() };
+    let chunk = |index, data: &[u8]| AttachmentChunk {
+        attachment_id: attachment,
+        index,
+        conversation_id: conversation,
+        uploaded_by: uploader,
+        data: data.to_vec(),
+    };
     assert_eq!(store.attachment_upload(attachment).await.unwrap(), None);
     store.put_attachment_chunk(chunk(0, b"first")).await.unwrap();
     store.put_attachment_chunk(chunk(1, b"second")).await.unwrap();

@@ -104,14 +104,11 @@ fn run(name: &'static str, command: &mut Command) -> Result<(), ClusterError> {
 }
 
 fn find_bin_dir() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path().join("bin"))
-        .collect();
+    let mut candidates: Vec<PathBuf> =
+        std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|entry| entry.path().join("bin")).collect();
     // Newest major version first.
-    candidates.sort_by_key(|p| std::cmp::Reverse(p.parent().and_then(Path::file_name).and_then(|v| v.to_str()?.parse::<u32>().ok())));
+    candidates
+        .sort_by_key(|p| std::cmp::Reverse(p.parent().and_then(Path::file_name).and_then(|v| v.to_str()?.parse::<u32>().ok())));
     candidates.into_iter().find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
 }
 
