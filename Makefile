@@ -42,10 +42,11 @@ test-ui: ui/node_modules/.package-lock.json
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error
 	cd ui && npx vitest run
 
-# Formatting (rustfmt.toml), then every crate's tests, the scenario tests and the store
+# Formatting (rustfmt.toml) and clippy's warnings as errors, then every crate's tests, the scenario tests and the store
 # conformance suite (SQLite and a throwaway PostgreSQL cluster the suite starts itself).
 test-rust: ui
 	cargo fmt --check
+	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo test --locked --workspace
 
 # The staff and patients tests run regions' own servers and the SMTP sink next to the app; the

@@ -15,7 +15,7 @@ use tokio::sync::{Mutex, OnceCell};
 pub enum ServerTarget {
     /// Inside this process, on a loopback port, with the demo region; login codes go to the
     /// dev outbox, which the login screen shows.
-    Embedded(RunningServer, ServerUrl, DevOutbox),
+    Embedded(Box<RunningServer>, ServerUrl, DevOutbox),
     /// A region's standalone server (`KRING_SERVER_URL`).
     Remote(ServerUrl),
 }
@@ -149,7 +149,7 @@ impl AppCore {
             .map_err(|e| ClientError::Internal(format!("embedded server: {e:#}")))?;
         let url = ServerUrl::parse(&server.url())?;
         tracing::info!(addr = %server.addr, "embedded server started");
-        Ok(ServerTarget::Embedded(server, url, outbox))
+        Ok(ServerTarget::Embedded(Box::new(server), url, outbox))
     }
 
     pub async fn set_launch_target(&self, target: LaunchTarget) {

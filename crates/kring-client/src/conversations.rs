@@ -28,6 +28,10 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+/// The epoch a message goes under: its number, its key, and the wrapped keys of a new epoch when
+/// the message starts one.
+type SendingEpoch = (u32, Zeroizing<[u8; 32]>, Option<Vec<WrappedKey>>);
+
 /// What the composer sends to start a conversation.
 #[derive(Debug, Clone, Default)]
 pub struct NewConversation {
@@ -197,7 +201,7 @@ impl KringClient {
             }
             list.push(self.summary(&entry, mine, &people, &teams)?);
         }
-        list.sort_by(|a, b| b.last_message_at.cmp(&a.last_message_at));
+        list.sort_by_key(|summary| std::cmp::Reverse(summary.last_message_at));
         Ok(list)
     }
 
@@ -765,7 +769,7 @@ impl KringClient {
 
     /// The epoch a new message goes under: the newest (counting my queued rotations), or a new
     /// one when its holders are not exactly the active participants.
-    fn sending_epoch(&self, entry: &ConversationEntry) -> ClientResult<(u32, Zeroizing<[u8; 32]>, Option<Vec<WrappedKey>>)> {
+    fn sending_epoch(&self, entry: &ConversationEntry) -> ClientResult<SendingEpoch> {
         let active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
         let keys = self.epoch_keys(entry)?;
         let queued = self.queued_rotations(entry)?;

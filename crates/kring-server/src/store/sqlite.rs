@@ -261,7 +261,7 @@ fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq> {
         write_login(tx, activation.user_id, &activation.login)?;
         tx.execute("UPDATE credentials SET active = 1 WHERE user_id = ?1", [activation.user_id.to_string()])?;
     }
-    let mut last = latest_seq(&tx)?;
+    let mut last = latest_seq(tx)?;
     for (scope, body) in &commit.changes {
         let kind = body.kind().as_str();
         let id = body.entity_id().to_string();
