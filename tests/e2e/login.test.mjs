@@ -83,7 +83,7 @@ describe('embedded demo region', () => {
     await app.type('[data-testid="new-password"]', DEMO_PASSWORD);
     await app.type('[data-testid="repeat-password"]', DEMO_PASSWORD);
     await app.click('[data-testid="password-submit"]:not([disabled])');
-    await app.waitForText('[data-testid="password-error"]', 'niet gelijk zijn aan het huidige');
+    await app.waitForText('[data-testid="password-error"]', 'niet hetzelfde zijn als uw huidige');
     await app.type('[data-testid="new-password"]', NEW_PASSWORD);
     await app.type('[data-testid="repeat-password"]', NEW_PASSWORD);
     await app.screenshot(`${shots}/first-password.png`);

@@ -12,7 +12,8 @@ cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  # Every process this run started names its work dir: none may outlive the run.
+  # The region servers and the notification recorder name the work dir in their arguments: none
+  # may outlive the run. (Processes that do not, such as the drivers, end with their pid above.)
   local left
   left=$(pgrep -af -- "$work" | grep -v pgrep || true)
   if [ -n "$left" ]; then

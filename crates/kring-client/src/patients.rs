@@ -855,26 +855,36 @@ impl SearchTerm {
     }
 }
 
-/// The terms of a search: the whole query as a BSN when it is 8 or 9 digits with spaces or dots
-/// ("9999 00 018"); otherwise per word, a word of 8 or 9 digits a BSN, a word shaped like a date
-/// (`4-3-1950`, `04-03-1950`, `1950-03-04`, also with `.`) a birth date, which must exist.
+/// The terms of a search: the number words together as a BSN when they make 8 or 9 digits
+/// ("9999 00 018", "jansen 9999 00 018"); a word shaped like a date (`4-3-1950`, `04-03-1950`,
+/// `1950-03-04`, also with `.`, or three words `04 03 1950`) a birth date, which must exist; every
+/// other word part of the name, birth date or BSN.
 fn search_terms(query: &str) -> ClientResult<Vec<SearchTerm>> {
-    let digits: String = query.chars().filter(|c| !c.is_whitespace() && *c != '.').collect();
-    if let Some(bsn) = bsn_digits(&digits).filter(|_| date_parts(query.trim()).is_none()) {
-        return Ok(vec![SearchTerm::Bsn(bsn)]);
+    let words: Vec<String> = normalise(query).split_whitespace().map(str::to_owned).collect();
+    // A date typed with spaces ("04 03 1950") is a date, not eight digits of a BSN.
+    if let [day, month, year] = words.as_slice() {
+        if let Some(parts) = date_parts(&format!("{day}-{month}-{year}")) {
+            return date_of(parts).map(|date| vec![SearchTerm::BirthDate(date)]).ok_or(ClientError::InvalidBirthDate);
+        }
     }
-    normalise(query)
-        .split_whitespace()
-        .map(|word| {
-            if let Some(bsn) = bsn_digits(word) {
-                return Ok(SearchTerm::Bsn(bsn));
-            }
-            match date_parts(word) {
-                Some(parts) => date_of(parts).map(SearchTerm::BirthDate).ok_or(ClientError::InvalidBirthDate),
-                None => Ok(SearchTerm::Text(word.to_owned())),
-            }
-        })
-        .collect()
+    // The words of digits only (dots allowed) together: a BSN typed in pieces ("9999 00 018",
+    // also next to a name), matched exactly, never as pieces.
+    let is_number =
+        |word: &str| !word.is_empty() && word.chars().all(|c| c.is_ascii_digit() || c == '.') && date_parts(word).is_none();
+    let digits: String =
+        words.iter().filter(|word| is_number(word)).flat_map(|word| word.chars().filter(char::is_ascii_digit)).collect();
+    let mut terms = Vec::new();
+    if let Some(bsn) = bsn_digits(&digits) {
+        terms.push(SearchTerm::Bsn(bsn));
+    }
+    let has_bsn = !terms.is_empty();
+    for word in words.iter().filter(|word| !has_bsn || !is_number(word)) {
+        terms.push(match date_parts(word) {
+            Some(parts) => SearchTerm::BirthDate(date_of(parts).ok_or(ClientError::InvalidBirthDate)?),
+            None => SearchTerm::Text(word.clone()),
+        });
+    }
+    Ok(terms)
 }
 
 /// Eight or nine digits as a nine-digit BSN (eight: an implied leading zero).
@@ -1002,6 +1012,12 @@ mod search_tests {
             vec![SearchTerm::Text("jansen".into()), SearchTerm::BirthDate(date!(1950 - 03 - 04))]
         );
         assert_eq!(search_terms("04.03.1950").unwrap(), vec![SearchTerm::BirthDate(date!(1950 - 03 - 04))], "not an 8-digit BSN");
+        assert_eq!(search_terms("04 03 1950").unwrap(), vec![SearchTerm::BirthDate(date!(1950 - 03 - 04))], "spaces too");
+        assert_eq!(
+            search_terms("an 9999 111 20").unwrap(),
+            vec![SearchTerm::Bsn("999911120".into()), SearchTerm::Text("an".into())],
+            "a BSN in pieces next to a name stays one exact term"
+        );
         assert_eq!(search_terms("1950").unwrap(), vec![SearchTerm::Text("1950".into())], "a year is part of a date");
         assert!(matches!(search_terms("31-02-1950"), Err(ClientError::InvalidBirthDate)));
         assert!(matches!(search_terms("4-13-1950"), Err(ClientError::InvalidBirthDate)));

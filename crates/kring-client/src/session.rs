@@ -273,7 +273,12 @@ impl KringClient {
     /// aborted; follows changes of the idle time at once.
     pub async fn run_idle_lock(self) {
         loop {
-            let left = self.inner.session.idle_left();
+            // While locked there is nothing to close: wait a whole idle time (or a change).
+            let left = if self.inner.session.is_unlocked() {
+                self.inner.session.idle_left()
+            } else {
+                self.inner.session.state().idle_lock
+            };
             tokio::select! {
                 () = tokio::time::sleep(left.max(Duration::from_millis(1))) => {}
                 () = self.inner.session.idle_changed.notified() => continue,

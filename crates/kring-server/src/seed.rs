@@ -320,9 +320,10 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
         specs.push(spec);
     }
     // Two Argon2id derivations per account are most of the first start's time: as many accounts at
-    // once as the machine has cores (in order, so `users` lines up with `DEMO_PEOPLE`).
+    // once as the machine has cores, up to four (in order, so `users` lines up with `DEMO_PEOPLE`).
     use futures_util::{StreamExt, TryStreamExt};
-    let parallel = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    // At most four: each derivation holds the Argon2 memory (128 MiB at the interactive cost).
+    let parallel = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get).min(4);
     let users: Vec<UserId> = futures_util::stream::iter(specs)
         .map(|spec| async move { create_account(store, spec, DEMO_PASSWORD, options).await.map(|(user, _)| user) })
         .buffered(parallel)

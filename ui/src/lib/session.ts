@@ -38,7 +38,7 @@ export function personNames(directory: Directory | null): Map<string, string> {
  * are the same for every patient of one import), e.g. `P-3f4a5b6c`.
  */
 export function patientLabel(entry: AccessLogEntry, names: Record<string, string> = {}): string {
-  return names[entry.patient_id] ?? `P-${entry.patient_id.replace(/-/g, '').slice(-8)}`;
+  return names[entry.patient_id] || `P-${entry.patient_id.replace(/-/g, '').slice(-8)}`;
 }
 
 /** Age in whole years on `today` of someone born on `birthDate` (YYYY-MM-DD). */

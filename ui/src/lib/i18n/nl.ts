@@ -159,7 +159,7 @@ export const nl = {
     refresh: 'Vernieuwen',
   },
   activation: {
-    whileLoggedIn: 'U opent een activatielink voor een nieuw account, maar er is nog iemand ingelogd. Log eerst uit om het account te activeren.',
+    whileLoggedIn: 'U heeft een activatielink voor een nieuw account geopend terwijl u bent ingelogd. Log eerst uit om het account te activeren.',
     logoutToActivate: 'Uitloggen en activeren',
     notNow: 'Niet nu',
     link: 'Account activeren',
@@ -344,7 +344,7 @@ export const nl = {
     refused: 'niet verzonden',
     unverified: 'Dit bericht is niet te controleren: de ondertekening klopt niet. Het wordt niet getoond.',
     attach: 'Bijlage toevoegen',
-    notAttached: (name: string, reason: string) => `${name} is niet toegevoegd: ${reason}`,
+    notAttached: (name: string, reason: string) => `Niet toegevoegd: ${name}. ${reason}`,
     removeAttachment: 'Verwijder bijlage',
     attachHint: 'PDF, foto (PNG/JPEG), tekst, Word of Excel; tot 20 MB per bestand.',
     save: 'Opslaan',
@@ -388,7 +388,7 @@ export const nl = {
     hisSend: 'Versturen naar HIS',
     hisMailed: (address: string, reference: string) => `Verstuurd naar ZorgMail-adres ${address} (kenmerk ${reference}). Het HIS haalt het daar op.`,
     hisWritten: (path: string, reference: string) =>
-      `Opgeslagen als ${path} (kenmerk ${reference}). Het staat pas in het HIS als dat deze map inleest.`,
+      `Opgeslagen als ${path} (kenmerk ${reference}). Het staat pas in het HIS als het HIS deze map inleest.`,
     askAccess: 'Toegang tot een patiënt vragen…',
     askAccessTitle: 'Verzoek om toegang tot een patiënt',
     askAccessText:
@@ -448,7 +448,7 @@ export const nl = {
     no_patient_data_access: 'U heeft (nog) geen toegang tot de patiëntgegevens van deze praktijk.',
     activation_link_invalid: 'Deze activatielink is onbekend, al gebruikt of verlopen (na 7 dagen). Vraag de praktijk om een nieuwe aanvraag.',
     current_password_wrong: 'Uw huidige wachtwoord klopt niet.',
-    password_unchanged: 'Kies een nieuw wachtwoord: het mag niet gelijk zijn aan het huidige of het tijdelijke wachtwoord.',
+    password_unchanged: 'Kies een nieuw wachtwoord: het mag niet hetzelfde zijn als uw huidige wachtwoord.',
     profile_name_invalid: 'Een naam mag hoogstens 100 tekens lang zijn en geen regeleinden of andere stuurtekens bevatten.',
     profile_name_required: 'Vul uw voornaam en achternaam in.',
     profile_too_many_functions: 'Kies maximaal drie functies.',
