@@ -93,6 +93,12 @@ describe('two caregivers exchange messages', () => {
     // The inbox's tabs in words a GP knows (issue 13: "C ·" and "G ·" meant nothing).
     assert.match(await nurse.text('[data-testid="tab-conversations"]'), /^Gesprekken/);
     assert.match(await nurse.text('[data-testid="tab-consultations"]'), /^Consultaties/);
+    // CHAT-5: the consultations tab opens (empty until consultations arrive) and the way back works.
+    await nurse.click('[data-testid="tab-consultations"]');
+    await nurse.waitForText('.list .empty', 'Nog geen consultaties');
+    assert.equal(await nurse.count('[data-testid="conversation-item"]'), 0, 'no conversations under consultations');
+    await nurse.click('[data-testid="tab-conversations"]');
+    await nurse.find('[data-testid="conversation-item"]');
     await nurse.screenshot(`${shots}/conversations-inbox.png`);
   });
 
