@@ -18,6 +18,7 @@ pub mod his_return;
 mod live;
 mod login;
 pub mod notifications;
+mod patient_search;
 pub mod patients;
 pub mod profile;
 mod secrets;

@@ -113,14 +113,6 @@ async fn within(
     }
 }
 
-async fn within_request_time(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    within(REQUEST_TIME, request, next).await
-}
-
-async fn within_long_request_time(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    within(LONG_REQUEST_TIME, request, next).await
-}
-
 fn routes() -> Routes {
     Routes { public: Router::new(), session: Router::new(), long: Router::new(), table: Vec::new() }
         .public("/health", get(health))
@@ -163,8 +155,10 @@ pub fn router(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     let Routes { public, session, long, .. } = routes();
     let require_session = from_fn_with_state(state.clone(), auth::require_session);
-    let quick = public.merge(session.route_layer(require_session.clone())).route_layer(from_fn(within_request_time));
-    let long = long.route_layer(require_session).route_layer(from_fn(within_long_request_time));
+    let quick = public
+        .merge(session.route_layer(require_session.clone()))
+        .route_layer(from_fn(|request, next| within(REQUEST_TIME, request, next)));
+    let long = long.route_layer(require_session).route_layer(from_fn(|request, next| within(LONG_REQUEST_TIME, request, next)));
     quick.merge(long).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024)).with_state(state)
 }
 
