@@ -3,6 +3,8 @@
 //! 730 MB). A counting allocator measures the peak of everything this process allocates while
 //! the import runs; a test binary of its own, so no other test allocates meanwhile.
 
+// A global allocator is unsafe by definition; this harness is the one place the workspace allows it.
+#![allow(unsafe_code)]
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -68,13 +68,8 @@ impl ConnectionLimits {
 /// The soft limit on open descriptors (`RLIMIT_NOFILE`).
 #[cfg(unix)]
 fn descriptor_limit() -> Option<u64> {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes into the struct it is given and nothing else.
-    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-    // rlim_t is u64 on Linux and macOS, but not on every unix.
-    #[allow(clippy::unnecessary_cast)]
-    let current = limit.rlim_cur as u64;
-    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
+    // `None` is "unlimited".
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
 }
 
 /// Windows has no per-process socket limit of this kind (sockets are handles, bounded by memory).

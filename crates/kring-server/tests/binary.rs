@@ -150,12 +150,13 @@ async fn assert_closed_within(mut stream: tokio::net::TcpStream, deadline: std::
 /// the header timeout, `/health` answers another address meanwhile, and the server stays up.
 #[tokio::test]
 async fn idle_half_sent_and_surplus_connections_are_closed_and_health_answers_under_a_low_descriptor_limit() {
-    use std::os::unix::process::CommandExt;
     use tokio::io::AsyncWriteExt;
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kring-server"));
+    // prlimit (util-linux) sets the limit and execs the server: the child is the server itself.
+    let mut command = Command::new("prlimit");
     command
+        .args(["--nofile=256:256", "--", env!("CARGO_BIN_EXE_kring-server")])
         .arg("--database")
         .arg(format!("sqlite:{}", dir.path().join("server.sqlite").display()))
         .args(["--listen", &format!("0.0.0.0:{port}"), "--log-format", "json", "--header-timeout-secs", "2"])
@@ -163,17 +164,6 @@ async fn idle_half_sent_and_surplus_connections_are_closed_and_health_answers_un
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit { rlim_cur: 256, rlim_max: 256 };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
     let mut server = KillOnDrop(command.spawn().unwrap());
     let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
     let mut log = Vec::new();
