@@ -8,7 +8,7 @@ SHELL := /bin/bash
 UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 APP := target/debug/kring-desktop
 
-.PHONY: run test deps deps-test ui app test-ui test-rust test-e2e clean
+.PHONY: run test deps deps-test ui app types test-ui test-rust test-e2e clean
 
 run: deps app
 	@scripts/install-desktop-entry.sh $(APP)
@@ -37,6 +37,11 @@ ui: ui/dist/index.html
 # The app embeds ui/dist at compile time; cargo itself decides what to rebuild.
 app: ui
 	cargo build --locked -p kring-desktop
+
+# ui/src/lib/generated.ts from the Rust types that cross the Tauri boundary; `make test` fails while
+# the committed file differs (src-tauri/src/typescript.rs).
+types:
+	KRING_WRITE_TYPES=1 cargo test --locked -p kring-desktop typescript
 
 test-ui: ui/node_modules/.package-lock.json
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error

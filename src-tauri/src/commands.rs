@@ -21,19 +21,23 @@ use uuid::Uuid;
 /// The name of the event that carries `kring_client::ClientEvent`s to the window.
 const CLIENT_EVENT: &str = "kring://client-event";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CommandError {
+    /// One of `ClientError::all_codes` (generated into the TypeScript list).
+    #[ts(type = "ClientErrorCode")]
     pub(crate) code: &'static str,
     message: String,
     /// With `rate_limited`: seconds until a new attempt is accepted (the UI says when).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     retry_after_seconds: Option<u64>,
     /// With an `extraction_*` code: where in the file the problem is.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     location: Option<FileLocation>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FileLocation {
     line: Option<u64>,
     column: Option<u64>,
@@ -60,7 +64,7 @@ impl From<ClientError> for CommandError {
 
 pub(crate) type CommandResult<T> = Result<T, CommandError>;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AppInfo {
     /// "embedded" or "remote".
     mode: &'static str,
@@ -113,7 +117,7 @@ pub async fn dev_outbox(core: State<'_, AppCore>) -> CommandResult<Vec<DevMessag
 }
 
 /// Where the session stands, for the UI after login and after each change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SessionState {
     me: Me,
     /// Per organisation, what the user's roles there permit: the UI shows only those actions
@@ -128,7 +132,7 @@ pub struct SessionState {
     roles: Vec<RoleOption>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RoleOption {
     role: Role,
     name: &'static str,
@@ -136,7 +140,7 @@ pub struct RoleOption {
     network: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OrganisationPermissions {
     organisation_id: OrganisationId,
     actions: Vec<Action>,

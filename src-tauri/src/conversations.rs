@@ -116,7 +116,7 @@ pub async fn start_conversation(
 }
 
 /// A file the window attaches: its name and content (base64).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
 pub struct FileUpload {
     name: String,
     data: String,

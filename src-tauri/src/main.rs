@@ -9,6 +9,8 @@ mod commands;
 mod conversations;
 mod core;
 mod patients;
+#[cfg(test)]
+mod typescript;
 
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;

@@ -23,7 +23,7 @@ const ACTIVATION_LINK: &str = "kring://activation-link";
 /// The overview shows at most this many rows; the search narrows it.
 const OVERVIEW_LIMIT: usize = 200;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct PatientOverview {
     total: usize,
     patients: Vec<PatientSummary>,

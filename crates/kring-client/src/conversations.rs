@@ -45,13 +45,14 @@ pub struct NewConversation {
 }
 
 /// A conversation in the inbox (the G list of CHAT-5).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConversationSummary {
     pub id: ConversationId,
     /// `None` while the lock is closed: titles are sealed.
     pub title: Option<String>,
     pub patient: Option<PatientLabel>,
     pub participants: Vec<ParticipantView>,
+    #[ts(type = "string | null")]
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_message_at: Option<OffsetDateTime>,
     /// Messages of others after my read marker (CHAT-8: the conversation cloud).
@@ -64,16 +65,17 @@ pub struct ConversationSummary {
     pub sending: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PatientLabel {
     pub id: PatientId,
     /// "de Vries, Jan" when I see the patient with the open lock.
     pub name: Option<String>,
+    #[ts(type = "string | null")]
     #[serde(with = "kring_domain::profile::iso_date::option")]
     pub birth_date: Option<Date>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ParticipantView {
     pub user_id: UserId,
     pub name: String,
@@ -86,7 +88,7 @@ pub struct ParticipantView {
 }
 
 /// A team inbox the composer offers (CHAT-3).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct InboxView {
     pub team_id: TeamId,
     pub name: String,
@@ -95,7 +97,7 @@ pub struct InboxView {
 }
 
 /// One conversation opened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConversationView {
     pub summary: ConversationSummary,
     pub messages: Vec<MessageView>,
@@ -111,7 +113,7 @@ pub struct NewAttachment {
 }
 
 /// An attachment of a message, as the reader sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AttachmentView {
     pub id: Uuid,
     pub name: String,
@@ -128,7 +130,7 @@ pub struct AttachmentFile {
     pub bytes: Vec<u8>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MessageView {
     pub id: Uuid,
     pub author_id: UserId,
@@ -136,6 +138,7 @@ pub struct MessageView {
     /// `None` when the signature does not check out: the text is not shown then.
     pub text: Option<String>,
     /// Server time; `None` while it waits in the outbox.
+    #[ts(type = "string | null")]
     #[serde(with = "time::serde::rfc3339::option")]
     pub sent_at: Option<OffsetDateTime>,
     pub mine: bool,
@@ -143,7 +146,7 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {
     Sent,
@@ -156,7 +159,7 @@ pub enum MessageState {
 }
 
 /// A recipient who is away, shown before sending (CHAT-4).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AwayNotice {
     pub user_id: UserId,
     pub name: String,
@@ -164,7 +167,7 @@ pub struct AwayNotice {
 }
 
 /// Someone the composer offers as a recipient.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RecipientView {
     pub user_id: UserId,
     pub name: String,
@@ -174,12 +177,13 @@ pub struct RecipientView {
 }
 
 /// A caregiver involved with a patient (NET-1).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct NetworkMemberView {
     pub user_id: UserId,
     pub name: String,
     pub organisations: Vec<String>,
     pub joined_via: NetworkJoin,
+    #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
 }

@@ -8,12 +8,12 @@ use kring_protocol::{ChangeBody, ContractEntry, EntityKind, PersonEntry};
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Directory {
     pub organisations: Vec<OrganisationView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct OrganisationView {
     pub id: OrganisationId,
     pub name: String,
@@ -25,7 +25,7 @@ pub struct OrganisationView {
     pub members: Vec<MemberView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TeamView {
     pub id: TeamId,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct TeamView {
     pub members: Vec<MemberView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct MemberView {
     pub user_id: UserId,
     pub name: String,
@@ -43,6 +43,7 @@ pub struct MemberView {
     /// Functions from the profile (PROF-1).
     pub functions: Vec<String>,
     /// Set while the person is away today: the last day of the absence (PROF-4).
+    #[ts(type = "string | null")]
     #[serde(with = "kring_domain::profile::iso_date::option")]
     pub absent_until: Option<time::Date>,
 }

@@ -85,60 +85,121 @@ pub enum ClientError {
     Internal(String),
 }
 
+/// The codes of the client's own errors; `ClientError::code` gives one of these or a code of the
+/// error it wraps. The UI words each (ui/src/lib/i18n); `all_codes` is the list the generated
+/// TypeScript types carry, so a new code cannot reach the UI without its Dutch sentence.
+#[derive(Debug, Clone, Copy, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+enum OwnCode {
+    InvalidServerUrl,
+    ServerUnreachable,
+    MissingCredentials,
+    InvalidCredentials,
+    SessionExpired,
+    RateLimited,
+    Refused,
+    Protocol,
+    Cache,
+    Keyring,
+    PasswordsDiffer,
+    Locked,
+    WrongPassword,
+    TooManyUnlockAttempts,
+    NoKeys,
+    KeysLost,
+    InvalidForm,
+    NoPatientDataAccess,
+    ActivationLinkInvalid,
+    NotSynced,
+    InvalidBirthDate,
+    CurrentPasswordWrong,
+    PasswordUnchanged,
+    ConsentRequired,
+    BadSignature,
+    ConversationLeft,
+    Notification,
+    InvalidZorgmailAddress,
+    HisReturnNeedsPatient,
+    HisReturnCommentTooLong,
+    HisReturnFailed,
+    Internal,
+}
+
+/// Server codes the UI does not explain one by one: they read "the server refused".
+fn folded(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::InvalidCredentials
+            | ErrorCode::Unauthenticated
+            | ErrorCode::NotFound
+            | ErrorCode::Conflict
+            | ErrorCode::RateLimited
+            | ErrorCode::Internal
+    )
+}
+
 impl ClientError {
     /// Stable, machine-readable code for the UI's translation table.
     pub fn code(&self) -> &'static str {
-        match self {
-            ClientError::InvalidServerUrl(_) => "invalid_server_url",
-            ClientError::ServerUnreachable => "server_unreachable",
-            ClientError::MissingCredentials => "missing_credentials",
-            ClientError::InvalidCredentials => "invalid_credentials",
-            ClientError::SessionExpired => "session_expired",
-            ClientError::RateLimited { .. } => "rate_limited",
-            // Codes the UI explains; the rest read "the server refused".
-            ClientError::Refused {
-                code:
-                    ErrorCode::InvalidCredentials
-                    | ErrorCode::Unauthenticated
-                    | ErrorCode::NotFound
-                    | ErrorCode::Conflict
-                    | ErrorCode::RateLimited
-                    | ErrorCode::Internal,
-                ..
-            } => "refused",
-            ClientError::Refused { code, .. } => code.as_str(),
-            ClientError::Protocol(_) => "protocol",
-            ClientError::Cache(_) => "cache",
-            ClientError::Keyring(_) => "keyring",
-            ClientError::PasswordRejected(rejection) => rejection.code(),
-            ClientError::PasswordsDiffer => "passwords_differ",
-            ClientError::Locked => "locked",
-            ClientError::WrongPassword => "wrong_password",
-            ClientError::TooManyUnlockAttempts => "too_many_unlock_attempts",
-            ClientError::NoKeys => "no_keys",
-            ClientError::KeysLost => "keys_lost",
-            ClientError::InvalidForm(_) => "invalid_form",
-            ClientError::NoPatientDataAccess => "no_patient_data_access",
-            ClientError::ActivationLinkInvalid => "activation_link_invalid",
-            ClientError::Profile(error) => error.code(),
-            ClientError::NotSynced => "not_synced",
-            ClientError::Launch(error) => error.code(),
-            ClientError::Extraction(error) => error.problem.code(),
-            ClientError::InvalidBirthDate => "invalid_birth_date",
-            ClientError::CurrentPasswordWrong => "current_password_wrong",
-            ClientError::PasswordUnchanged => "password_unchanged",
-            ClientError::ConsentRequired => "consent_required",
-            ClientError::Conversation(error) => error.code(),
-            ClientError::BadSignature => "bad_signature",
-            ClientError::Attachment(error) => error.code(),
-            ClientError::ConversationLeft => "conversation_left",
-            ClientError::Notification(_) => "notification",
-            ClientError::InvalidZorgMailAddress => "invalid_zorgmail_address",
-            ClientError::HisReturnNeedsPatient => "his_return_needs_patient",
-            ClientError::HisReturnCommentTooLong => "his_return_comment_too_long",
-            ClientError::HisReturn(_) => "his_return_failed",
-            ClientError::Crypto(_) | ClientError::Internal(_) => "internal",
-        }
+        let own = match self {
+            ClientError::InvalidServerUrl(_) => OwnCode::InvalidServerUrl,
+            ClientError::ServerUnreachable => OwnCode::ServerUnreachable,
+            ClientError::MissingCredentials => OwnCode::MissingCredentials,
+            ClientError::InvalidCredentials => OwnCode::InvalidCredentials,
+            ClientError::SessionExpired => OwnCode::SessionExpired,
+            ClientError::RateLimited { .. } => OwnCode::RateLimited,
+            ClientError::Refused { code, .. } if folded(*code) => OwnCode::Refused,
+            ClientError::Refused { code, .. } => return code.as_str(),
+            ClientError::Protocol(_) => OwnCode::Protocol,
+            ClientError::Cache(_) => OwnCode::Cache,
+            ClientError::Keyring(_) => OwnCode::Keyring,
+            ClientError::PasswordRejected(rejection) => return rejection.code(),
+            ClientError::PasswordsDiffer => OwnCode::PasswordsDiffer,
+            ClientError::Locked => OwnCode::Locked,
+            ClientError::WrongPassword => OwnCode::WrongPassword,
+            ClientError::TooManyUnlockAttempts => OwnCode::TooManyUnlockAttempts,
+            ClientError::NoKeys => OwnCode::NoKeys,
+            ClientError::KeysLost => OwnCode::KeysLost,
+            ClientError::InvalidForm(_) => OwnCode::InvalidForm,
+            ClientError::NoPatientDataAccess => OwnCode::NoPatientDataAccess,
+            ClientError::ActivationLinkInvalid => OwnCode::ActivationLinkInvalid,
+            ClientError::Profile(error) => return error.code(),
+            ClientError::NotSynced => OwnCode::NotSynced,
+            ClientError::Launch(error) => return error.code(),
+            ClientError::Extraction(error) => return error.problem.code(),
+            ClientError::InvalidBirthDate => OwnCode::InvalidBirthDate,
+            ClientError::CurrentPasswordWrong => OwnCode::CurrentPasswordWrong,
+            ClientError::PasswordUnchanged => OwnCode::PasswordUnchanged,
+            ClientError::ConsentRequired => OwnCode::ConsentRequired,
+            ClientError::Conversation(error) => return error.code(),
+            ClientError::BadSignature => OwnCode::BadSignature,
+            ClientError::Attachment(error) => return error.code(),
+            ClientError::ConversationLeft => OwnCode::ConversationLeft,
+            ClientError::Notification(_) => OwnCode::Notification,
+            ClientError::InvalidZorgMailAddress => OwnCode::InvalidZorgmailAddress,
+            ClientError::HisReturnNeedsPatient => OwnCode::HisReturnNeedsPatient,
+            ClientError::HisReturnCommentTooLong => OwnCode::HisReturnCommentTooLong,
+            ClientError::HisReturn(_) => OwnCode::HisReturnFailed,
+            ClientError::Crypto(_) | ClientError::Internal(_) => OwnCode::Internal,
+        };
+        own.into()
+    }
+
+    /// Every code `code()` can give, sorted: the client's own and those of the errors it wraps.
+    pub fn all_codes() -> Vec<&'static str> {
+        use kring_domain::conversation::{AttachmentError, ConversationError};
+        use strum::IntoEnumIterator;
+        let mut codes: Vec<&'static str> = OwnCode::iter().map(Into::into).collect();
+        codes.extend(ErrorCode::iter().filter(|code| !folded(*code)).map(ErrorCode::as_str));
+        codes.extend(kring_domain::PasswordRejection::iter().map(|error| error.code()));
+        codes.extend(kring_domain::ProfileError::iter().map(|error| error.code()));
+        codes.extend(kring_domain::launch::LaunchError::iter().map(|error| error.code()));
+        codes.extend(kring_extraction::Problem::iter().map(|problem| problem.code()));
+        codes.extend(ConversationError::iter().map(ConversationError::code));
+        codes.extend(AttachmentError::iter().map(AttachmentError::code));
+        codes.sort_unstable();
+        codes.dedup();
+        codes
     }
 }
 

@@ -28,7 +28,7 @@ pub enum HisTransportError {
 
 /// Where a MEDVRI went: what the user is told (issue 13: a file in a folder is not yet "in the
 /// HIS").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Delivered {
     /// Mailed to this ZorgMail address; the HIS takes it from its ZorgMail inbox.
@@ -141,7 +141,7 @@ impl HisTransport for ZorgMailSmtp {
 }
 
 /// What was sent and where, for the confirmation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct HisReturnReceipt {
     pub reference: String,
     pub messages: usize,

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 /// What the UI hears from the engine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
     Connection {
@@ -42,7 +42,7 @@ pub enum ClientEvent {
     SessionEnded,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
     Online,

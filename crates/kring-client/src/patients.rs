@@ -28,14 +28,14 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// How far an import is, for the progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportProgress {
     pub phase: ImportPhase,
     pub done: usize,
     pub total: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportPhase {
     Reading,
@@ -46,7 +46,7 @@ pub enum ImportPhase {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportSummary {
     pub created: u32,
     pub updated: u32,
@@ -55,12 +55,13 @@ pub struct ImportSummary {
 }
 
 /// A patient in the overview.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PatientSummary {
     pub id: PatientId,
     pub organisation_id: OrganisationId,
     /// "de Vries, Jan"; empty for a patient a HIS launch added before any extraction had them.
     pub name: String,
+    #[ts(type = "string")]
     #[serde(with = "kring_domain::profile::iso_date")]
     pub birth_date: Date,
     pub gender: Gender,
@@ -72,7 +73,7 @@ pub struct PatientSummary {
 }
 
 /// The patient page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PatientView {
     pub summary: PatientSummary,
     pub address: Option<Address>,
@@ -93,12 +94,12 @@ pub struct PatientView {
 }
 
 /// The practice's choice of who outside it sees the patient (PAT-5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Sharing {
     pub partners: Vec<Partner>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Partner {
     pub organisation_id: OrganisationId,
     pub name: String,
@@ -106,7 +107,7 @@ pub struct Partner {
     pub shared: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MeasurementSeries {
     pub code: String,
     pub label: String,
@@ -114,42 +115,46 @@ pub struct MeasurementSeries {
     pub points: Vec<SeriesPoint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SeriesPoint {
+    #[ts(type = "string")]
     #[serde(with = "kring_domain::profile::iso_date")]
     pub date: Date,
     pub value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ConsentTextView {
     pub version: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ConsentView {
     pub id: Uuid,
     pub given_by: ConsentGiver,
     pub text: ConsentTextView,
     pub recorded_by: String,
+    #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
     pub withdrawn_by: Option<String>,
+    #[ts(type = "string | null")]
     #[serde(with = "time::serde::rfc3339::option")]
     pub withdrawn_at: Option<OffsetDateTime>,
 }
 
 /// One line of the timeline (Tijdlijn). The UI words it by `kind`; `detail` is data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct TimelineEvent {
+    #[ts(type = "string")]
     #[serde(with = "kring_domain::profile::iso_date")]
     pub date: Date,
     pub kind: TimelineKind,
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TimelineKind {
     AddedFromExtraction,
@@ -162,7 +167,7 @@ pub enum TimelineKind {
 }
 
 /// What a HIS launch leads to once the lock is open (PAT-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum LaunchOpening {
     /// Open this patient.

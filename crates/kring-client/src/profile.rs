@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// The profile page's content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ProfileView {
     pub username: String,
     pub first_name: String,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// Medewerkersbeheer: the practice's people and its open account requests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct StaffList {
     pub organisation_id: OrganisationId,
     pub members: Vec<StaffMember>,
@@ -24,7 +24,7 @@ pub struct StaffList {
     pub requests: Vec<AccountRequestEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct StaffMember {
     pub user_id: UserId,
     pub name: String,

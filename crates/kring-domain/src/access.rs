@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A kind of access to a patient's data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessKind {
     /// The patient card: NAW, measurements, medication from the HIS extraction.

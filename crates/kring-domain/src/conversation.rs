@@ -69,7 +69,7 @@ impl AttachmentKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, strum::EnumIter)]
 pub enum AttachmentError {
     #[error("the file is empty")]
     Empty,
@@ -128,7 +128,7 @@ pub fn check_attachment(name: &str, bytes: &[u8]) -> Result<AttachmentKind, Atta
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, strum::EnumIter)]
 pub enum ConversationError {
     #[error("the title is empty")]
     EmptyTitle,
@@ -184,16 +184,18 @@ pub fn check_message(text: &str) -> Result<String, ConversationError> {
 }
 
 /// Why a recipient may not read a message soon (CHAT-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Away {
     /// Absent (holiday, leave) up to and including `until`.
     Absent {
+        #[ts(type = "string")]
         #[serde(with = "crate::profile::iso_date")]
         until: Date,
     },
     /// Does not work on `today`'s weekday; back on `back` (the next working day).
     NotWorkingToday {
+        #[ts(type = "string")]
         #[serde(with = "crate::profile::iso_date")]
         back: Date,
     },

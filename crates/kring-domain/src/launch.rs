@@ -39,7 +39,7 @@ pub struct LaunchClaims {
 }
 
 /// Why a launch is refused. Each has its own Dutch message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, strum::EnumIter)]
 pub enum LaunchError {
     #[error("not a Kring launch link")]
     NotALaunchLink,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What an organisation is; decides which roles make sense inside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {
     /// Huisartsenpraktijk.

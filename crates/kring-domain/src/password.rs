@@ -7,7 +7,7 @@ use thiserror::Error;
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// Why a new password is refused. `code()` is what the UI translates into Dutch.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, strum::EnumIter)]
 pub enum PasswordRejection {
     #[error("shorter than {MIN_PASSWORD_CHARS} characters")]
     TooShort,

@@ -37,7 +37,7 @@ impl PatientCard {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {
     Male,
@@ -46,7 +46,7 @@ pub enum Gender {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Address {
     pub street: String,
     pub postal_code: String,
@@ -54,7 +54,7 @@ pub struct Address {
 }
 
 /// A chain-care programme (ketenzorg) or GGZ care a patient is enrolled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 pub enum CareProgramme {
     /// Diabetes mellitus type 2.
     #[serde(rename = "DM")]
@@ -101,14 +101,14 @@ impl CareProgramme {
 }
 
 /// Measurements and medication from the HIS.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PatientChart {
     pub measurements: Vec<Measurement>,
     pub medication: Vec<Medication>,
 }
 
 /// One measurement (meting): what, value, unit, when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Measurement {
     /// The code as the HIS sent it, `system|code` (LOINC, NHG labcode table 45, SNOMED).
     pub code: String,
@@ -116,15 +116,17 @@ pub struct Measurement {
     pub label: String,
     pub value: f64,
     pub unit: String,
+    #[ts(type = "string")]
     #[serde(with = "iso_date")]
     pub date: Date,
 }
 
 /// One medication statement (medicatie).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Medication {
     pub name: String,
     pub dosage: Option<String>,
+    #[ts(type = "string | null")]
     #[serde(default, with = "iso_date::option")]
     pub since: Option<Date>,
     /// False once the HIS marks it stopped or completed.
@@ -132,7 +134,7 @@ pub struct Medication {
 }
 
 /// Who gave consent for digital network care (PAT-6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentGiver {
     Patient,

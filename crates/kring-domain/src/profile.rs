@@ -43,7 +43,7 @@ pub const FUNCTIONS: &[&str] = &[
 ];
 
 /// A day of the week someone works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Weekday {
     Monday,
@@ -63,10 +63,12 @@ time::serde::format_description!(
 );
 
 /// A period away (vakantie, verlof), both days included. Dates travel as `2026-12-21`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Absence {
+    #[ts(type = "string")]
     #[serde(with = "iso_date")]
     pub from: Date,
+    #[ts(type = "string")]
     #[serde(with = "iso_date")]
     pub until: Date,
 }
@@ -83,7 +85,7 @@ pub fn absent_until(absences: &[Absence], day: Date) -> Option<Date> {
 }
 
 /// The profile form as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProfileForm {
     pub first_name: String,
     pub last_name: String,
@@ -107,7 +109,7 @@ pub struct Profile {
 }
 
 /// Why a profile is refused; `code()` is what the UI translates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, strum::EnumIter)]
 pub enum ProfileError {
     #[error("first and last name are required")]
     NameRequired,

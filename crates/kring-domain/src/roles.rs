@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A role someone holds under one contract (a user can hold different roles in different
 /// organisations; see ACC-6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Huisarts: everything the practice has.
@@ -147,7 +147,7 @@ impl Role {
 }
 
 /// Something a user may try to do. Each variant names a user-visible capability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// See the organisation directory (organisations, teams, people and roles).

@@ -56,7 +56,7 @@ pub const PRIVATE_EMAIL_DOMAINS: &[&str] = &[
 
 /// The "Vraag account medewerker aan" form as typed (STAFF-2). Strings, so every field can be
 /// checked and reported on its own.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccountRequestForm {
     pub initials: String,
     pub infix: String,
@@ -68,7 +68,7 @@ pub struct AccountRequestForm {
 }
 
 /// A form that passed every rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccountRequestDetails {
     pub initials: String,
     pub infix: Option<String>,
@@ -90,7 +90,7 @@ impl AccountRequestDetails {
 }
 
 /// The form fields, as the UI names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FormField {
     Initials,
@@ -102,7 +102,7 @@ pub enum FormField {
 }
 
 /// One field's problem; `code` is what the UI translates (`required`, `agb_format`, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldError {
     pub field: FormField,
     pub code: String,
@@ -186,7 +186,7 @@ pub fn is_private(email: &Email, extra: &[String]) -> bool {
 }
 
 /// Where an account request stands. Every state is visible to the practice (STAFF-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Waiting for the region's operator.
@@ -231,7 +231,7 @@ impl RequestStatus {
 }
 
 /// A colleague's access to the practice's patient data, as the staff list shows it (STAFF-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessStatus {
     /// Green: authorised and holding the practice's key.

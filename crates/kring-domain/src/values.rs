@@ -88,8 +88,9 @@ fn digits_only(input: &str, allowed_separators: &[char]) -> Option<String> {
 ///
 /// Deliberately no `Display`: a BSN must never end up in a log line by accident. Use
 /// `expose()` where the number is really needed (a keyed hash, a sealed record).
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct Bsn(String);
 
 impl Bsn {
@@ -123,8 +124,9 @@ impl fmt::Debug for Bsn {
 }
 
 /// AGB code: the 8-digit Vektis registration of a care provider or practice.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct AgbCode(String);
 
 impl AgbCode {
@@ -149,8 +151,9 @@ impl fmt::Display for AgbCode {
 
 /// A Dutch mobile number (06…), kept in E.164 form: `+316XXXXXXXX`. Used only to send one-time
 /// login codes by SMS, so a landline is refused with its own error.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct MobileNumber(String);
 
 impl MobileNumber {
@@ -194,8 +197,9 @@ impl fmt::Display for MobileNumber {
 
 /// An e-mail address: one `@`, a non-empty local part, a domain with a dot, no spaces. The
 /// domain is lower-cased; the local part is kept as typed (it may be case-sensitive).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct Email(String);
 
 impl Email {

@@ -112,7 +112,7 @@ impl fmt::Display for Location {
 }
 
 /// What is wrong. `code()` is what the UI turns into Dutch.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::EnumIter)]
 pub enum Problem {
     #[error("the file is not UTF-8 text")]
     NotUtf8,

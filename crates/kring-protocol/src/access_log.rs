@@ -18,9 +18,10 @@ pub struct AccessRecord {
 
 /// One entry of the log as the server keeps it. `hash` = SHA-256 over the previous entry's hash
 /// and this entry's fields, so altering or removing an entry breaks the chain from there on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccessLogEntry {
     pub seq: i64,
+    #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub actor: UserId,
@@ -36,7 +37,7 @@ pub struct AccessLogEntry {
 
 /// `GET /v1/access-log?organisation_id=…[&before=N][&known_head=M]`: one page of the
 /// organisation's entries, newest first, and whether the region's chain verifies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccessLogPage {
     pub entries: Vec<AccessLogEntry>,
     pub verification: ChainVerification,
@@ -50,7 +51,7 @@ pub struct AccessLogPage {
 }
 
 /// One link of the chain: an entry's seq and hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChainHead {
     pub seq: i64,
     /// Hex of the entry's hash.
@@ -58,7 +59,7 @@ pub struct ChainHead {
 }
 
 /// The result of checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ChainVerification {
     Intact {

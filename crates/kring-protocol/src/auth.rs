@@ -35,7 +35,7 @@ pub struct LoginRequest {
 }
 
 /// Where one-time login codes go; the user chooses and may change it (ACC-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeChannel {
     Sms,
@@ -44,12 +44,13 @@ pub enum CodeChannel {
 }
 
 /// The answer to a correct first step: a code is on its way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CodeSent {
     pub challenge_id: Uuid,
     pub channel: CodeChannel,
     /// The destination, masked ("a•••s@praktijk.nl", "06 •••• 5678"), so the user knows where to look.
     pub destination: String,
+    #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
@@ -151,7 +152,7 @@ pub struct ResetPasswordRequest {
 }
 
 /// The logged-in user and the contracts (organisation + role) they hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Me {
     pub user_id: UserId,
     pub username: String,
@@ -160,7 +161,7 @@ pub struct Me {
 }
 
 /// One contract of the logged-in user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Contract {
     pub organisation_id: OrganisationId,
     pub organisation_name: String,

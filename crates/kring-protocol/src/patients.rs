@@ -28,7 +28,7 @@ pub struct PatientEntry {
 }
 
 /// How the patient came into Kring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PatientSource {
     /// The practice's HIS extraction (PAT-1).

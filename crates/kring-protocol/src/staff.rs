@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// A request for a colleague's account, as the requesting organisation sees it (STAFF-3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccountRequestEntry {
     pub id: Uuid,
     /// Where the new account will work.
@@ -21,6 +21,7 @@ pub struct AccountRequestEntry {
     pub status: RequestStatus,
     /// The account made when the request was approved.
     pub user_id: Option<UserId>,
+    #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
     /// Hidden from the staff list 30 days after the request (a durable job sets it).
@@ -66,17 +67,19 @@ pub struct ActivateRequest {
 }
 
 /// What activation answers: the username to log in with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Activated {
     pub username: String,
 }
 
 /// `GET /v1/activate/{token}`: whose invitation this is and its Argon2id parameters, before the
 /// password is chosen (so the client derives with the right cost).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Invitation {
     pub username: String,
     pub display_name: String,
+    /// For the client's key derivation only; the UI never reads it.
+    #[ts(skip)]
     pub kdf: kring_crypto::KdfParams,
     pub has_mobile: bool,
 }

@@ -79,12 +79,13 @@ impl SmsGateway for HttpSmsGateway {
 }
 
 /// A message in the dev outbox.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct DevMessage {
     pub channel: CodeChannel,
     pub to: String,
     pub subject: String,
     pub body: String,
+    #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }

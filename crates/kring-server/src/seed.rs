@@ -148,7 +148,7 @@ pub async fn create_organisation(
 }
 
 /// A demo account as the login screen lists it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq, ts_rs::TS)]
 pub struct DemoAccount {
     pub username: String,
     pub description: String,

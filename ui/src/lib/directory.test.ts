@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Directory, Member } from './api';
+import type { Directory, MemberView } from './api';
 import { countPeople, filterDirectory } from './directory';
 
-const member = (user_id: string, name: string, role_name: string): Member => ({
+const member = (user_id: string, name: string, role_name: string): MemberView => ({
   user_id,
   name,
   role: 'zorgverlener',

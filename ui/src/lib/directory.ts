@@ -1,5 +1,5 @@
 // Searching the directory in the UI: pure functions, unit-tested.
-import type { Directory, Member, Organisation } from './api';
+import type { Directory, MemberView, OrganisationView } from './api';
 import { t } from './i18n';
 
 // Letters that Unicode does not decompose into a base letter plus accent (Yılmaz, Søren, Łukasz).
@@ -13,7 +13,7 @@ function normalise(text: string): string {
     .replace(/[ıøłßæđ]/g, (letter) => UNDECOMPOSABLE[letter]);
 }
 
-function memberMatches(member: Member, query: string): boolean {
+function memberMatches(member: MemberView, query: string): boolean {
   return normalise(`${member.name} ${member.role_name} ${member.functions.join(' ')}`).includes(query);
 }
 
@@ -21,17 +21,17 @@ function memberMatches(member: Member, query: string): boolean {
  * Keep what matches every word of `query`: an organisation matching by name, kind or city stays
  * whole; otherwise only its matching teams (by name) and people (by name or role) stay.
  */
-export function filterDirectory(directory: Directory, query: string): Organisation[] {
+export function filterDirectory(directory: Directory, query: string): OrganisationView[] {
   const words = normalise(query).split(/\s+/).filter(Boolean);
   if (words.length === 0) return directory.organisations;
-  const result: Organisation[] = [];
+  const result: OrganisationView[] = [];
   for (const org of directory.organisations) {
     const orgText = normalise(`${org.name} ${t.directory.kinds[org.kind] ?? ''} ${org.city}`);
     if (words.every((w) => orgText.includes(w))) {
       result.push(org);
       continue;
     }
-    const matches = (member: Member, teamName = '') =>
+    const matches = (member: MemberView, teamName = '') =>
       words.every((w) => memberMatches(member, w) || normalise(teamName).includes(w) || orgText.includes(w));
     const teams = org.teams
       .map((team) => {
@@ -48,7 +48,7 @@ export function filterDirectory(directory: Directory, query: string): Organisati
 }
 
 /** Everyone in the directory once, however many teams they are in. */
-export function countPeople(organisations: Organisation[]): number {
+export function countPeople(organisations: OrganisationView[]): number {
   const ids = new Set<string>();
   for (const org of organisations) {
     for (const m of org.members) ids.add(m.user_id);

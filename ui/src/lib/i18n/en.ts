@@ -501,6 +501,8 @@ export const en: Messages = {
     attachment_kind_mismatch: 'The content of this file does not match its name (for instance a program named .pdf). It is not sent.',
     attachment_too_many: 'At most 5 attachments per message.',
     notification: 'The desktop notification could not be shown.',
+    unavailable: 'The Kring server is temporarily unavailable. Try again in a few minutes.',
+    resync_required: 'Kring is fetching the data from the server again. Try again shortly.',
   },
   retryAfter: (seconds: number) => {
     const minutes = Math.ceil(seconds / 60);

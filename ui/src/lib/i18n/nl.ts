@@ -1,3 +1,4 @@
+import type { ClientErrorCode } from '../generated';
 // All Dutch text of the UI, in one place. Keys are English; en.ts has the same keys.
 export const nl = {
   appName: 'Kring',
@@ -512,7 +513,9 @@ export const nl = {
     attachment_kind_mismatch: 'De inhoud van dit bestand past niet bij de naam (bijvoorbeeld een programma met .pdf erachter). Het wordt niet verstuurd.',
     attachment_too_many: 'Hoogstens 5 bijlagen per bericht.',
     notification: 'De melding kon niet op het bureaublad worden getoond.',
-  } as Record<string, string>,
+    unavailable: 'De Kring-server is tijdelijk niet beschikbaar. Probeer het over enkele minuten opnieuw.',
+    resync_required: 'Kring haalt de gegevens opnieuw op van de server. Probeer het zo opnieuw.',
+  } satisfies Record<ClientErrorCode, string> as Record<string, string>,
   retryAfter: (seconds: number) => {
     const minutes = Math.ceil(seconds / 60);
     return minutes <= 1 ? 'Probeer het over 1 minuut opnieuw.' : `Probeer het over ${minutes} minuten opnieuw.`;

@@ -1,0 +1,660 @@
+// Generated from the Rust types by src-tauri/src/typescript.rs (`make types`). Do not edit.
+
+/**
+ * A period away (vakantie, verlof), both days included. Dates travel as `2026-12-21`.
+ */
+export type Absence = { from: string, until: string, };
+
+/**
+ * A kind of access to a patient's data.
+ */
+export type AccessKind = "patient_card" | "conversation" | "consultation" | "referral" | "network_document" | "his_import";
+
+/**
+ * One entry of the log as the server keeps it. `hash` = SHA-256 over the previous entry's hash
+ * and this entry's fields, so altering or removing an entry breaks the chain from there on.
+ */
+export type AccessLogEntry = { seq: number, at: string, actor: UserId, organisation_id: OrganisationId, patient_id: PatientId, kind: AccessKind, device: string, 
+/**
+ * Hex of the previous entry's hash (all zeros for the first).
+ */
+prev_hash: string, 
+/**
+ * Hex of this entry's hash.
+ */
+hash: string, };
+
+/**
+ * `GET /v1/access-log?organisation_id=…[&before=N][&known_head=M]`: one page of the
+ * organisation's entries, newest first, and whether the region's chain verifies.
+ */
+export type AccessLogPage = { entries: Array<AccessLogEntry>, verification: ChainVerification, 
+/**
+ * The newest entry of the region's chain: the client keeps it, and asks next time whether
+ * the chain still holds it (a log cut back to before it shows as truncated).
+ */
+head: ChainHead | null, 
+/**
+ * The entry at the client's `known_head` seq as the chain holds it now (`None`: gone).
+ */
+anchor: ChainHead | null, 
+/**
+ * Ask with `before` = this for the next (older) page; `None` on the last page.
+ */
+next_before: number | null, };
+
+/**
+ * A colleague's access to the practice's patient data, as the staff list shows it (STAFF-1).
+ */
+export type AccessStatus = "has_access" | "awaiting_key" | "no_access";
+
+/**
+ * A form that passed every rule.
+ */
+export type AccountRequestDetails = { initials: string, infix: string | null, surname: string, agb: AgbCode | null, email: Email, mobile: MobileNumber | null, role: Role, };
+
+/**
+ * A request for a colleague's account, as the requesting organisation sees it (STAFF-3).
+ */
+export type AccountRequestEntry = { id: string, 
+/**
+ * Where the new account will work.
+ */
+organisation_id: OrganisationId, 
+/**
+ * Whose staff list shows the request: the same organisation, or the practice that invited a
+ * network partner (STAFF-10).
+ */
+inviting_organisation_id: OrganisationId, requested_by: UserId, details: AccountRequestDetails, status: RequestStatus, 
+/**
+ * The account made when the request was approved.
+ */
+user_id: UserId | null, requested_at: string, 
+/**
+ * Hidden from the staff list 30 days after the request (a durable job sets it).
+ */
+hidden: boolean, };
+
+/**
+ * The "Vraag account medewerker aan" form as typed (STAFF-2). Strings, so every field can be
+ * checked and reported on its own.
+ */
+export type AccountRequestForm = { initials: string, infix: string, surname: string, agb: string, email: string, mobile: string, role: Role | null, };
+
+/**
+ * Something a user may try to do. Each variant names a user-visible capability.
+ */
+export type Action = "view_directory" | "manage_team_contacts" | "request_staff_account" | "deactivate_account" | "authorise_patient_data" | "invite_network_partner" | "invite_own_colleague" | "view_patients" | "refer_patient" | "start_consultation" | "answer_consultation" | "read_conversations" | "practice_administration" | "practice_declarations" | "care_group_declarations" | "view_finances" | "view_reports" | "view_aios_dashboard" | "ggz_actions" | "reset_password" | "view_access_log" | "approve_account_request" | "import_his_extraction" | "record_consent" | "share_patient";
+
+/**
+ * What activation answers: the username to log in with.
+ */
+export type Activated = { username: string, };
+
+export type Address = { street: string, postal_code: string, city: string, };
+
+/**
+ * AGB code: the 8-digit Vektis registration of a care provider or practice.
+ */
+export type AgbCode = string;
+
+export type AppInfo = { 
+/**
+ * "embedded" or "remote".
+ */
+mode: string, server_url: string, 
+/**
+ * Demo accounts and their password, shown on the login screen of the embedded demo only.
+ */
+demo_accounts: Array<DemoAccount>, demo_password: string | null, version: string, };
+
+/**
+ * An attachment of a message, as the reader sees it.
+ */
+export type AttachmentView = { id: string, name: string, mime: string, image: boolean, size: number, };
+
+/**
+ * Why a recipient may not read a message soon (CHAT-4).
+ */
+export type Away = { "reason": "absent", until: string, } | { "reason": "not_working_today", back: string, };
+
+/**
+ * A recipient who is away, shown before sending (CHAT-4).
+ */
+export type AwayNotice = { user_id: UserId, name: string, away: Away, };
+
+/**
+ * A chain-care programme (ketenzorg) or GGZ care a patient is enrolled in.
+ */
+export type CareProgramme = "DM" | "COPD" | "CVRM" | "Astma" | "GGZ" | "Ouderenzorg";
+
+/**
+ * One link of the chain: an entry's seq and hash.
+ */
+export type ChainHead = { seq: number, 
+/**
+ * Hex of the entry's hash.
+ */
+hash: string, };
+
+/**
+ * The result of checking the chain.
+ */
+export type ChainVerification = { "status": "intact", entries: number, } | { "status": "broken", at_seq: number, } | { "status": "truncated", known_seq: number, };
+
+/**
+ * What the UI hears from the engine.
+ */
+export type ClientEvent = { "type": "connection", state: ConnectionState, } | { "type": "data_changed" } | { "type": "message_arrived", conversation_id: ConversationId, } | { "type": "notified", conversation_id: ConversationId, } | { "type": "mutation_rejected", id: string, code: ErrorCode, message: string, } | { "type": "secure_session", unlocked: boolean, } | { "type": "session_ended" };
+
+/**
+ * Where one-time login codes go; the user chooses and may change it (ACC-1).
+ */
+export type CodeChannel = "sms" | "email";
+
+/**
+ * The answer to a correct first step: a code is on its way.
+ */
+export type CodeSent = { challenge_id: string, channel: CodeChannel, 
+/**
+ * The destination, masked ("a•••s@praktijk.nl", "06 •••• 5678"), so the user knows where to look.
+ */
+destination: string, expires_at: string, };
+
+export type CommandError = { 
+/**
+ * One of `ClientError::all_codes` (generated into the TypeScript list).
+ */
+code: ClientErrorCode, message: string, 
+/**
+ * With `rate_limited`: seconds until a new attempt is accepted (the UI says when).
+ */
+retry_after_seconds?: number, 
+/**
+ * With an `extraction_*` code: where in the file the problem is.
+ */
+location?: FileLocation, };
+
+export type ConnectionState = "online" | "offline";
+
+/**
+ * Who gave consent for digital network care (PAT-6).
+ */
+export type ConsentGiver = "patient" | "representative";
+
+export type ConsentTextView = { version: string, text: string, };
+
+export type ConsentView = { id: string, given_by: ConsentGiver, text: ConsentTextView, recorded_by: string, recorded_at: string, withdrawn_by: string | null, withdrawn_at: string | null, };
+
+/**
+ * One contract of the logged-in user.
+ */
+export type Contract = { organisation_id: OrganisationId, organisation_name: string, role: Role, };
+
+/**
+ * A conversation (gesprek) between caregivers, about a patient or not (CHAT-1, CHAT-2).
+ */
+export type ConversationId = string;
+
+/**
+ * A conversation in the inbox (the G list of CHAT-5).
+ */
+export type ConversationSummary = { id: ConversationId, 
+/**
+ * `None` while the lock is closed: titles are sealed.
+ */
+title: string | null, patient: PatientLabel | null, participants: Array<ParticipantView>, last_message_at: string | null, 
+/**
+ * Messages of others after my read marker (CHAT-8: the conversation cloud).
+ */
+unread: number, 
+/**
+ * False once I left (CHAT-7): readable, not writable, shown grey.
+ */
+active: boolean, 
+/**
+ * Left and deleted: hidden from the list unless asked for (CHAT-7).
+ */
+archived: boolean, 
+/**
+ * My messages still in the outbox.
+ */
+sending: number, };
+
+/**
+ * One conversation opened.
+ */
+export type ConversationView = { summary: ConversationSummary, messages: Array<MessageView>, 
+/**
+ * I take part and may write.
+ */
+can_write: boolean, };
+
+/**
+ * Where a MEDVRI went: what the user is told (issue 13: a file in a folder is not yet "in the
+ * HIS").
+ */
+export type Delivered = { "kind": "zorg_mail", address: string, } | { "kind": "folder", path: string, };
+
+/**
+ * A demo account as the login screen lists it.
+ */
+export type DemoAccount = { username: string, description: string, };
+
+/**
+ * A message in the dev outbox.
+ */
+export type DevMessage = { channel: CodeChannel, to: string, subject: string, body: string, at: string, };
+
+export type Directory = { organisations: Array<OrganisationView>, };
+
+/**
+ * An e-mail address: one `@`, a non-empty local part, a domain with a dot, no spaces. The
+ * domain is lower-cased; the local part is kept as typed (it may be case-sensitive).
+ */
+export type Email = string;
+
+export type ErrorCode = "invalid_credentials" | "unauthenticated" | "forbidden" | "not_found" | "invalid_request" | "conflict" | "rate_limited" | "code_expired" | "code_used" | "code_attempts" | "code_wrong" | "password_change_required" | "password_unchanged" | "code_delivery_failed" | "launch_malformed" | "launch_bad_signature" | "launch_wrong_audience" | "launch_expired" | "launch_too_long" | "launch_replayed" | "launch_bsn_not_verified" | "launch_bsn_invalid" | "launch_unknown_his_user" | "launch_other_user" | "resync_required" | "unavailable" | "internal";
+
+/**
+ * One field's problem; `code` is what the UI translates (`required`, `agb_format`, …).
+ */
+export type FieldError = { field: FormField, code: string, };
+
+export type FileLocation = { line: number | null, column: number | null, field: string | null, };
+
+/**
+ * A file the window attaches: its name and content (base64).
+ */
+export type FileUpload = { name: string, data: string, };
+
+/**
+ * The form fields, as the UI names them.
+ */
+export type FormField = "initials" | "surname" | "agb" | "email" | "mobile" | "role";
+
+export type Gender = "male" | "female" | "other" | "unknown";
+
+/**
+ * What was sent and where, for the confirmation.
+ */
+export type HisReturnReceipt = { reference: string, messages: number, delivered: Delivered, };
+
+export type ImportPhase = "reading" | "sealing" | "sending" | "syncing" | "done";
+
+/**
+ * How far an import is, for the progress bar.
+ */
+export type ImportProgress = { phase: ImportPhase, done: number, total: number, };
+
+/**
+ * What an import did.
+ */
+export type ImportSummary = { created: number, updated: number, measurements: number, skipped: number, };
+
+/**
+ * A team inbox the composer offers (CHAT-3).
+ */
+export type InboxView = { team_id: TeamId, name: string, organisation: string, members: number, };
+
+/**
+ * `GET /v1/activate/{token}`: whose invitation this is and its Argon2id parameters, before the
+ * password is chosen (so the client derives with the right cost).
+ */
+export type Invitation = { username: string, display_name: string, has_mobile: boolean, };
+
+/**
+ * What a HIS launch leads to once the lock is open (PAT-4).
+ */
+export type LaunchOpening = { "status": "open", patient_id: PatientId, } | { "status": "ask_birth_date" };
+
+/**
+ * The logged-in user and the contracts (organisation + role) they hold.
+ */
+export type Me = { user_id: UserId, username: string, display_name: string, contracts: Array<Contract>, };
+
+/**
+ * One measurement (meting): what, value, unit, when.
+ */
+export type Measurement = { 
+/**
+ * The code as the HIS sent it, `system|code` (LOINC, NHG labcode table 45, SNOMED).
+ */
+code: string, 
+/**
+ * What the HIS called it ("Systolische bloeddruk").
+ */
+label: string, value: number, unit: string, date: string, };
+
+export type MeasurementSeries = { code: string, label: string, unit: string, points: Array<SeriesPoint>, };
+
+/**
+ * One medication statement (medicatie).
+ */
+export type Medication = { name: string, dosage: string | null, since: string | null, 
+/**
+ * False once the HIS marks it stopped or completed.
+ */
+active: boolean, };
+
+export type MemberView = { user_id: UserId, name: string, role: Role, role_name: string, agb: string | null, 
+/**
+ * Functions from the profile (PROF-1).
+ */
+functions: Array<string>, 
+/**
+ * Set while the person is away today: the last day of the absence (PROF-4).
+ */
+absent_until: string | null, };
+
+export type MessageState = "sent" | "sending" | "refused" | "unverified";
+
+export type MessageView = { id: string, author_id: UserId, author_name: string, 
+/**
+ * `None` when the signature does not check out: the text is not shown then.
+ */
+text: string | null, 
+/**
+ * Server time; `None` while it waits in the outbox.
+ */
+sent_at: string | null, mine: boolean, state: MessageState, attachments: Array<AttachmentView>, };
+
+/**
+ * A Dutch mobile number (06…), kept in E.164 form: `+316XXXXXXXX`. Used only to send one-time
+ * login codes by SMS, so a landline is refused with its own error.
+ */
+export type MobileNumber = string;
+
+export type NetworkJoin = "conversation" | "manual";
+
+/**
+ * A caregiver involved with a patient (NET-1).
+ */
+export type NetworkMemberView = { user_id: UserId, name: string, organisations: Array<string>, joined_via: NetworkJoin, joined_at: string, };
+
+/**
+ * An organisation (organisatie): a GP practice, care group, home-care or GGZ provider.
+ */
+export type OrganisationId = string;
+
+/**
+ * What an organisation is; decides which roles make sense inside it.
+ */
+export type OrganisationKind = "gp_practice" | "care_group" | "home_care" | "ggz_provider" | "neighbourhood_team" | "region_operator";
+
+export type OrganisationPermissions = { organisation_id: OrganisationId, actions: Array<Action>, };
+
+export type OrganisationView = { id: OrganisationId, name: string, kind: OrganisationKind, city: string, agb: string | null, teams: Array<TeamView>, 
+/**
+ * People with a contract at the organisation but in no team.
+ */
+members: Array<MemberView>, };
+
+export type ParticipantView = { user_id: UserId, name: string, active: boolean, inhabitant: boolean, 
+/**
+ * The team inbox through which they take part (CHAT-3).
+ */
+via_inbox: string | null, 
+/**
+ * Away today (CHAT-4).
+ */
+away: Away | null, };
+
+export type Partner = { organisation_id: OrganisationId, name: string, city: string, shared: boolean, };
+
+/**
+ * Measurements and medication from the HIS.
+ */
+export type PatientChart = { measurements: Array<Measurement>, medication: Array<Medication>, };
+
+/**
+ * A patient (patiënt), pseudonymous: the id says nothing about who the patient is. The BSN
+ * is stored only as a keyed hash (DESIGN.md).
+ */
+export type PatientId = string;
+
+export type PatientLabel = { id: PatientId, 
+/**
+ * "de Vries, Jan" when I see the patient with the open lock.
+ */
+name: string | null, birth_date: string | null, };
+
+export type PatientOverview = { total: number, patients: Array<PatientSummary>, };
+
+/**
+ * How the patient came into Kring.
+ */
+export type PatientSource = "extraction" | "his_launch";
+
+/**
+ * A patient in the overview.
+ */
+export type PatientSummary = { id: PatientId, organisation_id: OrganisationId, 
+/**
+ * "de Vries, Jan"; empty for a patient a HIS launch added before any extraction had them.
+ */
+name: string, birth_date: string, gender: Gender, bsn: string, programmes: Array<CareProgramme>, has_consent: boolean, 
+/**
+ * Seen through the care network the practice opened (PAT-5), not as the practice.
+ */
+via_network: boolean, };
+
+/**
+ * The patient page.
+ */
+export type PatientView = { summary: PatientSummary, address: Address | null, phone: string | null, source: PatientSource, chart: PatientChart, 
+/**
+ * Measurements grouped per kind, oldest first: one trend chart each.
+ */
+series: Array<MeasurementSeries>, consents: Array<ConsentView>, 
+/**
+ * The text a new consent is recorded under.
+ */
+consent_text: ConsentTextView, 
+/**
+ * Newest first.
+ */
+timeline: Array<TimelineEvent>, 
+/**
+ * What this user may do here (the Acties tab shows only these).
+ */
+actions: Array<Action>, 
+/**
+ * For those who may share (PAT-5): the partner organisations and which see the patient.
+ */
+sharing: Sharing | null, };
+
+/**
+ * The profile form as typed.
+ */
+export type ProfileForm = { first_name: string, last_name: string, functions: Array<string>, working_days: Array<Weekday>, absences: Array<Absence>, notification_email: string, notify_on_message: boolean, };
+
+/**
+ * The profile page's content.
+ */
+export type ProfileView = { username: string, first_name: string, last_name: string, functions: Array<string>, working_days: Array<Weekday>, absences: Array<Absence>, email: string | null, mobile: string | null, code_channel: CodeChannel, notification_email: string | null, notify_on_message: boolean, 
+/**
+ * The list functions are chosen from (PROF-1).
+ */
+function_choices: Array<string>, };
+
+/**
+ * Someone the composer offers as a recipient.
+ */
+export type RecipientView = { user_id: UserId, name: string, organisation: string, role_name: string, away: Away | null, };
+
+/**
+ * Where an account request stands. Every state is visible to the practice (STAFF-3).
+ */
+export type RequestStatus = "pending" | "invited" | "activated" | "rejected";
+
+/**
+ * A role someone holds under one contract (a user can hold different roles in different
+ * organisations; see ACC-6).
+ */
+export type Role = "huisarts" | "assistent" | "assistent_fin" | "poh_s" | "poh_s_zonder_financieel" | "kwaliteitsmedewerker" | "aios" | "waarnemer" | "poh_ggz" | "zorgverlener" | "hoofdzorgverlener" | "accountbeheerder" | "consultatiegever" | "regiobeheerder";
+
+export type RoleOption = { role: Role, name: string, practice: boolean, network: boolean, };
+
+export type SeriesPoint = { date: string, value: number, };
+
+/**
+ * Where the session stands, for the UI after login and after each change.
+ */
+export type SessionState = { me: Me, 
+/**
+ * Per organisation, what the user's roles there permit: the UI shows only those actions
+ * (from the one permission table, `Role::permits`).
+ */
+permissions: Array<OrganisationPermissions>, must_change_password: boolean, keys_were_reset: boolean, unlocked: boolean, idle_lock_minutes: number, 
+/**
+ * Every role with its Dutch name; `practice` marks those a practice requests accounts for
+ * (STAFF-2, STAFF-5).
+ */
+roles: Array<RoleOption>, };
+
+/**
+ * The practice's choice of who outside it sees the patient (PAT-5).
+ */
+export type Sharing = { partners: Array<Partner>, };
+
+/**
+ * Medewerkersbeheer: the practice's people and its open account requests.
+ */
+export type StaffList = { organisation_id: OrganisationId, members: Array<StaffMember>, 
+/**
+ * Requests of the last 30 days, newest first (STAFF-3).
+ */
+requests: Array<AccountRequestEntry>, };
+
+export type StaffMember = { user_id: UserId, name: string, roles: Array<Role>, role_names: Array<string>, active: boolean, authorised: boolean, access: AccessStatus, 
+/**
+ * Whether any role works with patient data: others cannot be authorised (STAFF-7).
+ */
+works_with_patients: boolean, 
+/**
+ * The colleague's user id in the practice's HIS, for single sign-on (STAFF-11).
+ */
+his_user_id: string | null, };
+
+/**
+ * A team (team) inside an organisation, e.g. a district-nursing team.
+ */
+export type TeamId = string;
+
+export type TeamView = { id: TeamId, name: string, contact_person: MemberView | null, members: Array<MemberView>, };
+
+/**
+ * One line of the timeline (Tijdlijn). The UI words it by `kind`; `detail` is data.
+ */
+export type TimelineEvent = { date: string, kind: TimelineKind, detail: string, };
+
+export type TimelineKind = "added_from_extraction" | "added_from_his" | "extraction_updated" | "consent_given" | "consent_withdrawn" | "measurement" | "medication_started";
+
+/**
+ * A person with an account (gebruiker).
+ */
+export type UserId = string;
+
+/**
+ * A day of the week someone works.
+ */
+export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+
+/** Every code a command's error can carry (`ClientError::all_codes`); the UI words each. */
+export const CLIENT_ERROR_CODES = [
+  'activation_link_invalid',
+  'attachment_empty',
+  'attachment_kind_mismatch',
+  'attachment_kind_not_allowed',
+  'attachment_too_large',
+  'attachment_too_many',
+  'bad_signature',
+  'cache',
+  'code_attempts',
+  'code_delivery_failed',
+  'code_expired',
+  'code_used',
+  'code_wrong',
+  'consent_required',
+  'conversation_empty_message',
+  'conversation_empty_title',
+  'conversation_left',
+  'conversation_message_too_long',
+  'conversation_no_recipients',
+  'conversation_recipient_without_keys',
+  'conversation_title_too_long',
+  'conversation_too_many_participants',
+  'current_password_wrong',
+  'extraction_duplicate_bsn',
+  'extraction_invalid_bsn',
+  'extraction_invalid_date',
+  'extraction_invalid_fhir',
+  'extraction_invalid_number',
+  'extraction_missing_birth_date',
+  'extraction_missing_bsn',
+  'extraction_missing_name',
+  'extraction_missing_value',
+  'extraction_no_patients',
+  'extraction_not_utf8',
+  'extraction_too_few_columns',
+  'extraction_truncated',
+  'extraction_unknown_gender',
+  'extraction_unknown_patient',
+  'extraction_unknown_programme',
+  'extraction_unknown_row_kind',
+  'forbidden',
+  'his_return_comment_too_long',
+  'his_return_failed',
+  'his_return_needs_patient',
+  'internal',
+  'invalid_birth_date',
+  'invalid_credentials',
+  'invalid_form',
+  'invalid_request',
+  'invalid_server_url',
+  'invalid_zorgmail_address',
+  'keyring',
+  'keys_lost',
+  'launch_bad_signature',
+  'launch_bsn_invalid',
+  'launch_bsn_not_verified',
+  'launch_expired',
+  'launch_malformed',
+  'launch_not_a_link',
+  'launch_other_user',
+  'launch_replayed',
+  'launch_too_long',
+  'launch_unknown_his_user',
+  'launch_wrong_audience',
+  'locked',
+  'missing_credentials',
+  'no_keys',
+  'no_patient_data_access',
+  'not_synced',
+  'notification',
+  'password_change_required',
+  'password_common',
+  'password_like_username',
+  'password_too_short',
+  'password_unchanged',
+  'passwords_differ',
+  'profile_absence_backwards',
+  'profile_name_invalid',
+  'profile_name_required',
+  'profile_notification_email',
+  'profile_notification_without_email',
+  'profile_too_many_functions',
+  'profile_unknown_function',
+  'protocol',
+  'rate_limited',
+  'refused',
+  'resync_required',
+  'server_unreachable',
+  'session_expired',
+  'too_many_unlock_attempts',
+  'unavailable',
+  'wrong_password',
+] as const;
+
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
