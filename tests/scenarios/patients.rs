@@ -159,6 +159,8 @@ async fn pat_2_the_patient_page_has_chart_series_medication_timeline_and_allowed
     let page = gp.open_patient(bakker.id).await.unwrap();
     assert_eq!(page.series.len(), 1);
     assert_eq!((page.series[0].label.as_str(), page.series[0].points[0].value), ("HbA1c", 53.0));
+    let target = page.series[0].target.expect("HbA1c has the NHG target band");
+    assert_eq!((target.low, target.high), (None, Some(53.0)));
     assert_eq!(page.chart.medication[0].name, "Metformine 500 mg tablet");
     let dates: Vec<_> = page.timeline.iter().map(|event| event.date).collect();
     assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "newest first");

@@ -113,6 +113,8 @@ pub struct MeasurementSeries {
     pub label: String,
     pub unit: String,
     pub points: Vec<SeriesPoint>,
+    /// The guideline's target band the chart shades (kring_domain::targets).
+    pub target: Option<kring_domain::targets::TargetRange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -865,6 +867,7 @@ fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
                 label: measurement.label.clone(),
                 unit: measurement.unit.clone(),
                 points: vec![point],
+                target: kring_domain::targets::default_target(&measurement.code, &measurement.unit),
             }),
         }
     }

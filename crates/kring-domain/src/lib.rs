@@ -20,6 +20,7 @@ pub mod profile;
 pub mod roles;
 pub mod second_factor;
 pub mod staff;
+pub mod targets;
 pub mod throttle;
 pub mod values;
 

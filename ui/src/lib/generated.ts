@@ -326,7 +326,11 @@ code: string,
  */
 label: string, value: number, unit: string, date: string, };
 
-export type MeasurementSeries = { code: string, label: string, unit: string, points: Array<SeriesPoint>, };
+export type MeasurementSeries = { code: string, label: string, unit: string, points: Array<SeriesPoint>, 
+/**
+ * The guideline's target band the chart shades (kring_domain::targets).
+ */
+target: TargetRange | null, };
 
 /**
  * One medication statement (medicatie).
@@ -536,6 +540,11 @@ works_with_patients: boolean,
  * The colleague's user id in the practice's HIS, for single sign-on (STAFF-11).
  */
 his_user_id: string | null, };
+
+/**
+ * A band with one or two edges; `None` is an open side ("below 140").
+ */
+export type TargetRange = { low: number | null, high: number | null, };
 
 /**
  * A team (team) inside an organisation, e.g. a district-nursing team.
