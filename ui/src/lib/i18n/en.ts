@@ -122,6 +122,21 @@ export const en: Messages = {
       rejected: 'Rejected',
     } as Record<string, string>,
   },
+  chart: {
+    date: 'Date',
+    value: 'Value',
+    target: 'Target',
+    outOfRange: 'outside target',
+    between: (low: string, high: string) => `${low} to ${high}`,
+    atLeast: (value: string) => `at least ${value}`,
+    atMost: (value: string) => `at most ${value}`,
+    summary: (label: string, count: number, first: string, last: string, lastValue: string) =>
+      count === 1
+        ? `${label}: 1 value, on ${first}: ${lastValue}.`
+        : `${label}: ${count} values from ${first} to ${last}, latest ${lastValue}.`,
+    empty: (label: string) => `${label}: no values.`,
+    outsideCount: (n: number) => (n === 0 ? 'all values within target' : n === 1 ? '1 value outside target' : `${n} values outside target`),
+  },
   requestForm: {
     titles: { staff: 'Request a staff account', partner: 'Invite a network partner', colleague: 'Invite a colleague' } as Record<string, string>,
     organisation: "Network partner's organisation *",

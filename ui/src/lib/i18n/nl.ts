@@ -122,6 +122,21 @@ export const nl = {
       rejected: 'Afgewezen',
     } as Record<string, string>,
   },
+  chart: {
+    date: 'Datum',
+    value: 'Waarde',
+    target: 'Streefwaarde',
+    outOfRange: 'buiten streefwaarde',
+    between: (low: string, high: string) => `${low} tot ${high}`,
+    atLeast: (value: string) => `minimaal ${value}`,
+    atMost: (value: string) => `maximaal ${value}`,
+    summary: (label: string, count: number, first: string, last: string, lastValue: string) =>
+      count === 1
+        ? `${label}: 1 waarde, op ${first}: ${lastValue}.`
+        : `${label}: ${count} waarden van ${first} tot ${last}, laatste ${lastValue}.`,
+    empty: (label: string) => `${label}: geen waarden.`,
+    outsideCount: (n: number) => (n === 0 ? 'alle waarden binnen de streefwaarde' : n === 1 ? '1 waarde buiten de streefwaarde' : `${n} waarden buiten de streefwaarde`),
+  },
   requestForm: {
     titles: { staff: 'Account medewerker aanvragen', partner: 'Netwerkpartner uitnodigen', colleague: 'Collega uitnodigen' } as Record<string, string>,
     organisation: 'Organisatie van de netwerkpartner *',

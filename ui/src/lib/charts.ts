@@ -1,0 +1,348 @@
+// The pure side of the trend charts (issue 13): Dutch dates, what lies outside a target range, the
+// summary a screen reader hears and the Chart.js configuration that TrendChart.svelte draws. Kept
+// free of the canvas so the tests can check what a user notices without rendering.
+import type { Chart, ChartConfiguration, ChartType, Plugin, TooltipItem } from 'chart.js';
+import { t } from './i18n';
+import type { Messages } from './i18n/nl';
+
+/** One value on one day (`YYYY-MM-DD`) or, for counts per month, in one month (`YYYY-MM` or `YYYY-MM-01`). */
+export interface ChartPoint {
+  date: string;
+  value: number;
+}
+
+/** What a chart shows: a `MeasurementSeries` fits, and so does a count per month. */
+export interface ChartSeries {
+  label: string;
+  unit: string;
+  points: ChartPoint[];
+}
+
+/** A target range; either side may be open (`null`): "at most 140", "at least 4". */
+export interface TargetRange {
+  low: number | null;
+  high: number | null;
+}
+
+/** `day`: measurements on their dates; `month`: counts per month (axis from zero, whole numbers). */
+export type Period = 'day' | 'month';
+
+/** The app's colours (app.css), read from its CSS variables when the chart is drawn. */
+export interface ChartColours {
+  line: string;
+  outOfRange: string;
+  band: string;
+  grid: string;
+  text: string;
+  muted: string;
+  tooltip: string;
+}
+
+export const defaultColours: ChartColours = {
+  line: '#0f6e78',
+  outOfRange: '#b42318',
+  band: 'rgba(31, 122, 63, 0.13)',
+  grid: '#d8e0e4',
+  text: '#1d2b33',
+  muted: '#5b6b74',
+  tooltip: '#1d2b33',
+};
+
+/** `#1f7a3f` with `alpha` as `rgba(…)`; anything else (already rgb, a name) is returned as it is. */
+export function withAlpha(colour: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(colour.trim());
+  if (!hex) return colour.trim();
+  const n = parseInt(hex[1], 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** The colours from the CSS variables of app.css (`--brand`, `--danger`, `--ok`, …), where set. */
+export function coloursFrom(read: (name: string) => string): ChartColours {
+  const pick = (name: string, fallback: string) => read(name).trim() || fallback;
+  const ok = read('--ok').trim();
+  return {
+    line: pick('--brand', defaultColours.line),
+    outOfRange: pick('--danger', defaultColours.outOfRange),
+    band: ok ? withAlpha(ok, 0.13) : defaultColours.band,
+    grid: pick('--border', defaultColours.grid),
+    text: pick('--text', defaultColours.text),
+    muted: pick('--muted', defaultColours.muted),
+    tooltip: pick('--text', defaultColours.tooltip),
+  };
+}
+
+const MONTHS = ['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'];
+
+function parts(date: string): [number, number, number] {
+  const [year, month, day] = date.slice(0, 10).split('-').map(Number);
+  return [year, month, day || 1];
+}
+
+/** `2026-03-12` as a Dutch short date: `12 mrt 2026` (also for `2026-03-12T09:30:00+01:00`). */
+export function shortDutchDate(date: string): string {
+  const [year, month, day] = parts(date);
+  return `${day} ${MONTHS[month - 1]} ${year}`;
+}
+
+/** `2026-03` or `2026-03-01` as a Dutch month: `mrt 2026`. */
+export function dutchMonth(date: string): string {
+  const [year, month] = parts(date);
+  return `${MONTHS[month - 1]} ${year}`;
+}
+
+/** A date on the time axis: local midnight of that day, in milliseconds. */
+export function timeOf(date: string): number {
+  const [year, month, day] = parts(date);
+  return new Date(year, month - 1, day).getTime();
+}
+
+/** A moment on the time axis back as `YYYY-MM-DD` (local). */
+export function dateOf(time: number): string {
+  const d = new Date(time);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** How a date reads in this chart: `12 mrt 2026`, or `mrt 2026` for counts per month. */
+export function chartDate(date: string, period: Period = 'day'): string {
+  return period === 'month' ? dutchMonth(date) : shortDutchDate(date);
+}
+
+/** A value the Dutch way: `142`, `7,5`, `1.250`. */
+export function formatValue(value: number): string {
+  return value.toLocaleString('nl-NL', { maximumFractionDigits: 1 });
+}
+
+/** `142 mmHg`; just `142` without a unit. */
+export function valueWithUnit(value: number, unit: string): string {
+  return unit ? `${formatValue(value)} ${unit}` : formatValue(value);
+}
+
+/** The tooltip of one point: `142 mmHg · 12 mrt 2026`. */
+export function pointText(point: ChartPoint, unit: string, period: Period = 'day'): string {
+  return `${valueWithUnit(point.value, unit)} · ${chartDate(point.date, period)}`;
+}
+
+/** Whether a target range has a side to draw. */
+export function hasTarget(target: TargetRange | null | undefined): target is TargetRange {
+  return !!target && (target.low !== null || target.high !== null);
+}
+
+/** Whether `value` lies outside the target range; the limits themselves are inside. */
+export function isOutOfRange(value: number, target: TargetRange | null | undefined): boolean {
+  if (!hasTarget(target)) return false;
+  return (target.low !== null && value < target.low) || (target.high !== null && value > target.high);
+}
+
+/** The target range in words: `120 tot 140 mmHg`, `maximaal 140 mmHg`, `minimaal 4 mmol/l`. */
+export function targetText(target: TargetRange, unit: string, m: Messages = t): string {
+  const withUnit = (text: string) => (unit ? `${text} ${unit}` : text);
+  if (target.low !== null && target.high !== null) return withUnit(m.chart.between(formatValue(target.low), formatValue(target.high)));
+  if (target.high !== null) return withUnit(m.chart.atMost(formatValue(target.high)));
+  return withUnit(m.chart.atLeast(formatValue(target.low ?? 0)));
+}
+
+/** The points oldest first, each with whether it lies outside the target range. */
+export function chartRows(series: ChartSeries, target?: TargetRange | null): (ChartPoint & { outOfRange: boolean })[] {
+  return [...series.points]
+    .sort((a, b) => timeOf(a.date) - timeOf(b.date))
+    .map((p) => ({ date: p.date, value: p.value, outOfRange: isOutOfRange(p.value, target) }));
+}
+
+/**
+ * What a screen reader says for the chart (its `aria-label`): the label, how many values from when
+ * to when, the last one, the target range and how many lie outside it.
+ */
+export function ariaSummary(series: ChartSeries, target?: TargetRange | null, period: Period = 'day', m: Messages = t): string {
+  const rows = chartRows(series, target);
+  if (rows.length === 0) return m.chart.empty(series.label);
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  let text = m.chart.summary(series.label, rows.length, chartDate(first.date, period), chartDate(last.date, period), valueWithUnit(last.value, series.unit));
+  if (hasTarget(target)) {
+    text += ` ${m.chart.target}: ${targetText(target, series.unit, m)}; ${m.chart.outsideCount(rows.filter((r) => r.outOfRange).length)}.`;
+  }
+  return text;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The ends of the time axis: a little room on both sides so the first and last points show whole. */
+export function timeLimits(series: ChartSeries, period: Period = 'day'): { min: number; max: number } {
+  const times = series.points.map((p) => timeOf(p.date));
+  if (times.length === 0) {
+    const now = Date.now();
+    return { min: now - 30 * DAY, max: now };
+  }
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const room = Math.max((last - first) * 0.04, period === 'month' ? 15 * DAY : 3 * DAY);
+  return { min: first - room, max: last + room };
+}
+
+/** Ticks per month (labelled `mrt 2026`) for counts and for series longer than two months; else per day. */
+export function tickUnit(series: ChartSeries, period: Period = 'day'): 'day' | 'month' {
+  if (period === 'month') return 'month';
+  const { min, max } = timeLimits(series, period);
+  return max - min > 62 * DAY ? 'month' : 'day';
+}
+
+/** One point as Chart.js draws it: x on the time axis, y the value; `date` for the tooltip. */
+export interface TrendDatum {
+  x: number;
+  y: number;
+  date: string;
+}
+
+/** The target band as the chart draws it: its limits and colour (`options.plugins.targetBand`). */
+export interface TargetBandOptions extends TargetRange {
+  colour: string;
+}
+
+declare module 'chart.js' {
+  interface PluginOptionsByType<TType extends ChartType> {
+    targetBand?: TargetBandOptions;
+  }
+}
+
+/**
+ * Where the band lies in pixels (`top` < `bottom`, canvas y grows downwards), clipped to the plot
+ * area; an open side runs to the edge of the plot. `null` when there is nothing to draw.
+ */
+export function bandEdges(
+  area: { top: number; bottom: number },
+  target: TargetRange | null | undefined,
+  pixelFor: (value: number) => number,
+): { top: number; bottom: number } | null {
+  if (!hasTarget(target)) return null;
+  const top = Math.max(area.top, target.high !== null ? pixelFor(target.high) : area.top);
+  const bottom = Math.min(area.bottom, target.low !== null ? pixelFor(target.low) : area.bottom);
+  return bottom > top ? { top, bottom } : null;
+}
+
+/**
+ * The target range as a shaded band behind the line: a few lines on Chart.js's plugin hooks
+ * instead of chartjs-plugin-annotation, which would add some 11 kB (gzip) for this one rectangle.
+ */
+export const targetBand: Plugin<'line'> = {
+  id: 'targetBand',
+  beforeDatasetsDraw(chart: Chart, _args: unknown, options: TargetBandOptions) {
+    const y = chart.scales.y;
+    const area = chart.chartArea;
+    const edges = y && area ? bandEdges(area, options, (value) => y.getPixelForValue(value)) : null;
+    if (!edges) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.fillStyle = options.colour;
+    ctx.fillRect(area.left, edges.top, area.right - area.left, edges.bottom - edges.top);
+    ctx.restore();
+  },
+};
+
+export interface TrendOptions {
+  target?: TargetRange | null;
+  period?: Period;
+  colours?: ChartColours;
+  messages?: Messages;
+}
+
+/** Radius of a point, and of one outside the target range (drawn larger, in the danger colour, as a diamond). */
+export const POINT_RADIUS = 3;
+export const OUT_OF_RANGE_RADIUS = 5.5;
+
+/**
+ * The Chart.js configuration for one series: a line with its points over a time axis with Dutch
+ * dates, the unit on the value axis, a tooltip `142 mmHg · 12 mrt 2026`, and the target range as a
+ * shaded band (an open side runs to the edge of the chart) with the points outside it marked.
+ */
+export function trendConfig(series: ChartSeries, options: TrendOptions = {}): ChartConfiguration<'line', TrendDatum[]> {
+  const { target = null, period = 'day', colours = defaultColours, messages = t } = options;
+  const rows = chartRows(series, target);
+  const data: TrendDatum[] = rows.map((r) => ({ x: timeOf(r.date), y: r.value, date: r.date }));
+  const flag = <T>(inside: T, outside: T) => rows.map((r) => (r.outOfRange ? outside : inside));
+  const unit = tickUnit(series, period);
+  const limits = timeLimits(series, period);
+
+  return {
+    type: 'line',
+    plugins: [targetBand],
+    data: {
+      datasets: [
+        {
+          label: series.label,
+          data,
+          borderColor: colours.line,
+          borderWidth: 2,
+          tension: 0,
+          pointBackgroundColor: flag(colours.line, colours.outOfRange),
+          pointBorderColor: flag(colours.line, colours.outOfRange),
+          pointRadius: flag(POINT_RADIUS, OUT_OF_RANGE_RADIUS),
+          pointHoverRadius: flag(POINT_RADIUS + 2, OUT_OF_RANGE_RADIUS + 2),
+          pointStyle: flag('circle', 'rectRot'),
+          pointHitRadius: 8,
+        },
+      ],
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      parsing: false,
+      normalized: true,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'time',
+          min: limits.min,
+          max: limits.max,
+          time: { unit },
+          grid: { color: colours.grid },
+          border: { color: colours.grid },
+          ticks: {
+            color: colours.muted,
+            maxRotation: 0,
+            autoSkip: true,
+            autoSkipPadding: 12,
+            callback: (value: string | number) => chartDate(dateOf(Number(value)), unit === 'month' ? 'month' : 'day'),
+          },
+        },
+        y: {
+          type: 'linear',
+          beginAtZero: period === 'month',
+          // The axis reaches the limits of the target range, so the band's edges show.
+          suggestedMin: target?.low ?? undefined,
+          suggestedMax: target?.high ?? undefined,
+          grace: '5%',
+          title: { display: !!series.unit, text: series.unit, color: colours.muted },
+          grid: { color: colours.grid },
+          border: { color: colours.grid },
+          ticks: {
+            color: colours.muted,
+            precision: period === 'month' ? 0 : undefined,
+            maxTicksLimit: 6,
+            callback: (value: string | number) => formatValue(Number(value)),
+          },
+        },
+      },
+      plugins: {
+        legend: { display: false },
+        targetBand: { low: target?.low ?? null, high: target?.high ?? null, colour: colours.band },
+        tooltip: {
+          displayColors: false,
+          backgroundColor: colours.tooltip,
+          callbacks: {
+            title: () => '',
+            label: (item: TooltipItem<'line'>) => {
+              const datum = item.raw as TrendDatum;
+              return pointText({ date: datum.date, value: datum.y }, series.unit, period);
+            },
+            afterLabel: (item: TooltipItem<'line'>) => {
+              const datum = item.raw as TrendDatum;
+              return isOutOfRange(datum.y, target) ? messages.chart.outOfRange : '';
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
