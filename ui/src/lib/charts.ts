@@ -122,6 +122,19 @@ export function pointText(point: ChartPoint, unit: string, period: Period = 'day
   return `${valueWithUnit(point.value, unit)} · ${chartDate(point.date, period)}`;
 }
 
+/**
+ * The target range a series carries (`series.target`, `{ low, high }` with either side `null`), or
+ * `null`: the patient card passes what the app sends, also before every kind of series has one.
+ */
+export function seriesTarget(series: object): TargetRange | null {
+  const target = (series as { target?: unknown }).target;
+  if (typeof target !== 'object' || target === null) return null;
+  const side = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+  const { low, high } = target as { low?: unknown; high?: unknown };
+  const range = { low: side(low), high: side(high) };
+  return hasTarget(range) ? range : null;
+}
+
 /** Whether a target range has a side to draw. */
 export function hasTarget(target: TargetRange | null | undefined): target is TargetRange {
   return !!target && (target.low !== null || target.high !== null);

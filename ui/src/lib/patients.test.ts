@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageOn, dutchDate, isoFromDutch, trendPoints } from './session';
+import { ageOn, dutchDate, isoFromDutch } from './session';
 import { errorMessage } from './i18n';
 import { nl } from './i18n/nl';
 
@@ -17,21 +17,6 @@ describe('patient dates (PAT-2, PAT-4)', () => {
     expect(dutchDate('1950-03-04')).toBe('04-03-1950');
     expect(ageOn('1950-03-04', new Date(2026, 2, 3))).toBe(75);
     expect(ageOn('1950-03-04', new Date(2026, 2, 4))).toBe(76);
-  });
-});
-
-describe('trend charts (PAT-2)', () => {
-  it('puts the highest value at the top and the oldest on the left', () => {
-    const points = trendPoints([140, 120, 160], 100, 50).split(' ').map((p) => p.split(',').map(Number));
-    expect(points[0][0]).toBeLessThan(points[2][0]);
-    expect(points[2][1]).toBeLessThan(points[0][1]);
-    expect(points[1][1]).toBeGreaterThan(points[0][1]);
-  });
-
-  it('draws one measurement or a flat series in the middle', () => {
-    expect(trendPoints([7], 100, 50)).toBe('50.0,25.0');
-    expect(trendPoints([5, 5], 100, 50)).toBe('4.0,25.0 96.0,25.0');
-    expect(trendPoints([], 100, 50)).toBe('');
   });
 });
 

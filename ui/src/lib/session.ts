@@ -69,16 +69,3 @@ export function isoFromDutch(text: string): string | null {
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
-
-/**
- * The points of a trend line in a `width` x `height` box (SVG `points`), oldest left. A single
- * measurement is a dot in the middle; a flat series a line in the middle.
- */
-export function trendPoints(values: number[], width: number, height: number, padding = 4): string {
-  if (values.length === 0) return '';
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const x = (i: number) => (values.length === 1 ? width / 2 : padding + (i * (width - 2 * padding)) / (values.length - 1));
-  const y = (v: number) => (max === min ? height / 2 : height - padding - ((v - min) * (height - 2 * padding)) / (max - min));
-  return values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-}
