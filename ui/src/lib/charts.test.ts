@@ -10,7 +10,6 @@ import {
   OUT_OF_RANGE_RADIUS,
   pointText,
   POINT_RADIUS,
-  seriesTarget,
   shortDutchDate,
   targetText,
   timeOf,
@@ -140,14 +139,6 @@ describe('the target range', () => {
       expect(bandEdges({ top: 10, bottom: 110 }, band(config), (value) => value)).toBeNull();
       expect(config.data.datasets[0].pointRadius).toEqual([POINT_RADIUS, POINT_RADIUS, POINT_RADIUS]);
     }
-  });
-
-  it("takes the target range from the series the app sends, where it has one", () => {
-    expect(seriesTarget({ ...systolic, target: { low: null, high: 140 } })).toEqual({ low: null, high: 140 });
-    expect(seriesTarget({ ...systolic, target: { low: 4, high: 7 } })).toEqual({ low: 4, high: 7 });
-    expect(seriesTarget(systolic)).toBeNull();
-    expect(seriesTarget({ ...systolic, target: null })).toBeNull();
-    expect(seriesTarget({ ...systolic, target: { low: null, high: null } })).toBeNull();
   });
 
   it('says the range in words', () => {

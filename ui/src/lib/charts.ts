@@ -4,6 +4,7 @@
 import type { Chart, ChartConfiguration, ChartType, Plugin, TooltipItem } from 'chart.js';
 import { t } from './i18n';
 import type { Messages } from './i18n/nl';
+import type { TargetRange } from './api';
 
 /** One value on one day (`YYYY-MM-DD`) or, for counts per month, in one month (`YYYY-MM` or `YYYY-MM-01`). */
 export interface ChartPoint {
@@ -18,11 +19,8 @@ export interface ChartSeries {
   points: ChartPoint[];
 }
 
-/** A target range; either side may be open (`null`): "at most 140", "at least 4". */
-export interface TargetRange {
-  low: number | null;
-  high: number | null;
-}
+/** A target range (kring_domain::targets); either side may be open (`null`): "at most 140", "at least 4". */
+export type { TargetRange };
 
 /** `day`: measurements on their dates; `month`: counts per month (axis from zero, whole numbers). */
 export type Period = 'day' | 'month';
@@ -120,19 +118,6 @@ export function valueWithUnit(value: number, unit: string): string {
 /** The tooltip of one point: `142 mmHg · 12 mrt 2026`. */
 export function pointText(point: ChartPoint, unit: string, period: Period = 'day'): string {
   return `${valueWithUnit(point.value, unit)} · ${chartDate(point.date, period)}`;
-}
-
-/**
- * The target range a series carries (`series.target`, `{ low, high }` with either side `null`), or
- * `null`: the patient card passes what the app sends, also before every kind of series has one.
- */
-export function seriesTarget(series: object): TargetRange | null {
-  const target = (series as { target?: unknown }).target;
-  if (typeof target !== 'object' || target === null) return null;
-  const side = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-  const { low, high } = target as { low?: unknown; high?: unknown };
-  const range = { low: side(low), high: side(high) };
-  return hasTarget(range) ? range : null;
 }
 
 /** Whether a target range has a side to draw. */
