@@ -75,6 +75,11 @@ describe('patients and HIS single sign-on', () => {
     await app.click('[data-testid="patient-row"] button');
     await app.waitForText('[data-testid="patient-name"]', 'de Vries, Jan Willem');
     await app.waitForText('[data-testid="trend"]', 'Systolische bloeddruk');
+    // The chart's table (what a screen reader reads): the value with its date, and 142 mmHg lies
+    // above the NHG target of 140 (issue 13).
+    await app.waitForText('[data-testid="trend-table"]', '142 mmHg');
+    await app.waitForText('[data-testid="trend-table"]', '2 jan 2026');
+    await app.waitForText('[data-testid="trend-table"]', 'buiten streefwaarde');
     await app.screenshot(`${shots}/patient-card.png`);
   });
 
