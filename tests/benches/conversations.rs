@@ -165,7 +165,7 @@ async fn run(store_kind: &str, clients: usize, options: &Options) {
 
     let state = AppState::new(store, Arc::new(kring_domain::SystemClock), CodeDelivery::default()).await.expect("state");
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
-    let server = RunningServer::spawn(listener, state.clone()).expect("server");
+    let server = RunningServer::spawn(listener, state.clone(), kring_server::Jobs::Worker).expect("server");
 
     let workers = clients.div_ceil(CLIENTS_PER_WORKER);
     let rate = options.rate / workers as u32;

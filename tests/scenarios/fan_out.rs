@@ -14,7 +14,8 @@ use std::sync::Arc;
 async fn instance(url: &str, outbox: &DevOutbox) -> RunningServer {
     let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(url).await.expect("connect"));
     let state = AppState::new(store, Arc::new(kring_domain::SystemClock), CodeDelivery::dev(outbox)).await.expect("state");
-    RunningServer::spawn(std::net::TcpListener::bind("127.0.0.1:0").expect("bind"), state).expect("spawn")
+    RunningServer::spawn(std::net::TcpListener::bind("127.0.0.1:0").expect("bind"), state, kring_server::Jobs::ByHand)
+        .expect("spawn")
 }
 
 /// Log in through `server`; the code is the newest message in the shared outbox.

@@ -94,7 +94,12 @@ async fn acc_1_a_login_code_travels_by_real_smtp_and_opens_the_session() {
     seed_demo_region(store.as_ref(), options).await.unwrap();
     let delivery = CodeDelivery { mail: Some(Arc::new(relay)), sms: None };
     let state = kring_server::AppState::new(store, Arc::new(kring_domain::SystemClock), delivery).await.unwrap();
-    let server = kring_server::RunningServer::spawn(std::net::TcpListener::bind("127.0.0.1:0").unwrap(), state).unwrap();
+    let server = kring_server::RunningServer::spawn(
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        state,
+        kring_server::Jobs::ByHand,
+    )
+    .unwrap();
     let url = kring_client::ServerUrl::parse(&server.url()).unwrap();
 
     let attempt = kring_client::LoginAttempt::start(&url, dir.path(), "huisarts", DEMO_PASSWORD, "pc").await.unwrap();

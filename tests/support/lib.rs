@@ -6,7 +6,7 @@ use kring_protocol::{ChangeBody, EntityKind};
 use kring_server::delivery::{CodeDelivery, DevOutbox};
 use kring_server::seed::{seed_demo_region, DemoOptions, DEMO_PASSWORD};
 use kring_server::store::{SqliteStore, Store};
-use kring_server::{AppState, RegionConfig, RunningServer};
+use kring_server::{AppState, Jobs, RegionConfig, RunningServer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,14 +121,16 @@ impl TestRegion {
         self.dir.path().join(format!("cache-{username}"))
     }
 
-    /// Run the jobs that are due by the region's clock (as the server's worker would).
+    /// Run the jobs that are due by the region's clock (as the server's worker would): the only
+    /// way jobs run in a test region.
     pub async fn run_jobs(&self) -> usize {
         kring_server::jobs::run_due(&self.server().state).await.expect("jobs")
     }
 
-    /// The activation link in the newest invitation to `email`, waiting for it to be sent.
+    /// The activation link in the newest invitation to `email`, after the due jobs ran (which send it).
     pub async fn activation_link(&self, email: &str) -> String {
         let mut sent = self.outbox.subscribe();
+        self.run_jobs().await;
         let find = |outbox: &DevOutbox| {
             outbox
                 .messages()
@@ -182,7 +184,8 @@ async fn spawn(
         .await
         .expect("state")
         .with_config(config.clone());
-    RunningServer::spawn(listener, state).expect("spawn server")
+    // The tests move the region's clock and run the jobs themselves: no worker races them.
+    RunningServer::spawn(listener, state, Jobs::ByHand).expect("spawn server")
 }
 
 /// Wait until `condition` holds for the client, re-checking whenever it reports an event.

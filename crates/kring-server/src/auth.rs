@@ -6,36 +6,27 @@
 //! hash, constant time, the `CodeChallenge` workflow) and opens a session: a 15-minute access
 //! token and a refresh token that is spent on use. Both are stored as SHA-256 only.
 
-use crate::error::{ServerError, ServerResult};
-use crate::store::{Credentials, LiveSession, LoginUpdate, NewSession, SessionTokens, StoredChallenge};
-use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
-use axum::http::request::Parts;
-use axum::Json;
-use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-use base64::Engine;
-use kring_crypto::{otp, AuthKey, AuthKeyVerifier, EncryptionPublicKey, KdfParams, Salt, SigningPublicKey};
-use kring_domain::{Action, CodeChallenge, OrganisationId, Role, Throttle, ThrottleSubject, UserId};
-use kring_protocol::auth::Contract;
-use kring_protocol::{
-    ChangeBody, ChangePasswordRequest, CodeSent, EntityKind, KeyMaterial, LoginGrant, LoginRequest, Me, NewPassword,
-    PreloginRequest, PreloginResponse, RefreshRequest, ResetPasswordRequest, Scope, TokenGrant, VerifyCodeRequest,
+use crate::authz::{AnyAuthUser, AuthUser};
+use crate::credentials::{
+    check_key_material, device_name, forget_wrapped_keys, new_tokens, new_verifier, normalise_username, open_session, token_hash,
 };
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use crate::error::{ServerError, ServerResult};
+use crate::identity::{contracts, load_me};
+use crate::store::{LoginUpdate, StoredChallenge};
+use crate::AppState;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use kring_crypto::{otp, AuthKey, AuthKeyVerifier, KdfParams, Salt};
+use kring_domain::{Action, CodeChallenge, OrganisationId, Throttle, ThrottleSubject, UserId};
+use kring_protocol::{
+    ChangeBody, ChangePasswordRequest, CodeSent, EntityKind, KeyMaterial, LoginGrant, LoginRequest, Me, PreloginRequest,
+    PreloginResponse, RefreshRequest, ResetPasswordRequest, Scope, TokenGrant, VerifyCodeRequest,
+};
 use std::net::{IpAddr, SocketAddr};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-
-/// How long an access token lives; the client refreshes before it runs out.
-pub const ACCESS_LIFETIME: Duration = Duration::minutes(15);
-/// How long a refresh token lives: a working day. After that, log in again.
-pub const REFRESH_LIFETIME: Duration = Duration::hours(12);
-
-/// Canonical form of a login name: trimmed and lower-cased.
-pub fn normalise_username(username: &str) -> String {
-    username.trim().to_lowercase()
-}
 
 /// The longest login name (an e-mail address is at most 254 characters).
 const MAX_USERNAME_CHARS: usize = 254;
@@ -153,24 +144,6 @@ pub async fn verify_code(
     Ok(Json(grant))
 }
 
-/// A new session for a user whose login succeeded (code, or a HIS launch): tokens, who they are,
-/// and their sealed keys.
-pub(crate) async fn open_session(state: &AppState, credentials: &Credentials, device_name: String) -> ServerResult<LoginGrant> {
-    let now = state.clock().now();
-    let (tokens, grant) = new_tokens(now);
-    state
-        .store()
-        .create_session(NewSession { id: Uuid::now_v7(), user_id: credentials.user_id, device_name, created_at: now, tokens })
-        .await?;
-    Ok(LoginGrant {
-        tokens: grant,
-        me: load_me(state, credentials.user_id).await?,
-        keys: credentials.keys.clone(),
-        must_change_password: credentials.must_change_password,
-        keys_were_reset: credentials.keys_were_reset,
-    })
-}
-
 /// A refresh token buys the next token pair, once.
 pub async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> ServerResult<Json<TokenGrant>> {
     let token = URL_SAFE_NO_PAD.decode(request.refresh_token.trim()).map_err(|_| ServerError::Unauthenticated)?;
@@ -269,7 +242,7 @@ pub async fn reset_password(
     state.store().revoke_sessions_of(target, None).await?;
     state.feed().end_user(target);
     publish_public_key(&state, target, None).await?;
-    crate::staff::forget_wrapped_keys(&state, target).await?;
+    forget_wrapped_keys(&state, target).await?;
     tracing::warn!(admin_id = %admin.id, user_id = %target, "password reset by an administrator; the user's keys were dropped");
     Ok(())
 }
@@ -288,73 +261,6 @@ async fn publish_public_key(state: &AppState, user: UserId, keys: Option<&KeyMat
 async fn verify_auth_key(hash: &str, auth_key: AuthKey) -> ServerResult<bool> {
     let hash = hash.to_owned();
     Ok(tokio::task::spawn_blocking(move || AuthKeyVerifier::verify(&hash, &auth_key)).await??)
-}
-
-/// Check a client's new password material and hash its `auth_key`.
-pub(crate) async fn new_verifier(new: NewPassword) -> ServerResult<(String, KdfParams, String)> {
-    Salt::from_base64(&new.salt).map_err(|_| ServerError::InvalidRequest("salt".into()))?;
-    new.kdf.validate().map_err(|e| ServerError::InvalidRequest(e.to_string()))?;
-    let auth_key = AuthKey::from_base64(&new.auth_key).map_err(|_| ServerError::InvalidRequest("auth_key".into()))?;
-    let hash = tokio::task::spawn_blocking(move || AuthKeyVerifier::hash(&auth_key)).await??;
-    Ok((new.salt, new.kdf, hash))
-}
-
-/// Public keys must parse; the sealed private keys must at least be base64 of a plausible size
-/// (the server cannot open them, by design).
-pub(crate) fn check_key_material(keys: &KeyMaterial) -> ServerResult<()> {
-    let bytes = |text: &str, what: &str| STANDARD_NO_PAD.decode(text).map_err(|_| ServerError::InvalidRequest(what.into()));
-    let encryption: [u8; 32] = bytes(&keys.encryption_public_key, "encryption key")?
-        .try_into()
-        .map_err(|_| ServerError::InvalidRequest("encryption key length".into()))?;
-    let _ = EncryptionPublicKey::from_bytes(encryption);
-    let signing: [u8; 32] = bytes(&keys.signing_public_key, "signing key")?
-        .try_into()
-        .map_err(|_| ServerError::InvalidRequest("signing key length".into()))?;
-    SigningPublicKey::from_bytes(&signing).map_err(|_| ServerError::InvalidRequest("signing key".into()))?;
-    let sealed = bytes(&keys.sealed_private_keys, "sealed keys")?;
-    if !(64..=256).contains(&sealed.len()) {
-        return Err(ServerError::InvalidRequest("sealed keys length".into()));
-    }
-    Ok(())
-}
-
-/// A fresh token pair: what the store keeps (hashes) and what the client gets (tokens).
-pub(crate) fn new_tokens(now: OffsetDateTime) -> (SessionTokens, TokenGrant) {
-    let access = random_token();
-    let refresh = random_token();
-    let tokens = SessionTokens {
-        access_hash: token_hash(&access),
-        access_expires_at: now + ACCESS_LIFETIME,
-        refresh_hash: token_hash(&refresh),
-        refresh_expires_at: now + REFRESH_LIFETIME,
-    };
-    let grant = TokenGrant {
-        access_token: URL_SAFE_NO_PAD.encode(access),
-        access_expires_at: tokens.access_expires_at,
-        refresh_token: URL_SAFE_NO_PAD.encode(refresh),
-        refresh_expires_at: tokens.refresh_expires_at,
-    };
-    (tokens, grant)
-}
-
-fn random_token() -> [u8; 32] {
-    let mut token = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut token);
-    token
-}
-
-/// SHA-256 of a bearer, refresh or activation token: all the server keeps of it.
-pub(crate) fn token_hash(token: &[u8]) -> [u8; 32] {
-    Sha256::digest(token).into()
-}
-
-pub(crate) fn device_name(name: &str) -> String {
-    let name: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
-    if name.trim().is_empty() {
-        "onbekende werkplek".to_owned()
-    } else {
-        name
-    }
 }
 
 /// Brute-force limits on login (ACC-7): per account and per network address, with the lockout
@@ -468,136 +374,6 @@ async fn update_throttle<T>(
         }
     }
     Err(ServerError::RateLimited(Duration::seconds(1)))
-}
-
-/// The router's layer for every [`crate::Access::Session`] route (SEC-1): the request's
-/// `Authorization: Bearer` access token must belong to a live session, or the answer is 401
-/// before any handler runs. The session travels on to the extractors below.
-pub async fn require_session(
-    State(state): State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match live_session(request.headers(), &state).await {
-        Ok(session) => {
-            request.extensions_mut().insert(session);
-            next.run(request).await
-        }
-        Err(error) => error.into_response(),
-    }
-}
-
-/// A live session and the hash of the access token that found it.
-#[derive(Debug, Clone)]
-struct Authenticated {
-    session: LiveSession,
-    access_hash: [u8; 32],
-}
-
-/// The live session of the request's `Authorization: Bearer` access token.
-async fn live_session(headers: &axum::http::HeaderMap, state: &AppState) -> ServerResult<Authenticated> {
-    let header =
-        headers.get(kring_protocol::AUTHORIZATION).and_then(|value| value.to_str().ok()).ok_or(ServerError::Unauthenticated)?;
-    let token = header.strip_prefix("Bearer ").ok_or(ServerError::Unauthenticated)?;
-    let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::Unauthenticated)?;
-    let access_hash = token_hash(&token);
-    let session = state.store().session_by_access(access_hash, state.clock().now()).await?.ok_or(ServerError::Unauthenticated)?;
-    Ok(Authenticated { session, access_hash })
-}
-
-/// What [`require_session`] found; a handler on a public route has none (401).
-fn authenticated(parts: &Parts) -> ServerResult<Authenticated> {
-    parts.extensions.get::<Authenticated>().cloned().ok_or(ServerError::Unauthenticated)
-}
-
-/// The session behind a request's access token, whatever the account's state. Only logout and
-/// the password change take this one; everything else takes [`AuthUser`].
-pub struct AnyAuthUser(pub LiveSession);
-
-impl FromRequestParts<AppState> for AnyAuthUser {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(AnyAuthUser(authenticated(parts)?.session))
-    }
-}
-
-/// The user behind a request's access token. Rejects with 401 when missing, expired or revoked,
-/// and with `password_change_required` until a first-login or reset password is changed (ACC-2).
-pub struct AuthUser {
-    pub id: UserId,
-    pub device_name: String,
-    /// To re-check on long-lived connections (the WebSocket) that the token still holds.
-    pub access_hash: [u8; 32],
-}
-
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let Authenticated { session, access_hash } = authenticated(parts)?;
-        if session.must_change_password {
-            return Err(ServerError::PasswordChangeRequired);
-        }
-        Ok(AuthUser { id: session.user_id, device_name: session.device_name, access_hash })
-    }
-}
-
-/// The user's contracts as (organisation, role).
-pub async fn contracts(state: &AppState, user: UserId) -> ServerResult<Vec<(OrganisationId, Role)>> {
-    let bodies = state.store().children(EntityKind::Contract, user.0).await?;
-    Ok(bodies
-        .into_iter()
-        .filter_map(|body| match body {
-            ChangeBody::Contract(contract) => Some((contract.organisation_id, contract.role)),
-            _ => None,
-        })
-        .collect())
-}
-
-/// Whether any of the user's roles in `organisation` permits `action`.
-pub async fn may(state: &AppState, user: UserId, organisation: OrganisationId, action: Action) -> ServerResult<bool> {
-    Ok(contracts(state, user).await?.iter().any(|(org, role)| *org == organisation && role.permits(action)))
-}
-
-/// What a user may see of the feed: the directory, their own account, their organisations, and
-/// the patients of those where their role may see patients.
-pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
-    let mut scopes = vec![Scope::Directory, Scope::User(user)];
-    for (organisation, role) in contracts(state, user).await? {
-        let mut wanted = vec![Scope::Organisation(organisation)];
-        if role.permits(Action::ViewPatients) {
-            wanted.push(Scope::Patients(organisation));
-            let shared = crate::patients::shared_with(state, organisation).await?;
-            wanted.extend(shared.into_iter().map(Scope::Patient));
-        }
-        for scope in wanted {
-            if !scopes.contains(&scope) {
-                scopes.push(scope);
-            }
-        }
-    }
-    scopes.extend(crate::conversations::scopes_of(state, user).await?);
-    Ok(scopes)
-}
-
-pub(crate) async fn load_me(state: &AppState, user: UserId) -> ServerResult<Me> {
-    let Some(ChangeBody::Person(person)) = state.store().entity(EntityKind::Person, user.0).await? else {
-        return Err(ServerError::NotFound("person"));
-    };
-    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
-        return Err(ServerError::NotFound("account"));
-    };
-    let mut contracts_out = Vec::new();
-    for (organisation_id, role) in contracts(state, user).await? {
-        let organisation_name = match state.store().entity(EntityKind::Organisation, organisation_id.0).await? {
-            Some(ChangeBody::Organisation(org)) => org.name,
-            _ => return Err(ServerError::NotFound("organisation")),
-        };
-        contracts_out.push(Contract { organisation_id, organisation_name, role });
-    }
-    Ok(Me { user_id: user, username: account.username, display_name: person.full_name(), contracts: contracts_out })
 }
 
 #[cfg(test)]

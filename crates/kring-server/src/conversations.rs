@@ -4,9 +4,12 @@
 //! participants through the `conv:<id>` feed scope; each participant's own state (left,
 //! archived, read up to) goes to that user only.
 
-use crate::auth::{contracts, AuthUser};
+use crate::audience::sees_patient;
+use crate::authz::AuthUser;
 use crate::error::{ServerError, ServerResult};
-use crate::mutations::Planned;
+use crate::identity::contracts;
+use crate::plan::job_kind::NOTIFY_NEW_MESSAGES;
+use crate::plan::Planned;
 use crate::store::{Commit, NewJob};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -14,7 +17,7 @@ use axum::Json;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_domain::conversation::MAX_PARTICIPANTS;
-use kring_domain::{Action, ConversationId, OrganisationId, PatientId, TeamId, UserId};
+use kring_domain::{Action, ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
     CareNetworkMemberEntry, ConversationEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant, Participant,
     ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
@@ -30,8 +33,6 @@ const MAX_SEALED_BODY: usize = 96 * 1024;
 const MAX_SEALED_TITLE: usize = 1024;
 /// Notification e-mail about a conversation goes out at most once per this window (CHAT-8).
 pub const EMAIL_WINDOW: time::Duration = time::Duration::minutes(15);
-/// The job that sends one user the e-mail about new messages in one conversation.
-pub const NOTIFY_NEW_MESSAGES: &str = "notify_new_messages";
 
 pub(crate) struct StartConversation<'a> {
     pub id: ConversationId,
@@ -348,20 +349,6 @@ pub async fn history(
     Ok(Json(bodies))
 }
 
-/// The conversations a user follows: those they take part in and have not left.
-pub async fn scopes_of(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
-    Ok(state
-        .store()
-        .children(EntityKind::Participation, user.0)
-        .await?
-        .into_iter()
-        .filter_map(|body| match body {
-            ChangeBody::Participation(p) if p.active => Some(Scope::Conversation(p.conversation_id)),
-            _ => None,
-        })
-        .collect())
-}
-
 /// The e-mail job (CHAT-8): tell the user, without any content, that a conversation has new
 /// messages, unless they read them meanwhile or opted out.
 pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::Value) -> ServerResult<()> {
@@ -620,24 +607,6 @@ async fn may_converse(state: &AppState, user: UserId) -> ServerResult<bool> {
     Ok(contracts(state, user).await?.iter().any(|(_, role)| role.permits(Action::ReadConversations)))
 }
 
-/// Whether the user sees the patient: a patient-seeing role at the practice, or at a partner the
-/// practice shared the patient with.
-pub(crate) async fn sees_patient(state: &AppState, user: UserId, patient: &PatientEntry) -> ServerResult<bool> {
-    for (organisation, role) in contracts(state, user).await? {
-        if !role.permits(Action::ViewPatients) {
-            continue;
-        }
-        if organisation == patient.organisation_id || shares(state, organisation, patient.id).await? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-async fn shares(state: &AppState, organisation: OrganisationId, patient: PatientId) -> ServerResult<bool> {
-    Ok(crate::patients::shared_with(state, organisation).await?.contains(&patient))
-}
-
 async fn conversation(state: &AppState, id: ConversationId) -> ServerResult<ConversationEntry> {
     match state.store().entity(EntityKind::Conversation, id.0).await? {
         Some(ChangeBody::Conversation(conversation)) => Ok(conversation),
@@ -671,29 +640,4 @@ fn check_sealed(value: &str, max: usize, what: &str) -> ServerResult<()> {
         return Err(ServerError::InvalidRequest(format!("the sealed {what} is missing, too long or not base64")));
     }
     Ok(())
-}
-
-/// Message times: the server clock, but strictly increasing within this server, so the order and
-/// the read markers hold even for messages within one clock tick.
-#[derive(Debug)]
-pub struct MessageClock(std::sync::Mutex<OffsetDateTime>);
-
-impl Default for MessageClock {
-    fn default() -> Self {
-        Self(std::sync::Mutex::new(OffsetDateTime::UNIX_EPOCH))
-    }
-}
-
-impl MessageClock {
-    /// The time for a message sent `now`.
-    pub fn next(&self, now: OffsetDateTime) -> OffsetDateTime {
-        let mut last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *last = if now > *last { now } else { *last + time::Duration::microseconds(1) };
-        *last
-    }
-
-    /// The time of the latest message so far.
-    pub fn latest(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }

@@ -19,6 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{mpsc, watch};
 
+/// Changes per page. Large enough that a first sync of a region takes few round trips.
+pub const PAGE_SIZE: u32 = 500;
+
 /// Batches waiting per connection; one further behind reads the store instead.
 const CONNECTION_BACKLOG: usize = 1024;
 

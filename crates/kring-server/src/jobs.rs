@@ -5,6 +5,7 @@
 
 use crate::error::{ServerError, ServerResult};
 use crate::mail::OutgoingMail;
+use crate::plan::job_kind;
 use crate::store::{Commit, LeasedJob, NewActivation};
 use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,11 +15,6 @@ use kring_domain::Email;
 use kring_protocol::staff::AccountRequestEntry;
 use kring_protocol::{ChangeBody, EntityKind, Scope};
 use std::time::Duration;
-
-/// Hide an account request from the staff list, 30 days after it was made (STAFF-3).
-pub const HIDE_ACCOUNT_REQUEST: &str = "hide_account_request";
-/// Send the invitation with the activation link to an approved colleague.
-pub const SEND_INVITATION: &str = "send_invitation";
 
 /// How long a leased job is this worker's before another may take it over.
 const LEASE: time::Duration = time::Duration::minutes(5);
@@ -44,7 +40,7 @@ pub async fn run_due(state: &AppState) -> ServerResult<usize> {
 
 async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
     match job.kind.as_str() {
-        HIDE_ACCOUNT_REQUEST => {
+        job_kind::HIDE_ACCOUNT_REQUEST => {
             let id = job.payload["request_id"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok());
             let id = id.ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
             if let Some(ChangeBody::AccountRequest(request)) = state.store().entity(EntityKind::AccountRequest, id).await? {
@@ -55,7 +51,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             }
             Ok(())
         }
-        SEND_INVITATION => {
+        job_kind::SEND_INVITATION => {
             let text = |key: &str| {
                 job.payload[key].as_str().map(str::to_owned).ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
             };
@@ -73,7 +69,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             let mut token = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
             let activation = NewActivation {
-                token_hash: crate::auth::token_hash(&token),
+                token_hash: crate::credentials::token_hash(&token),
                 user_id: kring_domain::UserId(id("user_id")?),
                 request_id: id("request_id")?,
                 expires_at: state.clock().now() + ACTIVATION_VALID_FOR,
@@ -84,7 +80,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             tracing::info!(job_id = %job.id, "invitation sent");
             Ok(())
         }
-        crate::conversations::NOTIFY_NEW_MESSAGES => crate::conversations::notify_new_messages(state, &job.payload).await,
+        job_kind::NOTIFY_NEW_MESSAGES => crate::conversations::notify_new_messages(state, &job.payload).await,
         other => Err(ServerError::InvalidRequest(format!("unknown job kind {other}"))),
     }
 }
@@ -105,17 +101,8 @@ pub fn invitation_mail(to: Email, name: &str, token: &str) -> OutgoingMail {
     }
 }
 
-/// Run due jobs in the background now (after a commit that queued work).
-pub fn run_soon(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(error) = run_due(&state).await {
-            tracing::warn!(%error, "running jobs failed");
-        }
-    });
-}
-
-/// The worker: due jobs every 30 seconds until the feed closes (the server stops).
+/// The worker: the one runner of due jobs, every 30 seconds and whenever a commit queued work
+/// that is due now, until the feed closes (the server stops).
 pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
         loop {
@@ -124,6 +111,7 @@ pub fn spawn_worker(state: AppState) {
             }
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(30)) => {}
+                () = state.jobs_woken() => {}
                 () = state.feed().closed() => return,
             }
         }

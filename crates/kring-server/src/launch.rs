@@ -3,7 +3,8 @@
 //! HIS user, without a password and so without open keys (ACC-5). Every refusal is a typed
 //! `LaunchError`; nothing about the token is logged but the bridge id.
 
-use crate::auth::{device_name, open_session, AuthUser};
+use crate::authz::AuthUser;
+use crate::credentials::{device_name, open_session};
 use crate::error::{ServerError, ServerResult};
 use crate::AppState;
 use axum::extract::State;

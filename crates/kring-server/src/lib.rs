@@ -8,23 +8,30 @@
 //!
 //! This crate must never depend on Tauri or on kring-client.
 
+pub mod access_guard;
 pub mod access_log;
-pub mod auth;
-pub mod conversations;
+mod audience;
+mod auth;
+mod authz;
+mod chain;
+mod conversations;
+mod credentials;
 pub mod delivery;
-pub mod error;
+mod error;
 pub mod feed;
+mod identity;
 pub mod jobs;
-pub mod launch;
+mod launch;
 pub mod mail;
-pub mod mutations;
-pub mod patients;
+mod mutations;
+mod patients;
+mod plan;
 pub mod seed;
 pub mod serve;
-pub mod staff;
-pub mod state;
+mod staff;
+mod state;
 pub mod store;
-pub mod sync;
+mod sync;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
@@ -35,25 +42,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use error::{ServerError, ServerResult};
-pub use state::AppState;
-
-/// What a region decides for itself.
-#[derive(Debug, Clone)]
-pub struct RegionConfig {
-    /// Approve account requests at once instead of waiting for the region's operator.
-    pub auto_approve_account_requests: bool,
-    /// Consumer e-mail domains refused for professional accounts, beyond the built-in list
-    /// (STAFF-8).
-    pub private_email_domains: Vec<String>,
-    /// This server's name in HIS launch tokens (`aud`): a token for another region is refused.
-    pub region_id: String,
-}
-
-impl Default for RegionConfig {
-    fn default() -> Self {
-        Self { auto_approve_account_requests: false, private_email_domains: Vec::new(), region_id: "kring".into() }
-    }
-}
+pub use state::{AppState, RegionConfig};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +50,7 @@ pub enum Access {
     /// Anyone: the health check and the steps that lead to a session.
     Public,
     /// Only with a live session's bearer token (SEC-1), checked by the router's layer
-    /// ([`auth::require_session`]) before the handler runs.
+    /// ([`authz::require_session`]) before the handler runs.
     Session,
 }
 
@@ -154,7 +143,7 @@ pub fn route_table() -> Vec<(&'static str, Access)> {
 pub fn router(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     let Routes { public, session, long, .. } = routes();
-    let require_session = from_fn_with_state(state.clone(), auth::require_session);
+    let require_session = from_fn_with_state(state.clone(), authz::require_session);
     let quick = public
         .merge(session.route_layer(require_session.clone()))
         .route_layer(from_fn(|request, next| within(REQUEST_TIME, request, next)));
@@ -179,6 +168,16 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
+/// Who runs the durable jobs (mail, hiding requests) of a [`RunningServer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jobs {
+    /// The server's worker: every 30 seconds and whenever a commit queues work that is due.
+    Worker,
+    /// Only explicit calls to [`jobs::run_due`]: a test that moves the clock decides when jobs
+    /// run, and no worker races it for them.
+    ByHand,
+}
+
 /// A server running on a background task, as the desktop app and the tests use it.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -190,12 +189,14 @@ pub struct RunningServer {
 impl RunningServer {
     /// Serve `state` on an already-bound listener (plain HTTP: loopback only, or behind TLS
     /// termination). Returns once the socket accepts connections.
-    pub fn spawn(listener: std::net::TcpListener, state: AppState) -> std::io::Result<Self> {
+    pub fn spawn(listener: std::net::TcpListener, state: AppState, jobs: Jobs) -> std::io::Result<Self> {
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let addr = listener.local_addr()?;
         let shutdown = serve::Shutdown::new();
-        jobs::spawn_worker(state.clone());
+        if jobs == Jobs::Worker {
+            jobs::spawn_worker(state.clone());
+        }
         let task = tokio::spawn(serve::serve(
             listener,
             router(state.clone()),
@@ -217,7 +218,7 @@ impl RunningServer {
         seed::seed_demo_region(store.as_ref(), demo).await?;
         let state = AppState::new(store, Arc::new(SystemClock), delivery::CodeDelivery::dev(outbox)).await?;
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-        Ok(Self::spawn(listener, state)?)
+        Ok(Self::spawn(listener, state, Jobs::Worker)?)
     }
 
     pub fn url(&self) -> String {

@@ -1,7 +1,8 @@
 //! `POST /v1/mutations`: apply a client's mutation once, whatever how often it is sent.
 
-use crate::auth::{may, AuthUser};
+use crate::authz::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
+use crate::plan::{after_commit, Planned};
 use crate::store::{Commit, StoreError};
 use crate::{conversations, patients, staff, AppState};
 use axum::extract::State;
@@ -29,7 +30,7 @@ pub async fn submit(
     match state.commit(commit).await {
         Ok(seq) => {
             tracing::info!(user_id = %user.id, mutation_id = %request.id, seq, "mutation applied");
-            staff::after_commit(&state, planned.after).await?;
+            after_commit(&state, planned.after).await?;
             Ok(Json(MutationOutcome::Applied { seq }))
         }
         // The same id raced in through another connection: answer as that one did.
@@ -47,19 +48,6 @@ async fn replay(state: &AppState, author: UserId, request: &MutationRequest) -> 
     }
 }
 
-/// What a mutation leads to: one commit, and what to do once it is committed.
-#[derive(Default)]
-pub(crate) struct Planned {
-    pub commit: Commit,
-    pub after: staff::AfterCommit,
-}
-
-impl Planned {
-    pub fn changes(changes: Vec<(Scope, ChangeBody)>) -> Self {
-        Self { commit: Commit { changes, ..Commit::default() }, after: staff::AfterCommit::default() }
-    }
-}
-
 /// Check the mutation against the rules and compute what it leads to.
 async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerResult<Planned> {
     let author = user.id;
@@ -72,7 +60,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
                 return Err(ServerError::Forbidden("choosing a team's contact person"));
             }
             if let Some(contact) = contact {
-                let members = crate::auth::contracts(state, *contact).await?;
+                let members = crate::identity::contracts(state, *contact).await?;
                 if !members.iter().any(|(org, _)| *org == team.organisation_id) {
                     return Err(ServerError::InvalidRequest("the contact person must work for the organisation".into()));
                 }

@@ -2,10 +2,11 @@
 //! consent for digital network care. The server sees sealed cards and charts and the BSN's keyed
 //! hash only; it deduplicates by that hash and checks who may do what.
 
-use crate::access_log::NewAccessEntry;
-use crate::auth::{may, AuthUser};
+use crate::audience::shared_with;
+use crate::authz::{may, AuthUser};
+use crate::chain::NewAccessEntry;
 use crate::error::{ServerError, ServerResult};
-use crate::mutations::Planned;
+use crate::plan::Planned;
 use crate::store::Commit;
 use crate::AppState;
 use axum::extract::State;
@@ -34,7 +35,7 @@ const MAX_SEALED_LEN: usize = 4 * 1024 * 1024;
 pub async fn import(State(state): State<AppState>, user: AuthUser, body: axum::body::Body) -> ServerResult<Json<ImportOutcome>> {
     // Before a byte of the body is read: only those who import for some practice, and only a
     // few uploads at a time (each holds a reader thread while it arrives).
-    if !crate::auth::contracts(&state, user.id).await?.iter().any(|(_, role)| role.permits(Action::ImportHisExtraction)) {
+    if !crate::identity::contracts(&state, user.id).await?.iter().any(|(_, role)| role.permits(Action::ImportHisExtraction)) {
         return Err(ServerError::Forbidden("importing the practice's HIS extraction"));
     }
     let _upload = state.imports().try_acquire().map_err(|_| ServerError::RateLimited(time::Duration::seconds(30)))?;
@@ -217,7 +218,7 @@ async fn may_record_consent(state: &AppState, author: UserId, patient: &PatientE
     if may(state, author, patient.organisation_id, Action::RecordConsent).await? {
         return Ok(true);
     }
-    for (organisation, role) in crate::auth::contracts(state, author).await? {
+    for (organisation, role) in crate::identity::contracts(state, author).await? {
         if role.permits(Action::RecordConsent) && shared_with(state, organisation).await?.contains(&patient.id) {
             return Ok(true);
         }
@@ -288,7 +289,7 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         }
     }
     for member in &network.members {
-        let works_there = crate::auth::contracts(state, member.user_id).await?.iter().any(|(org, _)| shared.contains(org));
+        let works_there = crate::identity::contracts(state, member.user_id).await?.iter().any(|(org, _)| shared.contains(org));
         if !works_there {
             return Err(ServerError::InvalidRequest("a network key for someone outside the shared organisations".into()));
         }
@@ -318,20 +319,6 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         changes.push((Scope::Organisation(*organisation), ChangeBody::PatientShare(share)));
     }
     Ok(Planned::changes(changes))
-}
-
-/// The patients shared with `organisation` (PAT-5): their networks join its caregivers' feed.
-pub async fn shared_with(state: &AppState, organisation: OrganisationId) -> ServerResult<Vec<PatientId>> {
-    Ok(state
-        .store()
-        .children(EntityKind::PatientShare, organisation.0)
-        .await?
-        .into_iter()
-        .filter_map(|body| match body {
-            ChangeBody::PatientShare(share) if share.active => Some(share.patient_id),
-            _ => None,
-        })
-        .collect())
 }
 
 /// Whether the patient's consent for network care is in force: what sharing checks first.

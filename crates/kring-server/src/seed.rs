@@ -72,7 +72,7 @@ pub async fn create_account(
     })
     .await?;
     let (auth_hash, salt, keys) = derived?;
-    let username = crate::auth::normalise_username(&spec.username);
+    let username = crate::credentials::normalise_username(&spec.username);
     let mut changes = vec![
         (
             Scope::Directory,

@@ -4,10 +4,11 @@
 //! The server never holds a vault key: clients create vaults and wrap keys; the server checks who
 //! may and records the wrapped keys (ciphertext for the member's own key pair).
 
-use crate::auth::{contracts, may, normalise_username, AuthUser};
+use crate::authz::{may, AuthUser};
+use crate::credentials::{access_entry, normalise_username};
 use crate::error::{ServerError, ServerResult};
-use crate::jobs;
-use crate::mutations::Planned;
+use crate::identity::contracts;
+use crate::plan::{job_kind, Planned};
 use crate::store::{Commit, NewCredentials, NewJob};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -22,28 +23,6 @@ use kring_protocol::staff::{
 };
 use kring_protocol::{AccountEntry, ChangeBody, ContractEntry, EntityKind, PersonEntry, Scope};
 use uuid::Uuid;
-
-/// Work to do once a mutation's commit has landed.
-#[derive(Debug, Default)]
-pub(crate) struct AfterCommit {
-    /// A deactivated account: switch off its login and end its sessions.
-    pub deactivated: Option<UserId>,
-    /// Jobs were scheduled that are due now (an invitation mail): run them right away.
-    pub run_jobs: bool,
-}
-
-pub(crate) async fn after_commit(state: &AppState, after: AfterCommit) -> ServerResult<()> {
-    if let Some(user) = after.deactivated {
-        state.store().set_account_active(user, false).await?;
-        state.store().revoke_sessions_of(user, None).await?;
-        state.feed().end_user(user);
-        tracing::info!(user_id = %user, "account deactivated");
-    }
-    if after.run_jobs {
-        jobs::run_soon(state);
-    }
-    Ok(())
-}
 
 /// STAFF-2 and STAFF-10: a practice asks for a colleague's account, invites a caregiver of a
 /// partner organisation, or a lead caregiver invites a colleague. Auto-approved where the region
@@ -76,7 +55,7 @@ pub(crate) async fn request_account(
     };
     let hide = NewJob {
         id: Uuid::now_v7(),
-        kind: jobs::HIDE_ACCOUNT_REQUEST.into(),
+        kind: job_kind::HIDE_ACCOUNT_REQUEST.into(),
         payload: serde_json::json!({ "request_id": request.id }),
         run_at: request_hidden_at(now),
     };
@@ -203,7 +182,7 @@ async fn approve(state: &AppState, request: AccountRequestEntry, planned: &mut P
     // The token is made when the mail goes out (the job), so it is never stored, only its hash.
     planned.commit.jobs.push(NewJob {
         id: Uuid::now_v7(),
-        kind: jobs::SEND_INVITATION.into(),
+        kind: job_kind::SEND_INVITATION.into(),
         payload: serde_json::json!({
             "to": details.email,
             "name": details.display_name(),
@@ -240,7 +219,7 @@ pub async fn list_requests(State(state): State<AppState>, user: AuthUser) -> Ser
 
 fn token_hash(token: &str) -> ServerResult<[u8; 32]> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| ServerError::NotFound("activation link"))?;
-    Ok(crate::auth::token_hash(&bytes))
+    Ok(crate::credentials::token_hash(&bytes))
 }
 
 /// `GET /v1/activate/{token}`: whose invitation this is, before the password is chosen.
@@ -272,11 +251,11 @@ pub async fn invitation(State(state): State<AppState>, Path(token): Path<String>
 pub async fn activate(State(state): State<AppState>, Json(request): Json<ActivateRequest>) -> ServerResult<Json<Activated>> {
     let now = state.clock().now();
     let token_hash = token_hash(&request.token)?;
-    crate::auth::check_key_material(&request.keys)?;
+    crate::credentials::check_key_material(&request.keys)?;
     let (user, request_id) =
         state.store().peek_activation(token_hash, now).await?.ok_or(ServerError::NotFound("activation link"))?;
     let credentials = state.store().credentials_of(user).await?.ok_or(ServerError::NotFound("account"))?;
-    let (salt, kdf, auth_hash) = crate::auth::new_verifier(request.new).await?;
+    let (salt, kdf, auth_hash) = crate::credentials::new_verifier(request.new).await?;
     let login = crate::store::LoginUpdate {
         salt,
         kdf,
@@ -310,19 +289,6 @@ pub async fn activate(State(state): State<AppState>, Json(request): Json<Activat
     }
     tracing::info!(user_id = %user, "account activated");
     Ok(Json(Activated { username: credentials.username }))
-}
-
-/// The access entry of (organisation, user), or a fresh unauthorised one.
-async fn access_entry(
-    state: &AppState,
-    organisation_id: OrganisationId,
-    user_id: UserId,
-) -> ServerResult<PatientDataAccessEntry> {
-    let id = PatientDataAccessEntry::id_for(organisation_id, user_id);
-    Ok(match state.store().entity(EntityKind::PatientDataAccess, id).await? {
-        Some(ChangeBody::PatientDataAccess(entry)) => entry,
-        _ => PatientDataAccessEntry { id, organisation_id, user_id, authorised: false, wrapped_key: None },
-    })
 }
 
 /// STAFF-4: the GP authorises or withdraws; withdrawing removes the wrapped key at once.
@@ -425,25 +391,6 @@ pub(crate) fn check_wrapped_key(wrapped_key: &str) -> ServerResult<()> {
         Ok(bytes) if bytes.len() == kring_crypto::SEALED_VAULT_SECRET_LEN => Ok(()),
         _ => Err(ServerError::InvalidRequest("a wrapped key is a sealed 32-byte secret in base64".into())),
     }
-}
-
-/// After a password reset the user's wrapped keys are sealed to keys that no longer exist: drop
-/// them, so key holders share the vaults again to the new key.
-pub(crate) async fn forget_wrapped_keys(state: &AppState, user: UserId) -> ServerResult<()> {
-    let mut changes = Vec::new();
-    for (organisation_id, _) in contracts(state, user).await? {
-        let entry = access_entry(state, organisation_id, user).await?;
-        if entry.wrapped_key.is_some() {
-            changes.push((
-                Scope::Organisation(organisation_id),
-                ChangeBody::PatientDataAccess(PatientDataAccessEntry { wrapped_key: None, ..entry }),
-            ));
-        }
-    }
-    if !changes.is_empty() {
-        state.commit(Commit { changes, ..Commit::default() }).await?;
-    }
-    Ok(())
 }
 
 /// STAFF-11: the GP or account manager links a colleague to their HIS user id. One HIS user per

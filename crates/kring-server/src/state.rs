@@ -1,16 +1,19 @@
 //! The state every handler shares. Its fields are private to this module, so the one way a
 //! change reaches the store is [`AppState::commit`], which also hands it to the feed.
 
+use crate::access_guard::{ChainCheckpoint, RecordLimiter};
+use crate::error::ServerResult;
 use crate::store::{self, Store};
-use crate::{access_log, conversations, delivery, feed, RegionConfig, ServerResult};
+use crate::{delivery, feed};
 use kring_domain::Clock;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// HIS extraction uploads read at the same time; another waits for one to finish (429).
 const MAX_PARALLEL_IMPORTS: usize = 2;
 
 /// Changes in one commit above which the feed reads it from the store rather than from memory.
-const LARGE_COMMIT: usize = crate::sync::PAGE_SIZE as usize;
+const LARGE_COMMIT: usize = feed::PAGE_SIZE as usize;
 
 /// What every handler gets: the store, the clock, the feed notifier and how login codes are
 /// delivered. No global state. Fields are private: every change reaches the store through
@@ -24,15 +27,17 @@ pub struct AppState {
     delivery: delivery::CodeDelivery,
     config: RegionConfig,
     /// Strictly increasing message times (CHAT-8 read markers depend on them).
-    messages: Arc<conversations::MessageClock>,
+    messages: Arc<MessageClock>,
     /// How far the access log's chain is verified (SEC-2).
-    access_chain: Arc<access_log::ChainCheckpoint>,
+    access_chain: Arc<ChainCheckpoint>,
     /// Reported openings per user per minute (SEC-2).
-    access_limiter: Arc<access_log::RecordLimiter>,
+    access_limiter: Arc<RecordLimiter>,
     /// HIS extraction uploads being read at once.
     imports: Arc<tokio::sync::Semaphore>,
     /// The secret decoy salts are derived from, read once.
     decoy_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Wakes the job worker when a commit queued work that is due now.
+    jobs_due: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -61,6 +66,7 @@ impl AppState {
             access_chain: Arc::default(),
             access_limiter: Arc::default(),
             decoy_secret: Arc::default(),
+            jobs_due: Arc::default(),
             imports: Arc::new(tokio::sync::Semaphore::new(MAX_PARALLEL_IMPORTS)),
         })
     }
@@ -93,7 +99,7 @@ impl AppState {
         &self.delivery
     }
 
-    pub(crate) fn messages(&self) -> &conversations::MessageClock {
+    pub(crate) fn messages(&self) -> &MessageClock {
         &self.messages
     }
 
@@ -101,12 +107,23 @@ impl AppState {
         &self.imports
     }
 
-    pub(crate) fn access_chain(&self) -> &access_log::ChainCheckpoint {
+    pub(crate) fn access_chain(&self) -> &ChainCheckpoint {
         &self.access_chain
     }
 
-    pub(crate) fn access_limiter(&self) -> &access_log::RecordLimiter {
+    pub(crate) fn access_limiter(&self) -> &RecordLimiter {
         &self.access_limiter
+    }
+
+    /// Ask the job worker to run due jobs now rather than at its next round. Without a worker
+    /// (a test that runs jobs itself, `RunningServer::spawn` with `Jobs::ByHand`) nothing runs.
+    pub(crate) fn wake_jobs(&self) {
+        self.jobs_due.notify_one();
+    }
+
+    /// Resolves when [`AppState::wake_jobs`] was called (also if before this was awaited).
+    pub(crate) async fn jobs_woken(&self) {
+        self.jobs_due.notified().await;
     }
 
     /// The same state with login codes and mail going another way (a test's SMTP sink).
@@ -132,5 +149,48 @@ impl AppState {
         let seq = self.store.commit(commit).await?;
         self.feed.publish_commit(seq, changes);
         Ok(seq)
+    }
+}
+
+/// Message times: the server clock, but strictly increasing within this server, so the order and
+/// the read markers hold even for messages within one clock tick.
+#[derive(Debug)]
+pub struct MessageClock(std::sync::Mutex<OffsetDateTime>);
+
+impl Default for MessageClock {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(OffsetDateTime::UNIX_EPOCH))
+    }
+}
+
+impl MessageClock {
+    /// The time for a message sent `now`.
+    pub fn next(&self, now: OffsetDateTime) -> OffsetDateTime {
+        let mut last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = if now > *last { now } else { *last + time::Duration::microseconds(1) };
+        *last
+    }
+
+    /// The time of the latest message so far.
+    pub fn latest(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What a region decides for itself.
+#[derive(Debug, Clone)]
+pub struct RegionConfig {
+    /// Approve account requests at once instead of waiting for the region's operator.
+    pub auto_approve_account_requests: bool,
+    /// Consumer e-mail domains refused for professional accounts, beyond the built-in list
+    /// (STAFF-8).
+    pub private_email_domains: Vec<String>,
+    /// This server's name in HIS launch tokens (`aud`): a token for another region is refused.
+    pub region_id: String,
+}
+
+impl Default for RegionConfig {
+    fn default() -> Self {
+        Self { auto_approve_account_requests: false, private_email_domains: Vec::new(), region_id: "kring".into() }
     }
 }

@@ -1,8 +1,9 @@
 //! The change feed over HTTP (`GET /v1/sync?since=N`) and WebSocket (`GET /v1/ws?since=N`).
 
-use crate::auth::{scopes, AuthUser};
+use crate::audience::scopes;
+use crate::authz::AuthUser;
 use crate::error::{ServerError, ServerResult};
-use crate::feed::{CommittedBatch, FeedSubscription, FeedWake};
+use crate::feed::{CommittedBatch, FeedSubscription, FeedWake, PAGE_SIZE};
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -20,9 +21,6 @@ const READ_BUFFER: usize = 4 * 1024;
 /// (at most 125 bytes of payload) and pongs; the defaults (64 MiB messages, 16 MiB frames) let a
 /// handful of connections take hundreds of megabytes.
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
-
-/// Changes per page. Large enough that a first sync of a region takes few round trips.
-pub const PAGE_SIZE: u32 = 500;
 
 /// Where a client's copy of the feed ends: its cursor, and the epoch the cursor came from.
 #[derive(Debug, Deserialize)]

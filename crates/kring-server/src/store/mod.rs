@@ -11,7 +11,7 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::access_log::NewAccessEntry;
+use crate::chain::NewAccessEntry;
 use crate::feed::FeedNotifier;
 use async_trait::async_trait;
 use kring_crypto::KdfParams;

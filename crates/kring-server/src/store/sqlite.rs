@@ -5,7 +5,7 @@ use super::{
     parent_of, random_secret, AttachmentChunk, AttachmentUpload, Commit, Credentials, LeasedJob, LiveSession, LoginUpdate,
     Migration, NewSession, RecordedMutation, SessionTokens, Store, StoreError, StoreResult, StoredChallenge, StoredThrottle,
 };
-use crate::access_log::{entry_hash, hex, GENESIS};
+use crate::chain::{entry_hash, hex, GENESIS};
 use async_trait::async_trait;
 use kring_domain::{AccessKind, CodeChallenge, OrganisationId, PatientId, Throttle, UserId};
 use kring_protocol::access_log::AccessLogEntry;

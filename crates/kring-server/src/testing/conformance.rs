@@ -1,7 +1,7 @@
 //! The store conformance suite: every [`Store`] backend must pass each of these. Instantiated per
 //! backend in `tests/store_conformance.rs` (matrix-rust-sdk style: one suite, many stores).
 
-use crate::access_log::{verify_chain, NewAccessEntry};
+use crate::chain::{verify_chain, NewAccessEntry};
 use crate::store::{
     Commit, LoginUpdate, NewActivation, NewCredentials, NewJob, NewSession, SessionTokens, Store, StoreError, StoredChallenge,
 };
