@@ -13,7 +13,10 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
   },
+  // Tests mount components in happy-dom, so they need Svelte's browser build (not its server one).
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
     include: ['src/**/*.test.ts'],
+    environment: 'happy-dom',
   },
 });

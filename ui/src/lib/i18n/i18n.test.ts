@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { errorMessage, t } from './index';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { errorMessage, language, setLanguage, t } from './index';
 import { en } from './en';
 import { nl } from './nl';
 import { CLIENT_ERROR_CODES } from '../generated';
@@ -52,5 +52,29 @@ describe('error messages', () => {
 
   it('keeps English complete for every Dutch error', () => {
     expect(Object.keys(en.errors).sort()).toEqual(Object.keys(nl.errors).sort());
+  });
+});
+
+describe('the language (issue 13)', () => {
+  afterEach(() => {
+    setLanguage('nl');
+    localStorage.clear();
+  });
+
+  it('speaks Dutch until English is chosen, then English everywhere, errors included', () => {
+    expect(language()).toBe('nl');
+    expect(t.login.title).toBe('Inloggen');
+    setLanguage('en');
+    expect(t.login.title).toBe('Log in');
+    expect(errorMessage('rate_limited', 120)).toBe(`${en.errors.rate_limited} Try again in 2 minutes.`);
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('starts in the language this workstation chose before', async () => {
+    localStorage.setItem('kring.language', 'en');
+    vi.resetModules();
+    const fresh = await import('./index');
+    expect(fresh.language()).toBe('en');
+    expect(fresh.t.topbar.logout).toBe('Log out');
   });
 });

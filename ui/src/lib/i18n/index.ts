@@ -1,10 +1,11 @@
-// The UI speaks Dutch; `t` is the one place texts come from.
-import { nl } from './nl';
+// The one place texts come from: `t` speaks the language chosen in the user menu (Dutch by
+// default, English beside it with the same keys).
+import { t } from './language.svelte';
 
-export const t = nl;
+export { LANGUAGES, language, setLanguage, t, type Language } from './language.svelte';
 
 /**
- * The Dutch sentence for an error code from a command (see kring-client `ClientError::code`);
+ * The sentence for an error code from a command (see kring-client `ClientError::code`);
  * with `retryAfterSeconds`, also when to try again.
  */
 export function errorMessage(code: string, retryAfterSeconds?: number): string {
