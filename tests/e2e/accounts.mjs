@@ -31,10 +31,12 @@ export async function logout(app) {
   await app.find(READY);
 }
 
-/** Long flows take more than the idle lock the test run starts with (12 s): choose 60 minutes in
- * the user menu, as a GP at her own workstation may. */
+/** Long flows take more than the idle lock the test run starts with (12 s): choose 60 minutes for
+ * this workstation on the profile page, as a GP at her own workstation may. */
 export async function keepUnlocked(app) {
   await app.click('[data-testid="user-menu"]');
+  await app.click('[data-testid="menu-profile"]');
+  await app.find('[data-testid="idle-lock"]');
   await app.call('POST', '/execute/sync', {
     script: `const select = document.querySelector(arguments[0]);
       select.value = '60';
@@ -42,7 +44,6 @@ export async function keepUnlocked(app) {
     args: ['[data-testid="idle-lock"]'],
   });
   await app.find('[data-testid="idle-lock-saved"]');
-  await app.click('[data-testid="user-menu"]');
   if (await app.count('[data-testid="lock-toggle"][data-state="closed"]')) {
     await app.click('[data-testid="lock-toggle"]');
     await app.type('[data-testid="unlock-password"]', NEW_PASSWORD);

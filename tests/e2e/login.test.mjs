@@ -148,13 +148,13 @@ describe('embedded demo region', () => {
 
   it('switches to her care-group contract without logging out; the practice screens go (ACC-6)', async () => {
     await app.click('[data-testid="user-menu"]');
-    await app.click('[data-testid="workplace"][value]:not(:checked)');
+    await app.click('[data-testid="workplace"][aria-checked="false"]');
     await app.waitForText('.who small', 'Zorggroep Delfland');
     assert.equal(await app.count('[data-testid="nav-access-log"]'), 0, 'a quality officer sees no access log');
     assert.equal(await app.count('[data-testid="nav-staff"]'), 0);
     await app.screenshot(`${shots}/contract-switched.png`);
     await app.click('[data-testid="user-menu"]');
-    await app.click('[data-testid="workplace"][value]:not(:checked)');
+    await app.click('[data-testid="workplace"][aria-checked="false"]');
     await app.waitForText('.who small', 'Huisartsenpraktijk De Linde');
     await app.find('[data-testid="nav-access-log"]');
   });

@@ -70,9 +70,7 @@ export const en: Messages = {
     workingFor: 'Working for',
     changePassword: 'Change password',
     codeChannel: 'Receive login code by',
-    idleLock: 'Lock automatically after',
-    minutes: (n: number) => (n === 1 ? '1 minute' : `${n} minutes`),
-    saved: 'Saved.',
+    language: 'Language',
   },
   reset: {
     action: 'Reset password',
@@ -221,6 +219,11 @@ export const en: Messages = {
     save: 'Save profile',
     saved: 'Your profile has been saved.',
     absentUntil: (date: string) => `Away until ${date}`,
+    workstation: 'This workstation',
+    workstationHint: 'Applies at once, on this computer only.',
+    idleLock: 'Lock automatically after',
+    minutes: (n: number) => (n === 1 ? '1 minute' : `${n} minutes`),
+    idleSaved: 'Saved.',
   },
   accessLog: {
     title: 'Access log',

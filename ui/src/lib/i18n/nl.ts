@@ -70,9 +70,7 @@ export const nl = {
     workingFor: 'Werken voor',
     changePassword: 'Wachtwoord wijzigen',
     codeChannel: 'Inlogcode ontvangen via',
-    idleLock: 'Automatisch vergrendelen na',
-    minutes: (n: number) => (n === 1 ? '1 minuut' : `${n} minuten`),
-    saved: 'Opgeslagen.',
+    language: 'Taal',
   },
   reset: {
     action: 'Wachtwoord resetten',
@@ -221,6 +219,11 @@ export const nl = {
     save: 'Profiel opslaan',
     saved: 'Uw profiel is opgeslagen.',
     absentUntil: (date: string) => `Afwezig t/m ${date}`,
+    workstation: 'Deze werkplek',
+    workstationHint: 'Geldt direct, alleen op deze computer.',
+    idleLock: 'Automatisch vergrendelen na',
+    minutes: (n: number) => (n === 1 ? '1 minuut' : `${n} minuten`),
+    idleSaved: 'Opgeslagen.',
   },
   accessLog: {
     title: 'Toegangslog',
