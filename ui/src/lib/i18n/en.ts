@@ -107,8 +107,9 @@ export const en: Messages = {
     notCareProfessional: 'Not a care professional: cannot read messages or patient data (there is no key for this role).',
     deactivated: 'Deactivated',
     deactivate: 'Deactivate',
-    deactivateConfirm: (name: string) =>
-      `Deactivate ${name}? The account can no longer log in, open sessions end and patient-data access is withdrawn. The account is kept for the record.`,
+    deactivateTitle: (name: string) => `Deactivate ${name}?`,
+    deactivateConfirm:
+      'The account can no longer log in, open sessions end and patient-data access is withdrawn. The account is kept for the record.',
     requestAccount: 'Request staff account',
     requestsTitle: 'Requests (last 30 days)',
     noRequests: 'No open requests.',

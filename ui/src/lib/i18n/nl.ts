@@ -107,8 +107,9 @@ export const nl = {
     notCareProfessional: 'Geen zorgverlener: kan geen berichten of patiëntgegevens lezen (er is geen sleutel voor deze rol).',
     deactivated: 'Gedeactiveerd',
     deactivate: 'Deactiveren',
-    deactivateConfirm: (name: string) =>
-      `${name} deactiveren? Het account kan niet meer inloggen, lopende sessies stoppen en de toegang tot patiëntgegevens vervalt. Het account blijft bewaard voor het dossier.`,
+    deactivateTitle: (name: string) => `${name} deactiveren?`,
+    deactivateConfirm:
+      'Het account kan niet meer inloggen, lopende sessies stoppen en de toegang tot patiëntgegevens vervalt. Het account blijft bewaard voor het dossier.',
     requestAccount: 'Vraag account medewerker aan',
     requestsTitle: 'Aanvragen (laatste 30 dagen)',
     noRequests: 'Geen openstaande aanvragen.',
