@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary, MessageView } from './api';
+import { setLanguage } from './i18n';
 import { awaySentence, chooseAttachments, hisReturnNotice, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
 
 const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary => ({
@@ -50,6 +51,17 @@ describe('conversation helpers', () => {
     expect(messageTime(new Date(2026, 10, 25, 14, 5).toISOString(), now)).toBe('14:05');
     expect(messageTime(new Date(2026, 10, 24, 9, 30).toISOString(), now)).toBe('gisteren 09:30');
     expect(messageTime(new Date(2026, 10, 2, 9, 30).toISOString(), now)).toBe('02-11-2026 09:30');
+  });
+
+  it('says "yesterday" and writes sizes the English way once English is chosen (issue 13)', () => {
+    setLanguage('en');
+    try {
+      const now = new Date(2026, 10, 25, 15, 0);
+      expect(messageTime(new Date(2026, 10, 24, 9, 30).toISOString(), now)).toBe('yesterday 09:30');
+      expect(fileSize(3_100_000)).toBe('3.1 MB');
+    } finally {
+      setLanguage('nl');
+    }
   });
 
   it('CHAT-10: sizes read as Dutch users expect, and files travel as base64', async () => {

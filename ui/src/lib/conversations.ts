@@ -2,28 +2,23 @@
 // so they are unit-tested.
 import type { Away, ConversationSummary, HisReturnReceipt, MessageView } from './api';
 import { t } from './i18n';
-
-/** "21-12-2026" from "2026-12-21". */
-export function dutchDay(isoDate: string): string {
-  const [year, month, day] = isoDate.split('-');
-  return `${day}-${month}-${year}`;
-}
+import { dutchDate } from './session';
 
 /** The sentence a sender sees about an absent recipient (CHAT-4). */
 export function awaySentence(name: string, away: Away): string {
-  return away.reason === 'absent' ? t.conversations.absentUntil(name, dutchDay(away.until)) : t.conversations.notWorking(name, dutchDay(away.back));
+  return away.reason === 'absent' ? t.conversations.absentUntil(name, dutchDate(away.until)) : t.conversations.notWorking(name, dutchDate(away.back));
 }
 
-/** "14:05" today, "gisteren 14:05", else "25-11-2026 14:05", in the computer's time zone. */
+/** "14:05" today, "gisteren 14:05" (in the UI's language), else "25-11-2026 14:05", in the computer's time zone. */
 export function messageTime(iso: string, now: Date = new Date()): string {
   const at = new Date(iso);
-  const time = at.toLocaleTimeString('nl-NL', { hour: '2-digit', minute: '2-digit' });
+  const time = at.toLocaleTimeString(t.locale, { hour: '2-digit', minute: '2-digit' });
   const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
   if (sameDay(at, now)) return time;
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
-  if (sameDay(at, yesterday)) return `gisteren ${time}`;
-  const date = at.toLocaleDateString('nl-NL', { day: '2-digit', month: '2-digit', year: 'numeric' });
+  if (sameDay(at, yesterday)) return t.conversations.yesterday(time);
+  const date = at.toLocaleDateString(t.locale, { day: '2-digit', month: '2-digit', year: 'numeric' });
   return `${date} ${time}`;
 }
 
@@ -52,9 +47,9 @@ export function messageStatus(message: MessageView): string {
   return message.sent_at ? messageTime(message.sent_at) : '';
 }
 
-/** "3,1 MB", "840 kB", "12 B": a file size as Dutch users read it. */
+/** "3,1 MB", "840 kB", "12 B": a file size as users of the UI's language read it. */
 export function fileSize(bytes: number): string {
-  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toLocaleString('nl-NL', { maximumFractionDigits: 1 })} MB`;
+  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toLocaleString(t.locale, { maximumFractionDigits: 1 })} MB`;
   if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} kB`;
   return `${bytes} B`;
 }

@@ -3,6 +3,7 @@ import type { Messages } from './nl';
 
 export const en: Messages = {
   appName: 'Kring',
+  locale: 'en-GB',
   tagline: 'Working together safely around the patient',
   taglineDetail:
     'GP practice, mental-health nurse, district nursing and mental-health care in one secure place. Messages and patient data are end-to-end encrypted.',
@@ -19,6 +20,7 @@ export const en: Messages = {
     demoUse: 'Use',
     server: 'Server',
     embedded: 'embedded (this computer)',
+    version: (version: string) => `version ${version}`,
   },
   code: {
     title: 'Login code',
@@ -360,6 +362,7 @@ export const en: Messages = {
     inhabitant: 'patient/carer',
     leftMark: '(left)',
     sending: 'sending…',
+    yesterday: (time: string) => `yesterday ${time}`,
     refused: 'not sent',
     unverified: 'This message cannot be verified: its signature does not match. It is not shown.',
     attach: 'Add attachment',
@@ -389,6 +392,7 @@ export const en: Messages = {
     inboxMembers: (n: number) => (n === 1 ? '1 member' : `${n} members`),
     via: (team: string) => `via ${team}`,
     filter: 'Find a colleague',
+    away: 'away',
     noRecipients: 'There is nobody you can write to about this.',
     message: 'Message',
     start: 'Start conversation',
@@ -402,6 +406,7 @@ export const en: Messages = {
     hisTitle: 'Send back to the HIS',
     hisIntro: 'The conversation goes to the practice HIS as a free-text medical message (MEDVRI), into the patient record.',
     zorgmail: 'Practice ZorgMail address',
+    zorgmailExample: '500012345@lms.lifeline.nl',
     comment: 'Comment (optional)',
     hisSend: 'Send to the HIS',
     hisMailed: (address: string, reference: string) => `Sent to ZorgMail address ${address} (reference ${reference}). The HIS collects it there.`,
@@ -426,8 +431,10 @@ export const en: Messages = {
     birthDateTitle: 'New patient',
     birthDateIntro: 'Kring does not know this patient yet. Enter the birth date once; next time the HIS opens the patient directly.',
     birthDate: 'Birth date',
+    birthDateFormat: 'dd-mm-yyyy',
     create: 'Create patient',
     refused: 'Opening from the HIS failed.',
+    dismiss: 'Close',
   },
   errors: {
     invalid_credentials: 'The username or password is wrong. Check both and try again.',

@@ -2,6 +2,8 @@ import type { ClientErrorCode } from '../generated';
 // All Dutch text of the UI, in one place. Keys are English; en.ts has the same keys.
 export const nl = {
   appName: 'Kring',
+  /** For dates, times and numbers written out by the browser (`toLocaleString`). */
+  locale: 'nl-NL',
   tagline: 'Veilig samenwerken rond de patiënt',
   taglineDetail:
     'Huisartsenpraktijk, POH-GGZ, wijkverpleging en GGZ in één beveiligde omgeving. Berichten en patiëntgegevens zijn end-to-end versleuteld.',
@@ -18,6 +20,7 @@ export const nl = {
     demoUse: 'Gebruik',
     server: 'Server',
     embedded: 'ingebouwd (deze computer)',
+    version: (version: string) => `versie ${version}`,
   },
   code: {
     title: 'Inlogcode',
@@ -361,6 +364,7 @@ export const nl = {
     inhabitant: 'patiënt/mantelzorger',
     leftMark: '(verlaten)',
     sending: 'wordt verzonden…',
+    yesterday: (time: string) => `gisteren ${time}`,
     refused: 'niet verzonden',
     unverified: 'Dit bericht is niet te controleren: de ondertekening klopt niet. Het wordt niet getoond.',
     attach: 'Bijlage toevoegen',
@@ -390,6 +394,7 @@ export const nl = {
     inboxMembers: (n: number) => (n === 1 ? '1 lid' : `${n} leden`),
     via: (team: string) => `via ${team}`,
     filter: 'Zoek een collega',
+    away: 'afwezig',
     noRecipients: 'Er is niemand met wie u hierover kunt schrijven.',
     message: 'Bericht',
     start: 'Gesprek starten',
@@ -404,6 +409,7 @@ export const nl = {
     hisIntro:
       'Het gesprek gaat als vrij medisch bericht (MEDVRI) naar het HIS van de praktijk, zodat het in het dossier van de patiënt komt.',
     zorgmail: 'ZorgMail-adres van de praktijk',
+    zorgmailExample: '500012345@lms.lifeline.nl',
     comment: 'Opmerking (optioneel)',
     hisSend: 'Versturen naar HIS',
     hisMailed: (address: string, reference: string) => `Verstuurd naar ZorgMail-adres ${address} (kenmerk ${reference}). Het HIS haalt het daar op.`,
@@ -430,8 +436,10 @@ export const nl = {
     birthDateIntro:
       'Deze patiënt is nog niet bekend in Kring. Vul eenmalig de geboortedatum in; daarna opent het HIS de patiënt direct.',
     birthDate: 'Geboortedatum',
+    birthDateFormat: 'dd-mm-jjjj',
     create: 'Patiënt aanmaken',
     refused: 'Openen vanuit het HIS is niet gelukt.',
+    dismiss: 'Sluiten',
   },
   errors: {
     invalid_credentials: 'De gebruikersnaam of het wachtwoord klopt niet. Controleer beide en probeer het opnieuw.',

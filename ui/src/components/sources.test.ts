@@ -1,0 +1,70 @@
+// Walks of every component's template (parsed by Svelte's own compiler, so `{…}`, comments and
+// <style> are told apart exactly): what the eye cannot check on each change is checked here.
+import { parse } from 'svelte/compiler';
+import { describe, expect, it } from 'vitest';
+
+type Node = {
+  type: string;
+  name?: string;
+  data?: string;
+  start: number;
+  attributes?: Attribute[];
+  fragment?: { nodes: Node[] };
+  [key: string]: unknown;
+};
+type Attribute = { type: string; name: string; value: true | Node | Node[] };
+
+// Every component under src/, as written (paths like `components/TopBar.svelte`).
+const FILES = Object.entries(import.meta.glob<string>('/src/**/*.svelte', { query: '?raw', import: 'default', eager: true })).map(
+  ([path, source]) => ({ file: path.replace('/src/', ''), source }),
+);
+
+/** Every template node of a component, with its element ancestors (innermost last). */
+function nodes(source: string): { node: Node; ancestors: Node[] }[] {
+  const out: { node: Node; ancestors: Node[] }[] = [];
+  const walk = (value: unknown, ancestors: Node[]) => {
+    if (Array.isArray(value)) return value.forEach((item) => walk(item, ancestors));
+    if (!value || typeof value !== 'object') return;
+    const node = value as Node;
+    const isTemplate = typeof node.type === 'string' && 'start' in node;
+    if (isTemplate) out.push({ node, ancestors });
+    const inner = node.type === 'RegularElement' ? [...ancestors, node] : ancestors;
+    // Attributes are checked on their element; expressions hold no template text.
+    for (const [key, child] of Object.entries(node)) {
+      if (!['attributes', 'expression', 'metadata', 'parent'].includes(key)) walk(child, inner);
+    }
+  };
+  walk((parse(source, { modern: true }) as unknown as { fragment: Node }).fragment, []);
+  return out;
+}
+
+const attribute = (node: Node, name: string) => node.attributes?.find((a) => a.type === 'Attribute' && a.name === name);
+/** The written parts of an attribute's value (`{…}` left out). */
+const staticText = (a: Attribute | undefined) =>
+  a === undefined || a.value === true ? '' : (Array.isArray(a.value) ? a.value : [a.value]).map((v) => (v.type === 'Text' ? v.data : '')).join('');
+const line = (source: string, at: number) => source.slice(0, at).split('\n').length;
+const hasWords = (text: string) => /\p{L}/u.test(text);
+
+// Attributes that people read or hear.
+const SPOKEN_ATTRIBUTES = ['aria-label', 'aria-description', 'aria-placeholder', 'aria-roledescription', 'title', 'placeholder', 'alt', 'label'];
+
+describe('component sources', () => {
+  it('hold no hard-coded text: every word comes from i18n (symbols such as — × · ✕ may stay)', () => {
+    const found: string[] = [];
+    for (const { file, source } of FILES) {
+      for (const { node } of nodes(source)) {
+        if (node.type === 'Text' && hasWords(node.data ?? '')) found.push(`${file}:${line(source, node.start)} text "${node.data?.trim()}"`);
+        for (const name of SPOKEN_ATTRIBUTES) {
+          const text = staticText(attribute(node, name));
+          if (hasWords(text)) found.push(`${file}:${line(source, node.start)} ${name}="${text}"`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('roll no dialog of their own: every dialog is Dialog.svelte on the native <dialog>', () => {
+    const found = FILES.filter(({ file, source }) => file !== 'components/Dialog.svelte' && /role="(alert)?dialog"|<dialog|\bconfirm\(/.test(source));
+    expect(found.map(({ file }) => file)).toEqual([]);
+  });
+});
