@@ -42,6 +42,9 @@ const attribute = (node: Node, name: string) => node.attributes?.find((a) => a.t
 /** The written parts of an attribute's value (`{…}` left out). */
 const staticText = (a: Attribute | undefined) =>
   a === undefined || a.value === true ? '' : (Array.isArray(a.value) ? a.value : [a.value]).map((v) => (v.type === 'Text' ? v.data : '')).join('');
+/** An attribute's value as written, to match `for="x-{i}"` with `id="x-{i}"`. */
+const written = (source: string, a: Attribute | undefined) =>
+  a === undefined || a.value === true ? '' : (Array.isArray(a.value) ? a.value : [a.value]).map((v) => source.slice(v.start, (v as { end?: number }).end)).join('');
 const line = (source: string, at: number) => source.slice(0, at).split('\n').length;
 const hasWords = (text: string) => /\p{L}/u.test(text);
 
@@ -58,6 +61,30 @@ describe('component sources', () => {
           const text = staticText(attribute(node, name));
           if (hasWords(text)) found.push(`${file}:${line(source, node.start)} ${name}="${text}"`);
         }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('give every form control and button an accessible name', () => {
+    const found: string[] = [];
+    for (const { file, source } of FILES) {
+      const all = nodes(source);
+      const labelled = new Set(
+        all.filter(({ node }) => node.name === 'label' && attribute(node, 'for')).map(({ node }) => written(source, attribute(node, 'for'))),
+      );
+      for (const { node, ancestors } of all) {
+        if (node.type !== 'RegularElement' || !['input', 'select', 'textarea', 'button'].includes(node.name ?? '')) continue;
+        if (attribute(node, 'hidden') || staticText(attribute(node, 'type')) === 'hidden') continue;
+        if (attribute(node, 'aria-label') || attribute(node, 'aria-labelledby')) continue;
+        const named =
+          node.name === 'button'
+            ? all.some(
+                ({ node: inner, ancestors: up }) =>
+                  up.includes(node) && (['ExpressionTag', 'RenderTag', 'Component'].includes(inner.type) || hasWords(inner.data ?? '')),
+              )
+            : ancestors.some((a) => a.name === 'label') || (attribute(node, 'id') !== undefined && labelled.has(written(source, attribute(node, 'id'))));
+        if (!named) found.push(`${file}:${line(source, node.start)} <${node.name}>`);
       }
     }
     expect(found).toEqual([]);

@@ -200,6 +200,7 @@ export const en: Messages = {
     functions: 'Function',
     functionsHint: 'Choose up to three functions. Consultants see your function in a consultation.',
     chooseFunction: 'Type to search a function…',
+    findFunction: 'Find a function',
     remove: 'Remove',
     workingDays: 'Working days and absence',
     days: {

@@ -201,6 +201,7 @@ export const nl = {
     functions: 'Functie',
     functionsHint: 'Kies maximaal drie functies. Consulenten zien uw functie bij een consultatie.',
     chooseFunction: 'Typ om een functie te zoeken…',
+    findFunction: 'Functie zoeken',
     remove: 'Verwijderen',
     workingDays: 'Werkdagen en afwezigheid',
     days: {
