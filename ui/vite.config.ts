@@ -18,5 +18,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'happy-dom',
+    // vitest empties CSS imports by default; the sources test reads app.css as written.
+    css: { include: [/app\.css/] },
   },
 });

@@ -2,6 +2,7 @@
 // <style> are told apart exactly): what the eye cannot check on each change is checked here.
 import { parse } from 'svelte/compiler';
 import { describe, expect, it } from 'vitest';
+import APP_CSS from '../app.css?raw';
 
 type Node = {
   type: string;
@@ -88,6 +89,44 @@ describe('component sources', () => {
       }
     }
     expect(found).toEqual([]);
+  });
+
+  it('style every button on purpose: primary, secondary or danger (.button), .link, or a class of its own component', () => {
+    const found: string[] = [];
+    for (const { file, source } of FILES) {
+      const css = /<style>([\s\S]*)<\/style>/.exec(source)?.[1] ?? '';
+      for (const { node } of nodes(source)) {
+        if (node.type !== 'RegularElement' || node.name !== 'button') continue;
+        if (staticText(attribute(node, 'role')).startsWith('menuitem')) continue; // styled by Menu.svelte
+        const value = attribute(node, 'class');
+        if (value && !staticText(value).trim()) continue; // a class the caller passes in (Menu.svelte)
+        const classes = staticText(value).split(/\s+/).filter(Boolean);
+        const own = classes.some((c) => new RegExp(`\\.${c}(?![\\w-])`).test(css));
+        const variantAlone = classes.some((c) => ['secondary', 'danger', 'small'].includes(c)) && !classes.includes('button');
+        if ((!classes.includes('button') && !classes.includes('link') && !own) || variantAlone) {
+          found.push(`${file}:${line(source, node.start)} <button class="${classes.join(' ')}">`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('keep a button label on one line (a row wraps as a whole instead)', () => {
+    const css = (file: string) => (file === 'app.css' ? APP_CSS : (FILES.find((f) => f.file === file)?.source ?? ''));
+    const rule = (file: string, selector: string) => {
+      const text = css(file);
+      const at = text.search(new RegExp(`^\\s*${selector.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\{`, 'm'));
+      return at < 0 ? '' : text.slice(at, text.indexOf('}', at));
+    };
+    for (const [file, selector] of [
+      ['app.css', '.button'],
+      ['components/TopBar.svelte', '.nav-item'],
+      ['components/Menu.svelte', ".menu :global([role^='menuitem'])"],
+      ['components/ConversationsScreen.svelte', '.tab'],
+      ['components/PatientPage.svelte', '.tab'],
+    ]) {
+      expect(rule(file, selector), `${file} ${selector}`).toMatch(/white-space: nowrap/);
+    }
   });
 
   it('roll no dialog of their own: every dialog is Dialog.svelte on the native <dialog>', () => {
