@@ -63,6 +63,18 @@ pub struct ConversationSummary {
     pub archived: bool,
     /// My messages still in the outbox.
     pub sending: usize,
+    /// The latest time it went back to the HIS (CHAT-6), so nobody sends it twice by accident.
+    pub returned_to_his: Option<HisReturnMark>,
+}
+
+/// When and by whom a conversation went to the HIS, and how many messages that held.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct HisReturnMark {
+    #[ts(type = "string")]
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
+    pub messages: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -726,6 +738,11 @@ impl KringClient {
             active: mine.active,
             archived: mine.archived,
             sending,
+            returned_to_his: entry.his_returns.last().map(|back| HisReturnMark {
+                at: back.at,
+                by: people.get(&back.by).map(PersonEntry::full_name).unwrap_or_default(),
+                messages: back.messages,
+            }),
         })
     }
 

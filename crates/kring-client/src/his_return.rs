@@ -9,6 +9,7 @@ use crate::KringClient;
 use async_trait::async_trait;
 use kring_domain::medvri::{dutch_time, Medvri, MedvriPatient, Party};
 use kring_domain::{ConversationId, Email};
+use kring_protocol::Mutation;
 use serde::Serialize;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -235,6 +236,9 @@ impl KringClient {
             kring_domain::AccessKind::Conversation,
         )
         .await?;
+        // Everyone taking part sees that and when it went (through the outbox: also offline).
+        let messages = u32::try_from(view.messages.len()).unwrap_or(u32::MAX);
+        self.submit(Mutation::RecordHisReturn { conversation_id, reference: reference.clone(), messages }).await?;
         tracing::info!(%conversation_id, reference = %reference, "conversation returned to the HIS");
         Ok(HisReturnReceipt { reference, messages: view.messages.len(), delivered })
     }

@@ -292,6 +292,8 @@ pub enum Mutation {
     LeaveConversation { conversation_id: ConversationId, archive: bool },
     /// Hide a conversation one left from the list, or bring it back (CHAT-7).
     SetArchived { conversation_id: ConversationId, archived: bool },
+    /// CHAT-6: the conversation was sent to the practice's HIS (the client delivered the MEDVRI).
+    RecordHisReturn { conversation_id: ConversationId, reference: String, messages: u32 },
     /// Everything sent up to `up_to` is read (CHAT-8).
     MarkRead {
         conversation_id: ConversationId,

@@ -19,8 +19,8 @@ use base64::Engine;
 use kring_domain::conversation::MAX_PARTICIPANTS;
 use kring_domain::{Action, ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
-    CareNetworkMemberEntry, ConversationEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant, Participant,
-    ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
+    CareNetworkMemberEntry, ConversationEntry, HisReturn, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
+    Participant, ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
 };
 use kring_protocol::patients::PatientEntry;
 use kring_protocol::{ChangeBody, EntityKind, PersonEntry, Scope};
@@ -85,6 +85,7 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
         created_at: now,
         participants: Vec::new(),
         epochs: vec![KeyEpoch { number: 0, keys: Vec::new() }],
+        his_returns: Vec::new(),
     };
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
@@ -246,6 +247,27 @@ pub(crate) async fn set_archived(state: &AppState, author: UserId, id: Conversat
     }
     participation.archived = archived;
     Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Participation(participation))]))
+}
+
+/// CHAT-6: a participant sent the conversation about a patient to the HIS; everyone taking part
+/// sees when. The reference is the MEDVRI's own (`K` and 13 hex digits as the client makes it).
+pub(crate) async fn record_his_return(
+    state: &AppState,
+    author: UserId,
+    id: ConversationId,
+    reference: &str,
+    messages: u32,
+) -> ServerResult<Planned> {
+    let mut conversation = conversation(state, id).await?;
+    active_participant(&conversation, author)?;
+    if conversation.patient.is_none() {
+        return Err(ServerError::InvalidRequest("only a conversation about a patient goes back to the HIS".into()));
+    }
+    if reference.is_empty() || reference.len() > 20 || !reference.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ServerError::InvalidRequest("a MEDVRI reference is 1 to 20 letters and digits".into()));
+    }
+    conversation.his_returns.push(HisReturn { by: author, at: state.clock().now(), reference: reference.to_owned(), messages });
+    Ok(Planned::changes(vec![(Scope::Conversation(id), ChangeBody::Conversation(conversation))]))
 }
 
 /// CHAT-8: messages up to `up_to` are read. Never moves back, nor past the newest message.

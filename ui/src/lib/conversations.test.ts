@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary, MessageView } from './api';
 import { setLanguage } from './i18n';
-import { awaySentence, chooseAttachments, hisReturnNotice, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
+import { awaySentence, chooseAttachments, hisReturnedMark, hisReturnNotice, conversationTitle, fileSize, messageStatus, messageTime, otherParticipants, toUpload, unreadConversations } from './conversations';
 
 const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary => ({
   id: 'c1',
@@ -17,6 +17,7 @@ const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary =
   active: true,
   archived: false,
   sending: 0,
+  returned_to_his: null,
   ...over,
 });
 
@@ -91,6 +92,14 @@ describe('chooseAttachments (issue 13: checked at selection, naming the file)', 
     const { files, refused } = chooseAttachments(chosen, [file('5.pdf', 10), file('6.pdf', 10)]);
     expect(files).toHaveLength(5);
     expect(refused).toEqual([{ name: '6.pdf', code: 'attachment_too_many' }]);
+  });
+});
+
+describe('hisReturnedMark (issue 13: a conversation is not sent to the HIS twice by accident)', () => {
+  it('says who sent it back, when and with how many messages', () => {
+    const now = new Date('2026-12-03T15:00:00');
+    const mark = hisReturnedMark({ at: new Date('2026-12-01T10:05:00').toISOString(), by: 'Mehmet Yılmaz', messages: 2 }, now);
+    expect(mark).toBe('Teruggestuurd naar het HIS door Mehmet Yılmaz (01-12-2026 10:05, 2 berichten).');
   });
 });
 

@@ -1,6 +1,6 @@
 // Pure helpers for the conversation screens (CHAT-4, CHAT-5, CHAT-8), kept out of the components
 // so they are unit-tested.
-import type { Away, ConversationSummary, HisReturnReceipt, MessageView } from './api';
+import type { Away, ConversationSummary, HisReturnMark, HisReturnReceipt, MessageView } from './api';
 import { t } from './i18n';
 import { dutchDate } from './session';
 
@@ -99,6 +99,11 @@ export function chooseAttachments(chosen: File[], picked: File[]): { files: File
 }
 
 /** What the user is told after "Terugsturen naar HIS": where it went, not that it is "in the HIS". */
+/** The mark that a conversation went to the HIS, with when and by whom (CHAT-6). */
+export function hisReturnedMark(mark: HisReturnMark, now: Date = new Date()): string {
+  return t.conversations.hisReturned(messageTime(mark.at, now), mark.by, mark.messages);
+}
+
 export function hisReturnNotice(receipt: HisReturnReceipt): string {
   return receipt.delivered.kind === 'zorg_mail'
     ? t.conversations.hisMailed(receipt.delivered.address, receipt.reference)

@@ -219,7 +219,11 @@ archived: boolean,
 /**
  * My messages still in the outbox.
  */
-sending: number, };
+sending: number, 
+/**
+ * The latest time it went back to the HIS (CHAT-6), so nobody sends it twice by accident.
+ */
+returned_to_his: HisReturnMark | null, };
 
 /**
  * One conversation opened.
@@ -274,6 +278,11 @@ export type FileUpload = { name: string, data: string, };
 export type FormField = "initials" | "surname" | "agb" | "email" | "mobile" | "role";
 
 export type Gender = "male" | "female" | "other" | "unknown";
+
+/**
+ * When and by whom a conversation went to the HIS, and how many messages that held.
+ */
+export type HisReturnMark = { at: string, by: string, messages: number, };
 
 /**
  * What was sent and where, for the confirmation.

@@ -411,6 +411,11 @@ export const en: Messages = {
     comment: 'Comment (optional)',
     hisSend: 'Send to the HIS',
     hisMailed: (address: string, reference: string) => `Sent to ZorgMail address ${address} (reference ${reference}). The HIS collects it there.`,
+    hisSendAgain: 'Send again',
+    hisReturned: (when: string, by: string, messages: number) =>
+      `Sent back to the HIS by ${by} (${when}, ${messages} ${messages === 1 ? 'message' : 'messages'}).`,
+    hisAlready: (when: string, by: string) =>
+      `${by} already sent this conversation to the HIS (${when}). Sending it again puts it in the record a second time.`,
     hisWritten: (path: string, reference: string) =>
       `Saved as ${path} (reference ${reference}). It is in the HIS only once the HIS reads this folder.`,
     askAccess: 'Ask for access to a patient…',

@@ -413,6 +413,11 @@ export const nl = {
     zorgmailExample: '500012345@lms.lifeline.nl',
     comment: 'Opmerking (optioneel)',
     hisSend: 'Versturen naar HIS',
+    hisSendAgain: 'Opnieuw versturen',
+    hisReturned: (when: string, by: string, messages: number) =>
+      `Teruggestuurd naar het HIS door ${by} (${when}, ${messages} ${messages === 1 ? 'bericht' : 'berichten'}).`,
+    hisAlready: (when: string, by: string) =>
+      `${by} heeft dit gesprek al naar het HIS gestuurd (${when}). Opnieuw versturen zet het nog een keer in het dossier.`,
     hisMailed: (address: string, reference: string) => `Verstuurd naar ZorgMail-adres ${address} (kenmerk ${reference}). Het HIS haalt het daar op.`,
     hisWritten: (path: string, reference: string) =>
       `Opgeslagen als ${path} (kenmerk ${reference}). Het staat pas in het HIS als het HIS deze map inleest.`,
