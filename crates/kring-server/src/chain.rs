@@ -2,7 +2,7 @@
 //! verified. The stores append with it; the access-log handlers and the hourly walk verify with it.
 
 use kring_domain::{AccessKind, OrganisationId, PatientId, UserId};
-use kring_protocol::access_log::{AccessLogEntry, ChainHead, ChainVerification};
+use kring_protocol::access_log::{AccessLogEntry, ChainHead};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -78,8 +78,10 @@ pub fn verify_links(from: Link, entries: &[AccessLogEntry]) -> Result<Link, i64>
     Ok(prev)
 }
 
-/// Walk a whole log from its first entry.
-pub fn verify_chain(entries: &[AccessLogEntry]) -> ChainVerification {
+/// Walk a whole log from its first entry (the tests and the store conformance suite do).
+#[cfg(any(test, feature = "test-support"))]
+pub fn verify_chain(entries: &[AccessLogEntry]) -> kring_protocol::access_log::ChainVerification {
+    use kring_protocol::access_log::ChainVerification;
     match verify_links(Link::GENESIS, entries) {
         Ok(last) => ChainVerification::Intact { entries: u64::try_from(last.seq).unwrap_or(0) },
         Err(at_seq) => ChainVerification::Broken { at_seq },
@@ -107,6 +109,7 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kring_protocol::access_log::ChainVerification;
     use time::macros::datetime;
 
     fn chain(n: usize) -> Vec<AccessLogEntry> {

@@ -168,6 +168,15 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
+/// Why the embedded server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("the embedded region could not be opened or seeded: {0}")]
+    Region(#[from] ServerError),
+    #[error("no loopback port to serve on: {0}")]
+    Listen(std::io::Error),
+}
+
 /// Who runs the durable jobs (mail, hiding requests) of a [`RunningServer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Jobs {
@@ -213,12 +222,12 @@ impl RunningServer {
         database_url: &str,
         demo: seed::DemoOptions,
         outbox: &delivery::DevOutbox,
-    ) -> anyhow::Result<Self> {
-        let store = store::open(database_url).await?;
+    ) -> Result<Self, EmbeddedError> {
+        let store = store::open(database_url).await.map_err(ServerError::from)?;
         seed::seed_demo_region(store.as_ref(), demo).await?;
         let state = AppState::new(store, Arc::new(SystemClock), delivery::CodeDelivery::dev(outbox)).await?;
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-        Ok(Self::spawn(listener, state, Jobs::Worker)?)
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(EmbeddedError::Listen)?;
+        Self::spawn(listener, state, Jobs::Worker).map_err(EmbeddedError::Listen)
     }
 
     pub fn url(&self) -> String {

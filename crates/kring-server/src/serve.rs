@@ -87,18 +87,28 @@ pub enum Transport {
 
 impl Transport {
     /// TLS with the PEM certificate chain and private key at these paths.
-    pub fn tls_from_pem_files(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<Self> {
-        use anyhow::Context;
+    pub fn tls_from_pem_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, TlsSetupError> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         let chain = CertificateDer::pem_file_iter(cert)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .with_context(|| format!("reading the certificate chain {}", cert.display()))?;
-        let key = PrivateKeyDer::from_pem_file(key).with_context(|| format!("reading the private key {}", key.display()))?;
+            .map_err(|source| TlsSetupError::Certificate { path: cert.to_owned(), source })?;
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|source| TlsSetupError::Key { path: key.to_owned(), source })?;
         let mut config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Self::Tls(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
     }
+}
+
+/// Why the TLS certificate and key could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("reading the certificate chain {}: {source}", path.display())]
+    Certificate { path: std::path::PathBuf, source: rustls::pki_types::pem::Error },
+    #[error("reading the private key {}: {source}", path.display())]
+    Key { path: std::path::PathBuf, source: rustls::pki_types::pem::Error },
+    #[error("the certificate and key do not make a TLS configuration: {0}")]
+    Config(#[from] rustls::Error),
 }
 
 /// Tells a running [`serve`] to stop: it stops accepting, asks open connections to finish their
