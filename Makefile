@@ -40,7 +40,7 @@ app: ui
 
 # ui/src/lib/generated.ts from the Rust types that cross the Tauri boundary; `make test` fails while
 # the committed file differs (src-tauri/src/typescript.rs).
-types:
+types: ui
 	KRING_WRITE_TYPES=1 cargo test --locked -p kring-desktop typescript
 
 test-ui: ui/node_modules/.package-lock.json

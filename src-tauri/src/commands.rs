@@ -9,7 +9,7 @@ use kring_client::{ClientError, KringClient};
 use kring_domain::{AccountRequestForm, FieldError, ProfileForm};
 use kring_domain::{Action, OrganisationId, Role, TeamId, UserId};
 use kring_protocol::access_log::AccessLogPage;
-use kring_protocol::staff::{AccountRequestEntry, Activated, Invitation};
+use kring_protocol::staff::{AccountRequestEntry, Activated};
 use kring_protocol::{CodeChannel, CodeSent, Me, Mutation};
 use kring_server::delivery::DevMessage;
 use kring_server::seed::{demo_accounts, DemoAccount, DEMO_PASSWORD};
@@ -216,7 +216,8 @@ async fn start_background(core: &AppCore, client: &KringClient) {
     };
     core.add_session_task(live).await;
     core.add_session_task(tauri::async_runtime::spawn(client.clone().run_key_maintenance())).await;
-    core.add_session_task(tauri::async_runtime::spawn(client.clone().run_notifications(core.in_view()))).await;
+    core.add_session_task(tauri::async_runtime::spawn(crate::notifications::run_notifications(client.clone(), core.in_view())))
+        .await;
     client.set_idle_lock(core.idle_lock());
     core.add_session_task(tauri::async_runtime::spawn(client.clone().run_idle_lock())).await;
 }
@@ -359,7 +360,7 @@ pub async fn deactivate(core: State<'_, AppCore>, user_id: UserId) -> CommandRes
 
 /// Whose invitation an activation link is (before logging in).
 #[tauri::command]
-pub async fn invitation(core: State<'_, AppCore>, link: String) -> CommandResult<Invitation> {
+pub async fn invitation(core: State<'_, AppCore>, link: String) -> CommandResult<kring_client::activation::InvitationView> {
     let server = core.server().await?.url().clone();
     Ok(kring_client::activation::invitation(&server, &link).await?)
 }

@@ -115,6 +115,21 @@ pub async fn start_conversation(
     Ok(core.client().await?.start_conversation(new).await?)
 }
 
+/// CHAT-10: whether a picked file can go along, decided when it is picked rather than at
+/// "Versturen": its size, its kind by name and by its first bytes (`head`, base64, at most
+/// `kring_domain::conversation::ATTACHMENT_HEAD_BYTES`), and how many are attached already.
+#[tauri::command]
+pub fn check_attachment(name: String, size: u64, head: String, attached: usize) -> CommandResult<()> {
+    use kring_domain::conversation::{check_attachment_head, AttachmentError, MAX_ATTACHMENTS};
+    if attached >= MAX_ATTACHMENTS {
+        return Err(ClientError::from(AttachmentError::TooMany).into());
+    }
+    let head = STANDARD.decode(head).map_err(|_| ClientError::Protocol("attachment encoding".into()))?;
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    check_attachment_head(&name, size, &head).map_err(ClientError::from)?;
+    Ok(())
+}
+
 /// A file the window attaches: its name and content (base64).
 #[derive(Debug, Deserialize, ts_rs::TS)]
 pub struct FileUpload {

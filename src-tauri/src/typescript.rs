@@ -56,7 +56,7 @@ fn roots(collect: &mut Collect) {
     collect.visit::<kring_domain::ConsentGiver>();
     collect.visit::<kring_protocol::access_log::AccessLogPage>();
     collect.visit::<kring_protocol::staff::AccountRequestEntry>();
-    collect.visit::<kring_protocol::staff::Invitation>();
+    collect.visit::<kring_client::activation::InvitationView>();
     collect.visit::<kring_protocol::staff::Activated>();
     collect.visit::<kring_protocol::CodeChannel>();
     collect.visit::<kring_protocol::CodeSent>();

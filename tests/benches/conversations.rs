@@ -335,7 +335,6 @@ async fn seed(store: &dyn Store, clients: usize, options: &Options) -> Vec<Clien
                 participants,
                 inboxes: Vec::new(),
                 epochs: vec![KeyEpoch { number: 0, keys }],
-                his_returns: Vec::new(),
             };
             commit.changes.push((Scope::Conversation(id), ChangeBody::Conversation(entry)));
             for &m in &members {

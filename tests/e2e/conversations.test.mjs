@@ -116,16 +116,22 @@ describe('two caregivers exchange messages', () => {
     // A 1x1 PNG, handed to the file input as a user's choice arrives.
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
     await nurse.find('[data-testid="attach-file"]');
-    await nurse.call('POST', '/execute/sync', {
-      script: `const [css, data] = arguments;
-        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-        const files = new DataTransfer();
-        files.items.add(new File([bytes], 'wond.png', { type: 'image/png' }));
-        const input = document.querySelector(css);
-        input.files = files.files;
-        input.dispatchEvent(new Event('change', { bubbles: true }));`,
-      args: ['[data-testid="attach-file"]', png],
-    });
+    const pick = (name, data) =>
+      nurse.call('POST', '/execute/sync', {
+        script: `const [css, name, data] = arguments;
+          const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+          const files = new DataTransfer();
+          files.items.add(new File([bytes], name));
+          const input = document.querySelector(css);
+          input.files = files.files;
+          input.dispatchEvent(new Event('change', { bubbles: true }));`,
+        args: ['[data-testid="attach-file"]', name, data],
+      });
+    // A program renamed to .pdf is refused the moment it is picked, by name (issue 13).
+    await pick('verslag.pdf', btoa('MZ\x90\x00 this is a program'));
+    await nurse.waitForText('[data-testid="refused-files"]', 'verslag.pdf');
+    assert.equal(await nurse.count('[data-testid="chosen-files"]'), 0, 'not accepted as a chip');
+    await pick('wond.png', png);
     await nurse.waitForText('[data-testid="chosen-files"]', 'wond.png');
     await nurse.click('[data-testid="send"]:not([disabled])');
     await gp.waitForText('[data-testid="attachment"]', 'wond.png');

@@ -75,11 +75,11 @@ async fn sec_2_altering_or_removing_a_stored_entry_shows_as_a_broken_chain() {
     // was added since the last one; the whole chain is walked again once an hour.
     let database = rusqlite::Connection::open(region.dir.path().join("server.sqlite")).unwrap();
     database.execute("UPDATE access_log SET device = 'andere werkplek' WHERE seq = 2", []).unwrap();
-    region.clock.advance(kring_server::access_guard::FULL_CHECK_EVERY);
+    region.clock.advance(kring_server::FULL_CHECK_EVERY);
     assert_eq!(gp.access_log(practice, None).await.unwrap().verification, ChainVerification::Broken { at_seq: 2 });
 
     database.execute("DELETE FROM access_log WHERE seq = 2", []).unwrap();
-    region.clock.advance(kring_server::access_guard::FULL_CHECK_EVERY);
+    region.clock.advance(kring_server::FULL_CHECK_EVERY);
     assert_eq!(gp.access_log(practice, None).await.unwrap().verification, ChainVerification::Broken { at_seq: 2 });
 }
 
@@ -101,7 +101,7 @@ async fn sec_2_entries_cut_off_the_end_are_noticed_by_the_server_and_by_the_gp_s
     let database = rusqlite::Connection::open(region.dir.path().join("server.sqlite")).unwrap();
     database.execute("DELETE FROM access_log WHERE seq > ?1", [head.seq - 2]).unwrap();
     // Also when the hourly walk from the start comes first, and asked without a kept head.
-    region.clock.advance(kring_server::access_guard::FULL_CHECK_EVERY);
+    region.clock.advance(kring_server::FULL_CHECK_EVERY);
     let raw = kring_tests::RawApi::login(&region, "huisarts").await;
     let page: kring_protocol::access_log::AccessLogPage =
         raw.get(&format!("v1/access-log?organisation_id={practice}")).await.json().await.unwrap();
@@ -158,15 +158,15 @@ async fn sec_2_only_those_who_see_the_patient_write_to_the_log_at_the_server_s_t
             applied += 1;
         }
     }
-    assert_eq!((applied, limited), (kring_server::access_guard::RECORDS_PER_MINUTE as usize, 20));
+    assert_eq!((applied, limited), (kring_server::RECORDS_PER_MINUTE as usize, 20));
     // A minute later the allowance is back.
     region.clock.advance(time::Duration::minutes(1));
-    for _ in 0..kring_server::access_guard::RECORDS_PER_MINUTE {
+    for _ in 0..kring_server::RECORDS_PER_MINUTE {
         assert_eq!(outcome(poh.post("v1/mutations", &report(practice, patients[1])).await).await, None);
     }
 
     let first = gp.access_log(practice, None).await.unwrap();
-    assert_eq!(first.entries.len(), kring_server::access_log::PAGE as usize);
+    assert_eq!(first.entries.len(), kring_server::ACCESS_LOG_PAGE as usize);
     let mut all = first.entries.clone();
     let mut before = first.next_before;
     while let Some(seq) = before {

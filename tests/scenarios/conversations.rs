@@ -7,7 +7,7 @@ use kring_domain::conversation::Away;
 use kring_domain::{Absence, ConsentGiver, ConversationId, OrganisationId, ProfileForm, UserId};
 use kring_protocol::conversations::{NetworkJoin, ParticipantKind};
 use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationOutcome};
-use kring_server::seed::{AccountSpec, DemoOptions, DEMO_PASSWORD};
+use kring_server::seed::AccountSpec;
 use kring_tests::{wait_for_event, wait_until, TestRegion};
 
 const BUNDLE: &str = include_str!("../../crates/kring-extraction/tests/fixtures/nl-core-bundle.json");
@@ -251,7 +251,6 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     assert_eq!(texts(&nurse, id), vec!["Eerste afspraak gepland.", "Verslag volgt."]);
 
     // The patient's own account (an inhabitant: no contract) joins the same way (CHAT-9).
-    let store = region.server().state.store();
     let spec = AccountSpec {
         username: "jwdevries".into(),
         first_name: "Jan Willem".into(),
@@ -262,9 +261,7 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
         code_channel: kring_protocol::CodeChannel::Email,
         contracts: vec![],
     };
-    let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    let (inhabitant_id, seq) = kring_server::seed::create_account(store, spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed().publish_in_store(seq);
+    let inhabitant_id = region.create_account_outside_the_api(spec).await;
     gp.sync_now().await.unwrap();
     // Not in a conversation without a patient, and never as a caregiver.
     let other = gp.start_conversation(group("Intern", vec![user(&gp, "Mehmet")], "Intern overleg")).await.unwrap();
@@ -278,6 +275,15 @@ async fn chat_9_a_late_participant_and_an_inhabitant_read_the_whole_history() {
     let summary = &inhabitant.conversations(false).unwrap()[0];
     assert!(summary.participants.iter().any(|p| p.inhabitant && p.user_id == inhabitant_id));
     assert_eq!(inhabitant.conversations(false).unwrap().len(), 1, "only the conversation they were added to");
+    // Reading is all: an inhabitant does not mark it as returned to the HIS (issue 13).
+    let raw = kring_tests::RawApi::login(&region, "jwdevries").await;
+    let mutation = kring_protocol::Mutation::RecordHisReturn { conversation_id: id, reference: "K1".into() };
+    let response = raw.post("v1/mutations", &kring_protocol::MutationRequest { id: uuid::Uuid::now_v7(), mutation }).await;
+    let outcome = response.json::<kring_protocol::MutationOutcome>().await.unwrap();
+    assert!(
+        matches!(outcome, kring_protocol::MutationOutcome::Rejected { code: kring_protocol::ErrorCode::Forbidden, .. }),
+        "{outcome:?}"
+    );
 }
 
 #[tokio::test]
@@ -516,9 +522,9 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     // Everyone taking part sees that and when it went, so it is not sent twice (issue 13).
     gp.sync_now().await.unwrap();
     let mark = gp.conversation_view(id).unwrap().summary.returned_to_his.expect("the GP sees the POH's return");
-    assert_eq!((mark.by.as_str(), mark.messages), ("Mehmet Yılmaz", 2));
+    assert_eq!((mark.by.as_deref(), mark.messages), (Some("Mehmet Yılmaz"), 2), "counted by the server");
     let outsider = kring_tests::RawApi::login(&region, "assistent").await;
-    let mutation = kring_protocol::Mutation::RecordHisReturn { conversation_id: id, reference: "K1".into(), messages: 1 };
+    let mutation = kring_protocol::Mutation::RecordHisReturn { conversation_id: id, reference: "K1".into() };
     let response = outsider.post("v1/mutations", &kring_protocol::MutationRequest { id: uuid::Uuid::now_v7(), mutation }).await;
     let outcome = response.json::<kring_protocol::MutationOutcome>().await.unwrap();
     assert!(
@@ -623,9 +629,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
             (home_care, None, kring_domain::Role::Accountbeheerder),
         ],
     };
-    let options = DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    let (_, seq) = kring_server::seed::create_account(store, spec, DEMO_PASSWORD, options).await.unwrap();
-    region.server().state.feed().publish_in_store(seq);
+    region.create_account_outside_the_api(spec).await;
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     let eva = login(&region, "nieuw").await;
@@ -641,7 +645,7 @@ async fn chat_3_a_team_inbox_follows_the_team_as_staff_come_and_go() {
     gp.sync_now().await.unwrap();
     assert_eq!(gp.maintain_inbox_members().await.unwrap(), 1);
     gp.sync_now().await.unwrap();
-    gp.send_message(id, "Eva gaat.").await.unwrap();
+    gp.send_message(id, "Joost gaat.").await.unwrap();
     let Some(ChangeBody::Conversation(stored)) = store.entity(EntityKind::Conversation, id.0).await.unwrap() else {
         panic!("stored")
     };

@@ -347,8 +347,7 @@ async fn pat_5_a_caregiver_who_joins_the_partner_later_gets_the_network_key_from
         code_channel: kring_protocol::CodeChannel::Email,
         contracts: vec![(partner, None, kring_domain::Role::Zorgverlener)],
     };
-    let options = kring_server::seed::DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
-    kring_server::seed::create_account(region.server().state.store(), spec, DEMO_PASSWORD, options).await.unwrap();
+    region.create_account_outside_the_api(spec).await;
     let newcomer = region.login("nieuwe-wijkverpleegkundige").await;
     newcomer.sync_now().await.unwrap();
     assert!(newcomer.search_patients("", 10).unwrap().is_empty(), "no key yet");

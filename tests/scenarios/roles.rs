@@ -3,10 +3,9 @@
 //! `Role::permits` says.
 
 use kring_client::KringClient;
-use kring_crypto::KdfParams;
 use kring_domain::{AccountRequestForm, Action, Email, OrganisationId, Role, UserId};
 use kring_protocol::{ErrorCode, Mutation};
-use kring_server::seed::{create_account, AccountSpec, DemoOptions};
+use kring_server::seed::AccountSpec;
 use kring_tests::{practice_team, TestRegion};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -26,9 +25,7 @@ async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) 
         code_channel: kring_protocol::CodeChannel::Email,
         contracts: vec![(organisation, None, role)],
     };
-    let options = DemoOptions { kdf: KdfParams::TESTING, must_change_password: false };
-    let (user, _) =
-        create_account(region.server().state.store(), spec, kring_server::seed::DEMO_PASSWORD, options).await.unwrap();
+    let user = region.create_account_outside_the_api(spec).await;
     (username, user)
 }
 

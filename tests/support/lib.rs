@@ -121,6 +121,18 @@ impl TestRegion {
         self.dir.path().join(format!("cache-{username}"))
     }
 
+    /// An account made directly in the region's store, with the demo password, for what the API
+    /// cannot make yet: someone placed in a team or holding a role no account request names
+    /// (a request names a practice role, not a team), and an inhabitant's own account (issue 17).
+    /// Its feed change is published as a commit's would be; all that follows goes through the API.
+    pub async fn create_account_outside_the_api(&self, spec: kring_server::seed::AccountSpec) -> kring_domain::UserId {
+        let options = kring_server::seed::DemoOptions { kdf: kring_crypto::KdfParams::TESTING, must_change_password: false };
+        let state = &self.server().state;
+        let (user, seq) = kring_server::seed::create_account(state.store(), spec, DEMO_PASSWORD, options).await.expect("account");
+        state.feed().publish_in_store(seq);
+        user
+    }
+
     /// Run the jobs that are due by the region's clock (as the server's worker would): the only
     /// way jobs run in a test region.
     pub async fn run_jobs(&self) -> usize {

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{derive_login_keys, Salt, UserKeys};
 use kring_domain::check_new_password;
-use kring_protocol::staff::{ActivateRequest, Activated, Invitation};
+use kring_protocol::staff::{ActivateRequest, Activated};
 use kring_protocol::{CodeChannel, ErrorCode, KeyMaterial, NewPassword};
 use zeroize::Zeroizing;
 
@@ -35,9 +35,18 @@ fn link_error(error: ClientError) -> ClientError {
 }
 
 /// Whose invitation the link is, before choosing a password.
-pub async fn invitation(server: &ServerUrl, link: &str) -> ClientResult<Invitation> {
+pub async fn invitation(server: &ServerUrl, link: &str) -> ClientResult<InvitationView> {
     let token = token_from_link(link)?;
-    ServerApi::new(server.clone())?.invitation(&token).await.map_err(link_error)
+    let invitation = ServerApi::new(server.clone())?.invitation(&token).await.map_err(link_error)?;
+    Ok(InvitationView { username: invitation.username, display_name: invitation.display_name, has_mobile: invitation.has_mobile })
+}
+
+/// What the activation screen shows of an invitation (the key-derivation cost stays inside).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct InvitationView {
+    pub username: String,
+    pub display_name: String,
+    pub has_mobile: bool,
 }
 
 /// Activate: check the password against the policy, derive the login keys, make the key pair

@@ -331,6 +331,7 @@ impl Cache {
 fn parent_of(body: &ChangeBody) -> Option<String> {
     match body {
         ChangeBody::Message(message) => Some(message.conversation_id.to_string()),
+        ChangeBody::HisReturn(back) => Some(back.conversation_id.to_string()),
         _ => None,
     }
 }

@@ -3,7 +3,8 @@
 use kring_protocol::ErrorCode;
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum ClientError {
     #[error("the server address is not valid: {0}")]
     InvalidServerUrl(String),
@@ -79,8 +80,6 @@ pub enum ClientError {
     HisReturnCommentTooLong,
     #[error("sending to the HIS failed: {0}")]
     HisReturn(String),
-    #[error("the desktop notification could not be shown: {0}")]
-    Notification(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -117,7 +116,6 @@ enum OwnCode {
     ConsentRequired,
     BadSignature,
     ConversationLeft,
-    Notification,
     InvalidZorgmailAddress,
     HisReturnNeedsPatient,
     HisReturnCommentTooLong,
@@ -175,7 +173,6 @@ impl ClientError {
             ClientError::BadSignature => OwnCode::BadSignature,
             ClientError::Attachment(error) => return error.code(),
             ClientError::ConversationLeft => OwnCode::ConversationLeft,
-            ClientError::Notification(_) => OwnCode::Notification,
             ClientError::InvalidZorgMailAddress => OwnCode::InvalidZorgmailAddress,
             ClientError::HisReturnNeedsPatient => OwnCode::HisReturnNeedsPatient,
             ClientError::HisReturnCommentTooLong => OwnCode::HisReturnCommentTooLong,
@@ -204,3 +201,70 @@ impl ClientError {
 }
 
 pub type ClientResult<T> = Result<T, ClientError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kring_domain::conversation::{AttachmentError, ConversationError};
+    use strum::IntoEnumIterator;
+
+    /// One value of each variant. The match is exhaustive: a new variant does not compile until it
+    /// has one here, and then its code must be in `all_codes`, the list the UI's sentences are
+    /// checked against (ui/src/lib/i18n).
+    fn example(kind: ClientErrorDiscriminants) -> ClientError {
+        use ClientErrorDiscriminants as K;
+        let extraction = kring_extraction::ExtractionError {
+            location: kring_extraction::Location { line: None, column: None, field: None },
+            problem: kring_extraction::Problem::InvalidFhir,
+        };
+        match kind {
+            K::InvalidServerUrl => ClientError::InvalidServerUrl(String::new()),
+            K::ServerUnreachable => ClientError::ServerUnreachable,
+            K::MissingCredentials => ClientError::MissingCredentials,
+            K::InvalidCredentials => ClientError::InvalidCredentials,
+            K::SessionExpired => ClientError::SessionExpired,
+            K::RateLimited => ClientError::RateLimited { retry_after_seconds: 1 },
+            K::Refused => ClientError::Refused { code: ErrorCode::Forbidden, message: String::new() },
+            K::Protocol => ClientError::Protocol(String::new()),
+            K::Cache => ClientError::Cache(rusqlite::Error::InvalidQuery),
+            K::Crypto => ClientError::Crypto(kring_crypto::CryptoError::Derivation),
+            K::Keyring => ClientError::Keyring(String::new()),
+            K::PasswordRejected => ClientError::PasswordRejected(kring_domain::PasswordRejection::TooShort),
+            K::PasswordsDiffer => ClientError::PasswordsDiffer,
+            K::Locked => ClientError::Locked,
+            K::WrongPassword => ClientError::WrongPassword,
+            K::TooManyUnlockAttempts => ClientError::TooManyUnlockAttempts,
+            K::NoKeys => ClientError::NoKeys,
+            K::KeysLost => ClientError::KeysLost,
+            K::InvalidForm => ClientError::InvalidForm(Vec::new()),
+            K::NoPatientDataAccess => ClientError::NoPatientDataAccess,
+            K::ActivationLinkInvalid => ClientError::ActivationLinkInvalid,
+            K::Profile => ClientError::Profile(kring_domain::ProfileError::NameRequired),
+            K::NotSynced => ClientError::NotSynced,
+            K::Launch => ClientError::Launch(kring_domain::launch::LaunchError::Expired),
+            K::Extraction => ClientError::Extraction(extraction),
+            K::InvalidBirthDate => ClientError::InvalidBirthDate,
+            K::CurrentPasswordWrong => ClientError::CurrentPasswordWrong,
+            K::PasswordUnchanged => ClientError::PasswordUnchanged,
+            K::ConsentRequired => ClientError::ConsentRequired,
+            K::Conversation => ClientError::Conversation(ConversationError::EmptyTitle),
+            K::Attachment => ClientError::Attachment(AttachmentError::Empty),
+            K::BadSignature => ClientError::BadSignature,
+            K::ConversationLeft => ClientError::ConversationLeft,
+            K::InvalidZorgMailAddress => ClientError::InvalidZorgMailAddress,
+            K::HisReturnNeedsPatient => ClientError::HisReturnNeedsPatient,
+            K::HisReturnCommentTooLong => ClientError::HisReturnCommentTooLong,
+            K::HisReturn => ClientError::HisReturn(String::new()),
+            K::Internal => ClientError::Internal(String::new()),
+        }
+    }
+
+    #[test]
+    fn every_error_s_code_is_in_the_list_the_ui_words() {
+        let codes = ClientError::all_codes();
+        for kind in ClientErrorDiscriminants::iter() {
+            let code = example(kind).code();
+            assert!(codes.contains(&code), "{kind:?} gives {code}, which all_codes() lacks");
+        }
+    }
+}

@@ -197,6 +197,7 @@ impl KringClient {
             lines.push("Opmerking:".into());
             lines.extend(comment.trim().lines().map(str::to_owned));
         }
+        let sent = view.messages.iter().filter(|m| m.sent_at.is_some()).count();
         for message in view.messages.iter().filter(|m| m.sent_at.is_some()) {
             lines.push(String::new());
             lines.push(format!("{} - {}:", message.sent_at.map(format_time).unwrap_or_default(), message.author_name));
@@ -230,17 +231,19 @@ impl KringClient {
             .deliver(&to, &format!("{reference}.edi"), &bytes)
             .await
             .map_err(|e| ClientError::HisReturn(e.to_string()))?;
-        self.record_access(
-            self.conversation_practice(conversation_id).ok_or(ClientError::HisReturnNeedsPatient)?,
-            patient.id,
-            kring_domain::AccessKind::Conversation,
-        )
-        .await?;
-        // Everyone taking part sees that and when it went (through the outbox: also offline).
-        let messages = u32::try_from(view.messages.len()).unwrap_or(u32::MAX);
-        self.submit(Mutation::RecordHisReturn { conversation_id, reference: reference.clone(), messages }).await?;
+        // Delivered: from here nothing may turn the receipt into an error, or the user sends it
+        // again. Both reports wait in the outbox when they cannot go now.
+        if let Some(practice) = self.conversation_practice(conversation_id) {
+            if let Err(error) = self.record_access(practice, patient.id, kring_domain::AccessKind::Conversation).await {
+                tracing::warn!(%conversation_id, code = error.code(), "access to the returned conversation not reported yet");
+            }
+        }
+        // Everyone taking part sees that and when it went.
+        if let Err(error) = self.submit(Mutation::RecordHisReturn { conversation_id, reference: reference.clone() }).await {
+            tracing::warn!(%conversation_id, code = error.code(), "the HIS return mark not sent yet");
+        }
         tracing::info!(%conversation_id, reference = %reference, "conversation returned to the HIS");
-        Ok(HisReturnReceipt { reference, messages: view.messages.len(), delivered })
+        Ok(HisReturnReceipt { reference, messages: sent, delivered })
     }
 }
 

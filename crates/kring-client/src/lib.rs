@@ -17,7 +17,6 @@ mod error;
 pub mod his_return;
 mod live;
 mod login;
-pub mod notifications;
 mod patient_search;
 pub mod patients;
 pub mod profile;
@@ -157,7 +156,12 @@ impl KringClient {
                 MutationOutcome::Rejected { code, message } => {
                     tracing::info!(mutation_id = %entry.request.id, ?code, "mutation rejected");
                     self.inner.cache.mark_rejected(entry.request.id, code)?;
-                    let _ = self.inner.events.send(ClientEvent::MutationRejected { id: entry.request.id, code, message });
+                    let code_for_ui = ClientError::Refused { code, message: message.clone() }.code();
+                    let _ = self.inner.events.send(ClientEvent::MutationRejected {
+                        id: entry.request.id,
+                        code: code_for_ui,
+                        message,
+                    });
                 }
             }
         }

@@ -4,7 +4,7 @@
 use crate::error::{ClientError, ClientResult};
 use crate::KringClient;
 use futures_util::StreamExt;
-use kring_protocol::{ErrorCode, ServerEvent};
+use kring_protocol::ServerEvent;
 use serde::Serialize;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -31,7 +31,10 @@ pub enum ClientEvent {
     /// The server refused a queued mutation for good.
     MutationRejected {
         id: Uuid,
-        code: ErrorCode,
+        /// What the UI words: one of `ClientError::all_codes` (server codes it does not explain
+        /// one by one read as `refused`).
+        #[ts(type = "ClientErrorCode")]
+        code: &'static str,
         message: String,
     },
     /// The secure session opened or closed (the lock icon follows).
@@ -72,7 +75,9 @@ impl KringClient {
         }
     }
 
-    pub(crate) fn emit(&self, event: ClientEvent) {
+    /// Tell every subscriber (the window) that something happened; the desktop reports the
+    /// notifications it showed this way.
+    pub fn emit(&self, event: ClientEvent) {
         let _ = self.inner.events.send(event);
     }
 

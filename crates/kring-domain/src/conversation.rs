@@ -95,15 +95,25 @@ impl AttachmentError {
     }
 }
 
-/// The kind of a file to attach, from its name and first bytes; refuses what is not allowed,
-/// too large, or whose content contradicts its name (an .exe renamed to .pdf).
+/// The kind of a file to attach, from its name and content; refuses what is not allowed, too
+/// large, or whose content contradicts its name (an .exe renamed to .pdf).
 pub fn check_attachment(name: &str, bytes: &[u8]) -> Result<AttachmentKind, AttachmentError> {
-    if bytes.is_empty() {
+    check_attachment_head(name, bytes.len(), bytes)
+}
+
+/// How many first bytes of a picked file [`check_attachment_head`] needs to know its kind.
+pub const ATTACHMENT_HEAD_BYTES: usize = 4096;
+
+/// The same rule as [`check_attachment`] from a file's size and its first bytes (`head`, at most
+/// the whole file): how the app checks a file the moment it is picked, before reading it all.
+pub fn check_attachment_head(name: &str, size: usize, head: &[u8]) -> Result<AttachmentKind, AttachmentError> {
+    if size == 0 {
         return Err(AttachmentError::Empty);
     }
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
+    if size > MAX_ATTACHMENT_BYTES {
         return Err(AttachmentError::TooLarge);
     }
+    let bytes = head;
     let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
     let kind = match extension.as_str() {
         "pdf" => AttachmentKind::Pdf,
@@ -118,7 +128,12 @@ pub fn check_attachment(name: &str, bytes: &[u8]) -> Result<AttachmentKind, Atta
         AttachmentKind::Pdf => bytes.starts_with(b"%PDF-"),
         AttachmentKind::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         AttachmentKind::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        AttachmentKind::Text => std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')),
+        AttachmentKind::Text => match std::str::from_utf8(bytes) {
+            Ok(text) => !text.contains('\0'),
+            // A head may end inside a character: only the part before it counts then.
+            Err(error) if error.error_len().is_none() && size > bytes.len() => !bytes[..error.valid_up_to()].contains(&0),
+            Err(_) => false,
+        },
         AttachmentKind::Docx | AttachmentKind::Xlsx => bytes.starts_with(b"PK\x03\x04"),
     };
     if matches {
@@ -284,6 +299,12 @@ mod tests {
         assert_eq!(check_attachment("vragenlijst.txt", "PHQ-9: 14".as_bytes()), Ok(AttachmentKind::Text));
         assert_eq!(check_attachment("factuur.pdf", b"MZ\x90\x00"), Err(AttachmentError::KindMismatch), "an .exe named .pdf");
         assert_eq!(check_attachment("setup.exe", b"MZ"), Err(AttachmentError::KindNotAllowed));
+        // At selection only the size and the first bytes are known (issue 13): the same rule.
+        assert_eq!(check_attachment_head("factuur.pdf", 300_000, b"MZ\x90\x00"), Err(AttachmentError::KindMismatch));
+        assert_eq!(check_attachment_head("scan.pdf", 25 * 1024 * 1024, b"%PDF-1.7"), Err(AttachmentError::TooLarge));
+        let cut = "é".as_bytes()[..1].to_vec();
+        assert_eq!(check_attachment_head("notitie.txt", 9000, &cut), Ok(AttachmentKind::Text), "a head may end mid-character");
+        assert_eq!(check_attachment("notitie.txt", &cut), Err(AttachmentError::KindMismatch), "a whole file may not");
         assert_eq!(check_attachment("leeg.pdf", b""), Err(AttachmentError::Empty));
         let big = vec![b'a'; MAX_ATTACHMENT_BYTES + 1];
         assert_eq!(check_attachment("groot.txt", &big), Err(AttachmentError::TooLarge));

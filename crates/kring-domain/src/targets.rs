@@ -1,8 +1,11 @@
 //! Target ranges (streefwaarden) a trend chart shades, so a value outside them stands out.
 //!
-//! These are the defaults of the NHG guidelines for adults in general practice; a patient's own
-//! targets (set in the health plan, CARE-2/CARE-4) will take precedence over them. Matched by
-//! LOINC code and unit: a value in another unit has no band rather than a wrong one.
+//! Only the general targets the NHG guidelines give for adults, and only where a value outside
+//! them is worth a look for nearly everyone. Targets that depend on the person (older patients,
+//! treatment with SU or insulin: HbA1c 54-64; COPD: a lower oxygen saturation) are the GP's to
+//! set per patient in the health plan (CARE-2, CARE-4), which will take precedence; until then a
+//! chart shows these general bands, labelled as such. Matched by LOINC code and unit: a value in
+//! another unit has no band rather than a wrong one.
 
 use serde::Serialize;
 
@@ -24,8 +27,7 @@ impl TargetRange {
 const DEFAULTS: &[(&str, &str, Option<f64>, Option<f64>)] = &[
     // NHG-Standaard Cardiovasculair risicomanagement (2019): systolic below 140 mmHg.
     ("8480-6", "mmHg", None, Some(140.0)),
-    ("8462-4", "mmHg", None, Some(90.0)),
-    // NHG-Standaard Diabetes mellitus type 2 (2023): HbA1c at most 53 mmol/mol.
+    // NHG-Standaard Diabetes mellitus type 2: HbA1c at most 53 mmol/mol (the general target).
     ("4548-4", "mmol/mol", None, Some(53.0)),
     // NHG-Standaard CVRM: LDL cholesterol below 2.6 mmol/l.
     ("13457-7", "mmol/l", None, Some(2.6)),
@@ -34,13 +36,6 @@ const DEFAULTS: &[(&str, &str, Option<f64>, Option<f64>)] = &[
     ("39156-5", "kg/m2", Some(18.5), Some(25.0)),
     // NHG-Standaard DM2: fasting glucose 4 to 7 mmol/l.
     ("1558-6", "mmol/l", Some(4.0), Some(7.0)),
-    // NHG-Standaard Astma/COPD: oxygen saturation from 95 %.
-    ("59408-5", "%", Some(95.0), None),
-    ("2708-6", "%", Some(95.0), None),
-    // Resting pulse of an adult.
-    ("8867-4", "/min", Some(50.0), Some(100.0)),
-    // Body temperature without fever.
-    ("8310-5", "Cel", Some(36.0), Some(38.0)),
 ];
 
 /// The default target for a measurement kind (`system|code` as the extraction keeps it, or a

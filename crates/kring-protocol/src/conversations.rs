@@ -34,16 +34,16 @@ pub struct ConversationEntry {
     /// when people join or leave or a new epoch starts, never per message: a message is one
     /// small change of its own.
     pub epochs: Vec<KeyEpoch>,
-    /// Each time the conversation went back to the practice's HIS (CHAT-6), oldest first: so
-    /// everyone taking part sees that and when, and it is not sent twice by accident.
-    #[serde(default)]
-    pub his_returns: Vec<HisReturn>,
 }
 
-/// One return of a conversation to the HIS: who, when (the server's time), the MEDVRI reference
-/// and how many messages it held. No content: the transcript went to the HIS only.
+/// One return of a conversation to the practice's HIS (CHAT-6), a child of the conversation so
+/// everyone taking part sees that and when, and it is not sent twice by accident: who, when (the
+/// server's time), the MEDVRI reference and how many messages the conversation held. No content:
+/// the transcript went to the HIS only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HisReturn {
+pub struct HisReturnEntry {
+    pub id: Uuid,
+    pub conversation_id: ConversationId,
     pub by: UserId,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,

@@ -74,12 +74,10 @@ pub struct Activated {
 
 /// `GET /v1/activate/{token}`: whose invitation this is and its Argon2id parameters, before the
 /// password is chosen (so the client derives with the right cost).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
     pub username: String,
     pub display_name: String,
-    /// For the client's key derivation only; the UI never reads it.
-    #[ts(skip)]
     pub kdf: kring_crypto::KdfParams,
     pub has_mobile: bool,
 }

@@ -102,6 +102,7 @@ pub enum EntityKind {
     Message,
     Participation,
     CareNetworkMember,
+    HisReturn,
 }
 
 impl EntityKind {
@@ -124,6 +125,7 @@ impl EntityKind {
             EntityKind::Message => "message",
             EntityKind::Participation => "participation",
             EntityKind::CareNetworkMember => "care_network_member",
+            EntityKind::HisReturn => "his_return",
         }
     }
 }
@@ -149,6 +151,7 @@ pub enum ChangeBody {
     Message(MessageEntry),
     Participation(ParticipationEntry),
     CareNetworkMember(CareNetworkMemberEntry),
+    HisReturn(crate::conversations::HisReturnEntry),
 }
 
 impl ChangeBody {
@@ -171,6 +174,7 @@ impl ChangeBody {
             ChangeBody::Message(_) => EntityKind::Message,
             ChangeBody::Participation(_) => EntityKind::Participation,
             ChangeBody::CareNetworkMember(_) => EntityKind::CareNetworkMember,
+            ChangeBody::HisReturn(_) => EntityKind::HisReturn,
         }
     }
 
@@ -193,6 +197,7 @@ impl ChangeBody {
             ChangeBody::Message(e) => e.id,
             ChangeBody::Participation(e) => e.id,
             ChangeBody::CareNetworkMember(e) => e.id,
+            ChangeBody::HisReturn(e) => e.id,
         }
     }
 }
@@ -293,7 +298,7 @@ pub enum Mutation {
     /// Hide a conversation one left from the list, or bring it back (CHAT-7).
     SetArchived { conversation_id: ConversationId, archived: bool },
     /// CHAT-6: the conversation was sent to the practice's HIS (the client delivered the MEDVRI).
-    RecordHisReturn { conversation_id: ConversationId, reference: String, messages: u32 },
+    RecordHisReturn { conversation_id: ConversationId, reference: String },
     /// Everything sent up to `up_to` is read (CHAT-8).
     MarkRead {
         conversation_id: ConversationId,

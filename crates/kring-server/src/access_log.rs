@@ -1,7 +1,7 @@
 //! The NEN 7513 access log (toegangslog, SEC-2): who opened which patient's data, what, when and
 //! from which device. Entries are appended inside store transactions ([`crate::store::Commit`]
 //! `access`) and hash-chained: each entry's hash covers the previous hash and every field, so
-//! [`verify_chain`] finds the first altered, removed or inserted entry.
+//! `chain::verify_links` finds the first altered, removed or inserted entry.
 //!
 //! Sources: the server records its own fetches of patient records (issue 5 onwards: every
 //! patient handler appends here in the same commit); clients report openings of decrypted

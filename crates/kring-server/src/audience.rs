@@ -31,7 +31,7 @@ pub async fn scopes(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> 
 }
 
 /// The conversations a user follows: those they take part in and have not left.
-pub async fn scopes_of(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
+async fn scopes_of(state: &AppState, user: UserId) -> ServerResult<Vec<Scope>> {
     Ok(state
         .store()
         .children(EntityKind::Participation, user.0)

@@ -19,7 +19,7 @@ use base64::Engine;
 use kring_domain::conversation::MAX_PARTICIPANTS;
 use kring_domain::{Action, ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
-    CareNetworkMemberEntry, ConversationEntry, HisReturn, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
+    CareNetworkMemberEntry, ConversationEntry, HisReturnEntry, KeyEpoch, MessageEntry, NetworkJoin, NewMessage, NewParticipant,
     Participant, ParticipantKind, ParticipationEntry, PatientRef, WrappedKey,
 };
 use kring_protocol::patients::PatientEntry;
@@ -85,7 +85,6 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
         created_at: now,
         participants: Vec::new(),
         epochs: vec![KeyEpoch { number: 0, keys: Vec::new() }],
-        his_returns: Vec::new(),
     };
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
@@ -249,25 +248,47 @@ pub(crate) async fn set_archived(state: &AppState, author: UserId, id: Conversat
     Ok(Planned::changes(vec![(Scope::User(author), ChangeBody::Participation(participation))]))
 }
 
-/// CHAT-6: a participant sent the conversation about a patient to the HIS; everyone taking part
-/// sees when. The reference is the MEDVRI's own (`K` and 13 hex digits as the client makes it).
+/// Returns kept per conversation; a client that keeps marking is refused beyond this.
+const MAX_HIS_RETURNS: usize = 50;
+
+/// CHAT-6: a caregiver taking part sent the conversation about a patient to the HIS; everyone
+/// taking part sees when. Only a caregiver who still sees the patient and may converse marks it
+/// (not an inhabitant); the server counts the messages itself. A child entity of its own, so it
+/// never races a change of the conversation's participants or key epochs.
 pub(crate) async fn record_his_return(
     state: &AppState,
     author: UserId,
     id: ConversationId,
     reference: &str,
-    messages: u32,
 ) -> ServerResult<Planned> {
-    let mut conversation = conversation(state, id).await?;
+    let conversation = conversation(state, id).await?;
     active_participant(&conversation, author)?;
-    if conversation.patient.is_none() {
+    let caregiver = conversation.participants.iter().any(|p| p.user_id == author && p.kind != ParticipantKind::Inhabitant);
+    if !caregiver || !may_converse(state, author).await? {
+        return Err(ServerError::Forbidden("marking a conversation as returned to the HIS"));
+    }
+    let Some(reference_to) = conversation.patient else {
         return Err(ServerError::InvalidRequest("only a conversation about a patient goes back to the HIS".into()));
+    };
+    if !sees_patient(state, author, &patient(state, reference_to.patient_id).await?).await? {
+        return Err(ServerError::Forbidden("a patient one no longer sees"));
     }
     if reference.is_empty() || reference.len() > 20 || !reference.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ServerError::InvalidRequest("a MEDVRI reference is 1 to 20 letters and digits".into()));
     }
-    conversation.his_returns.push(HisReturn { by: author, at: state.clock().now(), reference: reference.to_owned(), messages });
-    Ok(Planned::changes(vec![(Scope::Conversation(id), ChangeBody::Conversation(conversation))]))
+    if state.store().children(EntityKind::HisReturn, id.0).await?.len() >= MAX_HIS_RETURNS {
+        return Err(ServerError::InvalidRequest("this conversation went to the HIS often enough".into()));
+    }
+    let messages = state.store().children(EntityKind::Message, id.0).await?.len();
+    let entry = HisReturnEntry {
+        id: Uuid::now_v7(),
+        conversation_id: id,
+        by: author,
+        at: state.clock().now(),
+        reference: reference.to_owned(),
+        messages: u32::try_from(messages).unwrap_or(u32::MAX),
+    };
+    Ok(Planned::changes(vec![(Scope::Conversation(id), ChangeBody::HisReturn(entry))]))
 }
 
 /// CHAT-8: messages up to `up_to` are read. Never moves back, nor past the newest message.
@@ -369,53 +390,6 @@ pub async fn history(
     let mut bodies = vec![ChangeBody::Conversation(conversation)];
     bodies.extend(state.store().children(EntityKind::Message, id.0).await?);
     Ok(Json(bodies))
-}
-
-/// The e-mail job (CHAT-8): tell the user, without any content, that a conversation has new
-/// messages, unless they read them meanwhile or opted out.
-pub(crate) async fn notify_new_messages(state: &AppState, payload: &serde_json::Value) -> ServerResult<()> {
-    let id = |key: &str| {
-        payload[key]
-            .as_str()
-            .and_then(|t| Uuid::parse_str(t).ok())
-            .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
-    };
-    let (user, conversation_id) = (UserId(id("user_id")?), ConversationId(id("conversation_id")?));
-    let first_unread = payload["sent_at"]
-        .as_str()
-        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
-        .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
-    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
-        return Ok(());
-    };
-    let Some(to) = account.notification_email.filter(|_| account.notify_on_message) else { return Ok(()) };
-    let participation = participation(state, conversation_id, user).await?;
-    // The first message of the window is still unread: read in the app meanwhile means no mail.
-    let unread = participation.active && participation.read_up_to.is_none_or(|read| read < first_unread);
-    if !unread {
-        return Ok(());
-    }
-    let transport = state
-        .delivery()
-        .mail
-        .as_ref()
-        .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
-    transport.send(&new_messages_mail(to)).await.map_err(crate::delivery::DeliveryError::from)?;
-    tracing::info!(user_id = %user, conversation_id = %conversation_id, "new-message e-mail sent");
-    Ok(())
-}
-
-/// The notification e-mail: that there is something to read, never what or about whom.
-pub fn new_messages_mail(to: kring_domain::Email) -> crate::mail::OutgoingMail {
-    crate::mail::OutgoingMail {
-        to,
-        subject: "Nieuw bericht in Kring".into(),
-        body: "Er is een nieuw bericht voor u in een gesprek in Kring.\n\n\
-               Open Kring om het te lezen. Om privacyredenen staat in deze e-mail niet van wie het bericht is \
-               of waar het over gaat.\n\n\
-               U krijgt deze e-mail omdat u dat in uw profiel heeft aangezet. U kunt het daar ook uitzetten.\n"
-            .into(),
-    }
 }
 
 /// One job per recipient, conversation and 15-minute window, due at the window's end: however

@@ -12,9 +12,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kring_domain::staff::ACTIVATION_VALID_FOR;
 use kring_domain::Email;
+use kring_domain::{ConversationId, UserId};
+use kring_protocol::conversations::ParticipationEntry;
 use kring_protocol::staff::AccountRequestEntry;
 use kring_protocol::{ChangeBody, EntityKind, Scope};
 use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// How long a leased job is this worker's before another may take it over.
 const LEASE: time::Duration = time::Duration::minutes(5);
@@ -80,7 +84,7 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             tracing::info!(job_id = %job.id, "invitation sent");
             Ok(())
         }
-        job_kind::NOTIFY_NEW_MESSAGES => crate::conversations::notify_new_messages(state, &job.payload).await,
+        job_kind::NOTIFY_NEW_MESSAGES => notify_new_messages(state, &job.payload).await,
         other => Err(ServerError::InvalidRequest(format!("unknown job kind {other}"))),
     }
 }
@@ -98,6 +102,57 @@ pub fn invitation_mail(to: Email, name: &str, token: &str) -> OutgoingMail {
              U kiest dan zelf een wachtwoord en hoe u uw inlogcode ontvangt.\n\n\
              De link werkt één keer. Heeft u geen account aangevraagd? Dan kunt u deze e-mail negeren.\n"
         ),
+    }
+}
+
+/// The e-mail job (CHAT-8): tell the user, without any content, that a conversation has new
+/// messages, unless they read them meanwhile or opted out.
+async fn notify_new_messages(state: &AppState, payload: &serde_json::Value) -> ServerResult<()> {
+    let id = |key: &str| {
+        payload[key]
+            .as_str()
+            .and_then(|t| Uuid::parse_str(t).ok())
+            .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
+    };
+    let (user, conversation_id) = (UserId(id("user_id")?), ConversationId(id("conversation_id")?));
+    let first_unread = payload["sent_at"]
+        .as_str()
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
+    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
+        return Ok(());
+    };
+    let Some(to) = account.notification_email.filter(|_| account.notify_on_message) else { return Ok(()) };
+    let Some(ChangeBody::Participation(participation)) =
+        state.store().entity(EntityKind::Participation, ParticipationEntry::id_for(conversation_id, user)).await?
+    else {
+        return Ok(());
+    };
+    // The first message of the window is still unread: read in the app meanwhile means no mail.
+    let unread = participation.active && participation.read_up_to.is_none_or(|read| read < first_unread);
+    if !unread {
+        return Ok(());
+    }
+    let transport = state
+        .delivery()
+        .mail
+        .as_ref()
+        .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
+    transport.send(&new_messages_mail(to)).await.map_err(crate::delivery::DeliveryError::from)?;
+    tracing::info!(user_id = %user, conversation_id = %conversation_id, "new-message e-mail sent");
+    Ok(())
+}
+
+/// The notification e-mail: that there is something to read, never what or about whom.
+pub fn new_messages_mail(to: kring_domain::Email) -> crate::mail::OutgoingMail {
+    crate::mail::OutgoingMail {
+        to,
+        subject: "Nieuw bericht in Kring".into(),
+        body: "Er is een nieuw bericht voor u in een gesprek in Kring.\n\n\
+               Open Kring om het te lezen. Om privacyredenen staat in deze e-mail niet van wie het bericht is \
+               of waar het over gaat.\n\n\
+               U krijgt deze e-mail omdat u dat in uw profiel heeft aangezet. U kunt het daar ook uitzetten.\n"
+            .into(),
     }
 }
 

@@ -8,8 +8,8 @@
 //!
 //! This crate must never depend on Tauri or on kring-client.
 
-pub mod access_guard;
-pub mod access_log;
+mod access_guard;
+mod access_log;
 mod audience;
 mod auth;
 mod authz;
@@ -41,6 +41,8 @@ use kring_domain::SystemClock;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use access_guard::{FULL_CHECK_EVERY, RECORDS_PER_MINUTE};
+pub use access_log::PAGE as ACCESS_LOG_PAGE;
 pub use error::{ServerError, ServerResult};
 pub use state::{AppState, RegionConfig};
 

@@ -158,8 +158,8 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         Mutation::SetArchived { conversation_id, archived } => {
             conversations::set_archived(state, author, *conversation_id, *archived).await
         }
-        Mutation::RecordHisReturn { conversation_id, reference, messages } => {
-            conversations::record_his_return(state, author, *conversation_id, reference, *messages).await
+        Mutation::RecordHisReturn { conversation_id, reference } => {
+            conversations::record_his_return(state, author, *conversation_id, reference).await
         }
         Mutation::MarkRead { conversation_id, up_to } => conversations::mark_read(state, author, *conversation_id, *up_to).await,
         Mutation::RemoveInboxMember { conversation_id, user_id } => {

@@ -148,6 +148,7 @@ async fn assert_closed_within(mut stream: tokio::net::TcpStream, deadline: std::
 /// address that send half a header or nothing, or an unauthenticated WebSocket upgrade that got its
 /// 401, cannot take the server: over the per-address cap they are closed at once, the others at
 /// the header timeout, `/health` answers another address meanwhile, and the server stays up.
+#[cfg(target_os = "linux")] // prlimit (util-linux) sets the server's descriptor limit
 #[tokio::test]
 async fn idle_half_sent_and_surplus_connections_are_closed_and_health_answers_under_a_low_descriptor_limit() {
     use tokio::io::AsyncWriteExt;

@@ -5,7 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 // Every type crossing the boundary is generated from the Rust definitions (src-tauri/src/typescript.rs).
 import type {
   ClientEvent, CodeChannel, CodeSent, CommandError, ConsentGiver, ConversationSummary, ConversationView, DevMessage,
-  Directory, FieldError, FileUpload, HisReturnReceipt, ImportProgress, ImportSummary, InboxView, Invitation,
+  Directory, FieldError, FileUpload, HisReturnReceipt, ImportProgress, ImportSummary, InboxView, InvitationView, Activated,
   LaunchOpening, NetworkMemberView, PatientOverview, PatientView, ProfileForm, ProfileView, RecipientView,
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
 } from './generated';
@@ -60,9 +60,9 @@ export const api = {
     invoke<void>('set_his_user', { organisationId, userId, hisUserId }),
   profile: () => invoke<ProfileView>('profile'),
   updateProfile: (form: ProfileForm) => invoke<void>('update_profile', { form }),
-  invitation: (link: string) => invoke<Invitation>('invitation', { link }),
+  invitation: (link: string) => invoke<InvitationView>('invitation', { link }),
   activate: (link: string, password: string, repeated: string, channel: CodeChannel) =>
-    invoke<{ username: string }>('activate', { link, password, repeated, channel }),
+    invoke<Activated>('activate', { link, password, repeated, channel }),
   directory: () => invoke<Directory>('directory'),
   setTeamContact: (teamId: string, contact: string | null) => invoke<void>('set_team_contact', { teamId, contact }),
   patients: (query: string) => invoke<PatientOverview>('patients', { query }),
@@ -81,6 +81,9 @@ export const api = {
   openConversation: (conversationId: string) => invoke<ConversationView>('open_conversation', { conversationId }),
   conversation: (conversationId: string) => invoke<ConversationView>('conversation', { conversationId }),
   setConversationInView: (conversationId: string | null) => invoke<void>('set_conversation_in_view', { conversationId }),
+  /** CHAT-10: checked the moment a file is picked; refused with an `attachment_*` code. */
+  checkAttachment: (name: string, size: number, head: string, attached: number) =>
+    invoke<void>('check_attachment', { name, size, head, attached }),
   recipients: (patientId: string | null) => invoke<RecipientView[]>('recipients', { patientId }),
   awayNotices: (recipients: string[]) => invoke<AwayNotice[]>('away_notices', { recipients }),
   inboxes: (patientId: string | null) => invoke<InboxView[]>('inboxes', { patientId }),

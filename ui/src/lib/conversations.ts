@@ -1,6 +1,6 @@
 // Pure helpers for the conversation screens (CHAT-4, CHAT-5, CHAT-8), kept out of the components
 // so they are unit-tested.
-import type { Away, ConversationSummary, HisReturnMark, HisReturnReceipt, MessageView } from './api';
+import { api, asCommandError, type Away, type ClientErrorCode, type ConversationSummary, type HisReturnMark, type HisReturnReceipt, type MessageView } from './api';
 import { t } from './i18n';
 import { dutchDate } from './session';
 
@@ -62,15 +62,10 @@ export async function toUpload(file: File): Promise<{ name: string; data: string
   return { name: file.name, data: btoa(binary) };
 }
 
-/** The limits kring-domain sets on attachments (`conversation::MAX_ATTACHMENT_BYTES`, `MAX_ATTACHMENTS`). */
-export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
-export const MAX_ATTACHMENTS = 5;
-const ALLOWED_EXTENSIONS = ['.pdf', '.png', '.jpg', '.jpeg', '.txt', '.docx', '.xlsx'];
-
 /** A picked file that cannot go along, and why (an error code the UI translates). */
 export interface RefusedFile {
   name: string;
-  code: 'attachment_too_large' | 'attachment_empty' | 'attachment_kind_not_allowed' | 'attachment_too_many';
+  code: ClientErrorCode;
 }
 
 /**
@@ -78,32 +73,45 @@ export interface RefusedFile {
  * until "Versturen" refused it without naming it). The content check (a program named .pdf) stays
  * with kring-client at sending.
  */
-export function chooseAttachments(chosen: File[], picked: File[]): { files: File[]; refused: RefusedFile[] } {
+/** The first bytes of a file, base64: what the app needs to know its kind (`ATTACHMENT_HEAD_BYTES`). */
+export async function fileHead(file: File, bytes = 4096): Promise<string> {
+  return (await toUpload(new File([file.slice(0, bytes)], file.name))).data;
+}
+
+/** Asks the app whether a picked file can go along (kring-domain's one rule); resolves to a refusal code or null. */
+export type AttachmentCheck = (file: File, attached: number) => Promise<ClientErrorCode | null>;
+
+/**
+ * CHAT-10 (issue 13): picked files are checked one by one the moment they are picked, so a file
+ * that cannot go along is named at once, not at "Versturen".
+ */
+/** The app's check: kring-domain's rule through the `check_attachment` command. */
+export const checkWithApp: AttachmentCheck = async (file, attached) => {
+  try {
+    await api.checkAttachment(file.name, file.size, await fileHead(file), attached);
+    return null;
+  } catch (error) {
+    return asCommandError(error).code;
+  }
+};
+
+export async function chooseAttachments(chosen: File[], picked: File[], check: AttachmentCheck): Promise<{ files: File[]; refused: RefusedFile[] }> {
   const files = [...chosen];
   const refused: RefusedFile[] = [];
   for (const file of picked) {
-    const name = file.name.toLowerCase();
-    if (!ALLOWED_EXTENSIONS.some((extension) => name.endsWith(extension))) {
-      refused.push({ name: file.name, code: 'attachment_kind_not_allowed' });
-    } else if (file.size === 0) {
-      refused.push({ name: file.name, code: 'attachment_empty' });
-    } else if (file.size > MAX_ATTACHMENT_BYTES) {
-      refused.push({ name: file.name, code: 'attachment_too_large' });
-    } else if (files.length >= MAX_ATTACHMENTS) {
-      refused.push({ name: file.name, code: 'attachment_too_many' });
-    } else {
-      files.push(file);
-    }
+    const code = await check(file, files.length);
+    if (code === null) files.push(file);
+    else refused.push({ name: file.name, code });
   }
   return { files, refused };
 }
 
-/** What the user is told after "Terugsturen naar HIS": where it went, not that it is "in the HIS". */
 /** The mark that a conversation went to the HIS, with when and by whom (CHAT-6). */
 export function hisReturnedMark(mark: HisReturnMark, now: Date = new Date()): string {
-  return t.conversations.hisReturned(messageTime(mark.at, now), mark.by, mark.messages);
+  return t.conversations.hisReturned(messageTime(mark.at, now), mark.by ?? t.conversations.someone, mark.messages);
 }
 
+/** What the user is told after "Terugsturen naar HIS": where it went, not that it is "in the HIS". */
 export function hisReturnNotice(receipt: HisReturnReceipt): string {
   return receipt.delivered.kind === 'zorg_mail'
     ? t.conversations.hisMailed(receipt.delivered.address, receipt.reference)

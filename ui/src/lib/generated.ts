@@ -145,7 +145,12 @@ export type ChainVerification = { "status": "intact", entries: number, } | { "st
 /**
  * What the UI hears from the engine.
  */
-export type ClientEvent = { "type": "connection", state: ConnectionState, } | { "type": "data_changed" } | { "type": "message_arrived", conversation_id: ConversationId, } | { "type": "notified", conversation_id: ConversationId, } | { "type": "mutation_rejected", id: string, code: ErrorCode, message: string, } | { "type": "secure_session", unlocked: boolean, } | { "type": "session_ended" };
+export type ClientEvent = { "type": "connection", state: ConnectionState, } | { "type": "data_changed" } | { "type": "message_arrived", conversation_id: ConversationId, } | { "type": "notified", conversation_id: ConversationId, } | { "type": "mutation_rejected", id: string, 
+/**
+ * What the UI words: one of `ClientError::all_codes` (server codes it does not explain
+ * one by one read as `refused`).
+ */
+code: ClientErrorCode, message: string, } | { "type": "secure_session", unlocked: boolean, } | { "type": "session_ended" };
 
 /**
  * Where one-time login codes go; the user chooses and may change it (ACC-1).
@@ -258,8 +263,6 @@ export type Directory = { organisations: Array<OrganisationView>, };
  */
 export type Email = string;
 
-export type ErrorCode = "invalid_credentials" | "unauthenticated" | "forbidden" | "not_found" | "invalid_request" | "conflict" | "rate_limited" | "code_expired" | "code_used" | "code_attempts" | "code_wrong" | "password_change_required" | "password_unchanged" | "code_delivery_failed" | "launch_malformed" | "launch_bad_signature" | "launch_wrong_audience" | "launch_expired" | "launch_too_long" | "launch_replayed" | "launch_bsn_not_verified" | "launch_bsn_invalid" | "launch_unknown_his_user" | "launch_other_user" | "resync_required" | "unavailable" | "internal";
-
 /**
  * One field's problem; `code` is what the UI translates (`required`, `agb_format`, …).
  */
@@ -282,7 +285,11 @@ export type Gender = "male" | "female" | "other" | "unknown";
 /**
  * When and by whom a conversation went to the HIS, and how many messages that held.
  */
-export type HisReturnMark = { at: string, by: string, messages: number, };
+export type HisReturnMark = { at: string, 
+/**
+ * `None` when the person is not in the directory (any more).
+ */
+by: string | null, messages: number, };
 
 /**
  * What was sent and where, for the confirmation.
@@ -307,10 +314,9 @@ export type ImportSummary = { created: number, updated: number, measurements: nu
 export type InboxView = { team_id: TeamId, name: string, organisation: string, members: number, };
 
 /**
- * `GET /v1/activate/{token}`: whose invitation this is and its Argon2id parameters, before the
- * password is chosen (so the client derives with the right cost).
+ * What the activation screen shows of an invitation (the key-derivation cost stays inside).
  */
-export type Invitation = { username: string, display_name: string, has_mobile: boolean, };
+export type InvitationView = { username: string, display_name: string, has_mobile: boolean, };
 
 /**
  * What a HIS launch leads to once the lock is open (PAT-4).
@@ -509,7 +515,11 @@ export type Role = "huisarts" | "assistent" | "assistent_fin" | "poh_s" | "poh_s
 
 export type RoleOption = { role: Role, name: string, practice: boolean, network: boolean, };
 
-export type SeriesPoint = { date: string, value: number, };
+export type SeriesPoint = { date: string, value: number, 
+/**
+ * Outside the series' target band (`TargetRange::excludes`): the chart marks it.
+ */
+out_of_range: boolean, };
 
 /**
  * Where the session stands, for the UI after login and after each change.
@@ -650,7 +660,6 @@ export const CLIENT_ERROR_CODES = [
   'no_keys',
   'no_patient_data_access',
   'not_synced',
-  'notification',
   'password_change_required',
   'password_common',
   'password_like_username',

@@ -387,6 +387,7 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::Message(message) => Some(message.conversation_id.0),
         ChangeBody::Participation(participation) => Some(participation.user_id.0),
         ChangeBody::CareNetworkMember(member) => Some(member.patient_id.0),
+        ChangeBody::HisReturn(back) => Some(back.conversation_id.0),
         ChangeBody::Organisation(_)
         | ChangeBody::Person(_)
         | ChangeBody::Account(_)

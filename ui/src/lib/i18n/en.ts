@@ -412,6 +412,7 @@ export const en: Messages = {
     hisSend: 'Send to the HIS',
     hisMailed: (address: string, reference: string) => `Sent to ZorgMail address ${address} (reference ${reference}). The HIS collects it there.`,
     hisSendAgain: 'Send again',
+    someone: 'someone',
     hisReturned: (when: string, by: string, messages: number) =>
       `Sent back to the HIS by ${by} (${when}, ${messages} ${messages === 1 ? 'message' : 'messages'}).`,
     hisAlready: (when: string, by: string) =>
@@ -532,7 +533,6 @@ export const en: Messages = {
     attachment_kind_not_allowed: 'This kind of file cannot be attached. These can: PDF, photo (PNG/JPEG), text, Word and Excel.',
     attachment_kind_mismatch: 'The content of this file does not match its name (for instance a program named .pdf). It is not sent.',
     attachment_too_many: 'At most 5 attachments per message.',
-    notification: 'The desktop notification could not be shown.',
     unavailable: 'The Kring server is temporarily unavailable. Try again in a few minutes.',
     resync_required: 'Kring is fetching the data from the server again. Try again shortly.',
   },

@@ -414,6 +414,7 @@ export const nl = {
     comment: 'Opmerking (optioneel)',
     hisSend: 'Versturen naar HIS',
     hisSendAgain: 'Opnieuw versturen',
+    someone: 'iemand',
     hisReturned: (when: string, by: string, messages: number) =>
       `Teruggestuurd naar het HIS door ${by} (${when}, ${messages} ${messages === 1 ? 'bericht' : 'berichten'}).`,
     hisAlready: (when: string, by: string) =>
@@ -545,7 +546,6 @@ export const nl = {
     attachment_kind_not_allowed: 'Dit soort bestand kan niet als bijlage mee. Dat kan wel: PDF, foto (PNG/JPEG), tekst, Word en Excel.',
     attachment_kind_mismatch: 'De inhoud van dit bestand past niet bij de naam (bijvoorbeeld een programma met .pdf erachter). Het wordt niet verstuurd.',
     attachment_too_many: 'Hoogstens 5 bijlagen per bericht.',
-    notification: 'De melding kon niet op het bureaublad worden getoond.',
     unavailable: 'De Kring-server is tijdelijk niet beschikbaar. Probeer het over enkele minuten opnieuw.',
     resync_required: 'Kring haalt de gegevens opnieuw op van de server. Probeer het zo opnieuw.',
   } satisfies Record<ClientErrorCode, string> as Record<string, string>,

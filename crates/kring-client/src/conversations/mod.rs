@@ -12,193 +12,28 @@ use crate::KringClient;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_domain::conversation::{
-    away_on, check_attachment, check_message, check_title, AttachmentError, AttachmentInfo, AttachmentKind, Away,
-    ConversationError, MessageBody, ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENTS, MAX_PARTICIPANTS,
+    away_on, check_attachment, check_message, check_title, AttachmentError, AttachmentInfo, ConversationError, MessageBody,
+    ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENTS, MAX_PARTICIPANTS,
 };
 use kring_domain::{AccessKind, ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::{
-    attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, MessageEntry, NetworkJoin,
+    attachment_context, title_context, AttachmentMeta, CareNetworkMemberEntry, ConversationEntry, HisReturnEntry, MessageEntry,
     NewMessage, NewParticipant, ParticipantKind, ParticipationEntry, WrappedKey,
 };
 use kring_protocol::{Change, ChangeBody, EntityKind, ErrorCode, Mutation, PersonEntry, Scope, SyncPage};
 use rand::RngCore;
-use serde::Serialize;
 use std::collections::HashMap;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 use zeroize::Zeroizing;
+
+mod network;
+mod views;
+pub use views::*;
 
 /// The epoch a message goes under: its number, its key, and the wrapped keys of a new epoch when
 /// the message starts one.
 type SendingEpoch = (u32, Zeroizing<[u8; 32]>, Option<Vec<WrappedKey>>);
-
-/// What the composer sends to start a conversation.
-#[derive(Debug, Clone, Default)]
-pub struct NewConversation {
-    /// The patient it is about (CHAT-1), or none: caregivers only (CHAT-2).
-    pub patient_id: Option<PatientId>,
-    pub title: String,
-    pub recipients: Vec<UserId>,
-    /// Team inboxes to write to (CHAT-3): their current members take part, and follow the team.
-    pub inboxes: Vec<TeamId>,
-    pub text: String,
-}
-
-/// A conversation in the inbox (the G list of CHAT-5).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct ConversationSummary {
-    pub id: ConversationId,
-    /// `None` while the lock is closed: titles are sealed.
-    pub title: Option<String>,
-    pub patient: Option<PatientLabel>,
-    pub participants: Vec<ParticipantView>,
-    #[ts(type = "string | null")]
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_message_at: Option<OffsetDateTime>,
-    /// Messages of others after my read marker (CHAT-8: the conversation cloud).
-    pub unread: usize,
-    /// False once I left (CHAT-7): readable, not writable, shown grey.
-    pub active: bool,
-    /// Left and deleted: hidden from the list unless asked for (CHAT-7).
-    pub archived: bool,
-    /// My messages still in the outbox.
-    pub sending: usize,
-    /// The latest time it went back to the HIS (CHAT-6), so nobody sends it twice by accident.
-    pub returned_to_his: Option<HisReturnMark>,
-}
-
-/// When and by whom a conversation went to the HIS, and how many messages that held.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct HisReturnMark {
-    #[ts(type = "string")]
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub by: String,
-    pub messages: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct PatientLabel {
-    pub id: PatientId,
-    /// "de Vries, Jan" when I see the patient with the open lock.
-    pub name: Option<String>,
-    #[ts(type = "string | null")]
-    #[serde(with = "kring_domain::profile::iso_date::option")]
-    pub birth_date: Option<Date>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct ParticipantView {
-    pub user_id: UserId,
-    pub name: String,
-    pub active: bool,
-    pub inhabitant: bool,
-    /// The team inbox through which they take part (CHAT-3).
-    pub via_inbox: Option<String>,
-    /// Away today (CHAT-4).
-    pub away: Option<Away>,
-}
-
-/// A team inbox the composer offers (CHAT-3).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct InboxView {
-    pub team_id: TeamId,
-    pub name: String,
-    pub organisation: String,
-    pub members: usize,
-}
-
-/// One conversation opened.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct ConversationView {
-    pub summary: ConversationSummary,
-    pub messages: Vec<MessageView>,
-    /// I take part and may write.
-    pub can_write: bool,
-}
-
-/// A file to attach (CHAT-10).
-#[derive(Debug, Clone)]
-pub struct NewAttachment {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-/// An attachment of a message, as the reader sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct AttachmentView {
-    pub id: Uuid,
-    pub name: String,
-    pub mime: &'static str,
-    pub image: bool,
-    pub size: u64,
-}
-
-/// A downloaded, decrypted attachment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AttachmentFile {
-    pub name: String,
-    pub kind: AttachmentKind,
-    pub bytes: Vec<u8>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct MessageView {
-    pub id: Uuid,
-    pub author_id: UserId,
-    pub author_name: String,
-    /// `None` when the signature does not check out: the text is not shown then.
-    pub text: Option<String>,
-    /// Server time; `None` while it waits in the outbox.
-    #[ts(type = "string | null")]
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub sent_at: Option<OffsetDateTime>,
-    pub mine: bool,
-    pub state: MessageState,
-    pub attachments: Vec<AttachmentView>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageState {
-    Sent,
-    /// In the outbox ("wordt verzonden").
-    Sending,
-    /// The server refused it for good ("niet verzonden").
-    Refused,
-    /// The signature does not match the author: not shown.
-    Unverified,
-}
-
-/// A recipient who is away, shown before sending (CHAT-4).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct AwayNotice {
-    pub user_id: UserId,
-    pub name: String,
-    pub away: Away,
-}
-
-/// Someone the composer offers as a recipient.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct RecipientView {
-    pub user_id: UserId,
-    pub name: String,
-    pub organisation: String,
-    pub role_name: String,
-    pub away: Option<Away>,
-}
-
-/// A caregiver involved with a patient (NET-1).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct NetworkMemberView {
-    pub user_id: UserId,
-    pub name: String,
-    pub organisations: Vec<String>,
-    pub joined_via: NetworkJoin,
-    #[ts(type = "string")]
-    #[serde(with = "time::serde::rfc3339")]
-    pub joined_at: OffsetDateTime,
-}
 
 /// An epoch key, by number.
 type EpochKeys = HashMap<u32, Zeroizing<[u8; 32]>>;
@@ -377,53 +212,6 @@ impl KringClient {
         Ok(())
     }
 
-    /// Who I can write to: active people with keys whose role takes part in conversations; about
-    /// a patient, only those who see the patient (the practice, and partners it shared with).
-    pub fn recipients(&self, patient_id: Option<PatientId>) -> ClientResult<Vec<RecipientView>> {
-        let seeing: Option<Vec<kring_domain::OrganisationId>> = match patient_id {
-            None => None,
-            Some(patient) => {
-                let mut organisations = Vec::new();
-                if let Some(ChangeBody::Patient(entry)) = self.inner.cache.entity(EntityKind::Patient, patient.0)? {
-                    organisations.push(entry.organisation_id);
-                }
-                if let Some(network) = self.patient_network(patient)? {
-                    organisations.push(network.organisation_id);
-                    organisations.extend(network.shared_with);
-                }
-                Some(organisations)
-            }
-        };
-        let today = OffsetDateTime::now_utc().date();
-        let people = self.people_by_id()?;
-        let organisations: HashMap<_, _> = self.directory()?.organisations.into_iter().map(|o| (o.id, o.name)).collect();
-        let mut recipients: Vec<RecipientView> = Vec::new();
-        for contract in self.contracts()? {
-            let wanted = match &seeing {
-                None => contract.role.permits(kring_domain::Action::ReadConversations),
-                Some(seeing) => {
-                    seeing.contains(&contract.organisation_id) && contract.role.permits(kring_domain::Action::ViewPatients)
-                }
-            };
-            let Some(person) = people.get(&contract.user_id) else { continue };
-            if !wanted || contract.user_id == self.inner.me.user_id || !person.active || person.encryption_key().is_none() {
-                continue;
-            }
-            if recipients.iter().any(|r| r.user_id == contract.user_id) {
-                continue;
-            }
-            recipients.push(RecipientView {
-                user_id: contract.user_id,
-                name: person.full_name(),
-                organisation: organisations.get(&contract.organisation_id).cloned().unwrap_or_default(),
-                role_name: contract.role.dutch_name().to_owned(),
-                away: away_on(&person.working_days, &person.absences, today),
-            });
-        }
-        recipients.sort_by(|a, b| a.organisation.cmp(&b.organisation).then(a.name.cmp(&b.name)));
-        Ok(recipients)
-    }
-
     /// A conversation with its messages, decrypted and checked (needs the open lock).
     pub fn conversation_view(&self, conversation_id: ConversationId) -> ClientResult<ConversationView> {
         let entry = self.conversation_entry(conversation_id)?;
@@ -496,87 +284,6 @@ impl KringClient {
         Ok(())
     }
 
-    /// Which of these recipients are away today, and until when (CHAT-4).
-    pub fn away_notices(&self, recipients: &[UserId]) -> ClientResult<Vec<AwayNotice>> {
-        let today = OffsetDateTime::now_utc().date();
-        let people = self.people_by_id()?;
-        Ok(recipients
-            .iter()
-            .filter_map(|user| {
-                let person = people.get(user)?;
-                let away = away_on(&person.working_days, &person.absences, today)?;
-                Some(AwayNotice { user_id: *user, name: person.full_name(), away })
-            })
-            .collect())
-    }
-
-    /// The caregivers involved with a patient (NET-1), as far as I see the patient.
-    pub fn care_network(&self, patient_id: PatientId) -> ClientResult<Vec<NetworkMemberView>> {
-        let people = self.people_by_id()?;
-        let organisations: HashMap<_, _> = self.directory()?.organisations.into_iter().map(|o| (o.id, o.name)).collect();
-        let contracts = self.contracts()?;
-        let mut members: Vec<NetworkMemberView> =
-            crate::directory::cached(&self.inner.cache, EntityKind::CareNetworkMember, |body| match body {
-                ChangeBody::CareNetworkMember(member) => Some(member),
-                _ => None,
-            })?
-            .into_iter()
-            .filter(|member: &CareNetworkMemberEntry| member.patient_id == patient_id)
-            .map(|member| {
-                let mut names: Vec<String> = contracts
-                    .iter()
-                    .filter(|c| c.user_id == member.user_id)
-                    .filter_map(|c| organisations.get(&c.organisation_id).cloned())
-                    .collect();
-                names.sort();
-                names.dedup();
-                NetworkMemberView {
-                    user_id: member.user_id,
-                    name: people.get(&member.user_id).map(PersonEntry::full_name).unwrap_or_default(),
-                    organisations: names,
-                    joined_via: member.joined_via,
-                    joined_at: member.joined_at,
-                }
-            })
-            .collect();
-        members.sort_by_key(|m| m.joined_at);
-        Ok(members)
-    }
-
-    /// Add a caregiver to a patient's care network by hand (NET-2).
-    pub async fn join_care_network(&self, patient_id: PatientId, user_id: UserId) -> ClientResult<()> {
-        self.submit_now(Mutation::JoinCareNetwork { patient_id, user_id }).await?;
-        Ok(())
-    }
-
-    /// The team inboxes I can write to (CHAT-3): teams with members who take part in
-    /// conversations; about a patient, only teams of organisations that see the patient.
-    pub fn inboxes(&self, patient_id: Option<PatientId>) -> ClientResult<Vec<InboxView>> {
-        let allowed: Option<Vec<UserId>> = match patient_id {
-            Some(patient) => Some(self.recipients(Some(patient))?.into_iter().map(|r| r.user_id).collect()),
-            None => None,
-        };
-        let mut inboxes = Vec::new();
-        for organisation in self.directory()?.organisations {
-            for team in organisation.teams {
-                let members = self.team_members(team.id)?;
-                let usable = !members.is_empty()
-                    && allowed
-                        .as_ref()
-                        .is_none_or(|allowed| members.iter().all(|m| allowed.contains(m) || *m == self.inner.me.user_id));
-                if usable {
-                    inboxes.push(InboxView {
-                        team_id: team.id,
-                        name: team.name,
-                        organisation: organisation.name.clone(),
-                        members: members.len(),
-                    });
-                }
-            }
-        }
-        Ok(inboxes)
-    }
-
     /// A team's current members who take part in conversations: active, with keys, and a role
     /// in the team that holds conversation keys.
     fn team_members(&self, team: TeamId) -> ClientResult<Vec<UserId>> {
@@ -591,47 +298,6 @@ impl KringClient {
             }
         }
         Ok(members)
-    }
-
-    /// Keep team inboxes' conversations in step with the teams (CHAT-3): a colleague who joined
-    /// the team gets every key of its conversations (and reads their history); one who left the
-    /// team (or Kring) leaves them, so the next message has a key they do not hold. Done by any
-    /// active participant with the open lock. Returns how many changes it made.
-    pub async fn maintain_inbox_members(&self) -> ClientResult<usize> {
-        if !self.is_unlocked() {
-            return Ok(0);
-        }
-        let me = self.inner.me.user_id;
-        let mut changed = 0;
-        for entry in self.conversation_entries()? {
-            if entry.inboxes.is_empty() || !entry.participants.iter().any(|p| p.user_id == me && p.is_active()) {
-                continue;
-            }
-            for team in &entry.inboxes {
-                let members = self.team_members(*team)?;
-                let active: Vec<UserId> = entry.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
-                let joined: Vec<(UserId, ParticipantKind, Option<TeamId>)> = members
-                    .iter()
-                    .filter(|m| !active.contains(m))
-                    .map(|m| (*m, ParticipantKind::Caregiver, Some(*team)))
-                    .collect();
-                if !joined.is_empty() {
-                    self.admit(entry.id, &joined).await?;
-                    changed += joined.len();
-                }
-                let gone: Vec<UserId> = entry
-                    .participants
-                    .iter()
-                    .filter(|p| p.is_active() && p.via_inbox == Some(*team) && !members.contains(&p.user_id) && p.user_id != me)
-                    .map(|p| p.user_id)
-                    .collect();
-                for user_id in gone {
-                    self.submit_now(Mutation::RemoveInboxMember { conversation_id: entry.id, user_id }).await?;
-                    changed += 1;
-                }
-            }
-        }
-        Ok(changed)
     }
 
     /// Apply a page of the feed, then fetch the history of conversations I was just added to (my
@@ -738,12 +404,24 @@ impl KringClient {
             active: mine.active,
             archived: mine.archived,
             sending,
-            returned_to_his: entry.his_returns.last().map(|back| HisReturnMark {
+            returned_to_his: self.his_returns(entry.id)?.into_iter().max_by_key(|back| back.at).map(|back| HisReturnMark {
                 at: back.at,
-                by: people.get(&back.by).map(PersonEntry::full_name).unwrap_or_default(),
+                by: people.get(&back.by).map(PersonEntry::full_name),
                 messages: back.messages,
             }),
         })
+    }
+
+    /// The times the conversation went to the HIS, as the feed brought them (CHAT-6).
+    fn his_returns(&self, id: ConversationId) -> ClientResult<Vec<HisReturnEntry>> {
+        let bodies = self.inner.cache.children(EntityKind::HisReturn, id.0)?;
+        Ok(bodies
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::HisReturn(entry) => Some(entry),
+                _ => None,
+            })
+            .collect())
     }
 
     fn open_title(&self, entry: &ConversationEntry) -> ClientResult<String> {

@@ -3,12 +3,14 @@
 //! when a colleague's message arrives in a conversation she does not have in view, and says
 //! nothing of the patient, the sender or the content.
 //!
-//! Its own test binary: the bus address reaches notify-rust through the environment, which is
-//! set here before any other thread runs.
+//! The desktop's part (kring_desktop::notifications) against a real bus; its own test binary: the
+//! bus address reaches notify-rust through the environment, which is set here before any other
+//! thread runs. The recorder is kring-tests' `notification-recorder` binary, which `cargo test
+//! --workspace` (make test) builds beside this test.
 
 use kring_client::conversations::NewConversation;
-use kring_client::notifications::{APP_NAME, NEW_MESSAGE_BODY, NEW_MESSAGE_SUMMARY};
 use kring_client::{ClientEvent, KringClient};
+use kring_desktop::notifications::{run_notifications, APP_NAME, NEW_MESSAGE_BODY, NEW_MESSAGE_SUMMARY};
 use kring_domain::UserId;
 use kring_tests::{wait_for_event, TestRegion};
 use std::io::{BufRead, BufReader};
@@ -35,6 +37,14 @@ fn start_bus() -> (Process, String) {
     (Process(child), address.trim().to_owned())
 }
 
+/// `target/<profile>/notification-recorder`, beside this test's `deps/` directory.
+fn recorder_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let recorder = exe.parent().and_then(std::path::Path::parent).expect("target/<profile>").join("notification-recorder");
+    assert!(recorder.exists(), "{} is missing: run `cargo test --workspace` (make test), which builds it", recorder.display());
+    recorder
+}
+
 fn user(client: &KringClient, first_name: &str) -> UserId {
     let directory = client.directory().unwrap();
     let mut members =
@@ -47,11 +57,8 @@ fn chat_11_a_message_out_of_view_raises_a_desktop_notification_without_content()
     let (_bus, address) = start_bus();
     // Before any other thread exists: notify-rust finds the bus through the environment.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
-    let mut recorder = Command::new(env!("CARGO_BIN_EXE_notification-recorder"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the recorder");
+    let mut recorder =
+        Command::new(recorder_binary()).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("start the recorder");
     let mut lines = BufReader::new(recorder.stdout.take().expect("stdout")).lines();
     let ready = lines.next().expect("a line").expect("read");
     assert_eq!(ready, r#"{"ready":true}"#);
@@ -78,7 +85,7 @@ fn chat_11_a_message_out_of_view_raises_a_desktop_notification_without_content()
         let mut events = nurse.subscribe();
         let (shown, watched) = tokio::sync::watch::channel(Some(in_view));
         let live = tokio::spawn(nurse.clone().run_live());
-        let notifier = tokio::spawn(nurse.clone().run_notifications(watched));
+        let notifier = tokio::spawn(run_notifications(nurse.clone(), watched));
         wait_for_event(&mut events, |e| matches!(e, ClientEvent::Connection { .. })).await;
 
         // In view: no notification. Out of view: one.

@@ -13,11 +13,9 @@ use crate::KringClient;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{EncryptionPublicKey, Vault};
-use kring_domain::patient::{consent_text, current_consent_text, Address, Gender, Measurement};
+use kring_domain::patient::{consent_text, current_consent_text, Gender, Measurement};
 use kring_domain::OrganisationKind;
-use kring_domain::{
-    AccessKind, Action, Bsn, CareProgramme, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId,
-};
+use kring_domain::{AccessKind, Action, Bsn, ConsentGiver, OrganisationId, PatientCard, PatientChart, PatientId, UserId};
 use kring_protocol::patients::{
     ConsentEntry, ImportRequest, NetworkKey, PatientEntry, PatientNetworkEntry, PatientSource, SealedPatient,
 };
@@ -27,156 +25,8 @@ use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-/// How far an import is, for the progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ImportProgress {
-    pub phase: ImportPhase,
-    pub done: usize,
-    pub total: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportPhase {
-    Reading,
-    Sealing,
-    Sending,
-    Syncing,
-    Done,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ImportSummary {
-    pub created: u32,
-    pub updated: u32,
-    pub measurements: usize,
-    pub skipped: usize,
-}
-
-/// A patient in the overview.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct PatientSummary {
-    pub id: PatientId,
-    pub organisation_id: OrganisationId,
-    /// "de Vries, Jan"; empty for a patient a HIS launch added before any extraction had them.
-    pub name: String,
-    #[ts(type = "string")]
-    #[serde(with = "kring_domain::profile::iso_date")]
-    pub birth_date: Date,
-    pub gender: Gender,
-    pub bsn: String,
-    pub programmes: Vec<CareProgramme>,
-    pub has_consent: bool,
-    /// Seen through the care network the practice opened (PAT-5), not as the practice.
-    pub via_network: bool,
-}
-
-/// The patient page.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct PatientView {
-    pub summary: PatientSummary,
-    pub address: Option<Address>,
-    pub phone: Option<String>,
-    pub source: PatientSource,
-    pub chart: PatientChart,
-    /// Measurements grouped per kind, oldest first: one trend chart each.
-    pub series: Vec<MeasurementSeries>,
-    pub consents: Vec<ConsentView>,
-    /// The text a new consent is recorded under.
-    pub consent_text: ConsentTextView,
-    /// Newest first.
-    pub timeline: Vec<TimelineEvent>,
-    /// What this user may do here (the Acties tab shows only these).
-    pub actions: Vec<Action>,
-    /// For those who may share (PAT-5): the partner organisations and which see the patient.
-    pub sharing: Option<Sharing>,
-}
-
-/// The practice's choice of who outside it sees the patient (PAT-5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Sharing {
-    pub partners: Vec<Partner>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Partner {
-    pub organisation_id: OrganisationId,
-    pub name: String,
-    pub city: String,
-    pub shared: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct MeasurementSeries {
-    pub code: String,
-    pub label: String,
-    pub unit: String,
-    pub points: Vec<SeriesPoint>,
-    /// The guideline's target band the chart shades (kring_domain::targets).
-    pub target: Option<kring_domain::targets::TargetRange>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct SeriesPoint {
-    #[ts(type = "string")]
-    #[serde(with = "kring_domain::profile::iso_date")]
-    pub date: Date,
-    pub value: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ConsentTextView {
-    pub version: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ConsentView {
-    pub id: Uuid,
-    pub given_by: ConsentGiver,
-    pub text: ConsentTextView,
-    pub recorded_by: String,
-    #[ts(type = "string")]
-    #[serde(with = "time::serde::rfc3339")]
-    pub recorded_at: OffsetDateTime,
-    pub withdrawn_by: Option<String>,
-    #[ts(type = "string | null")]
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub withdrawn_at: Option<OffsetDateTime>,
-}
-
-/// One line of the timeline (Tijdlijn). The UI words it by `kind`; `detail` is data.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct TimelineEvent {
-    #[ts(type = "string")]
-    #[serde(with = "kring_domain::profile::iso_date")]
-    pub date: Date,
-    pub kind: TimelineKind,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum TimelineKind {
-    AddedFromExtraction,
-    AddedFromHis,
-    ExtractionUpdated,
-    ConsentGiven,
-    ConsentWithdrawn,
-    Measurement,
-    MedicationStarted,
-}
-
-/// What a HIS launch leads to once the lock is open (PAT-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum LaunchOpening {
-    /// Open this patient.
-    Open { patient_id: PatientId },
-    /// Kring does not know the patient and the HIS sent no birth date: ask it, once.
-    AskBirthDate,
-}
+mod views;
+pub use views::*;
 
 /// What the search index is built from.
 const INDEXED_KINDS: [EntityKind; 5] = [
@@ -859,7 +709,9 @@ fn haystack(card: &PatientCard) -> String {
 fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
     let mut series: Vec<MeasurementSeries> = Vec::new();
     for measurement in measurements {
-        let point = SeriesPoint { date: measurement.date, value: measurement.value };
+        let target = kring_domain::targets::default_target(&measurement.code, &measurement.unit);
+        let out_of_range = target.is_some_and(|band| band.excludes(measurement.value));
+        let point = SeriesPoint { date: measurement.date, value: measurement.value, out_of_range };
         match series.iter_mut().find(|s| s.code == measurement.code && s.unit == measurement.unit) {
             Some(existing) => existing.points.push(point),
             None => series.push(MeasurementSeries {
@@ -867,7 +719,7 @@ fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
                 label: measurement.label.clone(),
                 unit: measurement.unit.clone(),
                 points: vec![point],
-                target: kring_domain::targets::default_target(&measurement.code, &measurement.unit),
+                target,
             }),
         }
     }
