@@ -465,7 +465,9 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
         .await
         .unwrap();
     poh.sync_now().await.unwrap();
-    poh.send_message(id, "Afspraak staat: do 10:00 (intake + vragenlijst).").await.unwrap();
+    let letter =
+        kring_client::conversations::NewAttachment { name: "verwijsbrief.pdf".into(), bytes: b"%PDF-1.7 brief".to_vec() };
+    poh.send_message_with(id, "Afspraak staat: do 10:00 (intake + vragenlijst).", vec![letter]).await.unwrap();
     gp.sync_now().await.unwrap();
 
     // By SMTP to the practice's ZorgMail address: a real SMTP conversation with the sink.
@@ -515,6 +517,7 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
     assert!(text.contains("TXT:1+Gesprek uit Kring?: Slaapproblemen'"), "{text}");
     assert!(text.contains("+Afspraak staat?: do 10?:00 (intake ?+ vragenlijst).'"), "{text}");
     assert!(text.contains("Mehmet Yilmaz"), "ı written as i in Latin-1: {text}");
+    assert!(text.contains("(bijlage verwijsbrief.pdf?: niet meegestuurd, staat in Kring)"), "the file is named: {text}");
     let segments = text.split("\r\n").filter(|s| !s.is_empty()).count();
     let unt: usize = text.split("\r\n").find(|s| s.starts_with("UNT+")).unwrap()[4..].split('+').next().unwrap().parse().unwrap();
     assert_eq!(unt, segments - 3, "UNT counts UNH..UNT (not UNA, UNB, UNZ)");

@@ -205,6 +205,11 @@ impl KringClient {
                 Some(text) => lines.extend(text.lines().map(str::to_owned)),
                 None => lines.push("(bericht niet te controleren, niet opgenomen)".into()),
             }
+            // MEDVRI carries text only: say which files were with the message, so the record
+            // shows there was more (found by a new user: they vanished without a word).
+            for attachment in &message.attachments {
+                lines.push(format!("(bijlage {}: niet meegestuurd, staat in Kring)", attachment.name));
+            }
         }
         let medvri = Medvri {
             reference: reference.clone(),

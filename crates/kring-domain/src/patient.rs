@@ -26,7 +26,25 @@ pub struct PatientCard {
     pub programmes: Vec<CareProgramme>,
 }
 
+/// Dutch name prefixes (voorvoegsels), longest first: a list sorts on the name without them.
+const NAME_PREFIXES: [&str; 26] = [
+    "van der ", "van den ", "van de ", "van het ", "van 't ", "in 't ", "in de ", "in het ", "op de ", "op den ", "op het ",
+    "uit de ", "uit den ", "aan de ", "aan den ", "bij de ", "van ", "den ", "der ", "het ", "'t ", "ten ", "ter ", "te ", "de ",
+    "d'",
+];
+
 impl PatientCard {
+    /// How a Dutch list orders patients: by the family name without its prefix ("de Vries"
+    /// sorts under V), then the prefix, then the given names; case does not count.
+    pub fn sort_key(&self) -> String {
+        let family = self.family_name.trim().to_lowercase();
+        let (prefix, name) = NAME_PREFIXES
+            .iter()
+            .find_map(|prefix| family.strip_prefix(prefix).map(|rest| (prefix.trim(), rest)))
+            .unwrap_or(("", family.as_str()));
+        format!("{name}\u{1}{prefix}\u{1}{}", self.given_names.to_lowercase())
+    }
+
     /// "de Vries, Jan": how lists show a patient.
     pub fn display_name(&self) -> String {
         if self.given_names.is_empty() {
@@ -205,5 +223,33 @@ mod tests {
         };
         assert!(!format!("{card:?}").contains("999911120"));
         assert_eq!(card.display_name(), "de Vries, Jan");
+    }
+
+    #[test]
+    fn pat_2_a_list_sorts_on_the_name_without_its_prefix_as_dutch_practices_do() {
+        let card = |family: &str, given: &str| PatientCard {
+            bsn: Bsn::parse("999911120").unwrap(),
+            family_name: family.into(),
+            given_names: given.into(),
+            birth_date: time::macros::date!(1950 - 03 - 04),
+            gender: Gender::Unknown,
+            address: None,
+            phone: None,
+            programmes: vec![],
+        };
+        let mut names = vec![
+            card("Visser", "Kees"),
+            card("de Vries", "Jan"),
+            card("van den Berg", "Anna"),
+            card("Bakker", "Sanne"),
+            card("de Boer", "Henk"),
+            card("Vries", "Piet"),
+        ];
+        names.sort_by_key(PatientCard::sort_key);
+        let shown: Vec<String> = names.iter().map(PatientCard::display_name).collect();
+        assert_eq!(
+            shown,
+            ["Bakker, Sanne", "van den Berg, Anna", "de Boer, Henk", "Visser, Kees", "Vries, Piet", "de Vries, Jan"]
+        );
     }
 }

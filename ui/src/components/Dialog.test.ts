@@ -41,6 +41,19 @@ describe('a dialog', () => {
     expect(dialog.open).toBe(true);
   });
 
+  it('hears Escape in a search field, which would otherwise eat it (found by a new user)', () => {
+    const oncancel = vi.fn();
+    const dialog = open({ title: 'Deelnemer toevoegen', testid: 'add', oncancel });
+    const search = document.createElement('input');
+    search.type = 'search';
+    dialog.append(search);
+    search.addEventListener('keydown', (event) => event.stopPropagation()); // as a field that handles Escape itself
+    const escape = new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true });
+    search.dispatchEvent(escape);
+    expect(oncancel).toHaveBeenCalledOnce();
+    expect(escape.defaultPrevented).toBe(true);
+  });
+
   it('stays open on Escape when the caller gives no way to cancel', async () => {
     const dialog = open({ title: 'Tijdelijk wachtwoord', testid: 'once' });
     const escape = new Event('cancel', { cancelable: true });

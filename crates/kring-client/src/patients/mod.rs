@@ -49,6 +49,8 @@ struct IndexedPatient {
     summary: PatientSummary,
     /// Lower-case name words, both date notations and the BSN, space-separated.
     haystack: String,
+    /// `PatientCard::sort_key`: lists sort under the name without its prefix.
+    sort_key: String,
 }
 
 impl KringClient {
@@ -118,7 +120,7 @@ impl KringClient {
                 .iter()
                 .filter(|entry| terms.iter().all(|term| term.matches(&entry.summary, &entry.haystack)))
                 .collect();
-            found.sort_by(|a, b| a.summary.name.cmp(&b.summary.name).then(a.summary.birth_date.cmp(&b.summary.birth_date)));
+            found.sort_by(|a, b| a.sort_key.cmp(&b.sort_key).then(a.summary.birth_date.cmp(&b.summary.birth_date)));
             Ok(found.into_iter().take(limit).map(|entry| entry.summary.clone()).collect())
         })
     }
@@ -612,7 +614,7 @@ impl KringClient {
             };
             let has_consent = by_patient.get(&entry.id).is_some_and(|list| ConsentEntry::current(list).is_some());
             let summary = summary(entry.id, entry.organisation_id, &card, has_consent);
-            entries.push(IndexedPatient { haystack: haystack(&card), summary });
+            entries.push(IndexedPatient { haystack: haystack(&card), sort_key: card.sort_key(), summary });
         }
         // Patients a practice shared with one of my organisations (PAT-5), read with my network key.
         let known: std::collections::HashSet<PatientId> = entries.iter().map(|entry| entry.summary.id).collect();
@@ -628,7 +630,7 @@ impl KringClient {
                         via_network: true,
                         ..summary(network.patient_id, network.organisation_id, &card, has_consent)
                     };
-                    entries.push(IndexedPatient { haystack: haystack(&card), summary });
+                    entries.push(IndexedPatient { haystack: haystack(&card), sort_key: card.sort_key(), summary });
                 }
                 Err(error) => {
                     tracing::info!(patient_id = %network.patient_id, code = error.code(), "a shared patient does not open")

@@ -337,7 +337,7 @@ export const en: Messages = {
   },
   sharing: {
     title: 'Visible to network partners',
-    intro: 'Only the practice decides which organisations see this patient. They see the NAW data, not the measurements and medication.',
+    intro: 'Only the practice decides which organisations see this patient. They see the name, address and date of birth, not the measurements and medication.',
     needsConsent: 'Sharing is possible once the consent for network care is recorded (above).',
     none: 'There are no partner organisations in the region.',
     viaNetwork: 'Shared by the GP practice',
