@@ -100,7 +100,7 @@ pub async fn app_info(core: State<'_, AppCore>) -> CommandResult<AppInfo> {
 #[tauri::command]
 pub async fn start_login(core: State<'_, AppCore>, username: String, password: String) -> CommandResult<CodeSent> {
     let server = core.server().await?.url().clone();
-    let attempt = kring_client::LoginAttempt::start(&server, &core.cache_dir(), &username, &password, &device_name()).await?;
+    let attempt = kring_client::LoginAttempt::start(&server, &core.storage(), &username, &password, &device_name()).await?;
     let sent = attempt.code_sent().clone();
     core.set_pending(Some(attempt)).await;
     Ok(sent)

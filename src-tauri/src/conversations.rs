@@ -12,7 +12,7 @@ use kring_client::conversations::{
     AwayNotice, ConversationSummary, ConversationView, InboxView, NetworkMemberView, NewAttachment, NewConversation,
     RecipientView,
 };
-use kring_client::his_return::{FolderDrop, HisReturnReceipt, HisTransport, SmtpSettings, ZorgMailSmtp};
+use kring_client::his_return::{FolderDrop, HisReturnReceipt, HisRoute, HisTransport, SmtpSettings, ZorgMailSmtp};
 use kring_client::ClientError;
 use kring_domain::{ConversationId, PatientId, TeamId, UserId};
 use kring_protocol::conversations::ParticipantKind;
@@ -226,6 +226,12 @@ pub async fn set_archived(core: State<'_, AppCore>, conversation_id: Conversatio
 #[tauri::command]
 pub async fn care_network(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<Vec<NetworkMemberView>> {
     Ok(core.read(move |client| client.care_network(patient_id)).await?)
+}
+
+/// Where "Terugsturen naar HIS" sends from this workstation (`KRING_HIS_RETURN`), for the dialog.
+#[tauri::command]
+pub fn his_route(core: State<'_, AppCore>) -> HisRoute {
+    core.his_transport().route()
 }
 
 #[tauri::command]

@@ -1,7 +1,7 @@
 //! The app's state: which server it talks to (embedded or remote) and the logged-in session.
 
 use kring_client::his_return::HisTransport;
-use kring_client::{ClientError, KringClient, LoginAttempt, ServerUrl};
+use kring_client::{ClientError, KringClient, LocalStorage, LoginAttempt, ServerUrl};
 use kring_domain::ConversationId;
 use kring_protocol::LaunchTarget;
 use kring_server::delivery::DevOutbox;
@@ -67,6 +67,7 @@ struct Inner {
     in_view: tokio::sync::watch::Sender<Option<ConversationId>>,
     /// Where "Terugsturen naar HIS" delivers (CHAT-6).
     his_transport: Arc<dyn HisTransport>,
+    keyring: Arc<dyn kring_client::Keyring>,
 }
 
 impl AppCore {
@@ -80,6 +81,7 @@ impl AppCore {
             inner: Arc::new(Inner {
                 in_view: tokio::sync::watch::Sender::new(None),
                 his_transport,
+                keyring: crate::keyring::os_keyring(),
                 data_dir,
                 configured_url,
                 server: OnceCell::new(),
@@ -164,8 +166,9 @@ impl AppCore {
         self.inner.launch_target.lock().await.take()
     }
 
-    pub fn cache_dir(&self) -> PathBuf {
-        self.inner.data_dir.join("cache")
+    /// The encrypted caches' folder and the OS keyring for their keys.
+    pub fn storage(&self) -> LocalStorage {
+        LocalStorage { cache_dir: self.inner.data_dir.join("cache"), keyring: self.inner.keyring.clone() }
     }
 
     pub async fn set_session(&self, session: Session) {

@@ -6,6 +6,7 @@
 mod commands;
 mod conversations;
 mod core;
+mod keyring;
 pub mod notifications;
 mod patients;
 #[cfg(test)]
@@ -132,6 +133,7 @@ pub fn run() {
             conversations::leave_conversation,
             conversations::set_archived,
             conversations::care_network,
+            conversations::his_route,
             conversations::return_to_his,
         ])
         .build(tauri::generate_context!());

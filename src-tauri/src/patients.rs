@@ -170,7 +170,7 @@ async fn launch(app: &AppHandle, core: &AppCore, link: &str) -> Result<SessionSt
         }
     }
     let server = core.server().await?.url().clone();
-    let (client, target) = KringClient::launch(&server, &core.cache_dir(), link, &device_name()).await?;
+    let (client, target) = KringClient::launch(&server, &core.storage(), link, &device_name()).await?;
     core.set_launch_target(target).await;
     Ok(begin_session(app.clone(), core, client).await)
 }

@@ -50,6 +50,7 @@ fn roots(collect: &mut Collect) {
     collect.visit::<kring_client::profile::ProfileView>();
     collect.visit::<kring_client::staff::StaffList>();
     collect.visit::<kring_client::his_return::HisReturnReceipt>();
+    collect.visit::<kring_client::his_return::HisRoute>();
     collect.visit::<kring_domain::AccountRequestForm>();
     collect.visit::<kring_domain::FieldError>();
     collect.visit::<kring_domain::ProfileForm>();

@@ -542,6 +542,7 @@ async fn chat_6_a_conversation_goes_back_to_the_his_as_medvri_by_zorgmail_or_dro
         Some("his_return_needs_patient")
     );
     assert_eq!(gp.return_to_his(id, "geen adres", "", &folder).await.err().map(|e| e.code()), Some("invalid_zorgmail_address"));
+    assert_eq!(gp.return_to_his(id, "  ", "", &folder).await.err().map(|e| e.code()), Some("zorgmail_address_required"));
 }
 
 #[tokio::test]

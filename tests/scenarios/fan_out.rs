@@ -21,7 +21,9 @@ async fn instance(url: &str, outbox: &DevOutbox) -> RunningServer {
 /// Log in through `server`; the code is the newest message in the shared outbox.
 async fn login(server: &RunningServer, outbox: &DevOutbox, dir: &std::path::Path, username: &str) -> KringClient {
     let url = ServerUrl::parse(&server.url()).expect("url");
-    let attempt = LoginAttempt::start(&url, &dir.join(username), username, DEMO_PASSWORD, "test").await.expect("login");
+    let attempt = LoginAttempt::start(&url, &kring_tests::storage(dir.join(username)), username, DEMO_PASSWORD, "test")
+        .await
+        .expect("login");
     let message = outbox.messages().pop().expect("a code was sent");
     let code: String = message.body.chars().filter(char::is_ascii_digit).take(6).collect();
     attempt.verify(&code).await.expect("code")

@@ -54,7 +54,7 @@ impl His {
 }
 
 async fn launch(region: &TestRegion, link: &str) -> Result<KringClient, ClientError> {
-    let (client, _target) = KringClient::launch(&region.url, &region.dir.path().join("cache-his"), link, "spreekkamer 1").await?;
+    let (client, _target) = KringClient::launch(&region.url, &region.storage("cache-his"), link, "spreekkamer 1").await?;
     Ok(client)
 }
 

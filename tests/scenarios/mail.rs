@@ -102,7 +102,10 @@ async fn acc_1_a_login_code_travels_by_real_smtp_and_opens_the_session() {
     .unwrap();
     let url = kring_client::ServerUrl::parse(&server.url()).unwrap();
 
-    let attempt = kring_client::LoginAttempt::start(&url, dir.path(), "huisarts", DEMO_PASSWORD, "pc").await.unwrap();
+    let attempt =
+        kring_client::LoginAttempt::start(&url, &kring_tests::storage(dir.path().to_owned()), "huisarts", DEMO_PASSWORD, "pc")
+            .await
+            .unwrap();
     let received = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
     assert_eq!(received["to"][0], "<huisarts@demo.kring.nl>");
     let data = received["data"].as_str().unwrap();
@@ -119,7 +122,9 @@ async fn acc_1_a_login_code_travels_by_real_smtp_and_opens_the_session() {
     assert_eq!(gp.me().username, "huisarts");
 
     // A user whose codes go by SMS on a server without a gateway is told so, not left waiting.
-    let poh = kring_client::LoginAttempt::start(&url, dir.path(), "pohggz", DEMO_PASSWORD, "pc").await;
+    let poh =
+        kring_client::LoginAttempt::start(&url, &kring_tests::storage(dir.path().to_owned()), "pohggz", DEMO_PASSWORD, "pc")
+            .await;
     assert_eq!(poh.err().map(|e| e.code()), Some("code_delivery_failed"));
     server.shutdown().await;
 }

@@ -61,9 +61,9 @@ async fn acc_7_one_address_trying_many_accounts_is_slowed_down() {
 async fn acc_7_thirty_parallel_wrong_passwords_are_not_all_tried() {
     let region = TestRegion::start().await;
     let attempts = (0..30).map(|i| {
-        let cache = region.dir.path().join(format!("parallel-{i}"));
+        let storage = kring_tests::storage(region.dir.path().join(format!("parallel-{i}")));
         let url = region.url.clone();
-        async move { kring_client::LoginAttempt::start(&url, &cache, "huisarts", "fout-wachtwoord", "werkplek").await }
+        async move { kring_client::LoginAttempt::start(&url, &storage, "huisarts", "fout-wachtwoord", "werkplek").await }
     });
     let results = futures_util::future::join_all(attempts).await;
     let wrong = results.iter().filter(|r| matches!(r, Err(ClientError::InvalidCredentials))).count();

@@ -25,6 +25,9 @@ pub struct TestRegion {
     pub outbox: DevOutbox,
     config: RegionConfig,
     addr: SocketAddr,
+    /// The workstations' keyring: one for the whole test, so a cache written before a new login
+    /// opens after it, as the OS keyring keeps it (the desktop's kernel keyring has its own test).
+    keyring: Arc<dyn kring_client::Keyring>,
 }
 
 impl TestRegion {
@@ -55,7 +58,8 @@ impl TestRegion {
         let server = spawn(listener, store, &clock, &outbox, &config).await;
         let addr = server.addr;
         let url = ServerUrl::parse(&server.url()).expect("server url");
-        Self { dir, clock, server: Some(server), url, outbox, config, addr }
+        let keyring: Arc<dyn kring_client::Keyring> = Arc::new(kring_client::MemoryKeyring::default());
+        Self { dir, clock, server: Some(server), url, outbox, config, addr, keyring }
     }
 
     pub fn server(&self) -> &RunningServer {
@@ -114,7 +118,12 @@ impl TestRegion {
 
     /// Step one only: the password. The code waits in [`TestRegion::outbox`].
     pub async fn start_login(&self, username: &str, password: &str) -> Result<LoginAttempt, ClientError> {
-        LoginAttempt::start(&self.url, &self.cache_dir(username), username, password, "testwerkplek").await
+        LoginAttempt::start(&self.url, &self.storage(username), username, password, "testwerkplek").await
+    }
+
+    /// Where `username`'s workstation keeps its cache, with the region's keyring.
+    pub fn storage(&self, username: &str) -> kring_client::LocalStorage {
+        kring_client::LocalStorage { cache_dir: self.cache_dir(username), keyring: self.keyring.clone() }
     }
 
     pub fn cache_dir(&self, username: &str) -> std::path::PathBuf {
@@ -198,6 +207,11 @@ async fn spawn(
         .with_config(config.clone());
     // The tests move the region's clock and run the jobs themselves: no worker races them.
     RunningServer::spawn(listener, state, Jobs::ByHand).expect("spawn server")
+}
+
+/// A workstation of its own: caches under `cache_dir`, secrets in a keyring of their own.
+pub fn storage(cache_dir: std::path::PathBuf) -> kring_client::LocalStorage {
+    kring_client::LocalStorage { cache_dir, keyring: Arc::new(kring_client::MemoryKeyring::default()) }
 }
 
 /// Wait until `condition` holds for the client, re-checking whenever it reports an event.

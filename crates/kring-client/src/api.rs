@@ -1,7 +1,7 @@
 //! The server's HTTP API as typed calls. Maps transport and status errors onto `ClientError`.
 
 use crate::error::{ClientError, ClientResult};
-use crate::secrets::Secret;
+use crate::secrets::{Keyring, Secret};
 use kring_crypto::AuthKey;
 use kring_domain::{OrganisationId, UserId};
 use kring_protocol::access_log::AccessLogPage;
@@ -92,8 +92,8 @@ impl ServerApi {
     }
 
     /// Start using a session; its refresh token goes into the keyring under `refresh_name`.
-    pub fn with_session(self, grant: TokenGrant, refresh_name: &str) -> ClientResult<Self> {
-        let refresh = Secret::new(refresh_name)?;
+    pub fn with_session(self, grant: TokenGrant, refresh_name: &str, keyring: &Arc<dyn Keyring>) -> ClientResult<Self> {
+        let refresh = Secret::new(keyring, refresh_name);
         refresh.set(&grant.refresh_token)?;
         let tokens = Tokens {
             access: std::sync::Mutex::new((Zeroizing::new(grant.access_token), grant.access_expires_at)),

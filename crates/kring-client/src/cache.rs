@@ -7,7 +7,7 @@
 
 use crate::api::ServerUrl;
 use crate::error::{ClientError, ClientResult};
-use crate::secrets::Secret;
+use crate::secrets::{Keyring, Secret};
 use base64::Engine;
 use kring_domain::{ConversationId, UserId};
 use kring_protocol::access_log::ChainHead;
@@ -49,12 +49,12 @@ impl Cache {
 
     /// Open the cache at `path` with its key from the keyring. A cache whose key is gone (the
     /// kernel keyring empties at reboot) cannot be read: it is removed and synced anew.
-    pub fn open(path: &Path) -> ClientResult<Self> {
+    pub fn open(path: &Path, keyring: &std::sync::Arc<dyn Keyring>) -> ClientResult<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| ClientError::Internal(format!("cache directory: {e}")))?;
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let (key, new_key) = Secret::new(&format!("cache-key:{name}"))?.key()?;
+        let (key, new_key) = Secret::new(keyring, &format!("cache-key:{name}")).key()?;
         if new_key {
             for suffix in ["", "-wal", "-shm"] {
                 let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
@@ -350,7 +350,7 @@ mod tests {
     use kring_domain::{OrganisationId, OrganisationKind, TeamId};
     use kring_protocol::{Change, Mutation, OrganisationEntry, Scope};
 
-    /// Cache keys live in the keyring by file name: each test gets its own name.
+    /// Cache keys live in the keyring by file name: each test gets its own name (and keyring).
     fn unique_path(dir: &tempfile::TempDir) -> std::path::PathBuf {
         dir.path().join(format!("cache-test-{}.sqlite", Uuid::now_v7()))
     }
@@ -367,7 +367,8 @@ mod tests {
     fn acc_7_the_cache_file_holds_no_readable_names_or_mutations() {
         let dir = tempfile::tempdir().unwrap();
         let path = unique_path(&dir);
-        let cache = Cache::open(&path).unwrap();
+        let keyring: std::sync::Arc<dyn Keyring> = std::sync::Arc::new(crate::MemoryKeyring::default());
+        let cache = Cache::open(&path, &keyring).unwrap();
         let id = OrganisationId::new();
         let page = SyncPage {
             changes: vec![Change { seq: 1, scope: Scope::Directory, body: org("Thuiszorg Zonnebloem", id) }],
@@ -389,8 +390,9 @@ mod tests {
     fn acc_7_a_cache_whose_key_is_gone_is_rebuilt_empty_not_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = unique_path(&dir);
+        let keyring: std::sync::Arc<dyn Keyring> = std::sync::Arc::new(crate::MemoryKeyring::default());
         {
-            let cache = Cache::open(&path).unwrap();
+            let cache = Cache::open(&path, &keyring).unwrap();
             let page = SyncPage {
                 changes: vec![Change { seq: 5, scope: Scope::Directory, body: org("Oud", OrganisationId::new()) }],
                 cursor: 5,
@@ -399,8 +401,8 @@ mod tests {
             cache.apply(&page, None, &[]).unwrap();
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        Secret::new(&format!("cache-key:{name}")).unwrap().delete().unwrap();
-        let cache = Cache::open(&path).unwrap();
+        Secret::new(&keyring, &format!("cache-key:{name}")).delete().unwrap();
+        let cache = Cache::open(&path, &keyring).unwrap();
         assert_eq!(cache.cursor().unwrap(), 0, "synced again from the start");
         assert!(cache.entities(EntityKind::Organisation).unwrap().is_empty());
     }
@@ -409,7 +411,8 @@ mod tests {
     fn acc_7_a_row_moved_to_another_id_does_not_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = unique_path(&dir);
-        let cache = Cache::open(&path).unwrap();
+        let keyring: std::sync::Arc<dyn Keyring> = std::sync::Arc::new(crate::MemoryKeyring::default());
+        let cache = Cache::open(&path, &keyring).unwrap();
         let (a, b) = (OrganisationId::new(), OrganisationId::new());
         let page = SyncPage {
             changes: vec![
@@ -443,7 +446,8 @@ mod tests {
     #[test]
     fn applying_a_page_twice_or_out_of_order_keeps_the_newest_state() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(&unique_path(&dir)).unwrap();
+        let keyring: std::sync::Arc<dyn Keyring> = std::sync::Arc::new(crate::MemoryKeyring::default());
+        let cache = Cache::open(&unique_path(&dir), &keyring).unwrap();
         let id = OrganisationId::new();
         let newer = SyncPage {
             changes: vec![Change { seq: 9, scope: Scope::Directory, body: org("Nieuw", id) }],
@@ -466,6 +470,7 @@ mod tests {
     fn outbox_survives_reopening_and_keeps_order_and_rejections() {
         let dir = tempfile::tempdir().unwrap();
         let path = unique_path(&dir);
+        let keyring: std::sync::Arc<dyn Keyring> = std::sync::Arc::new(crate::MemoryKeyring::default());
         let requests: Vec<MutationRequest> = (0..3)
             .map(|_| MutationRequest {
                 id: Uuid::now_v7(),
@@ -473,13 +478,13 @@ mod tests {
             })
             .collect();
         {
-            let cache = Cache::open(&path).unwrap();
+            let cache = Cache::open(&path, &keyring).unwrap();
             for request in &requests {
                 cache.enqueue(request).unwrap();
             }
             cache.mark_rejected(requests[1].id, ErrorCode::Forbidden).unwrap();
         }
-        let cache = Cache::open(&path).unwrap();
+        let cache = Cache::open(&path, &keyring).unwrap();
         let pending: Vec<Uuid> = cache.pending().unwrap().into_iter().map(|e| e.request.id).collect();
         assert_eq!(pending, vec![requests[0].id, requests[2].id]);
         let all = cache.outbox().unwrap();

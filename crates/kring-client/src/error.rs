@@ -74,6 +74,8 @@ pub enum ClientError {
     ConversationLeft,
     #[error("the ZorgMail address is not a valid address")]
     InvalidZorgMailAddress,
+    #[error("no ZorgMail address given")]
+    ZorgMailAddressRequired,
     #[error("only a conversation about a patient can go back to the HIS")]
     HisReturnNeedsPatient,
     #[error("the comment is longer than {} characters", crate::his_return::MAX_COMMENT_CHARS)]
@@ -117,6 +119,7 @@ enum OwnCode {
     BadSignature,
     ConversationLeft,
     InvalidZorgmailAddress,
+    ZorgmailAddressRequired,
     HisReturnNeedsPatient,
     HisReturnCommentTooLong,
     HisReturnFailed,
@@ -174,6 +177,7 @@ impl ClientError {
             ClientError::Attachment(error) => return error.code(),
             ClientError::ConversationLeft => OwnCode::ConversationLeft,
             ClientError::InvalidZorgMailAddress => OwnCode::InvalidZorgmailAddress,
+            ClientError::ZorgMailAddressRequired => OwnCode::ZorgmailAddressRequired,
             ClientError::HisReturnNeedsPatient => OwnCode::HisReturnNeedsPatient,
             ClientError::HisReturnCommentTooLong => OwnCode::HisReturnCommentTooLong,
             ClientError::HisReturn(_) => OwnCode::HisReturnFailed,
@@ -252,6 +256,7 @@ mod tests {
             K::BadSignature => ClientError::BadSignature,
             K::ConversationLeft => ClientError::ConversationLeft,
             K::InvalidZorgMailAddress => ClientError::InvalidZorgMailAddress,
+            K::ZorgMailAddressRequired => ClientError::ZorgMailAddressRequired,
             K::HisReturnNeedsPatient => ClientError::HisReturnNeedsPatient,
             K::HisReturnCommentTooLong => ClientError::HisReturnCommentTooLong,
             K::HisReturn => ClientError::HisReturn(String::new()),

@@ -38,10 +38,23 @@ pub enum Delivered {
     Folder { path: String },
 }
 
+/// Where this workstation sends a conversation for the HIS, said before it goes (found by a new
+/// user: the dialog asked for a ZorgMail address and then wrote a file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HisRoute {
+    /// By ZorgMail to the address the user gives.
+    ZorgMail,
+    /// As a file in this folder, which the HIS or its ZorgMail client reads.
+    Folder { path: String },
+}
+
 /// Delivers a MEDVRI file to a ZorgMail address.
 #[async_trait]
 pub trait HisTransport: Send + Sync {
     async fn deliver(&self, to: &Email, file_name: &str, medvri: &[u8]) -> Result<Delivered, HisTransportError>;
+    /// Where [`HisTransport::deliver`] puts it.
+    fn route(&self) -> HisRoute;
 }
 
 /// Writes each MEDVRI as `<reference>.edi` into a folder (atomically: a temporary name, then a
@@ -52,6 +65,10 @@ pub struct FolderDrop {
 
 #[async_trait]
 impl HisTransport for FolderDrop {
+    fn route(&self) -> HisRoute {
+        HisRoute::Folder { path: self.dir.display().to_string() }
+    }
+
     async fn deliver(&self, _to: &Email, file_name: &str, medvri: &[u8]) -> Result<Delivered, HisTransportError> {
         let folder = |e: std::io::Error| HisTransportError::Folder(e.kind().to_string());
         std::fs::create_dir_all(&self.dir).map_err(folder)?;
@@ -111,6 +128,10 @@ impl ZorgMailSmtp {
 
 #[async_trait]
 impl HisTransport for ZorgMailSmtp {
+    fn route(&self) -> HisRoute {
+        HisRoute::ZorgMail
+    }
+
     async fn deliver(&self, to: &Email, file_name: &str, medvri: &[u8]) -> Result<Delivered, HisTransportError> {
         use lettre::message::header::{ContentTransferEncoding, ContentType};
         use lettre::message::{Attachment, Body, MultiPart, SinglePart};
@@ -159,6 +180,9 @@ impl KringClient {
         comment: &str,
         transport: &dyn HisTransport,
     ) -> ClientResult<HisReturnReceipt> {
+        if zorgmail_address.trim().is_empty() {
+            return Err(ClientError::ZorgMailAddressRequired);
+        }
         let to = Email::parse(zorgmail_address.trim()).map_err(|_| ClientError::InvalidZorgMailAddress)?;
         if comment.chars().count() > MAX_COMMENT_CHARS {
             return Err(ClientError::HisReturnCommentTooLong);

@@ -29,6 +29,7 @@ pub use cache::OutboxEntry;
 pub use error::{ClientError, ClientResult};
 pub use live::{ClientEvent, ConnectionState};
 pub use login::LoginAttempt;
+pub use secrets::{Keyring, LocalStorage, MemoryKeyring};
 pub use session::{DEFAULT_IDLE_LOCK, MAX_UNLOCK_ATTEMPTS};
 
 use api::ServerApi;

@@ -5,13 +5,12 @@ use crate::api::ServerApi;
 use crate::cache::Cache;
 use crate::error::{ClientError, ClientResult};
 use crate::session::SecureSession;
-use crate::{Inner, KringClient, ServerUrl};
+use crate::{Inner, KringClient, LocalStorage, ServerUrl};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use kring_crypto::{derive_login_keys, AuthKey, KdfParams, LoginKeys, Salt, UserKeys};
 use kring_domain::{check_new_password, UserId};
 use kring_protocol::{ChangePasswordRequest, CodeSent, KeyMaterial, NewPassword, ResetPasswordRequest};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::{broadcast, Mutex};
 use zeroize::Zeroizing;
@@ -19,7 +18,7 @@ use zeroize::Zeroizing;
 /// A login between the two steps: the password was right and a code is on its way.
 pub struct LoginAttempt {
     api: ServerApi,
-    cache_dir: PathBuf,
+    storage: LocalStorage,
     salt: Salt,
     kdf: KdfParams,
     keys: LoginKeys,
@@ -30,7 +29,7 @@ impl LoginAttempt {
     /// Step one: check the password with the server (as `auth_key`), which sends a code.
     pub async fn start(
         server: &ServerUrl,
-        cache_dir: &Path,
+        storage: &LocalStorage,
         username: &str,
         password: &str,
         device_name: &str,
@@ -43,7 +42,7 @@ impl LoginAttempt {
         let salt = Salt::from_base64(&prelogin.salt)?;
         let keys = derive(password, &salt, prelogin.kdf).await?;
         let code_sent = api.login(username, &keys.auth_key, device_name).await?;
-        Ok(Self { api, cache_dir: cache_dir.to_owned(), salt, kdf: prelogin.kdf, keys, code_sent })
+        Ok(Self { api, storage: storage.clone(), salt, kdf: prelogin.kdf, keys, code_sent })
     }
 
     /// Where the code went and until when it is valid.
@@ -59,7 +58,7 @@ impl LoginAttempt {
         KringClient::from_grant(
             self.api.clone(),
             grant,
-            &self.cache_dir,
+            &self.storage,
             self.salt.clone(),
             self.kdf,
             Some(&self.keys.kek),
@@ -74,7 +73,7 @@ impl KringClient {
     /// Also returns the patient the HIS opened, to show once the lock is open.
     pub async fn launch(
         server: &ServerUrl,
-        cache_dir: &Path,
+        storage: &LocalStorage,
         link: &str,
         device_name: &str,
     ) -> ClientResult<(Self, kring_protocol::LaunchTarget)> {
@@ -83,7 +82,7 @@ impl KringClient {
         let grant = api.launch(token, device_name).await?;
         let prelogin = api.prelogin(&grant.login.me.username).await?;
         let salt = Salt::from_base64(&prelogin.salt)?;
-        let client = KringClient::from_grant(api, grant.login, cache_dir, salt, prelogin.kdf, None, None)?;
+        let client = KringClient::from_grant(api, grant.login, storage, salt, prelogin.kdf, None, None)?;
         Ok((client, grant.target))
     }
 
@@ -100,7 +99,7 @@ impl KringClient {
     fn from_grant(
         api: ServerApi,
         grant: kring_protocol::LoginGrant,
-        cache_dir: &Path,
+        storage: &LocalStorage,
         salt: Salt,
         kdf: KdfParams,
         kek: Option<&kring_crypto::Kek>,
@@ -108,8 +107,8 @@ impl KringClient {
     ) -> ClientResult<Self> {
         let me = grant.me;
         let cache_name = Cache::file_name(api.server(), me.user_id);
-        let api = api.with_session(grant.tokens, &format!("refresh:{cache_name}"))?;
-        let cache = Cache::open(&cache_dir.join(&cache_name))?;
+        let api = api.with_session(grant.tokens, &format!("refresh:{cache_name}"), &storage.keyring)?;
+        let cache = Cache::open(&storage.cache_dir.join(&cache_name), &storage.keyring)?;
         let session = SecureSession::new(salt, kdf, grant.keys);
         if let (Some(kek), true) = (kek, session.has_keys()) {
             session.unlock_with(kek)?;

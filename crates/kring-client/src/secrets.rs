@@ -1,66 +1,76 @@
-//! Secrets the client keeps in the OS keyring: the refresh token of a session and the key that
-//! encrypts the local cache at rest. Never in a file, never in a log.
-//!
-//! On Linux this is the kernel keyring (keyutils), which needs no desktop Secret Service and so
-//! also works on a bare workstation image and in CI. We talk to it through linux-keyutils (the
-//! backend the keyring crate uses) because two things must be set that the keyring crate does
-//! not expose:
-//! - the user's read/search permission on each key. Without a login session (containers, CI)
-//!   the kernel gives a process the per-user session keyring, whose keys the process does not
-//!   "possess", and the keyring crate's default permissions (possessor only) made them
-//!   unreadable from the next thread; a desktop session has a real session keyring either way.
-//! - no link to the persistent keyring: it would keep secrets alive for days after logging out
-//!   of a shared workstation.
-//!
-//! Any process of the same OS user can read these keys, as with any OS keyring. The kernel
-//! keyring lives in memory: after an OS logout or reboot the entries are gone. That is fine by
-//! design: without its key the cache is unreadable and is rebuilt from the server; without a
-//! refresh token the user logs in again.
+//! Secrets the client keeps: the refresh token of a session and the key that encrypts the local
+//! cache at rest. Never in a file, never in a log. Where they live is the workstation's business:
+//! the desktop hands the engine its OS keyring (`kring-desktop`'s `keyring` module) as a
+//! [`Keyring`], and the engine never talks to the operating system itself.
 
 use crate::error::{ClientError, ClientResult};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use linux_keyutils::{KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 use zeroize::Zeroizing;
 
-const PREFIX: &str = "nl.kring.desktop";
+/// A store of named secrets (the OS keyring). Names say what a secret is and whose:
+/// `refresh:<cache name>`, `cache-key:<cache name>`.
+pub trait Keyring: Send + Sync {
+    fn get(&self, name: &str) -> ClientResult<Option<Zeroizing<String>>>;
+    fn set(&self, name: &str, value: &str) -> ClientResult<()>;
+    /// Removing what is not there is no error.
+    fn delete(&self, name: &str) -> ClientResult<()>;
+}
 
-/// One named secret in the keyring.
+/// What this workstation keeps for the client: the folder of the encrypted caches, and the
+/// keyring that holds their keys and the session's refresh token.
+#[derive(Clone)]
+pub struct LocalStorage {
+    pub cache_dir: PathBuf,
+    pub keyring: Arc<dyn Keyring>,
+}
+
+/// Secrets in this process only: nothing survives it (a cache whose key is gone is rebuilt from
+/// the server; a session without its refresh token logs in again). For tests, and for a
+/// workstation whose OS keyring does not answer.
+#[derive(Default)]
+pub struct MemoryKeyring(Mutex<HashMap<String, Zeroizing<String>>>);
+
+impl Keyring for MemoryKeyring {
+    fn get(&self, name: &str) -> ClientResult<Option<Zeroizing<String>>> {
+        Ok(self.0.lock().unwrap_or_else(PoisonError::into_inner).get(name).cloned())
+    }
+
+    fn set(&self, name: &str, value: &str) -> ClientResult<()> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(name.to_owned(), Zeroizing::new(value.to_owned()));
+        Ok(())
+    }
+
+    fn delete(&self, name: &str) -> ClientResult<()> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).remove(name);
+        Ok(())
+    }
+}
+
+/// One named secret in a keyring.
 pub(crate) struct Secret {
-    ring: KeyRing,
-    description: String,
+    keyring: Arc<dyn Keyring>,
+    name: String,
 }
 
 impl Secret {
-    /// `name` says what it is and whose: `refresh:<cache name>`, `cache-key:<cache name>`.
-    pub fn new(name: &str) -> ClientResult<Self> {
-        let ring = KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(keyring_error)?;
-        Ok(Self { ring, description: format!("{PREFIX}:{name}") })
+    pub fn new(keyring: &Arc<dyn Keyring>, name: &str) -> Self {
+        Self { keyring: keyring.clone(), name: name.to_owned() }
     }
 
     pub fn get(&self) -> ClientResult<Option<Zeroizing<String>>> {
-        let key = match self.ring.search(&self.description) {
-            Ok(key) => key,
-            Err(KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired) => return Ok(None),
-            Err(error) => return Err(keyring_error(error)),
-        };
-        let bytes = Zeroizing::new(key.read_to_vec().map_err(keyring_error)?);
-        let text = std::str::from_utf8(&bytes).map_err(|_| ClientError::Keyring("corrupt entry".into()))?;
-        Ok(Some(Zeroizing::new(text.to_owned())))
+        self.keyring.get(&self.name)
     }
 
     pub fn set(&self, value: &str) -> ClientResult<()> {
-        let key = self.ring.add_key(&self.description, value.as_bytes()).map_err(keyring_error)?;
-        let user = Permission::VIEW | Permission::READ | Permission::WRITE | Permission::SEARCH | Permission::SETATTR;
-        key.set_perms(KeyPermissionsBuilder::builder().posessor(Permission::ALL).user(user).build()).map_err(keyring_error)
+        self.keyring.set(&self.name, value)
     }
 
     pub fn delete(&self) -> ClientResult<()> {
-        match self.ring.search(&self.description) {
-            Ok(key) => key.invalidate().map_err(keyring_error),
-            Err(KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired) => Ok(()),
-            Err(error) => Err(keyring_error(error)),
-        }
+        self.keyring.delete(&self.name)
     }
 
     /// A 32-byte key stored base64, made on first use. The flag says whether it was just made.
@@ -79,8 +89,4 @@ impl Secret {
         self.set(&Zeroizing::new(STANDARD_NO_PAD.encode(key.as_ref())))?;
         Ok((key, true))
     }
-}
-
-fn keyring_error(error: KeyError) -> ClientError {
-    ClientError::Keyring(format!("{error:?}"))
 }

@@ -237,7 +237,7 @@ mod tests {
             phone: None,
             programmes: vec![],
         };
-        let mut names = vec![
+        let mut names = [
             card("Visser", "Kees"),
             card("de Vries", "Jan"),
             card("van den Berg", "Anna"),

@@ -104,14 +104,18 @@ pub(crate) fn token_hash(token: &[u8]) -> [u8; 32] {
     Sha256::digest(token).into()
 }
 
+/// The workstation name a client reports, as the access log and the session list keep it: the
+/// same plain-text rule as every other name (`kring_domain::plain_text`); a name that breaks it
+/// (control characters, over 100 characters) or is empty is kept as "onbekende werkplek" rather
+/// than refusing the login.
 pub(crate) fn device_name(name: &str) -> String {
-    let name: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
-    if name.trim().is_empty() {
-        "onbekende werkplek".to_owned()
-    } else {
-        name
+    match kring_domain::plain_text(name, MAX_DEVICE_NAME_CHARS) {
+        Ok(name) if !name.is_empty() => name.to_owned(),
+        _ => "onbekende werkplek".to_owned(),
     }
 }
+
+const MAX_DEVICE_NAME_CHARS: usize = 100;
 
 /// After a password reset the user's wrapped keys are sealed to keys that no longer exist: drop
 /// them, so key holders share the vaults again to the new key.
@@ -143,4 +147,17 @@ pub(crate) async fn access_entry(
         Some(ChangeBody::PatientDataAccess(entry)) => entry,
         _ => PatientDataAccessEntry { id, organisation_id, user_id, authorised: false, wrapped_key: None },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_name_follows_the_plain_text_rule_or_becomes_unknown() {
+        assert_eq!(device_name("  Werkplek balie 2 "), "Werkplek balie 2");
+        assert_eq!(device_name("pc\u{0}01"), "onbekende werkplek");
+        assert_eq!(device_name(&"x".repeat(101)), "onbekende werkplek");
+        assert_eq!(device_name("   "), "onbekende werkplek");
+    }
 }

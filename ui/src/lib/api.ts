@@ -5,7 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 // Every type crossing the boundary is generated from the Rust definitions (src-tauri/src/typescript.rs).
 import type {
   ClientEvent, CodeChannel, CodeSent, CommandError, ConsentGiver, ConversationSummary, ConversationView, DevMessage,
-  Directory, FieldError, FileUpload, HisReturnReceipt, ImportProgress, ImportSummary, InboxView, InvitationView, Activated,
+  Directory, FieldError, FileUpload, HisReturnReceipt, HisRoute, ImportProgress, ImportSummary, InboxView, InvitationView, Activated,
   LaunchOpening, NetworkMemberView, PatientOverview, PatientView, ProfileForm, ProfileView, RecipientView,
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
 } from './generated';
@@ -99,6 +99,7 @@ export const api = {
   leaveConversation: (conversationId: string, archive: boolean) => invoke<void>('leave_conversation', { conversationId, archive }),
   setArchived: (conversationId: string, archived: boolean) => invoke<void>('set_archived', { conversationId, archived }),
   careNetwork: (patientId: string) => invoke<NetworkMemberView[]>('care_network', { patientId }),
+  hisRoute: () => invoke<HisRoute>('his_route'),
   returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
     invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>

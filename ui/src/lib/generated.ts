@@ -296,6 +296,12 @@ by: string | null, messages: number, };
  */
 export type HisReturnReceipt = { reference: string, messages: number, delivered: Delivered, };
 
+/**
+ * Where this workstation sends a conversation for the HIS, said before it goes (found by a new
+ * user: the dialog asked for a ZorgMail address and then wrote a file).
+ */
+export type HisRoute = { "kind": "zorg_mail" } | { "kind": "folder", path: string, };
+
 export type ImportPhase = "reading" | "sealing" | "sending" | "syncing" | "done";
 
 /**
@@ -682,6 +688,7 @@ export const CLIENT_ERROR_CODES = [
   'too_many_unlock_attempts',
   'unavailable',
   'wrong_password',
+  'zorgmail_address_required',
 ] as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];

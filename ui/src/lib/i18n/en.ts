@@ -412,6 +412,12 @@ export const en: Messages = {
     hisSend: 'Send to the HIS',
     hisMailed: (address: string, reference: string) => `Sent to ZorgMail address ${address} (reference ${reference}). The HIS collects it there.`,
     hisSendAgain: 'Send again',
+    recipientsForPatient:
+      'Listed here is who may see this patient: colleagues of the practice, and network partners (such as district nursing) once the patient consented to network care and was shared with them.',
+    noneFound: (filter: string) => `Nobody found for “${filter}”.`,
+    hisRouteFolder: (path: string) =>
+      `Kring saves the message in the folder ${path}. It is in the HIS once the HIS (or its ZorgMail program) reads that folder.`,
+    hisRouteMail: 'Kring sends the message by ZorgMail to the address below.',
     someone: 'someone',
     hisReturned: (when: string, by: string, messages: number) =>
       `Sent back to the HIS by ${by} (${when}, ${messages} ${messages === 1 ? 'message' : 'messages'}).`,
@@ -524,6 +530,7 @@ export const en: Messages = {
     conversation_recipient_without_keys: 'A recipient has not activated their account yet and cannot read encrypted messages.',
     conversation_left: 'You left this conversation and can no longer write in it.',
     bad_signature: 'A message cannot be verified: its signature does not match.',
+    zorgmail_address_required: "Enter the practice's ZorgMail address.",
     invalid_zorgmail_address: 'This is not a valid ZorgMail address. It looks like 500012345@lms.lifeline.nl.',
     his_return_needs_patient: 'Only a conversation about a patient can go back to the HIS.',
     his_return_comment_too_long: 'The comment is too long (2,000 characters at most).',

@@ -414,6 +414,12 @@ export const nl = {
     comment: 'Opmerking (optioneel)',
     hisSend: 'Versturen naar HIS',
     hisSendAgain: 'Opnieuw versturen',
+    recipientsForPatient:
+      'Hier staat wie deze patiënt mag zien: collega’s van de praktijk, en netwerkpartners (zoals de wijkverpleging) zodra de patiënt toestemming voor netwerkzorg heeft gegeven en met hen is gedeeld.',
+    noneFound: (filter: string) => `Niemand gevonden met „${filter}”.`,
+    hisRouteFolder: (path: string) =>
+      `Kring slaat het bericht op in de map ${path}. Het staat in het HIS zodra het HIS (of zijn ZorgMail-programma) die map inleest.`,
+    hisRouteMail: 'Kring verstuurt het bericht per ZorgMail naar het adres hieronder.',
     someone: 'iemand',
     hisReturned: (when: string, by: string, messages: number) =>
       `Teruggestuurd naar het HIS door ${by} (${when}, ${messages} ${messages === 1 ? 'bericht' : 'berichten'}).`,
@@ -536,6 +542,7 @@ export const nl = {
       'Een ontvanger heeft zijn of haar account nog niet geactiveerd en kan nog geen versleutelde berichten lezen.',
     conversation_left: 'U heeft dit gesprek verlaten en kunt er niet meer in schrijven.',
     bad_signature: 'Een bericht is niet te controleren: de ondertekening klopt niet.',
+    zorgmail_address_required: 'Vul het ZorgMail-adres van de praktijk in.',
     invalid_zorgmail_address: 'Dit is geen geldig ZorgMail-adres. Het ziet eruit als 500012345@lms.lifeline.nl.',
     his_return_needs_patient: 'Alleen een gesprek over een patiënt kan terug naar het HIS.',
     his_return_comment_too_long: 'De opmerking is te lang (hoogstens 2.000 tekens).',
