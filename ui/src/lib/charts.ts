@@ -6,13 +6,13 @@ import { t } from './i18n';
 import type { Messages } from './i18n/nl';
 import type { TargetRange } from './api';
 
-/** One value on one day (`YYYY-MM-DD`) or, for counts per month, in one month (`YYYY-MM` or `YYYY-MM-01`). */
+/** One value on one day (`YYYY-MM-DD`). */
 export interface ChartPoint {
   date: string;
   value: number;
 }
 
-/** What a chart shows: a `MeasurementSeries` fits, and so does a count per month. */
+/** What a chart shows: a `MeasurementSeries` fits. */
 export interface ChartSeries {
   label: string;
   unit: string;
@@ -21,9 +21,6 @@ export interface ChartSeries {
 
 /** A target range (kring_domain::targets); either side may be open (`null`): "at most 140", "at least 4". */
 export type { TargetRange };
-
-/** `day`: measurements on their dates; `month`: counts per month (axis from zero, whole numbers). */
-export type Period = 'day' | 'month';
 
 /** The app's colours (app.css), read from its CSS variables when the chart is drawn. */
 export interface ChartColours {
@@ -82,7 +79,7 @@ export function shortDutchDate(date: string): string {
   return `${day} ${MONTHS[month - 1]} ${year}`;
 }
 
-/** `2026-03` or `2026-03-01` as a Dutch month: `mrt 2026`. */
+/** `2026-03-01` as a Dutch month, for the ticks of a longer series: `mrt 2026`. */
 export function dutchMonth(date: string): string {
   const [year, month] = parts(date);
   return `${MONTHS[month - 1]} ${year}`;
@@ -100,11 +97,6 @@ export function dateOf(time: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-/** How a date reads in this chart: `12 mrt 2026`, or `mrt 2026` for counts per month. */
-export function chartDate(date: string, period: Period = 'day'): string {
-  return period === 'month' ? dutchMonth(date) : shortDutchDate(date);
-}
-
 /** A value the Dutch way: `142`, `7,5`, `1.250`. */
 export function formatValue(value: number): string {
   return value.toLocaleString('nl-NL', { maximumFractionDigits: 1 });
@@ -116,8 +108,8 @@ export function valueWithUnit(value: number, unit: string): string {
 }
 
 /** The tooltip of one point: `142 mmHg · 12 mrt 2026`. */
-export function pointText(point: ChartPoint, unit: string, period: Period = 'day'): string {
-  return `${valueWithUnit(point.value, unit)} · ${chartDate(point.date, period)}`;
+export function pointText(point: ChartPoint, unit: string): string {
+  return `${valueWithUnit(point.value, unit)} · ${shortDutchDate(point.date)}`;
 }
 
 /** Whether a target range has a side to draw. */
@@ -150,12 +142,12 @@ export function chartRows(series: ChartSeries, target?: TargetRange | null): (Ch
  * What a screen reader says for the chart (its `aria-label`): the label, how many values from when
  * to when, the last one, the target range and how many lie outside it.
  */
-export function ariaSummary(series: ChartSeries, target?: TargetRange | null, period: Period = 'day', m: Messages = t): string {
+export function ariaSummary(series: ChartSeries, target?: TargetRange | null, m: Messages = t): string {
   const rows = chartRows(series, target);
   if (rows.length === 0) return m.chart.empty(series.label);
   const first = rows[0];
   const last = rows[rows.length - 1];
-  let text = m.chart.summary(series.label, rows.length, chartDate(first.date, period), chartDate(last.date, period), valueWithUnit(last.value, series.unit));
+  let text = m.chart.summary(series.label, rows.length, shortDutchDate(first.date), shortDutchDate(last.date), valueWithUnit(last.value, series.unit));
   if (hasTarget(target)) {
     text += ` ${m.chart.target}: ${targetText(target, series.unit, m)}; ${m.chart.outsideCount(rows.filter((r) => r.outOfRange).length)}.`;
   }
@@ -165,7 +157,7 @@ export function ariaSummary(series: ChartSeries, target?: TargetRange | null, pe
 const DAY = 24 * 60 * 60 * 1000;
 
 /** The ends of the time axis: a little room on both sides so the first and last points show whole. */
-export function timeLimits(series: ChartSeries, period: Period = 'day'): { min: number; max: number } {
+export function timeLimits(series: ChartSeries): { min: number; max: number } {
   const times = series.points.map((p) => timeOf(p.date));
   if (times.length === 0) {
     const now = Date.now();
@@ -173,14 +165,13 @@ export function timeLimits(series: ChartSeries, period: Period = 'day'): { min: 
   }
   const first = Math.min(...times);
   const last = Math.max(...times);
-  const room = Math.max((last - first) * 0.04, period === 'month' ? 15 * DAY : 3 * DAY);
+  const room = Math.max((last - first) * 0.04, 3 * DAY);
   return { min: first - room, max: last + room };
 }
 
-/** Ticks per month (labelled `mrt 2026`) for counts and for series longer than two months; else per day. */
-export function tickUnit(series: ChartSeries, period: Period = 'day'): 'day' | 'month' {
-  if (period === 'month') return 'month';
-  const { min, max } = timeLimits(series, period);
+/** Ticks per month (labelled `mrt 2026`) for series longer than two months; else per day. */
+export function tickUnit(series: ChartSeries): 'day' | 'month' {
+  const { min, max } = timeLimits(series);
   return max - min > 62 * DAY ? 'month' : 'day';
 }
 
@@ -238,7 +229,6 @@ export const targetBand: Plugin<'line'> = {
 
 export interface TrendOptions {
   target?: TargetRange | null;
-  period?: Period;
   colours?: ChartColours;
   messages?: Messages;
 }
@@ -253,12 +243,12 @@ export const OUT_OF_RANGE_RADIUS = 5.5;
  * shaded band (an open side runs to the edge of the chart) with the points outside it marked.
  */
 export function trendConfig(series: ChartSeries, options: TrendOptions = {}): ChartConfiguration<'line', TrendDatum[]> {
-  const { target = null, period = 'day', colours = defaultColours, messages = t } = options;
+  const { target = null, colours = defaultColours, messages = t } = options;
   const rows = chartRows(series, target);
   const data: TrendDatum[] = rows.map((r) => ({ x: timeOf(r.date), y: r.value, date: r.date }));
   const flag = <T>(inside: T, outside: T) => rows.map((r) => (r.outOfRange ? outside : inside));
-  const unit = tickUnit(series, period);
-  const limits = timeLimits(series, period);
+  const unit = tickUnit(series);
+  const limits = timeLimits(series);
 
   return {
     type: 'line',
@@ -300,12 +290,14 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
             maxRotation: 0,
             autoSkip: true,
             autoSkipPadding: 12,
-            callback: (value: string | number) => chartDate(dateOf(Number(value)), unit === 'month' ? 'month' : 'day'),
+            callback: (value: string | number) => {
+              const date = dateOf(Number(value));
+              return unit === 'month' ? dutchMonth(date) : shortDutchDate(date);
+            },
           },
         },
         y: {
           type: 'linear',
-          beginAtZero: period === 'month',
           // The axis reaches the limits of the target range, so the band's edges show.
           suggestedMin: target?.low ?? undefined,
           suggestedMax: target?.high ?? undefined,
@@ -315,7 +307,6 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
           border: { color: colours.grid },
           ticks: {
             color: colours.muted,
-            precision: period === 'month' ? 0 : undefined,
             maxTicksLimit: 6,
             callback: (value: string | number) => formatValue(Number(value)),
           },
@@ -331,7 +322,7 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
             title: () => '',
             label: (item: TooltipItem<'line'>) => {
               const datum = item.raw as TrendDatum;
-              return pointText({ date: datum.date, value: datum.y }, series.unit, period);
+              return pointText({ date: datum.date, value: datum.y }, series.unit);
             },
             afterLabel: (item: TooltipItem<'line'>) => {
               const datum = item.raw as TrendDatum;
