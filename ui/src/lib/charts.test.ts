@@ -10,7 +10,8 @@ import {
   OUT_OF_RANGE_RADIUS,
   pointText,
   POINT_RADIUS,
-  shortDutchDate,
+  shortDate,
+  shortMonth,
   targetText,
   timeOf,
   targetBand,
@@ -19,6 +20,7 @@ import {
   type TargetBandOptions,
   type TrendDatum,
 } from './charts';
+import { setLanguage } from './i18n';
 import { en } from './i18n/en';
 
 // What a user sees in the trend charts (issue 13). Chart.js draws on a canvas, which jsdom does not
@@ -55,11 +57,12 @@ function yAxis(config: Config) {
   return config.options!.scales!.y as { suggestedMin?: number; suggestedMax?: number };
 }
 
-describe('Dutch dates and values in the charts', () => {
+describe("dates and values in the charts, in the UI's language", () => {
   it('writes dates as Dutch short dates, every month', () => {
-    expect(shortDutchDate('2026-03-12')).toBe('12 mrt 2026');
-    expect(shortDutchDate('2026-01-02T09:30:00+01:00')).toBe('2 jan 2026');
-    const months = Array.from({ length: 12 }, (_, i) => shortDutchDate(`2026-${String(i + 1).padStart(2, '0')}-01`).split(' ')[1]);
+    expect(shortDate('2026-03-12')).toBe('12 mrt 2026');
+    expect(shortDate('2026-01-02T09:30:00+01:00')).toBe('2 jan 2026');
+    expect(shortMonth('2025-10-01')).toBe('okt 2025');
+    const months = Array.from({ length: 12 }, (_, i) => shortDate(`2026-${String(i + 1).padStart(2, '0')}-01`).split(' ')[1]);
     expect(months).toEqual(['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec']);
   });
 
@@ -74,6 +77,27 @@ describe('Dutch dates and values in the charts', () => {
     const long = trendConfig(systolic);
     expect(tick(long, 'x', timeOf('2025-10-01'))).toBe('okt 2025');
     expect(tick(long, 'y', 137.5)).toBe('137,5');
+  });
+
+  it('speaks English once English is chosen: English months, a decimal point', () => {
+    setLanguage('en');
+    try {
+      // Node's ICU abbreviates September in British English as "Sept".
+      expect(shortDate('2025-09-03')).toBe('3 Sept 2025');
+      expect(shortDate('2026-03-12')).toBe('12 Mar 2026');
+      expect(pointText({ date: '2026-03-12', value: 7.46 }, 'mmol/l')).toBe('7.5 mmol/l · 12 Mar 2026');
+      const long = trendConfig(systolic, { target: { low: 120, high: 140 } });
+      expect(tick(long, 'x', timeOf('2025-10-01'))).toBe('Oct 2025');
+      expect(tick(long, 'y', 137.5)).toBe('137.5');
+      expect(tooltip(long, 2)).toEqual(['142 mmHg · 12 Mar 2026', 'outside target']);
+      expect(targetText({ low: 4.5, high: null }, 'mmol/l')).toBe('at least 4.5 mmol/l');
+      expect(ariaSummary(systolic, { low: 120, high: 140 })).toBe(
+        'Systolische bloeddruk: 3 values from 3 Sept 2025 to 12 Mar 2026, latest 142 mmHg. Target: 120 to 140 mmHg; 2 values outside target.',
+      );
+    } finally {
+      setLanguage('nl');
+    }
+    expect(shortDate('2026-03-12')).toBe('12 mrt 2026');
   });
 
   it('puts the unit on the value axis', () => {
@@ -157,9 +181,9 @@ describe('for a screen reader', () => {
     expect(ariaSummary({ ...systolic, points: [] })).toBe('Systolische bloeddruk: geen waarden.');
   });
 
-  it('has the same summary in English', () => {
-    expect(ariaSummary(systolic, { low: 120, high: 140 }, en)).toBe(
-      'Systolische bloeddruk: 3 values from 3 sep 2025 to 12 mrt 2026, latest 142 mmHg. Target: 120 to 140 mmHg; 2 values outside target.',
+  it('has the same summary in English, dates and numbers included', () => {
+    expect(ariaSummary(systolic, { low: 120.5, high: 140 }, en)).toBe(
+      'Systolische bloeddruk: 3 values from 3 Sept 2025 to 12 Mar 2026, latest 142 mmHg. Target: 120.5 to 140 mmHg; 2 values outside target.',
     );
   });
 });

@@ -1,6 +1,7 @@
-// The pure side of the trend charts (issue 13): Dutch dates, what lies outside a target range, the
-// summary a screen reader hears and the Chart.js configuration that TrendChart.svelte draws. Kept
-// free of the canvas so the tests can check what a user notices without rendering.
+// The pure side of the trend charts (issue 13): dates and values in the UI's language, what lies
+// outside a target range, the summary a screen reader hears and the Chart.js configuration that
+// TrendChart.svelte draws. Kept free of the canvas so the tests can check what a user notices
+// without rendering.
 import type { Chart, ChartConfiguration, ChartType, Plugin, TooltipItem } from 'chart.js';
 import { t } from './i18n';
 import type { Messages } from './i18n/nl';
@@ -66,29 +67,25 @@ export function coloursFrom(read: (name: string) => string): ChartColours {
   };
 }
 
-const MONTHS = ['jan', 'feb', 'mrt', 'apr', 'mei', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'];
-
-function parts(date: string): [number, number, number] {
+/** That day at local midnight (`2026-03-12`, also `2026-03-12T09:30:00+01:00`: the day as written). */
+function dayOf(date: string): Date {
   const [year, month, day] = date.slice(0, 10).split('-').map(Number);
-  return [year, month, day || 1];
+  return new Date(year, month - 1, day || 1);
 }
 
-/** `2026-03-12` as a Dutch short date: `12 mrt 2026` (also for `2026-03-12T09:30:00+01:00`). */
-export function shortDutchDate(date: string): string {
-  const [year, month, day] = parts(date);
-  return `${day} ${MONTHS[month - 1]} ${year}`;
+/** `2026-03-12` as a short date in the UI's language: `12 mrt 2026`, `12 Mar 2026`. */
+export function shortDate(date: string, locale: string = t.locale): string {
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' }).format(dayOf(date));
 }
 
-/** `2026-03-01` as a Dutch month, for the ticks of a longer series: `mrt 2026`. */
-export function dutchMonth(date: string): string {
-  const [year, month] = parts(date);
-  return `${MONTHS[month - 1]} ${year}`;
+/** `2026-03-01` as a month, for the ticks of a longer series: `mrt 2026`, `Mar 2026`. */
+export function shortMonth(date: string, locale: string = t.locale): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric' }).format(dayOf(date));
 }
 
 /** A date on the time axis: local midnight of that day, in milliseconds. */
 export function timeOf(date: string): number {
-  const [year, month, day] = parts(date);
-  return new Date(year, month - 1, day).getTime();
+  return dayOf(date).getTime();
 }
 
 /** A moment on the time axis back as `YYYY-MM-DD` (local). */
@@ -97,19 +94,19 @@ export function dateOf(time: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-/** A value the Dutch way: `142`, `7,5`, `1.250`. */
-export function formatValue(value: number): string {
-  return value.toLocaleString('nl-NL', { maximumFractionDigits: 1 });
+/** A value in the UI's language: `142`, `7,5`, `1.250` in Dutch; `7.5`, `1,250` in English. */
+export function formatValue(value: number, locale: string = t.locale): string {
+  return value.toLocaleString(locale, { maximumFractionDigits: 1 });
 }
 
 /** `142 mmHg`; just `142` without a unit. */
-export function valueWithUnit(value: number, unit: string): string {
-  return unit ? `${formatValue(value)} ${unit}` : formatValue(value);
+export function valueWithUnit(value: number, unit: string, locale: string = t.locale): string {
+  return unit ? `${formatValue(value, locale)} ${unit}` : formatValue(value, locale);
 }
 
 /** The tooltip of one point: `142 mmHg · 12 mrt 2026`. */
-export function pointText(point: ChartPoint, unit: string): string {
-  return `${valueWithUnit(point.value, unit)} · ${shortDutchDate(point.date)}`;
+export function pointText(point: ChartPoint, unit: string, locale: string = t.locale): string {
+  return `${valueWithUnit(point.value, unit, locale)} · ${shortDate(point.date, locale)}`;
 }
 
 /** Whether a target range has a side to draw. */
@@ -126,9 +123,10 @@ export function isOutOfRange(value: number, target: TargetRange | null | undefin
 /** The target range in words: `120 tot 140 mmHg`, `maximaal 140 mmHg`, `minimaal 4 mmol/l`. */
 export function targetText(target: TargetRange, unit: string, m: Messages = t): string {
   const withUnit = (text: string) => (unit ? `${text} ${unit}` : text);
-  if (target.low !== null && target.high !== null) return withUnit(m.chart.between(formatValue(target.low), formatValue(target.high)));
-  if (target.high !== null) return withUnit(m.chart.atMost(formatValue(target.high)));
-  return withUnit(m.chart.atLeast(formatValue(target.low ?? 0)));
+  const value = (value: number) => formatValue(value, m.locale);
+  if (target.low !== null && target.high !== null) return withUnit(m.chart.between(value(target.low), value(target.high)));
+  if (target.high !== null) return withUnit(m.chart.atMost(value(target.high)));
+  return withUnit(m.chart.atLeast(value(target.low ?? 0)));
 }
 
 /** The points oldest first, each with whether it lies outside the target range. */
@@ -147,7 +145,8 @@ export function ariaSummary(series: ChartSeries, target?: TargetRange | null, m:
   if (rows.length === 0) return m.chart.empty(series.label);
   const first = rows[0];
   const last = rows[rows.length - 1];
-  let text = m.chart.summary(series.label, rows.length, shortDutchDate(first.date), shortDutchDate(last.date), valueWithUnit(last.value, series.unit));
+  const date = (date: string) => shortDate(date, m.locale);
+  let text = m.chart.summary(series.label, rows.length, date(first.date), date(last.date), valueWithUnit(last.value, series.unit, m.locale));
   if (hasTarget(target)) {
     text += ` ${m.chart.target}: ${targetText(target, series.unit, m)}; ${m.chart.outsideCount(rows.filter((r) => r.outOfRange).length)}.`;
   }
@@ -238,12 +237,14 @@ export const POINT_RADIUS = 3;
 export const OUT_OF_RANGE_RADIUS = 5.5;
 
 /**
- * The Chart.js configuration for one series: a line with its points over a time axis with Dutch
- * dates, the unit on the value axis, a tooltip `142 mmHg · 12 mrt 2026`, and the target range as a
+ * The Chart.js configuration for one series: a line with its points over a time axis with dates in
+ * the UI's language, the unit on the value axis, a tooltip `142 mmHg · 12 mrt 2026`, and the target range as a
  * shaded band (an open side runs to the edge of the chart) with the points outside it marked.
  */
 export function trendConfig(series: ChartSeries, options: TrendOptions = {}): ChartConfiguration<'line', TrendDatum[]> {
   const { target = null, colours = defaultColours, messages = t } = options;
+  // Read here rather than in the callbacks, so that TrendChart's effect redraws on a change of language.
+  const { locale, chart: texts } = messages;
   const rows = chartRows(series, target);
   const data: TrendDatum[] = rows.map((r) => ({ x: timeOf(r.date), y: r.value, date: r.date }));
   const flag = <T>(inside: T, outside: T) => rows.map((r) => (r.outOfRange ? outside : inside));
@@ -292,7 +293,7 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
             autoSkipPadding: 12,
             callback: (value: string | number) => {
               const date = dateOf(Number(value));
-              return unit === 'month' ? dutchMonth(date) : shortDutchDate(date);
+              return unit === 'month' ? shortMonth(date, locale) : shortDate(date, locale);
             },
           },
         },
@@ -308,7 +309,7 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
           ticks: {
             color: colours.muted,
             maxTicksLimit: 6,
-            callback: (value: string | number) => formatValue(Number(value)),
+            callback: (value: string | number) => formatValue(Number(value), locale),
           },
         },
       },
@@ -322,11 +323,11 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
             title: () => '',
             label: (item: TooltipItem<'line'>) => {
               const datum = item.raw as TrendDatum;
-              return pointText({ date: datum.date, value: datum.y }, series.unit);
+              return pointText({ date: datum.date, value: datum.y }, series.unit, locale);
             },
             afterLabel: (item: TooltipItem<'line'>) => {
               const datum = item.raw as TrendDatum;
-              return isOutOfRange(datum.y, target) ? messages.chart.outOfRange : '';
+              return isOutOfRange(datum.y, target) ? texts.outOfRange : '';
             },
           },
         },
