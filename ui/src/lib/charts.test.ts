@@ -6,7 +6,6 @@ import {
   chartRows,
   coloursFrom,
   defaultColours,
-  isOutOfRange,
   OUT_OF_RANGE_RADIUS,
   pointText,
   POINT_RADIUS,
@@ -16,25 +15,33 @@ import {
   timeOf,
   targetBand,
   trendConfig,
-  type ChartSeries,
   type TargetBandOptions,
   type TrendDatum,
 } from './charts';
+import type { MeasurementSeries, TargetRange } from './api';
 import { setLanguage } from './i18n';
 import { en } from './i18n/en';
 
 // What a user sees in the trend charts (issue 13). Chart.js draws on a canvas, which jsdom does not
 // have: these check the configuration it is given, and call its callbacks as Chart.js would.
 
-const systolic: ChartSeries = {
+/** As the app sends it: the NHG target (at most 140) and `out_of_range` from `TargetRange::excludes`. */
+const systolic: MeasurementSeries = {
+  code: '8480-6',
   label: 'Systolische bloeddruk',
   unit: 'mmHg',
   points: [
-    { date: '2025-09-03', value: 118 },
-    { date: '2025-12-01', value: 131 },
-    { date: '2026-03-12', value: 142 },
+    { date: '2025-09-03', value: 118, out_of_range: false },
+    { date: '2025-12-01', value: 131, out_of_range: false },
+    { date: '2026-03-12', value: 142, out_of_range: true },
   ],
+  target: { low: null, high: 140 },
 };
+
+/** The same values with another target range, and the values the app flags outside it. */
+function against(target: TargetRange | null, ...outside: number[]): MeasurementSeries {
+  return { ...systolic, target, points: systolic.points.map((p) => ({ ...p, out_of_range: outside.includes(p.value) })) };
+}
 
 type Config = ChartConfiguration<'line', TrendDatum[]>;
 
@@ -67,8 +74,8 @@ describe("dates and values in the charts, in the UI's language", () => {
   });
 
   it('shows a point as value, unit and date, with a decimal comma', () => {
-    expect(pointText({ date: '2026-03-12', value: 142 }, 'mmHg')).toBe('142 mmHg · 12 mrt 2026');
-    expect(pointText({ date: '2026-03-12', value: 7.46 }, 'mmol/l')).toBe('7,5 mmol/l · 12 mrt 2026');
+    expect(pointText({ date: '2026-03-12', value: 142, out_of_range: true }, 'mmHg')).toBe('142 mmHg · 12 mrt 2026');
+    expect(pointText({ date: '2026-03-12', value: 7.46, out_of_range: false }, 'mmol/l')).toBe('7,5 mmol/l · 12 mrt 2026');
   });
 
   it('labels the time axis with Dutch dates, per month for a longer series', () => {
@@ -85,13 +92,13 @@ describe("dates and values in the charts, in the UI's language", () => {
       // Node's ICU abbreviates September in British English as "Sept".
       expect(shortDate('2025-09-03')).toBe('3 Sept 2025');
       expect(shortDate('2026-03-12')).toBe('12 Mar 2026');
-      expect(pointText({ date: '2026-03-12', value: 7.46 }, 'mmol/l')).toBe('7.5 mmol/l · 12 Mar 2026');
-      const long = trendConfig(systolic, { target: { low: 120, high: 140 } });
+      expect(pointText({ date: '2026-03-12', value: 7.46, out_of_range: false }, 'mmol/l')).toBe('7.5 mmol/l · 12 Mar 2026');
+      const long = trendConfig(against({ low: 120, high: 140 }, 118, 142));
       expect(tick(long, 'x', timeOf('2025-10-01'))).toBe('Oct 2025');
       expect(tick(long, 'y', 137.5)).toBe('137.5');
       expect(tooltip(long, 2)).toEqual(['142 mmHg · 12 Mar 2026', 'outside target']);
       expect(targetText({ low: 4.5, high: null }, 'mmol/l')).toBe('at least 4.5 mmol/l');
-      expect(ariaSummary(systolic, { low: 120, high: 140 })).toBe(
+      expect(ariaSummary(against({ low: 120, high: 140 }, 118, 142))).toBe(
         'Systolische bloeddruk: 3 values from 3 Sept 2025 to 12 Mar 2026, latest 142 mmHg. Target: 120 to 140 mmHg; 2 values outside target.',
       );
     } finally {
@@ -108,7 +115,7 @@ describe("dates and values in the charts, in the UI's language", () => {
 
 describe('the tooltip on hover', () => {
   it('says value, unit and date, and whether it is outside the target', () => {
-    const config = trendConfig(systolic, { target: { low: 120, high: 140 } });
+    const config = trendConfig(against({ low: 120, high: 140 }, 118, 142));
     expect(tooltip(config, 2)).toEqual(['142 mmHg · 12 mrt 2026', 'buiten streefwaarde']);
     expect(tooltip(config, 1)).toEqual(['131 mmHg · 1 dec 2025']);
   });
@@ -121,7 +128,7 @@ describe('the tooltip on hover', () => {
 
 describe('the target range', () => {
   it('draws a band between both limits and marks the points outside it larger, in the danger colour', () => {
-    const config = trendConfig(systolic, { target: { low: 120, high: 140 } });
+    const config = trendConfig(against({ low: 120, high: 140 }, 118, 142));
     expect(config.plugins).toContain(targetBand);
     expect(band(config)).toEqual({ low: 120, high: 140, colour: defaultColours.band });
     expect(yAxis(config)).toMatchObject({ suggestedMin: 120, suggestedMax: 140 });
@@ -138,27 +145,30 @@ describe('the target range', () => {
     const pixelFor = (value: number) => 110 - (value - 100);
     expect(bandEdges(area, { low: 120, high: 140 }, pixelFor)).toEqual({ top: 70, bottom: 90 });
 
-    const atMost = trendConfig(systolic, { target: { low: null, high: 140 } });
+    const atMost = trendConfig(systolic);
     expect(band(atMost)).toMatchObject({ low: null, high: 140 });
     expect(yAxis(atMost)).toMatchObject({ suggestedMin: undefined, suggestedMax: 140 });
     expect(bandEdges(area, { low: null, high: 140 }, pixelFor)).toEqual({ top: 70, bottom: 110 });
-    expect(chartRows(systolic, { low: null, high: 140 }).map((r) => r.outOfRange)).toEqual([false, false, true]);
 
-    const atLeast = trendConfig(systolic, { target: { low: 130, high: null } });
+    const atLeast = trendConfig(against({ low: 130, high: null }, 118));
     expect(band(atLeast)).toMatchObject({ low: 130, high: null });
     expect(bandEdges(area, { low: 130, high: null }, pixelFor)).toEqual({ top: 10, bottom: 80 });
-    expect(chartRows(systolic, { low: 130, high: null }).map((r) => r.outOfRange)).toEqual([true, false, false]);
   });
 
-  it('counts a value on a limit as inside', () => {
-    expect(isOutOfRange(140, { low: 120, high: 140 })).toBe(false);
-    expect(isOutOfRange(120, { low: 120, high: 140 })).toBe(false);
-    expect(isOutOfRange(140.1, { low: 120, high: 140 })).toBe(true);
+  it("marks the points the app flags out_of_range, and only those: the rule is Rust's", () => {
+    // Not what a rule in the chart would make of 131 against "at most 140": the flag decides.
+    const flagged = against({ low: null, high: 140 }, 131);
+    const config = trendConfig(flagged);
+    expect(config.data.datasets[0].pointRadius).toEqual([POINT_RADIUS, OUT_OF_RANGE_RADIUS, POINT_RADIUS]);
+    expect(tooltip(config, 1)).toEqual(['131 mmHg · 1 dec 2025', 'buiten streefwaarde']);
+    expect(tooltip(config, 2)).toEqual(['142 mmHg · 12 mrt 2026']);
+    expect(chartRows(flagged).map((p) => p.out_of_range)).toEqual([false, true, false]);
+    expect(ariaSummary(flagged)).toContain('; 1 waarde buiten de streefwaarde.');
   });
 
-  it('draws no band and flags nothing without a target, or with one without limits', () => {
-    for (const target of [undefined, null, { low: null, high: null }]) {
-      const config = trendConfig(systolic, { target });
+  it('draws no band without a target, or with one without limits', () => {
+    for (const target of [null, { low: null, high: null }]) {
+      const config = trendConfig(against(target));
       expect(bandEdges({ top: 10, bottom: 110 }, band(config), (value) => value)).toBeNull();
       expect(config.data.datasets[0].pointRadius).toEqual([POINT_RADIUS, POINT_RADIUS, POINT_RADIUS]);
     }
@@ -173,16 +183,17 @@ describe('the target range', () => {
 
 describe('for a screen reader', () => {
   it('summarises the series: how many, from when to when, the last value, the target and what lies outside', () => {
-    expect(ariaSummary(systolic, { low: null, high: 140 })).toBe(
+    expect(ariaSummary(systolic)).toBe(
       'Systolische bloeddruk: 3 waarden van 3 sep 2025 tot 12 mrt 2026, laatste 142 mmHg. Streefwaarde: maximaal 140 mmHg; 1 waarde buiten de streefwaarde.',
     );
-    expect(ariaSummary(systolic)).toBe('Systolische bloeddruk: 3 waarden van 3 sep 2025 tot 12 mrt 2026, laatste 142 mmHg.');
-    expect(ariaSummary({ ...systolic, points: [systolic.points[0]] })).toBe('Systolische bloeddruk: 1 waarde, op 3 sep 2025: 118 mmHg.');
-    expect(ariaSummary({ ...systolic, points: [] })).toBe('Systolische bloeddruk: geen waarden.');
+    const untargeted = against(null);
+    expect(ariaSummary(untargeted)).toBe('Systolische bloeddruk: 3 waarden van 3 sep 2025 tot 12 mrt 2026, laatste 142 mmHg.');
+    expect(ariaSummary({ ...untargeted, points: [systolic.points[0]] })).toBe('Systolische bloeddruk: 1 waarde, op 3 sep 2025: 118 mmHg.');
+    expect(ariaSummary({ ...untargeted, points: [] })).toBe('Systolische bloeddruk: geen waarden.');
   });
 
   it('has the same summary in English, dates and numbers included', () => {
-    expect(ariaSummary(systolic, { low: 120.5, high: 140 }, en)).toBe(
+    expect(ariaSummary(against({ low: 120.5, high: 140 }, 118, 142), en)).toBe(
       'Systolische bloeddruk: 3 values from 3 Sept 2025 to 12 Mar 2026, latest 142 mmHg. Target: 120.5 to 140 mmHg; 2 values outside target.',
     );
   });

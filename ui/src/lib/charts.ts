@@ -1,27 +1,12 @@
-// The pure side of the trend charts (issue 13): dates and values in the UI's language, what lies
-// outside a target range, the summary a screen reader hears and the Chart.js configuration that
-// TrendChart.svelte draws. Kept free of the canvas so the tests can check what a user notices
-// without rendering.
+// The pure side of the trend charts (issue 13): dates and values in the UI's language, the target
+// band, the summary a screen reader hears and the Chart.js configuration that TrendChart.svelte
+// draws. Kept free of the canvas so the tests can check what a user notices without rendering.
+// Which points lie outside the band is the app's to say (`SeriesPoint.out_of_range`, from
+// `TargetRange::excludes`); the chart only shows it.
 import type { Chart, ChartConfiguration, ChartType, Plugin, TooltipItem } from 'chart.js';
 import { t } from './i18n';
 import type { Messages } from './i18n/nl';
-import type { TargetRange } from './api';
-
-/** One value on one day (`YYYY-MM-DD`). */
-export interface ChartPoint {
-  date: string;
-  value: number;
-}
-
-/** What a chart shows: a `MeasurementSeries` fits. */
-export interface ChartSeries {
-  label: string;
-  unit: string;
-  points: ChartPoint[];
-}
-
-/** A target range (kring_domain::targets); either side may be open (`null`): "at most 140", "at least 4". */
-export type { TargetRange };
+import type { MeasurementSeries, SeriesPoint, TargetRange } from './api';
 
 /** The app's colours (app.css), read from its CSS variables when the chart is drawn. */
 export interface ChartColours {
@@ -105,19 +90,13 @@ export function valueWithUnit(value: number, unit: string, locale: string = t.lo
 }
 
 /** The tooltip of one point: `142 mmHg · 12 mrt 2026`. */
-export function pointText(point: ChartPoint, unit: string, locale: string = t.locale): string {
+export function pointText(point: SeriesPoint, unit: string, locale: string = t.locale): string {
   return `${valueWithUnit(point.value, unit, locale)} · ${shortDate(point.date, locale)}`;
 }
 
 /** Whether a target range has a side to draw. */
 export function hasTarget(target: TargetRange | null | undefined): target is TargetRange {
   return !!target && (target.low !== null || target.high !== null);
-}
-
-/** Whether `value` lies outside the target range; the limits themselves are inside. */
-export function isOutOfRange(value: number, target: TargetRange | null | undefined): boolean {
-  if (!hasTarget(target)) return false;
-  return (target.low !== null && value < target.low) || (target.high !== null && value > target.high);
 }
 
 /** The target range in words: `120 tot 140 mmHg`, `maximaal 140 mmHg`, `minimaal 4 mmol/l`. */
@@ -129,26 +108,24 @@ export function targetText(target: TargetRange, unit: string, m: Messages = t): 
   return withUnit(m.chart.atLeast(value(target.low ?? 0)));
 }
 
-/** The points oldest first, each with whether it lies outside the target range. */
-export function chartRows(series: ChartSeries, target?: TargetRange | null): (ChartPoint & { outOfRange: boolean })[] {
-  return [...series.points]
-    .sort((a, b) => timeOf(a.date) - timeOf(b.date))
-    .map((p) => ({ date: p.date, value: p.value, outOfRange: isOutOfRange(p.value, target) }));
+/** The points oldest first. */
+export function chartRows(series: MeasurementSeries): SeriesPoint[] {
+  return [...series.points].sort((a, b) => timeOf(a.date) - timeOf(b.date));
 }
 
 /**
  * What a screen reader says for the chart (its `aria-label`): the label, how many values from when
  * to when, the last one, the target range and how many lie outside it.
  */
-export function ariaSummary(series: ChartSeries, target?: TargetRange | null, m: Messages = t): string {
-  const rows = chartRows(series, target);
+export function ariaSummary(series: MeasurementSeries, m: Messages = t): string {
+  const rows = chartRows(series);
   if (rows.length === 0) return m.chart.empty(series.label);
   const first = rows[0];
   const last = rows[rows.length - 1];
   const date = (date: string) => shortDate(date, m.locale);
   let text = m.chart.summary(series.label, rows.length, date(first.date), date(last.date), valueWithUnit(last.value, series.unit, m.locale));
-  if (hasTarget(target)) {
-    text += ` ${m.chart.target}: ${targetText(target, series.unit, m)}; ${m.chart.outsideCount(rows.filter((r) => r.outOfRange).length)}.`;
+  if (hasTarget(series.target)) {
+    text += ` ${m.chart.target}: ${targetText(series.target, series.unit, m)}; ${m.chart.outsideCount(rows.filter((r) => r.out_of_range).length)}.`;
   }
   return text;
 }
@@ -156,7 +133,7 @@ export function ariaSummary(series: ChartSeries, target?: TargetRange | null, m:
 const DAY = 24 * 60 * 60 * 1000;
 
 /** The ends of the time axis: a little room on both sides so the first and last points show whole. */
-export function timeLimits(series: ChartSeries): { min: number; max: number } {
+export function timeLimits(series: MeasurementSeries): { min: number; max: number } {
   const times = series.points.map((p) => timeOf(p.date));
   if (times.length === 0) {
     const now = Date.now();
@@ -169,16 +146,16 @@ export function timeLimits(series: ChartSeries): { min: number; max: number } {
 }
 
 /** Ticks per month (labelled `mrt 2026`) for series longer than two months; else per day. */
-export function tickUnit(series: ChartSeries): 'day' | 'month' {
+export function tickUnit(series: MeasurementSeries): 'day' | 'month' {
   const { min, max } = timeLimits(series);
   return max - min > 62 * DAY ? 'month' : 'day';
 }
 
-/** One point as Chart.js draws it: x on the time axis, y the value; `date` for the tooltip. */
+/** One point as Chart.js draws it: x on the time axis, y the value; the point itself for the tooltip. */
 export interface TrendDatum {
   x: number;
   y: number;
-  date: string;
+  point: SeriesPoint;
 }
 
 /** The target band as the chart draws it: its limits and colour (`options.plugins.targetBand`). */
@@ -227,27 +204,28 @@ export const targetBand: Plugin<'line'> = {
 };
 
 export interface TrendOptions {
-  target?: TargetRange | null;
   colours?: ChartColours;
   messages?: Messages;
 }
 
-/** Radius of a point, and of one outside the target range (drawn larger, in the danger colour, as a diamond). */
+/** Radius of a point, and of one outside the target range (`out_of_range`: larger, in the danger colour, a diamond). */
 export const POINT_RADIUS = 3;
 export const OUT_OF_RANGE_RADIUS = 5.5;
 
 /**
  * The Chart.js configuration for one series: a line with its points over a time axis with dates in
- * the UI's language, the unit on the value axis, a tooltip `142 mmHg · 12 mrt 2026`, and the target range as a
- * shaded band (an open side runs to the edge of the chart) with the points outside it marked.
+ * the UI's language, the unit on the value axis, a tooltip `142 mmHg · 12 mrt 2026`, and the
+ * series' target range as a shaded band (an open side runs to the edge of the chart) with the
+ * points the app flags `out_of_range` marked.
  */
-export function trendConfig(series: ChartSeries, options: TrendOptions = {}): ChartConfiguration<'line', TrendDatum[]> {
-  const { target = null, colours = defaultColours, messages = t } = options;
+export function trendConfig(series: MeasurementSeries, options: TrendOptions = {}): ChartConfiguration<'line', TrendDatum[]> {
+  const { colours = defaultColours, messages = t } = options;
+  const target = series.target;
   // Read here rather than in the callbacks, so that TrendChart's effect redraws on a change of language.
   const { locale, chart: texts } = messages;
-  const rows = chartRows(series, target);
-  const data: TrendDatum[] = rows.map((r) => ({ x: timeOf(r.date), y: r.value, date: r.date }));
-  const flag = <T>(inside: T, outside: T) => rows.map((r) => (r.outOfRange ? outside : inside));
+  const rows = chartRows(series);
+  const data: TrendDatum[] = rows.map((point) => ({ x: timeOf(point.date), y: point.value, point }));
+  const flag = <T>(inside: T, outside: T) => rows.map((point) => (point.out_of_range ? outside : inside));
   const unit = tickUnit(series);
   const limits = timeLimits(series);
 
@@ -321,14 +299,8 @@ export function trendConfig(series: ChartSeries, options: TrendOptions = {}): Ch
           backgroundColor: colours.tooltip,
           callbacks: {
             title: () => '',
-            label: (item: TooltipItem<'line'>) => {
-              const datum = item.raw as TrendDatum;
-              return pointText({ date: datum.date, value: datum.y }, series.unit, locale);
-            },
-            afterLabel: (item: TooltipItem<'line'>) => {
-              const datum = item.raw as TrendDatum;
-              return isOutOfRange(datum.y, target) ? texts.outOfRange : '';
-            },
+            label: (item: TooltipItem<'line'>) => pointText((item.raw as TrendDatum).point, series.unit, locale),
+            afterLabel: (item: TooltipItem<'line'>) => ((item.raw as TrendDatum).point.out_of_range ? texts.outOfRange : ''),
           },
         },
       },
