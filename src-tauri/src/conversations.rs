@@ -188,7 +188,7 @@ pub async fn save_attachment(
 }
 
 /// `dir/name`, or `dir/name (2).ext` … when taken. Only the file name of `name` is used.
-fn free_path(dir: &Path, name: &str) -> std::path::PathBuf {
+pub(crate) fn free_path(dir: &Path, name: &str) -> std::path::PathBuf {
     let name = Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bijlage".into());
     let (stem, extension) = match name.rsplit_once('.') {
         Some((stem, ext)) => (stem.to_owned(), format!(".{ext}")),

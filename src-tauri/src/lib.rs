@@ -112,6 +112,7 @@ pub fn run() {
             patients::patient_names,
             patients::import_extraction,
             patients::import_demo_extraction,
+            patients::save_import_report,
             patients::record_consent,
             patients::withdraw_consent,
             patients::share_patient,

@@ -79,6 +79,18 @@ pub async fn import_demo_extraction(
     import_extraction(app, core, organisation_id, contents).await
 }
 
+/// Save the import report (issue 14) as a text file in the user's Downloads folder; its path.
+/// The UI writes it from the report's reasons and places: no patient data.
+#[tauri::command]
+pub fn save_import_report(app: AppHandle, text: String) -> CommandResult<String> {
+    let dir = app.path().download_dir().map_err(|e| ClientError::Internal(e.to_string()))?;
+    let path = crate::conversations::free_path(&dir, "kring-importrapport.txt");
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|e| ClientError::Internal(e.kind().to_string()))?;
+    Ok(path.display().to_string())
+}
+
 #[tauri::command]
 pub async fn record_consent(core: State<'_, AppCore>, patient_id: PatientId, given_by: ConsentGiver) -> CommandResult<()> {
     core.client().await?.record_consent(patient_id, given_by).await?;

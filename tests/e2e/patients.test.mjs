@@ -67,6 +67,10 @@ describe('patients and HIS single sign-on', () => {
 
     await chooseFile(app, '[data-testid="import-file"]', 'extractie.json', bundle);
     await app.waitForText('[data-testid="import-result"]', 'Ingelezen: 2 nieuwe en 0 bijgewerkte patiënten, 2 metingen.');
+    // The import report (issue 14): what was left out, and saved as a file.
+    await app.waitForText('[data-testid="import-skipped"]', '1 meting zonder getal');
+    await app.click('[data-testid="import-report-save"]');
+    await app.waitForText('[data-testid="import-report-saved"]', 'kring-importrapport.txt');
     await app.waitForText('[data-testid="patient-count"]', '2 patiënten');
     await app.screenshot(`${shots}/patients-overview.png`);
 

@@ -5,6 +5,7 @@
 use kring_client::patients::{ImportPhase, LaunchOpening, TimelineKind};
 use kring_client::{ClientError, KringClient};
 use kring_domain::{AccessKind, Bsn, ConsentGiver, OrganisationId};
+use kring_extraction::SkipReason;
 use kring_protocol::{EntityKind, ErrorCode, LaunchTarget};
 use kring_server::seed::DEMO_PASSWORD;
 use kring_tests::TestRegion;
@@ -39,7 +40,10 @@ async fn pat_1_the_extraction_is_sealed_deduplicated_and_never_readable_on_the_s
         .import_extraction(practice(&gp), BUNDLE.as_bytes().to_vec(), move |p| seen.lock().unwrap().push(p.phase))
         .await
         .unwrap();
-    assert_eq!((summary.created, summary.updated, summary.measurements, summary.skipped), (2, 0, 2, 2));
+    assert_eq!((summary.created, summary.updated, summary.measurements), (2, 0, 2));
+    let skipped: Vec<_> = summary.skipped.iter().map(|s| (s.reason, s.count)).collect();
+    assert_eq!(skipped, vec![(SkipReason::OtherResource, 1), (SkipReason::NotNumeric, 1)], "the import report");
+    assert_eq!(summary.skipped_places.len(), 2);
     assert_eq!(phases.lock().unwrap().last(), Some(&ImportPhase::Done));
     assert_eq!(gp.patient_count().unwrap(), 2);
 

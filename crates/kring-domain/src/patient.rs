@@ -147,8 +147,23 @@ pub struct Medication {
     #[ts(type = "string | null")]
     #[serde(default, with = "iso_date::option")]
     pub since: Option<Date>,
+    /// The last day of use, when the HIS gives one (MP9's `effectivePeriod.end`); after it the
+    /// medication is stopped ([`Medication::current_on`]).
+    #[ts(type = "string | null")]
+    #[serde(default, with = "iso_date::option")]
+    pub until: Option<Date>,
     /// False once the HIS marks it stopped or completed.
     pub active: bool,
+    /// Paused ("onderbroken", MP9 `on-hold`): still prescribed, not taken now.
+    #[serde(default)]
+    pub on_hold: bool,
+}
+
+impl Medication {
+    /// Whether it is in use on `today`: active at the source and its period not over.
+    pub fn current_on(&self, today: Date) -> bool {
+        self.active && !self.on_hold && self.until.is_none_or(|until| until >= today)
+    }
 }
 
 /// Who gave consent for digital network care (PAT-6).

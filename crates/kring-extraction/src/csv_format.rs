@@ -64,7 +64,7 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
             Row::Medication(_, medication) => chart.medication.push(medication),
         }
     }
-    Ok(Extraction { patients, skipped: 0 })
+    Ok(Extraction { patients, skipped: Vec::new() })
 }
 
 /// A measurement or medication row, with the BSN of the patient it belongs to.
@@ -178,7 +178,14 @@ fn medication(row: &Cells) -> Result<Medication, ExtractionError> {
         Some("nee") | Some("n") => false,
         Some(_) => return Err(ExtractionError::new(row.at(5, "actief"), Problem::MissingValue)),
     };
-    Ok(Medication { name: row.get(2, "naam")?.to_owned(), dosage: row.optional(3).map(str::to_owned), since, active })
+    Ok(Medication {
+        name: row.get(2, "naam")?.to_owned(),
+        dosage: row.optional(3).map(str::to_owned),
+        since,
+        until: None,
+        active,
+        on_hold: false,
+    })
 }
 
 /// `YYYY-MM-DD` (ISO) or `DD-MM-YYYY` (as Dutch users write it).

@@ -1,11 +1,13 @@
-//! The FHIR R4 bundle (nl-core profiles): Patient with its BSN identifier, Observation (numeric
-//! measurements), MedicationStatement and EpisodeOfCare (care programmes).
+//! The FHIR R4 bundle (nl-core profiles of zib2020, medication in the MP9 shape): Patient with its
+//! BSN identifier, Observation (numbers, also the parts of a panel such as blood pressure),
+//! MedicationStatement (with its Medication) and EpisodeOfCare (care programmes). What a valid
+//! file holds that Kring cannot use is left out and reported (docs/patients.md lists it).
 
-use crate::{check_unique_bsns, Extraction, ExtractionError, ImportedPatient, Location, Problem};
+use crate::{check_unique_bsns, Extraction, ExtractionError, ImportedPatient, Location, Problem, SkipReason, Skipped};
 use fhir_model::r4b::codes::{AdministrativeGender, EpisodeOfCareStatus, ObservationStatus};
 use fhir_model::r4b::resources::{
     Bundle, EpisodeOfCare, MedicationStatement, MedicationStatementEffective, MedicationStatementMedication, Observation,
-    ObservationEffective, ObservationValue, Patient, Resource,
+    ObservationComponentValue, ObservationEffective, ObservationValue, Patient, Resource,
 };
 use fhir_model::r4b::types::{CodeableConcept, Reference};
 use fhir_model::{Date as FhirDate, DateTime as FhirDateTime};
@@ -33,60 +35,139 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
     })?;
 
     let mut patients: Vec<ImportedPatient> = Vec::new();
-    let mut by_reference: HashMap<String, usize> = HashMap::new();
+    let mut subjects = Subjects::default();
+    let mut medicines: HashMap<String, String> = HashMap::new();
     let mut entry_of_patient = Vec::new();
     let mut later = Vec::new();
-    let mut skipped = 0;
+    let mut skipped = Vec::new();
+    let skip = |skipped: &mut Vec<Skipped>, index: usize, reason: SkipReason| {
+        skipped.push(Skipped { reason, place: format!("entry[{index}]") });
+    };
     for (index, entry) in bundle.entry.iter().enumerate() {
         let Some(entry) = entry else { continue };
+        let full_url = entry.full_url.as_deref();
         match &entry.resource {
             Some(Resource::Patient(patient)) => {
-                let card = card(patient, index)?;
-                let position = patients.len();
-                if let Some(url) = &entry.full_url {
-                    by_reference.insert(url.clone(), position);
+                let keys = subjects.keys_of(full_url, patient.id.as_deref(), "Patient");
+                match card(patient, index)? {
+                    Card::Read(card) => {
+                        let position = patients.len();
+                        subjects.found(keys, Some(card.bsn.expose().to_owned()), position);
+                        patients.push(ImportedPatient { card, chart: PatientChart::default() });
+                        entry_of_patient.push(index);
+                    }
+                    Card::LeftOut(reason) => {
+                        subjects.left_out(keys);
+                        skip(&mut skipped, index, reason);
+                    }
                 }
-                if let Some(id) = &patient.id {
-                    by_reference.insert(format!("Patient/{id}"), position);
+            }
+            Some(Resource::Medication(medication)) => {
+                if let Some(name) = medication.code.as_ref().and_then(label) {
+                    for key in Subjects::reference_keys(full_url, medication.id.as_deref(), "Medication") {
+                        medicines.insert(key, name.clone());
+                    }
                 }
-                patients.push(ImportedPatient { card, chart: PatientChart::default() });
-                entry_of_patient.push(index);
             }
             Some(resource @ (Resource::Observation(_) | Resource::MedicationStatement(_) | Resource::EpisodeOfCare(_))) => {
                 later.push((index, resource));
             }
-            _ => skipped += 1,
+            _ => skip(&mut skipped, index, SkipReason::OtherResource),
         }
     }
     check_unique_bsns(&patients, |position| field(entry_of_patient[position], "identifier"))?;
 
     // Second pass: everything that points at a patient, wherever it stands in the bundle.
     for (index, resource) in later {
-        let used = match resource {
-            Resource::Observation(observation) => observation_into(observation, index, &by_reference, &mut patients)?,
-            Resource::MedicationStatement(statement) => medication_into(statement, index, &by_reference, &mut patients)?,
-            Resource::EpisodeOfCare(episode) => programme_into(episode, index, &by_reference, &mut patients)?,
-            _ => false,
+        let outcome = match resource {
+            Resource::Observation(observation) => observation_into(observation, index, &subjects, &mut patients)?,
+            Resource::MedicationStatement(statement) => medication_into(statement, index, &subjects, &medicines, &mut patients)?,
+            Resource::EpisodeOfCare(episode) => programme_into(episode, index, &subjects, &mut patients)?,
+            _ => Some(SkipReason::OtherResource),
         };
-        if !used {
-            skipped += 1;
+        if let Some(reason) = outcome {
+            skip(&mut skipped, index, reason);
         }
     }
     Ok(Extraction { patients, skipped })
+}
+
+/// The patients a resource can point at: by `fullUrl`, by `Patient/<id>`, or by BSN identifier
+/// (a HIS may reference the subject only by its BSN); and those left out of the import, whose
+/// resources are left out too instead of refusing the file.
+#[derive(Default)]
+struct Subjects {
+    by_reference: HashMap<String, usize>,
+    by_bsn: HashMap<String, usize>,
+    left_out: std::collections::HashSet<String>,
+}
+
+impl Subjects {
+    fn reference_keys(full_url: Option<&str>, id: Option<&str>, kind: &str) -> Vec<String> {
+        full_url.map(str::to_owned).into_iter().chain(id.map(|id| format!("{kind}/{id}"))).collect()
+    }
+
+    fn keys_of(&self, full_url: Option<&str>, id: Option<&str>, kind: &str) -> Vec<String> {
+        Self::reference_keys(full_url, id, kind)
+    }
+
+    fn found(&mut self, keys: Vec<String>, bsn: Option<String>, position: usize) {
+        for key in keys {
+            self.by_reference.insert(key, position);
+        }
+        if let Some(bsn) = bsn {
+            self.by_bsn.insert(bsn, position);
+        }
+    }
+
+    fn left_out(&mut self, keys: Vec<String>) {
+        self.left_out.extend(keys);
+    }
+}
+
+/// Whom a resource is about: a patient read, one left out, or (a broken file) nobody in it.
+enum Subject {
+    Read(usize),
+    LeftOut,
+}
+
+fn subject(reference: &Reference, index: usize, path: &str, subjects: &Subjects) -> Result<Subject, ExtractionError> {
+    if let Some(text) = reference.reference.as_deref() {
+        if let Some(position) = subjects.by_reference.get(text) {
+            return Ok(Subject::Read(*position));
+        }
+        if subjects.left_out.contains(text) {
+            return Ok(Subject::LeftOut);
+        }
+    }
+    let by_bsn = reference
+        .identifier
+        .as_ref()
+        .filter(|identifier| identifier.system.as_deref() == Some(BSN_SYSTEM))
+        .and_then(|identifier| identifier.value.as_deref())
+        .and_then(|value| Bsn::parse(value).ok())
+        .and_then(|bsn| subjects.by_bsn.get(bsn.expose()).copied());
+    by_bsn.map(Subject::Read).ok_or_else(|| ExtractionError::new(field(index, path), Problem::UnknownPatient))
 }
 
 fn field(index: usize, path: &str) -> Location {
     Location::field(format!("entry[{index}].resource.{path}"))
 }
 
-fn card(patient: &Patient, index: usize) -> Result<PatientCard, ExtractionError> {
+/// A Patient read into a card, or left out of a valid file (and why).
+enum Card {
+    Read(PatientCard),
+    LeftOut(SkipReason),
+}
+
+fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
     let bsn = patient
         .identifier
         .iter()
         .flatten()
         .find(|identifier| identifier.system.as_deref() == Some(BSN_SYSTEM))
-        .and_then(|identifier| identifier.value.as_deref())
-        .ok_or_else(|| ExtractionError::new(field(index, "identifier"), Problem::MissingBsn))?;
+        .and_then(|identifier| identifier.value.as_deref());
+    let Some(bsn) = bsn else { return Ok(Card::LeftOut(SkipReason::PatientWithoutBsn)) };
     let bsn = Bsn::parse(bsn).map_err(|_| ExtractionError::new(field(index, "identifier.value"), Problem::InvalidBsn))?;
 
     let names: Vec<_> = patient.name.iter().flatten().collect();
@@ -101,7 +182,7 @@ fn card(patient: &Patient, index: usize) -> Result<PatientCard, ExtractionError>
 
     let birth_date = match &patient.birth_date {
         Some(FhirDate::Date(date)) => *date,
-        _ => return Err(ExtractionError::new(field(index, "birthDate"), Problem::MissingBirthDate)),
+        Some(FhirDate::YearMonth(..) | FhirDate::Year(_)) | None => return Ok(Card::LeftOut(SkipReason::IncompleteBirthDate)),
     };
     let gender = match patient.gender {
         Some(AdministrativeGender::Male) => Gender::Male,
@@ -120,7 +201,7 @@ fn card(patient: &Patient, index: usize) -> Result<PatientCard, ExtractionError>
         .flatten()
         .find(|contact| matches!(contact.system, Some(fhir_model::r4b::codes::ContactPointSystem::Phone)))
         .and_then(|contact| contact.value.clone());
-    Ok(PatientCard {
+    Ok(Card::Read(PatientCard {
         bsn,
         family_name: family_name.to_owned(),
         given_names,
@@ -129,99 +210,160 @@ fn card(patient: &Patient, index: usize) -> Result<PatientCard, ExtractionError>
         address,
         phone,
         programmes: Vec::new(),
-    })
+    }))
 }
 
-fn subject<'a>(
-    reference: &Reference,
-    index: usize,
-    path: &str,
-    by_reference: &HashMap<String, usize>,
-    patients: &'a mut [ImportedPatient],
-) -> Result<&'a mut ImportedPatient, ExtractionError> {
-    reference
-        .reference
-        .as_ref()
-        .and_then(|reference| by_reference.get(reference))
-        .and_then(|position| patients.get_mut(*position))
-        .ok_or_else(|| ExtractionError::new(field(index, path), Problem::UnknownPatient))
-}
-
+/// A measurement, or each part of a panel (blood pressure: systolic and diastolic in
+/// `component`), with a number: `valueQuantity` or a whole-number score (`valueInteger`).
+/// Returns why it was left out, if it was.
 fn observation_into(
     observation: &Observation,
     index: usize,
-    by_reference: &HashMap<String, usize>,
+    subjects: &Subjects,
     patients: &mut [ImportedPatient],
-) -> Result<bool, ExtractionError> {
+) -> Result<Option<SkipReason>, ExtractionError> {
     if matches!(observation.status, ObservationStatus::EnteredInError | ObservationStatus::Cancelled) {
-        return Ok(false);
+        return Ok(Some(SkipReason::EnteredInError));
     }
-    let Some(ObservationValue::Quantity(quantity)) = &observation.value else { return Ok(false) };
     let reference =
         observation.subject.as_ref().ok_or_else(|| ExtractionError::new(field(index, "subject"), Problem::UnknownPatient))?;
-    let patient = subject(reference, index, "subject", by_reference, patients)?;
-    let value = quantity.value.ok_or_else(|| ExtractionError::new(field(index, "valueQuantity.value"), Problem::MissingValue))?;
+    let position = match subject(reference, index, "subject", subjects)? {
+        Subject::Read(position) => position,
+        Subject::LeftOut => return Ok(Some(SkipReason::PatientLeftOut)),
+    };
+    let mut values: Vec<(&CodeableConcept, f64, String)> = Vec::new();
+    if let Some(value) = &observation.value {
+        if let Some((number, unit)) = number_of_value(value) {
+            values.push((&observation.code, number, unit));
+        }
+    }
+    for component in observation.component.iter().flatten() {
+        if let Some((number, unit)) = component.value.as_ref().and_then(number_of_component) {
+            values.push((&component.code, number, unit));
+        }
+    }
+    if values.is_empty() {
+        return Ok(Some(SkipReason::NotNumeric));
+    }
     let date = match &observation.effective {
         Some(ObservationEffective::DateTime(date_time)) => date_of(date_time),
         Some(ObservationEffective::Instant(instant)) => Some(instant.0.date()),
         Some(ObservationEffective::Period(period)) => period.start.as_ref().and_then(date_of),
         _ => None,
     };
-    let date = date.ok_or_else(|| ExtractionError::new(field(index, "effectiveDateTime"), Problem::InvalidDate))?;
-    let coding = observation.code.coding.iter().flatten().next();
-    let code = coding
-        .map(|coding| format!("{}|{}", coding.system.as_deref().unwrap_or(""), coding.code.as_deref().unwrap_or("")))
-        .unwrap_or_default();
-    let label = label(&observation.code).ok_or_else(|| ExtractionError::new(field(index, "code"), Problem::MissingValue))?;
-    patient.chart.measurements.push(Measurement {
-        code,
-        label,
-        value,
-        unit: quantity.unit.clone().or_else(|| quantity.code.clone()).unwrap_or_default(),
-        date,
-    });
-    Ok(true)
+    let Some(date) = date else { return Ok(Some(SkipReason::UndatedMeasurement)) };
+    for (concept, value, unit) in values {
+        let label = label(concept).ok_or_else(|| ExtractionError::new(field(index, "code"), Problem::MissingValue))?;
+        patients[position].chart.measurements.push(Measurement { code: code_of(concept), label, value, unit, date });
+    }
+    Ok(None)
 }
 
+/// `system|code` of a concept's first coding.
+fn code_of(concept: &CodeableConcept) -> String {
+    concept
+        .coding
+        .iter()
+        .flatten()
+        .next()
+        .map(|coding| format!("{}|{}", coding.system.as_deref().unwrap_or(""), coding.code.as_deref().unwrap_or("")))
+        .unwrap_or_default()
+}
+
+fn number_of_quantity(quantity: &fhir_model::r4b::types::Quantity) -> Option<(f64, String)> {
+    let unit = quantity.unit.clone().or_else(|| quantity.code.clone()).unwrap_or_default();
+    quantity.value.map(|value| (value, unit))
+}
+
+fn number_of_value(value: &ObservationValue) -> Option<(f64, String)> {
+    match value {
+        ObservationValue::Quantity(quantity) => number_of_quantity(quantity),
+        ObservationValue::Integer(score) => Some((f64::from(*score), String::new())),
+        _ => None,
+    }
+}
+
+fn number_of_component(value: &ObservationComponentValue) -> Option<(f64, String)> {
+    match value {
+        ObservationComponentValue::Quantity(quantity) => number_of_quantity(quantity),
+        ObservationComponentValue::Integer(score) => Some((f64::from(*score), String::new())),
+        _ => None,
+    }
+}
+
+/// The extension in which MP9 (medication process 9) renders the dosage instruction as text;
+/// `dosage.text` stays empty there.
+const RENDERED_DOSAGE: &str = "RenderedDosageInstruction";
+
+/// A medication statement (in the MP9 shape too): the name from the code or from the Medication
+/// resource it references, the dosage from `dosage.text` or MP9's rendered instruction, status
+/// (`on-hold` is "onderbroken", not active) and the period of use (an end in the past is shown
+/// as stopped by whoever shows it: the reader does not know today).
 fn medication_into(
     statement: &MedicationStatement,
     index: usize,
-    by_reference: &HashMap<String, usize>,
+    subjects: &Subjects,
+    medicines: &HashMap<String, String>,
     patients: &mut [ImportedPatient],
-) -> Result<bool, ExtractionError> {
+) -> Result<Option<SkipReason>, ExtractionError> {
     if statement.status == "entered-in-error" {
-        return Ok(false);
+        return Ok(Some(SkipReason::EnteredInError));
     }
-    let patient = subject(&statement.subject, index, "subject", by_reference, patients)?;
+    let position = match subject(&statement.subject, index, "subject", subjects)? {
+        Subject::Read(position) => position,
+        Subject::LeftOut => return Ok(Some(SkipReason::PatientLeftOut)),
+    };
     let name = match &statement.medication {
         MedicationStatementMedication::CodeableConcept(concept) => label(concept),
-        MedicationStatementMedication::Reference(reference) => reference.display.clone(),
+        MedicationStatementMedication::Reference(reference) => {
+            reference.reference.as_deref().and_then(|key| medicines.get(key).cloned()).or_else(|| reference.display.clone())
+        }
     };
-    let name = name.ok_or_else(|| ExtractionError::new(field(index, "medicationCodeableConcept"), Problem::MissingValue))?;
-    let since = match &statement.effective {
-        Some(MedicationStatementEffective::DateTime(date_time)) => date_of(date_time),
-        Some(MedicationStatementEffective::Period(period)) => period.start.as_ref().and_then(date_of),
-        None => None,
+    let name = name.ok_or_else(|| ExtractionError::new(field(index, "medication"), Problem::MissingValue))?;
+    let (since, until) = match &statement.effective {
+        Some(MedicationStatementEffective::DateTime(date_time)) => (date_of(date_time), None),
+        Some(MedicationStatementEffective::Period(period)) => {
+            (period.start.as_ref().and_then(date_of), period.end.as_ref().and_then(date_of))
+        }
+        None => (None, None),
     };
-    patient.chart.medication.push(Medication {
+    let rendered = statement
+        .extension
+        .iter()
+        .chain(statement.dosage.iter().flatten().flat_map(|dosage| dosage.extension.iter()))
+        .filter(|extension| extension.url.ends_with(RENDERED_DOSAGE))
+        .find_map(|extension| match &extension.value {
+            Some(fhir_model::r4b::types::ExtensionValue::String(text)) => Some(text.clone()),
+            _ => None,
+        });
+    let dosage = statement.dosage.iter().flatten().find_map(|dosage| dosage.text.clone()).or(rendered);
+    patients[position].chart.medication.push(Medication {
         name,
-        dosage: statement.dosage.iter().flatten().find_map(|dosage| dosage.text.clone()),
+        dosage,
         since,
+        until,
         active: matches!(statement.status.as_str(), "active" | "intended" | "on-hold"),
+        on_hold: statement.status == "on-hold",
     });
-    Ok(true)
+    Ok(None)
 }
 
+/// A care programme (an EpisodeOfCare whose type names one Kring knows). In zib2020 an
+/// EpisodeOfCare is usually a problem episode ("de novo diabetes", no type): left out, reported.
 fn programme_into(
     episode: &EpisodeOfCare,
     index: usize,
-    by_reference: &HashMap<String, usize>,
+    subjects: &Subjects,
     patients: &mut [ImportedPatient],
-) -> Result<bool, ExtractionError> {
+) -> Result<Option<SkipReason>, ExtractionError> {
     if !matches!(episode.status, EpisodeOfCareStatus::Active | EpisodeOfCareStatus::Waitlist) {
-        return Ok(false);
+        return Ok(Some(SkipReason::UnknownEpisode));
     }
-    let patient = subject(&episode.patient, index, "patient", by_reference, patients)?;
+    let position = match subject(&episode.patient, index, "patient", subjects)? {
+        Subject::Read(position) => position,
+        Subject::LeftOut => return Ok(Some(SkipReason::PatientLeftOut)),
+    };
+    let patient = &mut patients[position];
     let programme = episode.r#type.iter().flatten().find_map(|concept| {
         concept
             .coding
@@ -230,12 +372,12 @@ fn programme_into(
             .find_map(|coding| coding.code.as_deref().and_then(CareProgramme::parse))
             .or_else(|| concept.text.as_deref().and_then(CareProgramme::parse))
     });
-    let programme = programme.ok_or_else(|| ExtractionError::new(field(index, "type"), Problem::UnknownProgramme))?;
+    let Some(programme) = programme else { return Ok(Some(SkipReason::UnknownEpisode)) };
     if !patient.card.programmes.contains(&programme) {
         patient.card.programmes.push(programme);
         patient.card.programmes.sort();
     }
-    Ok(true)
+    Ok(None)
 }
 
 /// The words for a concept: its text, else the first coding's display, else its code.

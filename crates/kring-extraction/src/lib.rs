@@ -6,9 +6,11 @@
 //! - the **Kring CSV** for small practices: one `;`-separated file with patient, measurement and
 //!   medication rows.
 //!
-//! Reading is all or nothing: the first problem refuses the whole extraction and says where
-//! (line and column, or the field path), so nothing is ever half-imported. Resources the import
-//! does not use (e.g. a text-valued observation) are counted as skipped, not refused.
+//! A structurally broken file is refused whole, with the place of the first problem (line and
+//! column, or the field path), so nothing is ever half-imported. A valid file is imported, and
+//! what Kring cannot use of it (an undated measurement, an unknown episode, a patient without a
+//! BSN, another resource type) is left out and listed in the import report ([`Skipped`]), by
+//! reason and place, never by content.
 //!
 //! Pure: text in, domain values out. This crate must never depend on crypto, storage or
 //! networking (kring-client seals and sends what it returns), and its errors never quote the
@@ -34,13 +36,52 @@ pub struct ImportedPatient {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extraction {
     pub patients: Vec<ImportedPatient>,
-    /// Resources or rows the import has no use for (other resource types, non-numeric values).
-    pub skipped: usize,
+    /// What was left out, in file order: the import report.
+    pub skipped: Vec<Skipped>,
+}
+
+/// One resource or row left out of a valid extraction, and where (`entry[12]`, `line 40`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub reason: SkipReason,
+    pub place: String,
+}
+
+/// Why something in a valid extraction was left out (docs/patients.md lists them per resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, ts_rs::TS, strum::EnumIter)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A resource type the import has no use for (Organization, Encounter, Condition, …).
+    OtherResource,
+    /// Entered in error or cancelled at the source.
+    EnteredInError,
+    /// A measurement without a date: `effective[x]` is optional in R4 and nl-core.
+    UndatedMeasurement,
+    /// A measurement without a number (a text or coded result).
+    NotNumeric,
+    /// An episode (a problem episode in zib2020, or a programme Kring does not know).
+    UnknownEpisode,
+    /// A patient without a BSN: Kring keys each patient on its BSN (a keyed hash).
+    PatientWithoutBsn,
+    /// A patient without a whole birth date (none, or `1934-04`): ages, search and the HIS launch
+    /// need the day.
+    IncompleteBirthDate,
+    /// About a patient who was left out.
+    PatientLeftOut,
 }
 
 impl Extraction {
     pub fn measurement_count(&self) -> usize {
         self.patients.iter().map(|patient| patient.chart.measurements.len()).sum()
+    }
+
+    /// How many were left out for each reason, in the order of [`SkipReason`].
+    pub fn skip_counts(&self) -> Vec<(SkipReason, usize)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for skipped in &self.skipped {
+            *counts.entry(skipped.reason).or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
     }
 }
 
@@ -123,8 +164,6 @@ pub enum Problem {
     Truncated,
     #[error("the extraction holds no patients")]
     NoPatients,
-    #[error("a patient has no BSN")]
-    MissingBsn,
     #[error("the BSN is not valid")]
     InvalidBsn,
     #[error("the same BSN appears twice")]
@@ -158,7 +197,6 @@ impl Problem {
             Problem::InvalidFhir => "extraction_invalid_fhir",
             Problem::Truncated => "extraction_truncated",
             Problem::NoPatients => "extraction_no_patients",
-            Problem::MissingBsn => "extraction_missing_bsn",
             Problem::InvalidBsn => "extraction_invalid_bsn",
             Problem::DuplicateBsn => "extraction_duplicate_bsn",
             Problem::MissingName => "extraction_missing_name",

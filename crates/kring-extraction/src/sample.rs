@@ -16,7 +16,8 @@ const FAMILY: [&str; 10] =
     ["de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot"];
 const GIVEN: [&str; 10] = ["Jan", "Maria", "Pieter", "Anna", "Kees", "Fatima", "Mohamed", "Sanne", "Henk", "Noor"];
 const CITIES: [&str; 4] = ["Utrecht", "Zeist", "Houten", "Nieuwegein"];
-/// (LOINC code, label, unit, base value, spread)
+/// (LOINC code, label, unit, base value, spread). The first two come together, as nl-core's
+/// blood pressure panel (LOINC 85354-9) with both in `component`.
 const MEASUREMENTS: [(&str, &str, &str, f64, f64); 5] = [
     ("8480-6", "Systolische bloeddruk", "mmHg", 125.0, 30.0),
     ("8462-4", "Diastolische bloeddruk", "mmHg", 80.0, 15.0),
@@ -25,12 +26,22 @@ const MEASUREMENTS: [(&str, &str, &str, f64, f64); 5] = [
     ("2093-3", "Totaal cholesterol", "mmol/l", 5.0, 1.5),
 ];
 
-/// A FHIR R4 bundle of `patients` patients with `observations` measurements in all, spread
-/// evenly and dated a month apart back from the day before `today` (never in the future), two
-/// medication statements each and care programmes for some.
+/// The kinds of Observation the sample writes: the blood pressure panel, then one per other value.
+const KINDS: usize = MEASUREMENTS.len() - 1;
+
+/// A FHIR R4 bundle in the shapes a HIS sends (nl-core, MP9) of `patients` patients with
+/// `observations` Observation resources in all (a quarter of them blood pressure panels, which
+/// give two measurements each: [`measurements_in`]), spread evenly and dated a month apart back
+/// from the day before `today` (never in the future), two medication statements each (one in the
+/// MP9 shape: a referenced Medication, the rendered dosage instruction) and care programmes for
+/// some.
 pub fn fhir_bundle(patients: usize, observations: usize, today: time::Date) -> Value {
     let bsns = test_bsns(patients);
-    let mut entries = Vec::with_capacity(patients * 4 + observations);
+    let mut entries = Vec::with_capacity(patients * 4 + observations + 1);
+    entries.push(json!({"fullUrl": "urn:uuid:00000000-0000-4000-9000-000000000001", "resource": {
+        "resourceType": "Medication", "id": "metformine",
+        "code": {"coding": [{"system": "urn:oid:2.16.840.1.113883.2.4.4.7", "code": "2194", "display": "Metformine 500 mg tablet"}]}
+    }}));
     for (index, bsn) in bsns.iter().enumerate() {
         let url = format!("urn:uuid:00000000-0000-4000-8000-{index:012}");
         entries.push(json!({
@@ -49,9 +60,11 @@ pub fn fhir_bundle(patients: usize, observations: usize, today: time::Date) -> V
         }));
         entries.push(json!({"resource": {
             "resourceType": "MedicationStatement", "status": "active",
-            "medicationCodeableConcept": {"text": "Metformine 500 mg tablet"},
-            "subject": {"reference": url}, "effectiveDateTime": "2024-02-01",
-            "dosage": [{"text": "2 maal per dag 1 tablet"}]
+            "extension": [{"url": "http://nictiz.nl/fhir/StructureDefinition/ext-RenderedDosageInstruction",
+                           "valueString": "2 maal per dag 1 tablet"}],
+            "medicationReference": {"reference": "Medication/metformine"},
+            "subject": {"reference": url}, "effectivePeriod": {"start": "2024-02-01"},
+            "dosage": [{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}}]
         }}));
         entries.push(json!({"resource": {
             "resourceType": "MedicationStatement", "status": "completed",
@@ -68,18 +81,41 @@ pub fn fhir_bundle(patients: usize, observations: usize, today: time::Date) -> V
     }
     for number in 0..observations {
         let patient = number % patients.max(1);
-        let (code, label, unit, base, spread) = MEASUREMENTS[(number / patients.max(1)) % MEASUREMENTS.len()];
         let round = number / patients.max(1);
-        let value = base + spread * (((number * 7919) % 100) as f64 / 100.0 - 0.5);
-        entries.push(json!({"resource": {
+        let kind = round % KINDS;
+        let sample = |(code, label, unit, base, spread): (&str, &str, &str, f64, f64)| {
+            let value = base + spread * (((number * 7919) % 100) as f64 / 100.0 - 0.5);
+            let quantity = json!({"value": (value * 10.0).round() / 10.0, "unit": unit, "system": "http://unitsofmeasure.org"});
+            (json!({"coding": [{"system": "http://loinc.org", "code": code, "display": label}]}), quantity)
+        };
+        let mut resource = json!({
             "resourceType": "Observation", "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}]},
             "subject": {"reference": format!("urn:uuid:00000000-0000-4000-8000-{patient:012}")},
             "effectiveDateTime": measured_on(today, round).to_string(),
-            "valueQuantity": {"value": (value * 10.0).round() / 10.0, "unit": unit, "system": "http://unitsofmeasure.org"}
-        }}));
+        });
+        if kind == 0 {
+            let (systolic, systolic_value) = sample(MEASUREMENTS[0]);
+            let (diastolic, diastolic_value) = sample(MEASUREMENTS[1]);
+            resource["code"] = json!({"coding": [{"system": "http://loinc.org", "code": "85354-9", "display": "Bloeddruk"}]});
+            resource["component"] = json!([
+                {"code": systolic, "valueQuantity": systolic_value},
+                {"code": diastolic, "valueQuantity": diastolic_value}
+            ]);
+        } else {
+            let (code, quantity) = sample(MEASUREMENTS[kind + 1]);
+            resource["code"] = code;
+            resource["valueQuantity"] = quantity;
+        }
+        entries.push(json!({ "resource": resource }));
     }
     json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
+}
+
+/// How many measurements `observations` Observation resources of [`fhir_bundle`] hold: a blood
+/// pressure panel gives two.
+pub fn measurements_in(patients: usize, observations: usize) -> usize {
+    let panels = (0..observations).filter(|number| (number / patients.max(1)).is_multiple_of(KINDS)).count();
+    observations + panels
 }
 
 /// The day of a patient's `round`-th measurement: a month (30 days) apart, the newest yesterday,

@@ -70,6 +70,7 @@ export const api = {
   importExtraction: (organisationId: string, contents: string) =>
     invoke<ImportSummary>('import_extraction', { organisationId, contents }),
   importDemoExtraction: (organisationId: string) => invoke<ImportSummary>('import_demo_extraction', { organisationId }),
+  saveImportReport: (text: string) => invoke<string>('save_import_report', { text }),
   recordConsent: (patientId: string, givenBy: ConsentGiver) => invoke<void>('record_consent', { patientId, givenBy }),
   sharePatient: (patientId: string, organisationId: string, shared: boolean) =>
     invoke<void>('share_patient', { patientId, organisationId, shared }),

@@ -310,9 +310,18 @@ export type ImportPhase = "reading" | "sealing" | "sending" | "syncing" | "done"
 export type ImportProgress = { phase: ImportPhase, done: number, total: number, };
 
 /**
- * What an import did.
+ * What an import did: the import report (issue 14).
  */
-export type ImportSummary = { created: number, updated: number, measurements: number, skipped: number, };
+export type ImportSummary = { created: number, updated: number, measurements: number, 
+/**
+ * What the file held that Kring left out, counted per reason.
+ */
+skipped: Array<SkippedCount>, 
+/**
+ * Each left-out resource or row with its place in the file (`entry[12]`), for the report the
+ * user can save: places and reasons only, never content.
+ */
+skipped_places: Array<SkippedPlace>, };
 
 /**
  * A team inbox the composer offers (CHAT-3).
@@ -358,9 +367,18 @@ target: TargetRange | null, };
  */
 export type Medication = { name: string, dosage: string | null, since: string | null, 
 /**
+ * The last day of use, when the HIS gives one (MP9's `effectivePeriod.end`); after it the
+ * medication is stopped ([`Medication::current_on`]).
+ */
+until: string | null, 
+/**
  * False once the HIS marks it stopped or completed.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * Paused ("onderbroken", MP9 `on-hold`): still prescribed, not taken now.
+ */
+on_hold: boolean, };
 
 export type MemberView = { user_id: UserId, name: string, role: Role, role_name: string, agb: string | null, 
 /**
@@ -548,6 +566,15 @@ roles: Array<RoleOption>, };
 export type Sharing = { partners: Array<Partner>, };
 
 /**
+ * Why something in a valid extraction was left out (docs/patients.md lists them per resource).
+ */
+export type SkipReason = "other_resource" | "entered_in_error" | "undated_measurement" | "not_numeric" | "unknown_episode" | "patient_without_bsn" | "incomplete_birth_date" | "patient_left_out";
+
+export type SkippedCount = { reason: SkipReason, count: number, };
+
+export type SkippedPlace = { reason: SkipReason, place: string, };
+
+/**
  * Medewerkersbeheer: the practice's people and its open account requests.
  */
 export type StaffList = { organisation_id: OrganisationId, members: Array<StaffMember>, 
@@ -626,7 +653,6 @@ export const CLIENT_ERROR_CODES = [
   'extraction_invalid_fhir',
   'extraction_invalid_number',
   'extraction_missing_birth_date',
-  'extraction_missing_bsn',
   'extraction_missing_name',
   'extraction_missing_value',
   'extraction_no_patients',

@@ -45,6 +45,12 @@ pub(crate) struct PatientIndex {
     entries: Vec<IndexedPatient>,
 }
 
+/// The import report's two views of what was left out.
+struct ImportSkips {
+    counts: Vec<SkippedCount>,
+    places: Vec<SkippedPlace>,
+}
+
 struct IndexedPatient {
     summary: PatientSummary,
     /// Lower-case name words, both date notations and the BSN, space-separated.
@@ -83,6 +89,9 @@ impl KringClient {
             let extraction = kring_extraction::read(&bytes)?;
             let total = extraction.patients.len();
             let measurements = extraction.measurement_count();
+            let counts = extraction.skip_counts().into_iter().map(|(reason, count)| SkippedCount { reason, count }).collect();
+            let places = extraction.skipped.iter().map(|s| SkippedPlace { reason: s.reason, place: s.place.clone() }).collect();
+            let skipped = ImportSkips { counts, places };
             let mut patients = Vec::with_capacity(total);
             for (done, patient) in extraction.patients.into_iter().enumerate() {
                 if done % 100 == 0 {
@@ -90,7 +99,7 @@ impl KringClient {
                 }
                 patients.push(seal_patient(&vault, &patient.card, &patient.chart)?);
             }
-            Ok((ImportRequest { organisation_id, patients }, measurements, extraction.skipped))
+            Ok((ImportRequest { organisation_id, patients }, measurements, skipped))
         })
         .await
         .map_err(|error| ClientError::Internal(error.to_string()))??;
@@ -105,7 +114,13 @@ impl KringClient {
         }
         progress(ImportProgress { phase: ImportPhase::Done, done: total, total });
         tracing::info!(organisation_id = %organisation_id, created = outcome.created, updated = outcome.updated, "extraction imported");
-        Ok(ImportSummary { created: outcome.created, updated: outcome.updated, measurements, skipped })
+        Ok(ImportSummary {
+            created: outcome.created,
+            updated: outcome.updated,
+            measurements,
+            skipped: skipped.counts,
+            skipped_places: skipped.places,
+        })
     }
 
     /// Search the patients this user can read (PAT-2): by name, birth date (`4-3-1950`,
@@ -169,7 +184,13 @@ impl KringClient {
         };
         let vault = self.practice_vault(entry.organisation_id)?;
         let card: PatientCard = open_sealed(&vault, &entry.card)?;
-        let chart: PatientChart = open_sealed(&vault, &entry.chart)?;
+        let mut chart: PatientChart = open_sealed(&vault, &entry.chart)?;
+        // Use whose period ended (MP9's effectivePeriod.end) is stopped by now, whatever the
+        // status said when the HIS wrote it.
+        let today = OffsetDateTime::now_utc().date();
+        for medication in &mut chart.medication {
+            medication.active = medication.active && medication.until.is_none_or(|until| until >= today);
+        }
         let mut history = vec![TimelineEvent {
             date: entry.created_at.date(),
             kind: match entry.source {

@@ -26,13 +26,29 @@ pub enum ImportPhase {
     Done,
 }
 
-/// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+/// What an import did: the import report (issue 14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportSummary {
     pub created: u32,
     pub updated: u32,
     pub measurements: usize,
-    pub skipped: usize,
+    /// What the file held that Kring left out, counted per reason.
+    pub skipped: Vec<SkippedCount>,
+    /// Each left-out resource or row with its place in the file (`entry[12]`), for the report the
+    /// user can save: places and reasons only, never content.
+    pub skipped_places: Vec<SkippedPlace>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SkippedCount {
+    pub reason: kring_extraction::SkipReason,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SkippedPlace {
+    pub reason: kring_extraction::SkipReason,
+    pub place: String,
 }
 
 /// A patient in the overview.

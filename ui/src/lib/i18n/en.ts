@@ -283,6 +283,20 @@ export const en: Messages = {
       syncing: 'Updating…',
       done: 'Done',
     } as Record<string, string>,
+    skippedIntro: 'Left out:',
+    saveReport: 'Save report',
+    reportSaved: (path: string) => `Saved as ${path}.`,
+    reportTitle: 'Kring – HIS extraction report',
+    skipReasons: {
+      other_resource: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} of a kind Kring does not use`,
+      entered_in_error: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} marked as entered in error by the HIS`,
+      undated_measurement: (n: number) => `${n} ${n === 1 ? 'measurement' : 'measurements'} without a date`,
+      not_numeric: (n: number) => `${n} ${n === 1 ? 'measurement' : 'measurements'} without a number`,
+      unknown_episode: (n: number) => `${n} ${n === 1 ? 'episode or programme' : 'episodes or programmes'} Kring does not know`,
+      patient_without_bsn: (n: number) => `${n} ${n === 1 ? 'patient' : 'patients'} without a BSN`,
+      incomplete_birth_date: (n: number) => `${n} ${n === 1 ? 'patient' : 'patients'} without a complete birth date`,
+      patient_left_out: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} about a patient left out`,
+    },
     imported: (created: number, updated: number, measurements: number) =>
       `Imported: ${created} new and ${updated} updated patients, ${measurements} measurements.`,
     refusedAt: (line: number | null, column: number | null, field: string | null) =>
@@ -495,7 +509,6 @@ export const en: Messages = {
     extraction_invalid_fhir: 'The file is not a valid FHIR R4 bundle.',
     extraction_truncated: 'The file ends too early; it was probably not copied completely. Export it again.',
     extraction_no_patients: 'The file holds no patients.',
-    extraction_missing_bsn: 'A patient has no BSN. Kring matches patients by BSN.',
     extraction_invalid_bsn: 'A BSN is not valid (the 11-check fails).',
     extraction_duplicate_bsn: 'The same BSN appears twice.',
     extraction_missing_name: 'A patient has no family name.',

@@ -1,4 +1,4 @@
-import type { ClientErrorCode } from '../generated';
+import type { ClientErrorCode, SkipReason } from '../generated';
 // All Dutch text of the UI, in one place. Keys are English; en.ts has the same keys.
 export const nl = {
   appName: 'Kring',
@@ -285,6 +285,20 @@ export const nl = {
       syncing: 'Bijwerken…',
       done: 'Klaar',
     } as Record<string, string>,
+    skippedIntro: 'Overgeslagen:',
+    saveReport: 'Rapport opslaan',
+    reportSaved: (path: string) => `Opgeslagen als ${path}.`,
+    reportTitle: 'Kring – rapport van de HIS-extractie',
+    skipReasons: {
+      other_resource: (n: number) => `${n} ${n === 1 ? 'gegeven' : 'gegevens'} van een soort die Kring niet gebruikt`,
+      entered_in_error: (n: number) => `${n} door het HIS als foutief ${n === 1 ? 'gemarkeerd gegeven' : 'gemarkeerde gegevens'}`,
+      undated_measurement: (n: number) => `${n} ${n === 1 ? 'meting' : 'metingen'} zonder datum`,
+      not_numeric: (n: number) => `${n} ${n === 1 ? 'meting' : 'metingen'} zonder getal`,
+      unknown_episode: (n: number) => `${n} ${n === 1 ? 'episode of programma' : "episodes of programma's"} die Kring niet kent`,
+      patient_without_bsn: (n: number) => `${n} ${n === 1 ? 'patiënt' : 'patiënten'} zonder BSN`,
+      incomplete_birth_date: (n: number) => `${n} ${n === 1 ? 'patiënt' : 'patiënten'} zonder volledige geboortedatum`,
+      patient_left_out: (n: number) => `${n} ${n === 1 ? 'gegeven' : 'gegevens'} over een overgeslagen patiënt`,
+    } satisfies Record<SkipReason, (n: number) => string>,
     imported: (created: number, updated: number, measurements: number) =>
       `Ingelezen: ${created} nieuwe en ${updated} bijgewerkte patiënten, ${measurements} metingen.`,
     refusedAt: (line: number | null, column: number | null, field: string | null) =>
@@ -503,7 +517,6 @@ export const nl = {
     extraction_invalid_fhir: 'Het bestand is geen geldige FHIR R4-bundel.',
     extraction_truncated: 'Het bestand houdt te vroeg op; het is waarschijnlijk niet helemaal gekopieerd. Exporteer het opnieuw.',
     extraction_no_patients: 'Het bestand bevat geen patiënten.',
-    extraction_missing_bsn: 'Een patiënt heeft geen BSN. Kring koppelt patiënten op BSN.',
     extraction_invalid_bsn: 'Een BSN klopt niet (de elfproef faalt).',
     extraction_duplicate_bsn: 'Hetzelfde BSN komt twee keer voor.',
     extraction_missing_name: 'Een patiënt heeft geen achternaam.',
