@@ -321,6 +321,7 @@ export const en: Messages = {
     medication: 'Medication',
     noMedication: 'No medication in the HIS extraction.',
     stopped: 'stopped',
+    onHold: 'paused',
     since: (date: string) => `since ${date}`,
     last: 'latest',
     timeline: {

@@ -323,6 +323,7 @@ export const nl = {
     medication: 'Medicatie',
     noMedication: 'Geen medicatie in de HIS-extractie.',
     stopped: 'gestopt',
+    onHold: 'onderbroken',
     since: (date: string) => `sinds ${date}`,
     last: 'laatste',
     timeline: {
