@@ -16,6 +16,9 @@ pub struct PatientCard {
     pub family_name: String,
     /// Given names or initials.
     pub given_names: String,
+    /// The rest of the name as the HIS sends it (zib NameInformation), where it does.
+    #[serde(default)]
+    pub name: NameDetails,
     #[serde(with = "iso_date")]
     pub birth_date: Date,
     pub gender: Gender,
@@ -24,6 +27,71 @@ pub struct PatientCard {
     /// The care programmes the patient is enrolled in (shown as capsules).
     #[serde(default)]
     pub programmes: Vec<CareProgramme>,
+}
+
+/// The parts of a Dutch name as zib NameInformation gives them (nl-core's HumanName extensions):
+/// the family name of one's own and of one's partner, each with its prefix, how they are used
+/// together, the initials and the roepnaam. All optional: a HIS may send only `family`/`given`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameDetails {
+    pub own_prefix: Option<String>,
+    pub own_name: Option<String>,
+    pub partner_prefix: Option<String>,
+    pub partner_name: Option<String>,
+    pub usage: Option<NameUsage>,
+    /// "J.P.M.": as published, or from the given names.
+    pub initials: Option<String>,
+    /// The roepnaam (`use=usual`, or a given name qualified as call name).
+    pub call_name: Option<String>,
+}
+
+/// How own and partner name make the family name (naamgebruik, zib NameUsage NL1-NL4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameUsage {
+    /// NL1: own name only.
+    Own,
+    /// NL2: partner's name only.
+    Partner,
+    /// NL3: partner's name, then own ("van der Giessen-van Putten").
+    PartnerThenOwn,
+    /// NL4: own name, then partner's ("van Putten-van der Giessen").
+    OwnThenPartner,
+}
+
+impl NameUsage {
+    /// From the zib code (`NL1` … `NL4`).
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "NL1" => Some(Self::Own),
+            "NL2" => Some(Self::Partner),
+            "NL3" => Some(Self::PartnerThenOwn),
+            "NL4" => Some(Self::OwnThenPartner),
+            _ => None,
+        }
+    }
+}
+
+impl NameDetails {
+    /// The family name the usage makes of the parts ("van Putten-van der Giessen"), when the
+    /// parts it needs are there; NL1 where no usage is given.
+    pub fn family(&self) -> Option<String> {
+        let join = |prefix: &Option<String>, name: &Option<String>| {
+            name.as_deref().map(|name| match prefix.as_deref() {
+                Some(prefix) if !prefix.is_empty() => format!("{prefix} {name}"),
+                _ => name.to_owned(),
+            })
+        };
+        let own = join(&self.own_prefix, &self.own_name);
+        let partner = join(&self.partner_prefix, &self.partner_name);
+        match (self.usage.unwrap_or(NameUsage::Own), own, partner) {
+            (NameUsage::Own, Some(own), _) => Some(own),
+            (NameUsage::Partner, _, Some(partner)) => Some(partner),
+            (NameUsage::PartnerThenOwn, Some(own), Some(partner)) => Some(format!("{partner}-{own}")),
+            (NameUsage::OwnThenPartner, Some(own), Some(partner)) => Some(format!("{own}-{partner}")),
+            _ => None,
+        }
+    }
 }
 
 /// Dutch name prefixes (voorvoegsels), longest first: a list sorts on the name without them.
@@ -37,12 +105,26 @@ impl PatientCard {
     /// How a Dutch list orders patients: by the family name without its prefix ("de Vries"
     /// sorts under V), then the prefix, then the given names; case does not count.
     pub fn sort_key(&self) -> String {
+        if let Some(own) = self.name.own_name.as_deref() {
+            let prefix = self.name.own_prefix.as_deref().unwrap_or_default().to_lowercase();
+            return format!("{}\u{1}{prefix}\u{1}{}", own.to_lowercase(), self.given_names.to_lowercase());
+        }
         let family = self.family_name.trim().to_lowercase();
         let (prefix, name) = NAME_PREFIXES
             .iter()
             .find_map(|prefix| family.strip_prefix(prefix).map(|rest| (prefix.trim(), rest)))
             .unwrap_or(("", family.as_str()));
         format!("{name}\u{1}{prefix}\u{1}{}", self.given_names.to_lowercase())
+    }
+
+    /// "J.P.M. van Putten-van der Giessen": how a letter or the page header names the patient.
+    pub fn formal_name(&self) -> String {
+        let initials = self.name.initials.clone().unwrap_or_else(|| initials_of(&self.given_names));
+        if initials.is_empty() {
+            self.family_name.clone()
+        } else {
+            format!("{initials} {}", self.family_name)
+        }
     }
 
     /// "de Vries, Jan": how lists show a patient.
@@ -197,6 +279,15 @@ pub fn current_consent_text() -> ConsentText {
     CONSENT_TEXTS[CONSENT_TEXTS.len() - 1]
 }
 
+/// "J.P.M." from "Johanna Petronella Maria" (already initials stay as they are).
+pub fn initials_of(given_names: &str) -> String {
+    given_names
+        .split_whitespace()
+        .filter_map(|name| name.chars().find(|c| c.is_alphabetic()))
+        .map(|first| format!("{}.", first.to_uppercase()))
+        .collect()
+}
+
 /// A released consent text by its version.
 pub fn consent_text(version: &str) -> Option<ConsentText> {
     CONSENT_TEXTS.iter().copied().find(|text| text.version == version)
@@ -235,6 +326,7 @@ mod tests {
             address: None,
             phone: None,
             programmes: vec![],
+            name: Default::default(),
         };
         assert!(!format!("{card:?}").contains("999911120"));
         assert_eq!(card.display_name(), "de Vries, Jan");
@@ -251,6 +343,7 @@ mod tests {
             address: None,
             phone: None,
             programmes: vec![],
+            name: Default::default(),
         };
         let mut names = [
             card("Visser", "Kees"),
@@ -266,5 +359,22 @@ mod tests {
             shown,
             ["Bakker, Sanne", "van den Berg, Anna", "de Boer, Henk", "Visser, Kees", "Vries, Piet", "de Vries, Jan"]
         );
+    }
+
+    #[test]
+    fn pat_1_name_usage_makes_the_family_name_from_its_parts() {
+        let parts = |usage| NameDetails {
+            own_prefix: Some("van".into()),
+            own_name: Some("Putten".into()),
+            partner_prefix: Some("van der".into()),
+            partner_name: Some("Giessen".into()),
+            usage: Some(usage),
+            ..NameDetails::default()
+        };
+        assert_eq!(parts(NameUsage::Own).family().as_deref(), Some("van Putten"));
+        assert_eq!(parts(NameUsage::Partner).family().as_deref(), Some("van der Giessen"));
+        assert_eq!(parts(NameUsage::PartnerThenOwn).family().as_deref(), Some("van der Giessen-van Putten"));
+        assert_eq!(parts(NameUsage::OwnThenPartner).family().as_deref(), Some("van Putten-van der Giessen"));
+        assert_eq!(initials_of("Johanna Petronella Maria"), "J.P.M.");
     }
 }

@@ -148,6 +148,7 @@ fn patient(row: &Cells) -> Result<PatientCard, ExtractionError> {
         address,
         phone: row.optional(9).map(str::to_owned),
         programmes,
+        name: Default::default(),
     })
 }
 

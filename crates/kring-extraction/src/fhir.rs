@@ -9,9 +9,9 @@ use fhir_model::r4b::resources::{
     Bundle, EpisodeOfCare, MedicationStatement, MedicationStatementEffective, MedicationStatementMedication, Observation,
     ObservationComponentValue, ObservationEffective, ObservationValue, Patient, Resource,
 };
-use fhir_model::r4b::types::{CodeableConcept, Reference};
+use fhir_model::r4b::types::{CodeableConcept, HumanName, Reference};
 use fhir_model::{Date as FhirDate, DateTime as FhirDateTime};
-use kring_domain::patient::{Address, Gender, Measurement, Medication};
+use kring_domain::patient::{Address, Gender, Measurement, Medication, NameDetails, NameUsage};
 use kring_domain::{Bsn, CareProgramme, PatientCard, PatientChart};
 use std::collections::HashMap;
 use time::Date;
@@ -176,8 +176,12 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
         .find(|name| matches!(name.r#use, Some(fhir_model::r4b::codes::NameUse::Official)))
         .or_else(|| names.first())
         .ok_or_else(|| ExtractionError::new(field(index, "name"), Problem::MissingName))?;
-    let family_name = name.family.as_deref().map(str::trim).filter(|family| !family.is_empty());
-    let family_name = family_name.ok_or_else(|| ExtractionError::new(field(index, "name.family"), Problem::MissingName))?;
+    let details = name_details(name, &names);
+    // The family name as published; assembled from its parts only where `family` is missing.
+    let family_name = name.family.as_deref().map(str::trim).filter(|family| !family.is_empty()).map(str::to_owned);
+    let family_name = family_name
+        .or_else(|| details.family())
+        .ok_or_else(|| ExtractionError::new(field(index, "name.family"), Problem::MissingName))?;
     let given_names = name.given.iter().flatten().map(|given| given.trim()).collect::<Vec<_>>().join(" ");
 
     let birth_date = match &patient.birth_date {
@@ -203,14 +207,80 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
         .and_then(|contact| contact.value.clone());
     Ok(Card::Read(PatientCard {
         bsn,
-        family_name: family_name.to_owned(),
+        family_name,
         given_names,
         birth_date,
         gender,
         address,
         phone,
         programmes: Vec::new(),
+        name: details,
     }))
+}
+
+const HUMANNAME: &str = "http://hl7.org/fhir/StructureDefinition/humanname-";
+const NAME_QUALIFIER: &str = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-qualifier";
+
+/// The Dutch name parts nl-core's HumanName carries in extensions (zib NameInformation): on
+/// `_family` own/partner prefix and name, on the name the usage (`humanname-assembly-order`,
+/// NL1-NL4), on each `_given` whether it is a first name (`BR`), an initial (`IN`) or a call
+/// name (`CL`); a name with `use=usual` holds the roepnaam.
+fn name_details(name: &HumanName, names: &[&HumanName]) -> NameDetails {
+    let family_part = |part: &str| {
+        let url = format!("{HUMANNAME}{part}");
+        name.family_ext.iter().flat_map(|ext| ext.extension.iter()).find(|ext| ext.url == url).and_then(extension_text)
+    };
+    let usage = name
+        .extension
+        .iter()
+        .find(|ext| ext.url == format!("{HUMANNAME}assembly-order"))
+        .and_then(extension_text)
+        .and_then(|code| NameUsage::from_code(&code));
+    let qualifier = |position: usize| {
+        name.given_ext
+            .get(position)
+            .and_then(Option::as_ref)
+            .and_then(|ext| ext.extension.iter().find(|ext| ext.url == NAME_QUALIFIER))
+            .and_then(extension_text)
+    };
+    let givens: Vec<(String, Option<String>)> = name
+        .given
+        .iter()
+        .enumerate()
+        .filter_map(|(position, given)| given.as_deref().map(|given| (given.trim().to_owned(), qualifier(position))))
+        .collect();
+    let published_initials: Vec<&str> =
+        givens.iter().filter(|(_, qualifier)| qualifier.as_deref() == Some("IN")).map(|(given, _)| given.as_str()).collect();
+    let first_names: Vec<&str> =
+        givens.iter().filter(|(_, qualifier)| qualifier.as_deref() != Some("IN")).map(|(given, _)| given.as_str()).collect();
+    let initials = if published_initials.is_empty() {
+        Some(kring_domain::patient::initials_of(&first_names.join(" "))).filter(|initials| !initials.is_empty())
+    } else {
+        Some(published_initials.concat())
+    };
+    let call_name = names
+        .iter()
+        .find(|other| matches!(other.r#use, Some(fhir_model::r4b::codes::NameUse::Usual)))
+        .and_then(|usual| usual.given.iter().flatten().next().cloned())
+        .or_else(|| givens.iter().find(|(_, qualifier)| qualifier.as_deref() == Some("CL")).map(|(given, _)| given.clone()));
+    NameDetails {
+        own_prefix: family_part("own-prefix"),
+        own_name: family_part("own-name"),
+        partner_prefix: family_part("partner-prefix"),
+        partner_name: family_part("partner-name"),
+        usage,
+        initials,
+        call_name,
+    }
+}
+
+fn extension_text(extension: &fhir_model::r4b::types::Extension) -> Option<String> {
+    match &extension.value {
+        Some(fhir_model::r4b::types::ExtensionValue::String(text) | fhir_model::r4b::types::ExtensionValue::Code(text)) => {
+            Some(text.clone())
+        }
+        _ => None,
+    }
 }
 
 /// A measurement, or each part of a panel (blood pressure: systolic and diastolic in

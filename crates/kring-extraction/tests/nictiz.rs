@@ -71,3 +71,22 @@ fn pat_1_mp9_medication_takes_its_name_from_the_medication_and_its_dosage_from_t
     assert!(fenprocoumon.current_on(date!(2026 - 12 - 03)), "no end: in use");
     assert_eq!(groot.len(), 4);
 }
+
+#[test]
+fn pat_1_the_dutch_name_parts_initials_and_roepnaam_are_kept() {
+    let extraction = extraction();
+    let jo = &extraction.patients[0].card;
+    let name = &jo.name;
+    assert_eq!(
+        (name.own_prefix.as_deref(), name.own_name.as_deref(), name.partner_prefix.as_deref(), name.partner_name.as_deref()),
+        (Some("van"), Some("Putten"), Some("van der"), Some("Giessen"))
+    );
+    assert_eq!(name.usage, None, "the file does not say NL4: not invented");
+    assert_eq!((name.initials.as_deref(), name.call_name.as_deref()), (Some("J.P.M."), Some("Jo")));
+    assert_eq!(jo.formal_name(), "J.P.M. van Putten-van der Giessen", "shown the Dutch way");
+    assert!(jo.sort_key().starts_with("putten"), "sorted under her own name");
+
+    let huyser = &extraction.patients[1].card;
+    assert_eq!(huyser.name.usage, Some(kring_domain::patient::NameUsage::Own), "NL1");
+    assert_eq!(huyser.formal_name(), "H. de XXX_Huyser", "a published initial is kept as it is");
+}

@@ -485,7 +485,11 @@ via_network: boolean, };
 /**
  * The patient page.
  */
-export type PatientView = { summary: PatientSummary, address: Address | null, phone: string | null, source: PatientSource, chart: PatientChart, 
+export type PatientView = { summary: PatientSummary, 
+/**
+ * "J.P.M. van Putten-van der Giessen" (with the roepnaam, when known, in brackets after it).
+ */
+formal_name: string, call_name: string | null, address: Address | null, phone: string | null, source: PatientSource, chart: PatientChart, 
 /**
  * Measurements grouped per kind, oldest first: one trend chart each.
  */

@@ -298,6 +298,8 @@ impl KringClient {
         let current = current_consent_text();
         Ok(PatientView {
             summary: summary(patient_id, organisation_id, &card, ConsentEntry::current(&consents).is_some()),
+            formal_name: card.formal_name(),
+            call_name: card.name.call_name.clone(),
             address: card.address.clone(),
             phone: card.phone.clone(),
             source: PatientSource::Extraction,
@@ -546,6 +548,7 @@ impl KringClient {
             address: None,
             phone: None,
             programmes: Vec::new(),
+            name: Default::default(),
         };
         let patient = seal_patient(&vault, &card, &PatientChart::default())?;
         let patient_id = PatientId::new();
@@ -776,6 +779,7 @@ mod tests {
             address: None,
             phone: None,
             programmes: vec![],
+            name: Default::default(),
         };
         let hay = haystack(&card);
         for query in ["celik", "boer", "zoe", "1950-03-04", "04-03-1950", "4-3-1950", "999911120", "Çelik"] {

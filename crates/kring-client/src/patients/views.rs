@@ -73,6 +73,9 @@ pub struct PatientSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PatientView {
     pub summary: PatientSummary,
+    /// "J.P.M. van Putten-van der Giessen" (with the roepnaam, when known, in brackets after it).
+    pub formal_name: String,
+    pub call_name: Option<String>,
     pub address: Option<Address>,
     pub phone: Option<String>,
     pub source: PatientSource,

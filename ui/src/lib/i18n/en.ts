@@ -322,6 +322,7 @@ export const en: Messages = {
     noMedication: 'No medication in the HIS extraction.',
     stopped: 'stopped',
     onHold: 'paused',
+    callName: 'known as',
     since: (date: string) => `since ${date}`,
     last: 'latest',
     timeline: {

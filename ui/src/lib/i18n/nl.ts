@@ -324,6 +324,7 @@ export const nl = {
     noMedication: 'Geen medicatie in de HIS-extractie.',
     stopped: 'gestopt',
     onHold: 'onderbroken',
+    callName: 'roepnaam',
     since: (date: string) => `sinds ${date}`,
     last: 'laatste',
     timeline: {
