@@ -53,7 +53,7 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
                     Card::Read(card) => {
                         let position = patients.len();
                         subjects.found(keys, Some(card.bsn.expose().to_owned()), position);
-                        patients.push(ImportedPatient { card, chart: PatientChart::default() });
+                        patients.push(ImportedPatient { card: *card, chart: PatientChart::default() });
                         entry_of_patient.push(index);
                     }
                     Card::LeftOut(reason) => {
@@ -156,7 +156,7 @@ fn field(index: usize, path: &str) -> Location {
 
 /// A Patient read into a card, or left out of a valid file (and why).
 enum Card {
-    Read(PatientCard),
+    Read(Box<PatientCard>),
     LeftOut(SkipReason),
 }
 
@@ -205,7 +205,7 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
         .flatten()
         .find(|contact| matches!(contact.system, Some(fhir_model::r4b::codes::ContactPointSystem::Phone)))
         .and_then(|contact| contact.value.clone());
-    Ok(Card::Read(PatientCard {
+    Ok(Card::Read(Box::new(PatientCard {
         bsn,
         family_name,
         given_names,
@@ -215,7 +215,7 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
         phone,
         programmes: Vec::new(),
         name: details,
-    }))
+    })))
 }
 
 const HUMANNAME: &str = "http://hl7.org/fhir/StructureDefinition/humanname-";
