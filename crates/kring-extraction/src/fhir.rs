@@ -379,6 +379,11 @@ fn medication_into(
     if statement.status == "entered-in-error" {
         return Ok(Some(SkipReason::EnteredInError));
     }
+    let modified = !statement.modifier_extension.is_empty()
+        || statement.dosage.iter().flatten().any(|dosage| !dosage.modifier_extension.is_empty());
+    if modified {
+        return Ok(Some(SkipReason::NotUnderstood));
+    }
     let position = match subject(&statement.subject, index, "subject", subjects)? {
         Subject::Read(position) => position,
         Subject::LeftOut => return Ok(Some(SkipReason::PatientLeftOut)),
@@ -393,7 +398,9 @@ fn medication_into(
     let (since, until) = match &statement.effective {
         Some(MedicationStatementEffective::DateTime(date_time)) => (date_of(date_time), None),
         Some(MedicationStatementEffective::Period(period)) => {
-            (period.start.as_ref().and_then(date_of), period.end.as_ref().and_then(date_of))
+            let since = period.start.as_ref().and_then(date_of);
+            let until = period.end.as_ref().and_then(date_of).or_else(|| since.and_then(|start| end_by_duration(period, start)));
+            (since, until)
         }
         None => (None, None),
     };
@@ -416,6 +423,23 @@ fn medication_into(
         on_hold: statement.status == "on-hold",
     });
     Ok(None)
+}
+
+/// MP9 gives a period of use as a start and a duration (`ext-TimeInterval.Duration` on the
+/// period): the last day of use, for durations in days or weeks.
+fn end_by_duration(period: &fhir_model::r4b::types::Period, start: Date) -> Option<Date> {
+    let duration =
+        period.extension.iter().filter(|ext| ext.url.ends_with("TimeInterval.Duration")).find_map(|ext| match &ext.value {
+            Some(fhir_model::r4b::types::ExtensionValue::Duration(duration)) => Some(duration),
+            _ => None,
+        })?;
+    let days = match duration.code.as_deref()? {
+        "d" => duration.value?,
+        "wk" => duration.value? * 7.0,
+        _ => return None,
+    };
+    let days = days.round() as i64;
+    (days >= 1).then(|| start.saturating_add(time::Duration::days(days - 1)))
 }
 
 /// A care programme (an EpisodeOfCare whose type names one Kring knows). In zib2020 an

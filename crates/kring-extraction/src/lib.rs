@@ -68,6 +68,9 @@ pub enum SkipReason {
     IncompleteBirthDate,
     /// About a patient who was left out.
     PatientLeftOut,
+    /// Carries a modifier extension Kring does not understand (such as MP9's cyclical schedule):
+    /// FHIR forbids reading it as if the extension were absent.
+    NotUnderstood,
 }
 
 impl Extraction {

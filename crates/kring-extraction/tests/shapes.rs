@@ -162,3 +162,19 @@ fn pat_1_a_reference_to_nobody_in_the_file_still_refuses_it() {
     let error = read(text.as_bytes()).expect_err("a broken file");
     assert_eq!(error.location.field.as_deref(), Some("entry[1].resource.subject"));
 }
+
+#[test]
+fn pat_1_a_statement_with_a_modifier_extension_is_left_out_not_misread() {
+    let extraction = bundle(vec![
+        patient("p1", Some("999911120"), "1950-03-04"),
+        json!({
+            "resourceType": "MedicationStatement", "status": "active",
+            "modifierExtension": [{ "url": "http://nictiz.nl/fhir/StructureDefinition/ext-InstructionsForUse.RepeatPeriodCyclicalSchedule",
+                                    "valueDuration": { "value": 21, "unit": "dag", "system": "http://unitsofmeasure.org", "code": "d" } }],
+            "medicationCodeableConcept": { "text": "Capecitabine 500 mg" },
+            "subject": { "reference": "Patient/p1" }
+        }),
+    ]);
+    assert!(extraction.patients[0].chart.medication.is_empty());
+    assert_eq!(reasons(&extraction), vec![(SkipReason::NotUnderstood, "entry[1]".into())]);
+}

@@ -296,6 +296,7 @@ export const en: Messages = {
       patient_without_bsn: (n: number) => `${n} ${n === 1 ? 'patient' : 'patients'} without a BSN`,
       incomplete_birth_date: (n: number) => `${n} ${n === 1 ? 'patient' : 'patients'} without a complete birth date`,
       patient_left_out: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} about a patient left out`,
+      not_understood: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} with a modifier Kring does not understand (such as a cyclical dosing schedule)`,
     },
     imported: (created: number, updated: number, measurements: number) =>
       `Imported: ${created} new and ${updated} updated patients, ${measurements} measurements.`,

@@ -298,6 +298,7 @@ export const nl = {
       patient_without_bsn: (n: number) => `${n} ${n === 1 ? 'patiënt' : 'patiënten'} zonder BSN`,
       incomplete_birth_date: (n: number) => `${n} ${n === 1 ? 'patiënt' : 'patiënten'} zonder volledige geboortedatum`,
       patient_left_out: (n: number) => `${n} ${n === 1 ? 'gegeven' : 'gegevens'} over een overgeslagen patiënt`,
+      not_understood: (n: number) => `${n} ${n === 1 ? 'gegeven' : 'gegevens'} met een toevoeging die Kring niet begrijpt (bijvoorbeeld een cyclisch doseerschema)`,
     } satisfies Record<SkipReason, (n: number) => string>,
     imported: (created: number, updated: number, measurements: number) =>
       `Ingelezen: ${created} nieuwe en ${updated} bijgewerkte patiënten, ${measurements} metingen.`,
