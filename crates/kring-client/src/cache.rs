@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../../migrations/cache/0002_encrypt_at_rest.sql")),
     (3, include_str!("../../../migrations/cache/0003_entity_parent.sql")),
     (4, include_str!("../../../migrations/cache/0004_pending_history.sql")),
+    (5, include_str!("../../../migrations/cache/0005_entity_seq.sql")),
 ];
 
 pub(crate) struct Cache {
