@@ -56,8 +56,8 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
                         patients.push(ImportedPatient { card: *card, chart: PatientChart::default() });
                         entry_of_patient.push(index);
                     }
-                    Card::LeftOut(reason) => {
-                        subjects.left_out(keys);
+                    Card::LeftOut(reason, bsn) => {
+                        subjects.left_out(keys, bsn);
                         skip(&mut skipped, index, reason);
                     }
                 }
@@ -89,7 +89,14 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
             skip(&mut skipped, index, reason);
         }
     }
+    // In file order (the passes found them in another).
+    skipped.sort_by_key(|skipped| entry_number(&skipped.place));
     Ok(Extraction { patients, skipped })
+}
+
+/// `12` of `entry[12]`.
+fn entry_number(place: &str) -> usize {
+    place.trim_start_matches("entry[").trim_end_matches(']').parse().unwrap_or(usize::MAX)
 }
 
 /// The patients a resource can point at: by `fullUrl`, by `Patient/<id>`, or by BSN identifier
@@ -100,6 +107,7 @@ struct Subjects {
     by_reference: HashMap<String, usize>,
     by_bsn: HashMap<String, usize>,
     left_out: std::collections::HashSet<String>,
+    left_out_bsns: std::collections::HashSet<String>,
 }
 
 impl Subjects {
@@ -120,8 +128,9 @@ impl Subjects {
         }
     }
 
-    fn left_out(&mut self, keys: Vec<String>) {
+    fn left_out(&mut self, keys: Vec<String>, bsn: Option<Bsn>) {
         self.left_out.extend(keys);
+        self.left_out_bsns.extend(bsn.map(|bsn| bsn.expose().to_owned()));
     }
 }
 
@@ -140,14 +149,21 @@ fn subject(reference: &Reference, index: usize, path: &str, subjects: &Subjects)
             return Ok(Subject::LeftOut);
         }
     }
-    let by_bsn = reference
+    let bsn = reference
         .identifier
         .as_ref()
         .filter(|identifier| identifier.system.as_deref() == Some(BSN_SYSTEM))
         .and_then(|identifier| identifier.value.as_deref())
-        .and_then(|value| Bsn::parse(value).ok())
-        .and_then(|bsn| subjects.by_bsn.get(bsn.expose()).copied());
-    by_bsn.map(Subject::Read).ok_or_else(|| ExtractionError::new(field(index, path), Problem::UnknownPatient))
+        .and_then(|value| Bsn::parse(value).ok());
+    if let Some(bsn) = bsn {
+        if let Some(position) = subjects.by_bsn.get(bsn.expose()) {
+            return Ok(Subject::Read(*position));
+        }
+        if subjects.left_out_bsns.contains(bsn.expose()) {
+            return Ok(Subject::LeftOut);
+        }
+    }
+    Err(ExtractionError::new(field(index, path), Problem::UnknownPatient))
 }
 
 fn field(index: usize, path: &str) -> Location {
@@ -157,7 +173,8 @@ fn field(index: usize, path: &str) -> Location {
 /// A Patient read into a card, or left out of a valid file (and why).
 enum Card {
     Read(Box<PatientCard>),
-    LeftOut(SkipReason),
+    /// Left out, with the BSN when it had one (what is about them may point at it by BSN).
+    LeftOut(SkipReason, Option<Bsn>),
 }
 
 fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
@@ -167,7 +184,7 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
         .flatten()
         .find(|identifier| identifier.system.as_deref() == Some(BSN_SYSTEM))
         .and_then(|identifier| identifier.value.as_deref());
-    let Some(bsn) = bsn else { return Ok(Card::LeftOut(SkipReason::PatientWithoutBsn)) };
+    let Some(bsn) = bsn else { return Ok(Card::LeftOut(SkipReason::PatientWithoutBsn, None)) };
     let bsn = Bsn::parse(bsn).map_err(|_| ExtractionError::new(field(index, "identifier.value"), Problem::InvalidBsn))?;
 
     let names: Vec<_> = patient.name.iter().flatten().collect();
@@ -186,7 +203,9 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
 
     let birth_date = match &patient.birth_date {
         Some(FhirDate::Date(date)) => *date,
-        Some(FhirDate::YearMonth(..) | FhirDate::Year(_)) | None => return Ok(Card::LeftOut(SkipReason::IncompleteBirthDate)),
+        Some(FhirDate::YearMonth(..) | FhirDate::Year(_)) | None => {
+            return Ok(Card::LeftOut(SkipReason::IncompleteBirthDate, Some(bsn)));
+        }
     };
     let gender = match patient.gender {
         Some(AdministrativeGender::Male) => Gender::Male,
@@ -361,6 +380,11 @@ fn number_of_component(value: &ObservationComponentValue) -> Option<(f64, String
     }
 }
 
+/// MP9's stop type (`ext-StopType`, a modifier extension) and its two codes (SNOMED).
+const STOP_TYPE: &str = "ext-StopType";
+const PAUSED: &str = "385655000";
+const STOPPED: &str = "410546004";
+
 /// The extension in which MP9 (medication process 9) renders the dosage instruction as text;
 /// `dosage.text` stays empty there.
 const RENDERED_DOSAGE: &str = "RenderedDosageInstruction";
@@ -379,9 +403,18 @@ fn medication_into(
     if statement.status == "entered-in-error" {
         return Ok(Some(SkipReason::EnteredInError));
     }
-    let modified = !statement.modifier_extension.is_empty()
+    // MP9's stop type is a modifier Kring understands (it says paused or stopped); any other
+    // modifier extension changes the meaning in a way Kring does not know.
+    let stop_type =
+        statement.modifier_extension.iter().find(|ext| ext.url.ends_with(STOP_TYPE)).and_then(|ext| match &ext.value {
+            Some(fhir_model::r4b::types::ExtensionValue::CodeableConcept(concept)) => {
+                concept.coding.iter().flatten().find_map(|coding| coding.code.clone())
+            }
+            _ => None,
+        });
+    let unknown_modifier = statement.modifier_extension.iter().any(|ext| !ext.url.ends_with(STOP_TYPE))
         || statement.dosage.iter().flatten().any(|dosage| !dosage.modifier_extension.is_empty());
-    if modified {
+    if unknown_modifier {
         return Ok(Some(SkipReason::NotUnderstood));
     }
     let position = match subject(&statement.subject, index, "subject", subjects)? {
@@ -419,8 +452,8 @@ fn medication_into(
         dosage,
         since,
         until,
-        active: matches!(statement.status.as_str(), "active" | "intended" | "on-hold"),
-        on_hold: statement.status == "on-hold",
+        active: matches!(statement.status.as_str(), "active" | "intended" | "on-hold") && stop_type.as_deref() != Some(STOPPED),
+        on_hold: statement.status == "on-hold" || stop_type.as_deref() == Some(PAUSED),
     });
     Ok(None)
 }

@@ -27,8 +27,8 @@ fn pat_1_the_published_patients_are_read_and_the_one_without_bsn_is_reported() {
     assert_eq!(
         skipped,
         vec![
-            (SkipReason::PatientWithoutBsn, "entry[8]"),
             (SkipReason::UnknownEpisode, "entry[7]"),
+            (SkipReason::PatientWithoutBsn, "entry[8]"),
             (SkipReason::PatientLeftOut, "entry[9]"),
             (SkipReason::NotUnderstood, "entry[10]"),
         ],

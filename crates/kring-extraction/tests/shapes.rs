@@ -178,3 +178,38 @@ fn pat_1_a_statement_with_a_modifier_extension_is_left_out_not_misread() {
     assert!(extraction.patients[0].chart.medication.is_empty());
     assert_eq!(reasons(&extraction), vec![(SkipReason::NotUnderstood, "entry[1]".into())]);
 }
+
+#[test]
+fn pat_1_what_points_by_bsn_at_a_left_out_patient_is_left_out_too_not_a_refusal() {
+    let extraction = bundle(vec![
+        patient("half", Some("999911132"), "1934-04"),
+        patient("p1", Some("999911120"), "1950-03-04"),
+        json!({
+            "resourceType": "Observation", "status": "final", "code": { "text": "Gewicht" },
+            "subject": { "identifier": { "system": BSN_SYSTEM, "value": "999911132" } },
+            "effectiveDateTime": "2024-01-01", "valueQuantity": { "value": 70, "unit": "kg" }
+        }),
+    ]);
+    assert_eq!(
+        reasons(&extraction),
+        vec![(SkipReason::IncompleteBirthDate, "entry[0]".into()), (SkipReason::PatientLeftOut, "entry[2]".into())]
+    );
+}
+
+#[test]
+fn pat_1_mp9_s_stop_type_says_paused_or_stopped_and_is_understood() {
+    let statement = |code: &str| {
+        json!({
+            "resourceType": "MedicationStatement", "status": "active",
+            "modifierExtension": [{ "url": "http://nictiz.nl/fhir/StructureDefinition/ext-StopType",
+                                    "valueCodeableConcept": { "coding": [{ "system": "http://snomed.info/sct", "code": code }] } }],
+            "medicationCodeableConcept": { "text": "Metformine 500 mg" },
+            "subject": { "reference": "Patient/p1" }
+        })
+    };
+    let extraction = bundle(vec![patient("p1", Some("999911120"), "1950-03-04"), statement("385655000"), statement("410546004")]);
+    let medication = &extraction.patients[0].chart.medication;
+    assert!(extraction.skipped.is_empty(), "the stop type is no unknown modifier");
+    assert!(medication[0].on_hold && medication[0].active, "385655000: onderbroken");
+    assert!(!medication[1].on_hold && !medication[1].active, "410546004: gestopt");
+}
