@@ -179,12 +179,21 @@ pub async fn save_attachment(
     attachment_id: Uuid,
 ) -> CommandResult<String> {
     let file = core.client().await?.attachment(conversation_id, message_id, attachment_id).await?;
-    let dir = app.path().download_dir().map_err(|e| ClientError::Internal(e.to_string()))?;
+    let dir = downloads(&app)?;
     let path = free_path(&dir, &file.name);
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&path, &file.bytes))
         .map_err(|e| ClientError::Internal(e.kind().to_string()))?;
     Ok(path.display().to_string())
+}
+
+/// The user's Downloads folder: the desktop's own (XDG, Windows, macOS), else `~/Downloads` where a
+/// session names none (a bare workstation image).
+pub(crate) fn downloads(app: &AppHandle) -> Result<std::path::PathBuf, ClientError> {
+    app.path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir().map(|home| home.join("Downloads")))
+        .map_err(|e| ClientError::Internal(e.to_string()))
 }
 
 /// `dir/name`, or `dir/name (2).ext` … when taken. Only the file name of `name` is used.

@@ -83,7 +83,7 @@ pub async fn import_demo_extraction(
 /// The UI writes it from the report's reasons and places: no patient data.
 #[tauri::command]
 pub fn save_import_report(app: AppHandle, text: String) -> CommandResult<String> {
-    let dir = app.path().download_dir().map_err(|e| ClientError::Internal(e.to_string()))?;
+    let dir = crate::conversations::downloads(&app)?;
     let path = crate::conversations::free_path(&dir, "kring-importrapport.txt");
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&path, text))

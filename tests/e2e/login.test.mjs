@@ -129,7 +129,7 @@ describe('embedded demo region', () => {
   it('reads the demo extraction into the embedded demo and finds a patient (PAT-1, PAT-2)', async () => {
     await app.click('[data-testid="nav-patients"]');
     await app.click('[data-testid="import-demo"]');
-    await app.waitForText('[data-testid="import-result"]', 'Ingelezen: 25 nieuwe en 0 bijgewerkte patiënten, 400 metingen.');
+    await app.waitForText('[data-testid="import-result"]', 'Ingelezen: 25 nieuwe en 0 bijgewerkte patiënten, 500 metingen.');
     await app.type('[data-testid="patient-search"]', 'Jansen');
     await app.waitForText('[data-testid="patient-count"]', 'van 25 patiënten');
     await app.screenshot(`${shots}/demo-patients.png`);
