@@ -9,7 +9,6 @@ mod core;
 mod keyring;
 pub mod notifications;
 mod patients;
-#[cfg(test)]
 mod typescript;
 
 use tauri::Manager;

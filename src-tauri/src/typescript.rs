@@ -6,6 +6,9 @@
 //! the committed file differs from what the Rust types say, so a changed type cannot land
 //! without its TypeScript.
 
+// Only the test below uses this module (the generator runs as a test, `make types`).
+#![cfg(test)]
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
