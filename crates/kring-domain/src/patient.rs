@@ -103,11 +103,17 @@ const NAME_PREFIXES: [&str; 26] = [
 
 impl PatientCard {
     /// How a Dutch list orders patients: by the family name without its prefix ("de Vries"
-    /// sorts under V), then the prefix, then the given names; case does not count.
+    /// sorts under V), then the prefix, then the given names; case does not count. With name
+    /// parts, the name the usage puts first: the own name, or the partner's for NL2 and NL3
+    /// ("J. van der Giessen-van Putten" under G, as the list shows her).
     pub fn sort_key(&self) -> String {
-        if let Some(own) = self.name.own_name.as_deref() {
-            let prefix = self.name.own_prefix.as_deref().unwrap_or_default().to_lowercase();
-            return format!("{}\u{1}{prefix}\u{1}{}", own.to_lowercase(), self.given_names.to_lowercase());
+        let (prefix, first) = match self.name.usage {
+            Some(NameUsage::Partner | NameUsage::PartnerThenOwn) => (&self.name.partner_prefix, &self.name.partner_name),
+            _ => (&self.name.own_prefix, &self.name.own_name),
+        };
+        if let Some(first) = first.as_deref() {
+            let prefix = prefix.as_deref().unwrap_or_default().to_lowercase();
+            return format!("{}\u{1}{prefix}\u{1}{}", first.to_lowercase(), self.given_names.to_lowercase());
         }
         let family = self.family_name.trim().to_lowercase();
         let (prefix, name) = NAME_PREFIXES
@@ -283,8 +289,13 @@ pub fn current_consent_text() -> ConsentText {
 pub fn initials_of(given_names: &str) -> String {
     given_names
         .split_whitespace()
-        .filter_map(|name| name.chars().find(|c| c.is_alphabetic()))
-        .map(|first| format!("{}.", first.to_uppercase()))
+        .filter_map(|name| {
+            // Already initials ("J.P.M.", "Th."): kept as written.
+            if name.contains('.') {
+                return Some(name.to_owned());
+            }
+            name.chars().find(|c| c.is_alphabetic()).map(|first| format!("{}.", first.to_uppercase()))
+        })
         .collect()
 }
 
@@ -376,5 +387,54 @@ mod tests {
         assert_eq!(parts(NameUsage::PartnerThenOwn).family().as_deref(), Some("van der Giessen-van Putten"));
         assert_eq!(parts(NameUsage::OwnThenPartner).family().as_deref(), Some("van Putten-van der Giessen"));
         assert_eq!(initials_of("Johanna Petronella Maria"), "J.P.M.");
+        assert_eq!(initials_of("J.P.M."), "J.P.M.", "already initials");
+        assert_eq!(initials_of("Theodorus Th. jan"), "T.Th.J.");
+    }
+
+    #[test]
+    fn pat_2_a_partner_name_used_first_sorts_the_list_under_it() {
+        let card = |usage| PatientCard {
+            bsn: Bsn::parse("999911120").unwrap(),
+            family_name: String::new(),
+            given_names: "Johanna".into(),
+            birth_date: time::macros::date!(1934 - 04 - 28),
+            gender: Gender::Female,
+            address: None,
+            phone: None,
+            programmes: vec![],
+            name: NameDetails {
+                own_prefix: Some("van".into()),
+                own_name: Some("Putten".into()),
+                partner_prefix: Some("van der".into()),
+                partner_name: Some("Giessen".into()),
+                usage: Some(usage),
+                ..NameDetails::default()
+            },
+        };
+        assert!(card(NameUsage::OwnThenPartner).sort_key().starts_with("putten\u{1}van\u{1}"));
+        assert!(card(NameUsage::Own).sort_key().starts_with("putten"));
+        assert!(card(NameUsage::PartnerThenOwn).sort_key().starts_with("giessen\u{1}van der\u{1}"));
+        assert!(card(NameUsage::Partner).sort_key().starts_with("giessen"));
+    }
+
+    /// Cards and charts sealed before issue 14 (no name parts, no period end, no pause) are still
+    /// in every region's store: they must keep opening.
+    #[test]
+    fn pat_1_cards_and_charts_sealed_before_the_name_parts_and_periods_still_open() {
+        let card: PatientCard = serde_json::from_str(
+            r#"{"bsn":"999911120","family_name":"de Vries","given_names":"Jan","birth_date":"1950-03-04",
+                "gender":"male","address":null,"phone":null,"programmes":["CVRM"]}"#,
+        )
+        .expect("a round-1 card");
+        assert_eq!((&card.name, card.formal_name()), (&NameDetails::default(), "J. de Vries".to_owned()));
+        let chart: PatientChart = serde_json::from_str(
+            r#"{"measurements":[{"code":"http://loinc.org|8480-6","label":"Systolische bloeddruk","value":142.0,
+                "unit":"mmHg","date":"2026-01-02"}],
+                "medication":[{"name":"Metformine 500 mg","dosage":"2dd1","since":"2020-01-01","active":true}]}"#,
+        )
+        .expect("a round-1 chart");
+        let metformine = &chart.medication[0];
+        assert_eq!((metformine.until, metformine.on_hold), (None, false));
+        assert!(metformine.current_on(time::macros::date!(2026 - 12 - 03)));
     }
 }

@@ -6,7 +6,7 @@
 use crate::{check_unique_bsns, Extraction, ExtractionError, ImportedPatient, Location, Problem, SkipReason, Skipped};
 use fhir_model::r4b::codes::{AdministrativeGender, EpisodeOfCareStatus, ObservationStatus};
 use fhir_model::r4b::resources::{
-    Bundle, EpisodeOfCare, MedicationStatement, MedicationStatementEffective, MedicationStatementMedication, Observation,
+    EpisodeOfCare, MedicationStatement, MedicationStatementEffective, MedicationStatementMedication, Observation,
     ObservationComponentValue, ObservationEffective, ObservationValue, Patient, Resource,
 };
 use fhir_model::r4b::types::{CodeableConcept, HumanName, Reference};
@@ -19,20 +19,34 @@ use time::Date;
 /// The NamingSystem of the Dutch BSN.
 pub const BSN_SYSTEM: &str = "http://fhir.nl/fhir/NamingSystem/bsn";
 
+/// The BSN's OID, which older HIS exports (and HL7v3-derived ones) still write as the system.
+const BSN_OID: &str = "urn:oid:2.16.840.1.113883.2.4.6.3";
+
+fn is_bsn_system(system: Option<&str>) -> bool {
+    matches!(system, Some(BSN_SYSTEM | BSN_OID))
+}
+
 pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
-    let deserializer = &mut serde_json::Deserializer::from_str(text);
-    let bundle: Bundle = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let location = Location {
-            line: Some(inner.line() as u64),
-            column: Some(inner.column() as u64),
-            field: (path != ".").then_some(path),
+    let bundle: RawBundle = parse(text, text, None)?;
+    if bundle.resource_type != "Bundle" {
+        return Err(ExtractionError::new(Location::field("resourceType"), Problem::InvalidFhir));
+    }
+    // Each entry is parsed as its type only when Kring reads that type: a valid file is not
+    // refused for an Organization or Encounter (no use to Kring) that its parser would not take.
+    let mut resources = Vec::with_capacity(bundle.entry.len());
+    for (index, entry) in bundle.entry.iter().enumerate() {
+        let Some(raw) = entry.as_ref().and_then(|entry| entry.resource) else { continue };
+        let place = format!("entry[{index}].resource");
+        let kind: ResourceKind = parse(text, raw.get(), Some(&place))?;
+        let resource = match kind.resource_type.as_str() {
+            "Patient" | "Observation" | "MedicationStatement" | "Medication" | "EpisodeOfCare" => {
+                Some(parse::<Resource>(text, raw.get(), Some(&place))?)
+            }
+            _ => None,
         };
-        // serde's own words can quote a value from the file (patient data): only its kind is kept.
-        let problem = if inner.is_eof() { Problem::Truncated } else { Problem::InvalidFhir };
-        ExtractionError::new(location, problem)
-    })?;
+        let full_url = entry.as_ref().and_then(|entry| entry.full_url.as_deref());
+        resources.push((index, full_url, resource));
+    }
 
     let mut patients: Vec<ImportedPatient> = Vec::new();
     let mut subjects = Subjects::default();
@@ -43,10 +57,10 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
     let skip = |skipped: &mut Vec<Skipped>, index: usize, reason: SkipReason| {
         skipped.push(Skipped { reason, place: format!("entry[{index}]") });
     };
-    for (index, entry) in bundle.entry.iter().enumerate() {
-        let Some(entry) = entry else { continue };
-        let full_url = entry.full_url.as_deref();
-        match &entry.resource {
+    for (index, full_url, resource) in &resources {
+        let index = *index;
+        let full_url = *full_url;
+        match resource {
             Some(Resource::Patient(patient)) => {
                 let keys = subjects.keys_of(full_url, patient.id.as_deref(), "Patient");
                 match card(patient, index)? {
@@ -92,6 +106,61 @@ pub fn read(text: &str) -> Result<Extraction, ExtractionError> {
     // In file order (the passes found them in another).
     skipped.sort_by_key(|skipped| entry_number(&skipped.place));
     Ok(Extraction { patients, skipped })
+}
+
+/// A bundle as far as the import needs it before knowing each entry's type.
+#[derive(serde::Deserialize)]
+struct RawBundle<'a> {
+    #[serde(rename = "resourceType")]
+    resource_type: String,
+    #[serde(borrow, default)]
+    entry: Vec<Option<RawEntry<'a>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawEntry<'a> {
+    #[serde(rename = "fullUrl")]
+    full_url: Option<String>,
+    #[serde(borrow, default)]
+    resource: Option<&'a serde_json::value::RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct ResourceKind {
+    #[serde(rename = "resourceType")]
+    resource_type: String,
+}
+
+/// Parses `part` (the file, or an entry's slice of it) as `T`. A failure names the line and
+/// column in the whole file and the field path below `place`; serde's own words can quote a
+/// value from the file (patient data), so only the kind of failure is kept.
+fn parse<'a, T: serde::Deserialize<'a>>(text: &str, part: &'a str, place: Option<&str>) -> Result<T, ExtractionError> {
+    let deserializer = &mut serde_json::Deserializer::from_str(part);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        // Where `part` starts in the file: a slice of `text`, or `text` itself.
+        let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let before = text.get(..offset).unwrap_or_default();
+        let lines_before = before.matches('\n').count();
+        let column_before = before.len() - before.rfind('\n').map_or(0, |newline| newline + 1);
+        // serde_json knows no position for a failure inside a buffered value (a resource is
+        // read by its `resourceType` tag): then the place is where that resource starts.
+        let (line, column) = match inner.line() {
+            0 => (lines_before + 1, column_before + 1),
+            1 => (lines_before + 1, column_before + inner.column()),
+            line => (lines_before + line, inner.column()),
+        };
+        let field = match (place, path.as_str()) {
+            (None, ".") => None,
+            (None, path) => Some(path.to_owned()),
+            (Some(place), ".") => Some(place.to_owned()),
+            (Some(place), path) => Some(format!("{place}.{path}")),
+        };
+        let location = Location { line: Some(line as u64), column: Some(column as u64), field };
+        let problem = if inner.is_eof() { Problem::Truncated } else { Problem::InvalidFhir };
+        ExtractionError::new(location, problem)
+    })
 }
 
 /// `12` of `entry[12]`.
@@ -152,7 +221,7 @@ fn subject(reference: &Reference, index: usize, path: &str, subjects: &Subjects)
     let bsn = reference
         .identifier
         .as_ref()
-        .filter(|identifier| identifier.system.as_deref() == Some(BSN_SYSTEM))
+        .filter(|identifier| is_bsn_system(identifier.system.as_deref()))
         .and_then(|identifier| identifier.value.as_deref())
         .and_then(|value| Bsn::parse(value).ok());
     if let Some(bsn) = bsn {
@@ -182,24 +251,21 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
         .identifier
         .iter()
         .flatten()
-        .find(|identifier| identifier.system.as_deref() == Some(BSN_SYSTEM))
+        .find(|identifier| is_bsn_system(identifier.system.as_deref()))
         .and_then(|identifier| identifier.value.as_deref());
     let Some(bsn) = bsn else { return Ok(Card::LeftOut(SkipReason::PatientWithoutBsn, None)) };
     let bsn = Bsn::parse(bsn).map_err(|_| ExtractionError::new(field(index, "identifier.value"), Problem::InvalidBsn))?;
 
     let names: Vec<_> = patient.name.iter().flatten().collect();
-    let name = names
-        .iter()
-        .find(|name| matches!(name.r#use, Some(fhir_model::r4b::codes::NameUse::Official)))
-        .or_else(|| names.first())
-        .ok_or_else(|| ExtractionError::new(field(index, "name"), Problem::MissingName))?;
-    let details = name_details(name, &names);
-    // The family name as published; assembled from its parts only where `family` is missing.
-    let family_name = name.family.as_deref().map(str::trim).filter(|family| !family.is_empty()).map(str::to_owned);
-    let family_name = family_name
+    let name = chosen_name(&names).ok_or_else(|| ExtractionError::new(field(index, "name"), Problem::MissingName))?;
+    let (details, given_names) = name_details(name, &names);
+    // The family name as published; assembled from its parts where `family` is missing; a name
+    // given only as `text` (valid FHIR) is shown as that text.
+    let non_empty = |text: Option<&str>| text.map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
+    let family_name = non_empty(name.family.as_deref())
         .or_else(|| details.family())
+        .or_else(|| non_empty(name.text.as_deref()))
         .ok_or_else(|| ExtractionError::new(field(index, "name.family"), Problem::MissingName))?;
-    let given_names = name.given.iter().flatten().map(|given| given.trim()).collect::<Vec<_>>().join(" ");
 
     let birth_date = match &patient.birth_date {
         Some(FhirDate::Date(date)) => *date,
@@ -237,14 +303,28 @@ fn card(patient: &Patient, index: usize) -> Result<Card, ExtractionError> {
     })))
 }
 
+/// The name to show: the official one, else one in use (not only a roepnaam, an old name or a
+/// nickname), else the first.
+fn chosen_name<'a>(names: &[&'a HumanName]) -> Option<&'a HumanName> {
+    use fhir_model::r4b::codes::NameUse;
+    names
+        .iter()
+        .find(|name| matches!(name.r#use, Some(NameUse::Official)))
+        .or_else(|| names.iter().find(|name| !matches!(name.r#use, Some(NameUse::Usual | NameUse::Old | NameUse::Nickname))))
+        .or_else(|| names.first())
+        .copied()
+}
+
 const HUMANNAME: &str = "http://hl7.org/fhir/StructureDefinition/humanname-";
 const NAME_QUALIFIER: &str = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-qualifier";
 
 /// The Dutch name parts nl-core's HumanName carries in extensions (zib NameInformation): on
 /// `_family` own/partner prefix and name, on the name the usage (`humanname-assembly-order`,
 /// NL1-NL4), on each `_given` whether it is a first name (`BR`), an initial (`IN`) or a call
-/// name (`CL`); a name with `use=usual` holds the roepnaam.
-fn name_details(name: &HumanName, names: &[&HumanName]) -> NameDetails {
+/// name (`CL`); a name with `use=usual` holds the roepnaam. Returns the parts and the first
+/// names (voornamen: not the initials, not the roepnaam); an unqualified given written with a
+/// dot ("J.P.M.") is taken for initials.
+fn name_details(name: &HumanName, names: &[&HumanName]) -> (NameDetails, String) {
     let family_part = |part: &str| {
         let url = format!("{HUMANNAME}{part}");
         name.family_ext.iter().flat_map(|ext| ext.extension.iter()).find(|ext| ext.url == url).and_then(extension_text)
@@ -268,10 +348,16 @@ fn name_details(name: &HumanName, names: &[&HumanName]) -> NameDetails {
         .enumerate()
         .filter_map(|(position, given)| given.as_deref().map(|given| (given.trim().to_owned(), qualifier(position))))
         .collect();
-    let published_initials: Vec<&str> =
-        givens.iter().filter(|(_, qualifier)| qualifier.as_deref() == Some("IN")).map(|(given, _)| given.as_str()).collect();
-    let first_names: Vec<&str> =
-        givens.iter().filter(|(_, qualifier)| qualifier.as_deref() != Some("IN")).map(|(given, _)| given.as_str()).collect();
+    let is_initial = |(given, qualifier): &&(String, Option<String>)| match qualifier.as_deref() {
+        Some(qualifier) => qualifier == "IN",
+        None => given.contains('.'),
+    };
+    let published_initials: Vec<&str> = givens.iter().filter(is_initial).map(|(given, _)| given.as_str()).collect();
+    let first_names: Vec<&str> = givens
+        .iter()
+        .filter(|given| !is_initial(given) && given.1.as_deref() != Some("CL"))
+        .map(|(given, _)| given.as_str())
+        .collect();
     let initials = if published_initials.is_empty() {
         Some(kring_domain::patient::initials_of(&first_names.join(" "))).filter(|initials| !initials.is_empty())
     } else {
@@ -282,7 +368,7 @@ fn name_details(name: &HumanName, names: &[&HumanName]) -> NameDetails {
         .find(|other| matches!(other.r#use, Some(fhir_model::r4b::codes::NameUse::Usual)))
         .and_then(|usual| usual.given.iter().flatten().next().cloned())
         .or_else(|| givens.iter().find(|(_, qualifier)| qualifier.as_deref() == Some("CL")).map(|(given, _)| given.clone()));
-    NameDetails {
+    let details = NameDetails {
         own_prefix: family_part("own-prefix"),
         own_name: family_part("own-name"),
         partner_prefix: family_part("partner-prefix"),
@@ -290,7 +376,8 @@ fn name_details(name: &HumanName, names: &[&HumanName]) -> NameDetails {
         usage,
         initials,
         call_name,
-    }
+    };
+    (details, first_names.join(" "))
 }
 
 fn extension_text(extension: &fhir_model::r4b::types::Extension) -> Option<String> {
@@ -320,19 +407,23 @@ fn observation_into(
         Subject::Read(position) => position,
         Subject::LeftOut => return Ok(Some(SkipReason::PatientLeftOut)),
     };
+    let top = observation.value.as_ref().map(|value| (&observation.code, number_of_value(value)));
+    let parts = observation
+        .component
+        .iter()
+        .flatten()
+        .filter_map(|component| component.value.as_ref().map(|value| (&component.code, number_of_component(value))));
     let mut values: Vec<(&CodeableConcept, f64, String)> = Vec::new();
-    if let Some(value) = &observation.value {
-        if let Some((number, unit)) = number_of_value(value) {
-            values.push((&observation.code, number, unit));
-        }
-    }
-    for component in observation.component.iter().flatten() {
-        if let Some((number, unit)) = component.value.as_ref().and_then(number_of_component) {
-            values.push((&component.code, number, unit));
+    let mut bounded = false;
+    for (concept, number) in top.into_iter().chain(parts) {
+        match number {
+            Number::Exact(value, unit) => values.push((concept, value, unit)),
+            Number::Bounded => bounded = true,
+            Number::None => {}
         }
     }
     if values.is_empty() {
-        return Ok(Some(SkipReason::NotNumeric));
+        return Ok(Some(if bounded { SkipReason::BoundedValue } else { SkipReason::NotNumeric }));
     }
     let date = match &observation.effective {
         Some(ObservationEffective::DateTime(date_time)) => date_of(date_time),
@@ -343,7 +434,9 @@ fn observation_into(
     let Some(date) = date else { return Ok(Some(SkipReason::UndatedMeasurement)) };
     for (concept, value, unit) in values {
         let label = label(concept).ok_or_else(|| ExtractionError::new(field(index, "code"), Problem::MissingValue))?;
-        patients[position].chart.measurements.push(Measurement { code: code_of(concept), label, value, unit, date });
+        let code = code_of(concept);
+        let (value, unit) = in_chart_unit(&code, value, unit);
+        patients[position].chart.measurements.push(Measurement { code, label, value, unit, date });
     }
     Ok(None)
 }
@@ -359,24 +452,57 @@ fn code_of(concept: &CodeableConcept) -> String {
         .unwrap_or_default()
 }
 
-fn number_of_quantity(quantity: &fhir_model::r4b::types::Quantity) -> Option<(f64, String)> {
-    let unit = quantity.unit.clone().or_else(|| quantity.code.clone()).unwrap_or_default();
-    quantity.value.map(|value| (value, unit))
+/// What a measurement's value gives a chart.
+enum Number {
+    /// A number and its unit (as the person reads it: `unit`, else the UCUM code).
+    Exact(f64, String),
+    /// Only a bound (`comparator`: "<0.1", ">90"): plotting the bound as the value would mislead.
+    Bounded,
+    /// Text, a code, or nothing.
+    None,
 }
 
-fn number_of_value(value: &ObservationValue) -> Option<(f64, String)> {
-    match value {
-        ObservationValue::Quantity(quantity) => number_of_quantity(quantity),
-        ObservationValue::Integer(score) => Some((f64::from(*score), String::new())),
-        _ => None,
+fn number_of_quantity(quantity: &fhir_model::r4b::types::Quantity) -> Number {
+    let unit = quantity.unit.clone().or_else(|| quantity.code.clone()).unwrap_or_default();
+    match (quantity.value, &quantity.comparator) {
+        (Some(_), Some(_)) => Number::Bounded,
+        (Some(value), None) => Number::Exact(value, unit),
+        (None, _) => Number::None,
     }
 }
 
-fn number_of_component(value: &ObservationComponentValue) -> Option<(f64, String)> {
+fn number_of_value(value: &ObservationValue) -> Number {
+    match value {
+        ObservationValue::Quantity(quantity) => number_of_quantity(quantity),
+        ObservationValue::Integer(score) => Number::Exact(f64::from(*score), String::new()),
+        _ => Number::None,
+    }
+}
+
+fn number_of_component(value: &ObservationComponentValue) -> Number {
     match value {
         ObservationComponentValue::Quantity(quantity) => number_of_quantity(quantity),
-        ObservationComponentValue::Integer(score) => Some((f64::from(*score), String::new())),
-        _ => None,
+        ObservationComponentValue::Integer(score) => Number::Exact(f64::from(*score), String::new()),
+        _ => Number::None,
+    }
+}
+
+/// (LOINC code, unit as sent, unit a chart uses, factor): one series keeps one unit, whatever
+/// unit each HIS writes (nl-core's BodyWeight example is in grams, most HIS systems write kg).
+const CHART_UNITS: &[(&str, &str, &str, f64)] = &[
+    ("29463-7", "g", "kg", 0.001),
+    ("29463-7", "gram", "kg", 0.001),
+    ("29463-7", "[lb_av]", "kg", 0.453_592_37),
+    ("8302-2", "m", "cm", 100.0),
+    ("8302-2", "[in_i]", "cm", 2.54),
+];
+
+fn in_chart_unit(code: &str, value: f64, unit: String) -> (f64, String) {
+    let loinc = code.strip_prefix("http://loinc.org|").unwrap_or_default();
+    match CHART_UNITS.iter().find(|(code, sent, _, _)| *code == loinc && *sent == unit) {
+        // Rounded to what the source's precision can carry (grams to 0.001 kg).
+        Some((_, _, chart_unit, factor)) => (((value * factor) * 1000.0).round() / 1000.0, (*chart_unit).to_owned()),
+        None => (value, unit),
     }
 }
 
@@ -400,8 +526,11 @@ fn medication_into(
     medicines: &HashMap<String, String>,
     patients: &mut [ImportedPatient],
 ) -> Result<Option<SkipReason>, ExtractionError> {
-    if statement.status == "entered-in-error" {
-        return Ok(Some(SkipReason::EnteredInError));
+    match statement.status.as_str() {
+        "entered-in-error" => return Ok(Some(SkipReason::EnteredInError)),
+        // "Not taken": a statement that the patient does not use it, not a medication in use.
+        "not-taken" => return Ok(Some(SkipReason::NotTaken)),
+        _ => {}
     }
     // MP9's stop type is a modifier Kring understands (it says paused or stopped); any other
     // modifier extension changes the meaning in a way Kring does not know.
@@ -432,7 +561,7 @@ fn medication_into(
         Some(MedicationStatementEffective::DateTime(date_time)) => (date_of(date_time), None),
         Some(MedicationStatementEffective::Period(period)) => {
             let since = period.start.as_ref().and_then(date_of);
-            let until = period.end.as_ref().and_then(date_of).or_else(|| since.and_then(|start| end_by_duration(period, start)));
+            let until = period.end.as_ref().and_then(date_of).or_else(|| end_by_duration(period));
             (since, until)
         }
         None => (None, None),
@@ -446,33 +575,65 @@ fn medication_into(
             Some(fhir_model::r4b::types::ExtensionValue::String(text)) => Some(text.clone()),
             _ => None,
         });
-    let dosage = statement.dosage.iter().flatten().find_map(|dosage| dosage.text.clone()).or(rendered);
+    // MP9 renders the whole instruction once, where each `dosage` holds only one part of a
+    // schedule: the rendered text describes it whole.
+    let dosage = rendered.or_else(|| statement.dosage.iter().flatten().find_map(|dosage| dosage.text.clone()));
     patients[position].chart.medication.push(Medication {
         name,
         dosage,
         since,
         until,
-        active: matches!(statement.status.as_str(), "active" | "intended" | "on-hold") && stop_type.as_deref() != Some(STOPPED),
+        // `unknown` says nothing either way: the period decides, as it does for `active`.
+        active: !matches!(statement.status.as_str(), "completed" | "stopped") && stop_type.as_deref() != Some(STOPPED),
         on_hold: statement.status == "on-hold" || stop_type.as_deref() == Some(PAUSED),
     });
     Ok(None)
 }
 
 /// MP9 gives a period of use as a start and a duration (`ext-TimeInterval.Duration` on the
-/// period): the last day of use, for durations in days or weeks.
-fn end_by_duration(period: &fhir_model::r4b::types::Period, start: Date) -> Option<Date> {
+/// period): the last day of use. Hours count from the start's time of day; days, weeks, months
+/// and years (UCUM `h`, `d`, `wk`, `mo`, `a`) from its date, the start day being the first.
+fn end_by_duration(period: &fhir_model::r4b::types::Period) -> Option<Date> {
+    let start = period.start.as_ref()?;
     let duration =
         period.extension.iter().filter(|ext| ext.url.ends_with("TimeInterval.Duration")).find_map(|ext| match &ext.value {
             Some(fhir_model::r4b::types::ExtensionValue::Duration(duration)) => Some(duration),
             _ => None,
         })?;
-    let days = match duration.code.as_deref()? {
-        "d" => duration.value?,
-        "wk" => duration.value? * 7.0,
-        _ => return None,
-    };
-    let days = days.round() as i64;
-    (days >= 1).then(|| start.saturating_add(time::Duration::days(days - 1)))
+    let amount = duration.value?;
+    if !(amount.is_finite() && amount > 0.0) {
+        return None;
+    }
+    let start_date = date_of(start)?;
+    let whole = amount.round() as i64;
+    let after = |days: i64| start_date.checked_add(time::Duration::days(days - 1));
+    match duration.code.as_deref()? {
+        "h" => match start {
+            FhirDateTime::DateTime(instant) => {
+                // The end is the moment the last hour ends; an end at midnight is the day before.
+                let end = instant.0.checked_add(time::Duration::seconds_f64(amount * 3600.0))?;
+                let end = end.checked_sub(time::Duration::nanoseconds(1))?;
+                Some(end.date().max(start_date))
+            }
+            _ => after((amount / 24.0).ceil() as i64),
+        },
+        "d" => after(whole),
+        "wk" => after(whole * 7),
+        "mo" => months_after(start_date, whole),
+        "a" => months_after(start_date, whole * 12),
+        _ => None,
+    }
+    .filter(|end| *end >= start_date)
+}
+
+/// The day before the same day `months` later, that day clamped to the month's end: from
+/// 15 jan one month ends on 14 feb, from 31 jan on 27 feb (28 feb being "a month later").
+fn months_after(start: Date, months: i64) -> Option<Date> {
+    let index = i64::from(start.year()) * 12 + i64::from(u8::from(start.month())) - 1 + months;
+    let year = i32::try_from(index.div_euclid(12)).ok()?;
+    let month = time::Month::try_from(u8::try_from(index.rem_euclid(12) + 1).ok()?).ok()?;
+    let day = start.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).ok()?.previous_day()
 }
 
 /// A care programme (an EpisodeOfCare whose type names one Kring knows). In zib2020 an

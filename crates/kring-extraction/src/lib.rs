@@ -59,6 +59,9 @@ pub enum SkipReason {
     UndatedMeasurement,
     /// A measurement without a number (a text or coded result).
     NotNumeric,
+    /// A measurement given only as a bound ("<0.1", ">90", `Quantity.comparator`): a chart
+    /// would show the bound as if it were the value.
+    BoundedValue,
     /// An episode (a problem episode in zib2020, or a programme Kring does not know).
     UnknownEpisode,
     /// A patient without a BSN: Kring keys each patient on its BSN (a keyed hash).
@@ -71,6 +74,8 @@ pub enum SkipReason {
     /// Carries a modifier extension Kring does not understand (such as MP9's cyclical schedule):
     /// FHIR forbids reading it as if the extension were absent.
     NotUnderstood,
+    /// A medication statement saying the patient does not take it (`not-taken`).
+    NotTaken,
 }
 
 impl Extraction {

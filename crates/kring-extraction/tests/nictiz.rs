@@ -53,8 +53,8 @@ fn pat_1_the_published_measurements_come_through_with_the_blood_pressure_panel_a
     );
     assert_eq!(
         value_of(&extraction, 0, "http://loinc.org|29463-7"),
-        Some((2400.0, "gram".into(), date!(2013 - 02 - 06))),
-        "weight, in the published unit"
+        Some((2.4, "kg".into(), date!(2013 - 02 - 06))),
+        "the published 2400 gram, in the kilograms every weight series uses"
     );
 }
 

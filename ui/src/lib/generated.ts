@@ -572,7 +572,7 @@ export type Sharing = { partners: Array<Partner>, };
 /**
  * Why something in a valid extraction was left out (docs/patients.md lists them per resource).
  */
-export type SkipReason = "other_resource" | "entered_in_error" | "undated_measurement" | "not_numeric" | "unknown_episode" | "patient_without_bsn" | "incomplete_birth_date" | "patient_left_out" | "not_understood";
+export type SkipReason = "other_resource" | "entered_in_error" | "undated_measurement" | "not_numeric" | "bounded_value" | "unknown_episode" | "patient_without_bsn" | "incomplete_birth_date" | "patient_left_out" | "not_understood" | "not_taken";
 
 export type SkippedCount = { reason: SkipReason, count: number, };
 

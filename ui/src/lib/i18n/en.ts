@@ -292,11 +292,13 @@ export const en: Messages = {
       entered_in_error: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} marked as entered in error by the HIS`,
       undated_measurement: (n: number) => `${n} ${n === 1 ? 'measurement' : 'measurements'} without a date`,
       not_numeric: (n: number) => `${n} ${n === 1 ? 'measurement' : 'measurements'} without a number`,
+      bounded_value: (n: number) => `${n} ${n === 1 ? 'measurement' : 'measurements'} given only as a bound (such as <0.1)`,
       unknown_episode: (n: number) => `${n} ${n === 1 ? 'episode or programme' : 'episodes or programmes'} Kring does not know`,
       patient_without_bsn: (n: number) => `${n} ${n === 1 ? 'patient' : 'patients'} without a BSN`,
       incomplete_birth_date: (n: number) => `${n} ${n === 1 ? 'patient' : 'patients'} without a complete birth date`,
       patient_left_out: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} about a patient left out`,
       not_understood: (n: number) => `${n} ${n === 1 ? 'item' : 'items'} with a modifier Kring does not understand (such as a cyclical dosing schedule)`,
+      not_taken: (n: number) => `${n} medication ${n === 1 ? 'statement' : 'statements'} about a drug the patient does not take`,
     },
     imported: (created: number, updated: number, measurements: number) =>
       `Imported: ${created} new and ${updated} updated patients, ${measurements} measurements.`,

@@ -294,11 +294,13 @@ export const nl = {
       entered_in_error: (n: number) => `${n} door het HIS als foutief ${n === 1 ? 'gemarkeerd gegeven' : 'gemarkeerde gegevens'}`,
       undated_measurement: (n: number) => `${n} ${n === 1 ? 'meting' : 'metingen'} zonder datum`,
       not_numeric: (n: number) => `${n} ${n === 1 ? 'meting' : 'metingen'} zonder getal`,
+      bounded_value: (n: number) => `${n} ${n === 1 ? 'meting' : 'metingen'} met alleen een grens (zoals <0,1)`,
       unknown_episode: (n: number) => `${n} ${n === 1 ? 'episode of programma' : "episodes of programma's"} die Kring niet kent`,
       patient_without_bsn: (n: number) => `${n} ${n === 1 ? 'patiënt' : 'patiënten'} zonder BSN`,
       incomplete_birth_date: (n: number) => `${n} ${n === 1 ? 'patiënt' : 'patiënten'} zonder volledige geboortedatum`,
       patient_left_out: (n: number) => `${n} ${n === 1 ? 'gegeven' : 'gegevens'} over een overgeslagen patiënt`,
       not_understood: (n: number) => `${n} ${n === 1 ? 'gegeven' : 'gegevens'} met een toevoeging die Kring niet begrijpt (bijvoorbeeld een cyclisch doseerschema)`,
+      not_taken: (n: number) => `${n} ${n === 1 ? 'medicatieregel' : 'medicatieregels'} over middelen die de patiënt niet gebruikt`,
     } satisfies Record<SkipReason, (n: number) => string>,
     imported: (created: number, updated: number, measurements: number) =>
       `Ingelezen: ${created} nieuwe en ${updated} bijgewerkte patiënten, ${measurements} metingen.`,
