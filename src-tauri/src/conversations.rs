@@ -137,6 +137,17 @@ pub struct FileUpload {
     data: String,
 }
 
+/// The window's files as attachments (CHAT-10).
+pub fn attachments(files: Vec<FileUpload>) -> Result<Vec<NewAttachment>, ClientError> {
+    files
+        .into_iter()
+        .map(|file| {
+            let bytes = STANDARD.decode(file.data).map_err(|_| ClientError::Protocol("attachment encoding".into()))?;
+            Ok(NewAttachment { name: file.name, bytes })
+        })
+        .collect()
+}
+
 #[tauri::command]
 pub async fn send_message(
     core: State<'_, AppCore>,
@@ -144,13 +155,7 @@ pub async fn send_message(
     text: String,
     attachments: Vec<FileUpload>,
 ) -> CommandResult<Uuid> {
-    let files = attachments
-        .into_iter()
-        .map(|file| {
-            let bytes = STANDARD.decode(file.data).map_err(|_| ClientError::Protocol("attachment encoding".into()))?;
-            Ok(NewAttachment { name: file.name, bytes })
-        })
-        .collect::<Result<Vec<_>, ClientError>>()?;
+    let files = self::attachments(attachments)?;
     Ok(core.client().await?.send_message_with(conversation_id, &text, files).await?)
 }
 
@@ -235,6 +240,22 @@ pub async fn set_archived(core: State<'_, AppCore>, conversation_id: Conversatio
 #[tauri::command]
 pub async fn care_network(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<Vec<NetworkMemberView>> {
     Ok(core.read(move |client| client.care_network(patient_id)).await?)
+}
+
+/// NET-2 by hand: add caregivers who see the patient to its care network.
+#[tauri::command]
+pub async fn join_care_network(core: State<'_, AppCore>, patient_id: PatientId, user_ids: Vec<UserId>) -> CommandResult<()> {
+    let client = core.client().await?;
+    for user_id in user_ids {
+        client.join_care_network(patient_id, user_id).await?;
+    }
+    Ok(())
+}
+
+/// NET-2: take out someone one added by hand by mistake.
+#[tauri::command]
+pub async fn leave_care_network(core: State<'_, AppCore>, patient_id: PatientId, user_id: UserId) -> CommandResult<()> {
+    Ok(core.client().await?.leave_care_network(patient_id, user_id).await?)
 }
 
 /// Where "Terugsturen naar HIS" sends from this workstation (`KRING_HIS_RETURN`), for the dialog.

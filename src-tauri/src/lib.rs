@@ -9,6 +9,7 @@ mod core;
 mod keyring;
 pub mod notifications;
 mod patients;
+mod referrals;
 mod typescript;
 
 use tauri::Manager;
@@ -135,6 +136,20 @@ pub fn run() {
             conversations::care_network,
             conversations::his_route,
             conversations::return_to_his,
+            conversations::join_care_network,
+            conversations::leave_care_network,
+            referrals::referral_options,
+            referrals::refer,
+            referrals::referrals,
+            referrals::open_referral,
+            referrals::take_referral,
+            referrals::decline_referral,
+            referrals::referral_feedback,
+            referrals::close_referral,
+            referrals::withdraw_referral,
+            referrals::matrix_view,
+            referrals::request_matrix_extension,
+            referrals::decide_matrix_request,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -75,6 +75,11 @@ fn roots(collect: &mut Collect) {
     collect.visit::<ImportSummary>();
     collect.visit::<LaunchOpening>();
     collect.visit::<PatientView>();
+    collect.visit::<kring_client::referrals::ReferralOptions>();
+    collect.visit::<kring_client::referrals::ReferralForm>();
+    collect.visit::<kring_client::referrals::ReferralSummary>();
+    collect.visit::<kring_client::referrals::ReferralView>();
+    collect.visit::<kring_client::referrals::MatrixView>();
 }
 
 /// The whole file, deterministic (sorted by name).

@@ -12,6 +12,7 @@ mod outbox;
 mod passwords;
 mod patients;
 mod profile;
+mod referrals;
 mod roles;
 mod routes;
 mod sealed;

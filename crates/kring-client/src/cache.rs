@@ -333,6 +333,7 @@ fn parent_of(body: &ChangeBody) -> Option<String> {
     match body {
         ChangeBody::Message(message) => Some(message.conversation_id.to_string()),
         ChangeBody::HisReturn(back) => Some(back.conversation_id.to_string()),
+        ChangeBody::Referral(referral) => Some(referral.patient_id.to_string()),
         _ => None,
     }
 }

@@ -82,6 +82,8 @@ pub enum ClientError {
     HisReturnCommentTooLong,
     #[error("sending to the HIS failed: {0}")]
     HisReturn(String),
+    #[error("the referral is not accepted: {0}")]
+    Referral(kring_domain::referral::ReferralError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -181,6 +183,7 @@ impl ClientError {
             ClientError::HisReturnNeedsPatient => OwnCode::HisReturnNeedsPatient,
             ClientError::HisReturnCommentTooLong => OwnCode::HisReturnCommentTooLong,
             ClientError::HisReturn(_) => OwnCode::HisReturnFailed,
+            ClientError::Referral(error) => return error.code(),
             ClientError::Crypto(_) | ClientError::Internal(_) => OwnCode::Internal,
         };
         own.into()
@@ -198,6 +201,7 @@ impl ClientError {
         codes.extend(kring_extraction::Problem::iter().map(|problem| problem.code()));
         codes.extend(ConversationError::iter().map(ConversationError::code));
         codes.extend(AttachmentError::iter().map(AttachmentError::code));
+        codes.extend(kring_domain::referral::ReferralError::iter().map(kring_domain::referral::ReferralError::code));
         codes.sort_unstable();
         codes.dedup();
         codes
@@ -260,6 +264,7 @@ mod tests {
             K::HisReturnNeedsPatient => ClientError::HisReturnNeedsPatient,
             K::HisReturnCommentTooLong => ClientError::HisReturnCommentTooLong,
             K::HisReturn => ClientError::HisReturn(String::new()),
+            K::Referral => ClientError::Referral(kring_domain::referral::ReferralError::ReasonRequired),
             K::Internal => ClientError::Internal(String::new()),
         }
     }

@@ -20,6 +20,7 @@ mod login;
 mod patient_search;
 pub mod patients;
 pub mod profile;
+pub mod referrals;
 mod secrets;
 mod session;
 pub mod staff;

@@ -233,8 +233,9 @@ impl KringClient {
         Ok(shared)
     }
 
-    /// Run [`KringClient::maintain_practice_keys`] and [`KringClient::maintain_network_keys`]
-    /// whenever data changes or the lock opens, until the task is aborted.
+    /// Run [`KringClient::maintain_practice_keys`], [`KringClient::maintain_network_keys`], the
+    /// team inboxes' upkeep and [`KringClient::maintain_referrals`] whenever data changes or the
+    /// lock opens, until the task is aborted.
     pub async fn run_key_maintenance(self) {
         let mut events = self.subscribe();
         loop {
@@ -246,6 +247,9 @@ impl KringClient {
             }
             if let Err(error) = self.maintain_inbox_members().await {
                 tracing::info!(code = error.code(), "could not bring team inboxes up to date now");
+            }
+            if let Err(error) = self.maintain_referrals().await {
+                tracing::info!(code = error.code(), "could not refresh open referrals now");
             }
             loop {
                 match events.recv().await {

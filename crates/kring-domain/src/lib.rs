@@ -17,6 +17,7 @@ pub mod organisation;
 pub mod password;
 pub mod patient;
 pub mod profile;
+pub mod referral;
 pub mod roles;
 pub mod second_factor;
 pub mod staff;

@@ -189,6 +189,9 @@ pub struct CareNetworkMemberEntry {
     pub added_by: UserId,
     #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
+    /// Taken out again by whoever added them by hand (NET-2: added by mistake).
+    #[serde(default)]
+    pub removed_by: Option<UserId>,
 }
 
 impl CareNetworkMemberEntry {
@@ -202,6 +205,8 @@ impl CareNetworkMemberEntry {
 pub enum NetworkJoin {
     Conversation,
     Manual,
+    /// Took a referral (REF-3).
+    Referral,
 }
 
 /// A participant to add, with every epoch key wrapped for them.

@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod directory;
 pub mod error;
 pub mod patients;
+pub mod referrals;
 pub mod staff;
 pub mod sync;
 

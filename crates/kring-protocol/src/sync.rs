@@ -103,6 +103,9 @@ pub enum EntityKind {
     Participation,
     CareNetworkMember,
     HisReturn,
+    Referral,
+    AuthorisationMatrix,
+    MatrixRequest,
 }
 
 impl EntityKind {
@@ -126,6 +129,9 @@ impl EntityKind {
             EntityKind::Participation => "participation",
             EntityKind::CareNetworkMember => "care_network_member",
             EntityKind::HisReturn => "his_return",
+            EntityKind::Referral => "referral",
+            EntityKind::AuthorisationMatrix => "authorisation_matrix",
+            EntityKind::MatrixRequest => "matrix_request",
         }
     }
 }
@@ -152,6 +158,9 @@ pub enum ChangeBody {
     Participation(ParticipationEntry),
     CareNetworkMember(CareNetworkMemberEntry),
     HisReturn(crate::conversations::HisReturnEntry),
+    Referral(crate::referrals::ReferralEntry),
+    AuthorisationMatrix(crate::referrals::MatrixEntry),
+    MatrixRequest(crate::referrals::MatrixRequestEntry),
 }
 
 impl ChangeBody {
@@ -175,6 +184,9 @@ impl ChangeBody {
             ChangeBody::Participation(_) => EntityKind::Participation,
             ChangeBody::CareNetworkMember(_) => EntityKind::CareNetworkMember,
             ChangeBody::HisReturn(_) => EntityKind::HisReturn,
+            ChangeBody::Referral(_) => EntityKind::Referral,
+            ChangeBody::AuthorisationMatrix(_) => EntityKind::AuthorisationMatrix,
+            ChangeBody::MatrixRequest(_) => EntityKind::MatrixRequest,
         }
     }
 
@@ -198,6 +210,9 @@ impl ChangeBody {
             ChangeBody::Participation(e) => e.id,
             ChangeBody::CareNetworkMember(e) => e.id,
             ChangeBody::HisReturn(e) => e.id,
+            ChangeBody::Referral(e) => e.id,
+            ChangeBody::AuthorisationMatrix(_) => crate::referrals::MatrixEntry::ID,
+            ChangeBody::MatrixRequest(e) => e.id,
         }
     }
 }
@@ -310,6 +325,35 @@ pub enum Mutation {
     RemoveInboxMember { conversation_id: ConversationId, user_id: UserId },
     /// Add a caregiver to a patient's care network by hand (NET-2).
     JoinCareNetwork { patient_id: PatientId, user_id: UserId },
+    /// Take out of a patient's care network someone one added by hand by mistake (NET-2).
+    LeaveCareNetwork { patient_id: PatientId, user_id: UserId },
+    /// Refer a patient (REF-1, REF-4): the sealed referral and the conversation that goes with it
+    /// (its participants: the referrer and the receiving caregivers), in one commit.
+    Refer {
+        referral: crate::referrals::NewReferral,
+        conversation_id: ConversationId,
+        title: String,
+        participants: Vec<NewParticipant>,
+        first_message: NewMessage,
+        #[serde(default)]
+        inboxes: Vec<TeamId>,
+    },
+    /// A step in a referral's workflow (REF-1, REF-3): take, feedback, decline (the receiver);
+    /// close, withdraw (the practice). The text of feedback or a refusal is a message in the
+    /// referral's conversation.
+    ReferralStep { referral_id: Uuid, step: kring_domain::referral::ReferralStep },
+    /// The practice refreshes a referral's sealed content after a new HIS extraction, and gives
+    /// its key to receiving caregivers who joined later (REF-2).
+    UpdateReferral { referral_id: Uuid, content: String, members: Vec<crate::patients::NetworkKey> },
+    /// A partner asks the region to let one more category go to a kind of organisation (REF-2).
+    RequestMatrixExtension {
+        request_id: Uuid,
+        kind: kring_domain::OrganisationKind,
+        category: kring_domain::referral::DataCategory,
+        explanation: String,
+    },
+    /// The region's operator approves (a new matrix version) or rejects a request (REF-2).
+    DecideMatrixRequest { request_id: Uuid, approve: bool },
 }
 
 /// What became of a mutation.

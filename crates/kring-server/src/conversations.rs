@@ -321,10 +321,42 @@ pub(crate) async fn join_care_network(
     if !sees_patient(state, user, &patient).await? {
         return Err(ServerError::InvalidRequest("the caregiver's organisation does not see this patient".into()));
     }
-    if state.store().entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?.is_some() {
-        return Ok(Planned::default());
+    if let Some(ChangeBody::CareNetworkMember(member)) =
+        state.store().entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?
+    {
+        if member.removed_by.is_none() {
+            return Ok(Planned::default());
+        }
     }
     Ok(Planned::changes(network_member(&patient, user, author, NetworkJoin::Manual, state.clock().now())))
+}
+
+/// NET-2: who added a caregiver by hand takes them out again (added by mistake). The network
+/// holds no key of its own per member (the patient's network vault is the organisation's), so
+/// nothing rotates; their conversations follow the conversation rules.
+pub(crate) async fn leave_care_network(
+    state: &AppState,
+    author: UserId,
+    patient_id: PatientId,
+    user: UserId,
+) -> ServerResult<Planned> {
+    let Some(ChangeBody::CareNetworkMember(member)) =
+        state.store().entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?
+    else {
+        return Err(ServerError::NotFound("care network member"));
+    };
+    if member.removed_by.is_some() {
+        return Ok(Planned::default());
+    }
+    if member.joined_via != NetworkJoin::Manual || member.added_by != author {
+        return Err(ServerError::Forbidden("only who added a caregiver by hand takes them out"));
+    }
+    let patient = patient(state, patient_id).await?;
+    let removed = CareNetworkMemberEntry { removed_by: Some(author), ..member };
+    Ok(Planned::changes(vec![
+        (Scope::Patients(patient.organisation_id), ChangeBody::CareNetworkMember(removed.clone())),
+        (Scope::Patient(patient.id), ChangeBody::CareNetworkMember(removed)),
+    ]))
 }
 
 /// The largest sealed chunk: a plaintext chunk plus nonce and tag.
@@ -523,7 +555,7 @@ async fn admit(
 }
 
 /// NET-1: the membership reaches the practice and the patient's shared network.
-fn network_member(
+pub(crate) fn network_member(
     patient: &PatientEntry,
     user: UserId,
     by: UserId,
@@ -538,6 +570,7 @@ fn network_member(
         joined_via: via,
         added_by: by,
         joined_at: now,
+        removed_by: None,
     };
     vec![
         (Scope::Patients(patient.organisation_id), ChangeBody::CareNetworkMember(entry.clone())),

@@ -26,6 +26,7 @@ pub mod mail;
 mod mutations;
 mod patients;
 mod plan;
+mod referrals;
 pub mod seed;
 pub mod serve;
 mod staff;

@@ -4,7 +4,7 @@ use crate::authz::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::plan::{after_commit, Planned};
 use crate::store::{Commit, StoreError};
-use crate::{conversations, patients, staff, AppState};
+use crate::{conversations, patients, referrals, staff, AppState};
 use axum::extract::State;
 use axum::Json;
 use kring_domain::{Action, UserId};
@@ -18,26 +18,39 @@ pub async fn submit(
     if let Some(outcome) = replay(&state, user.id, &request).await? {
         return Ok(Json(outcome));
     }
-    let planned = match plan(&state, &user, &request.mutation).await {
-        Ok(planned) => planned,
-        Err(error @ (ServerError::Forbidden(_) | ServerError::NotFound(_) | ServerError::InvalidRequest(_))) => {
-            tracing::info!(user_id = %user.id, mutation_id = %request.id, code = ?error.code(), "mutation rejected");
-            return Ok(Json(MutationOutcome::Rejected { code: error.code(), message: error.to_string() }));
+    // A plan made on an entity that changed before the commit (two caregivers taking one
+    // referral) is made again on the new state, where it is refused or still holds.
+    for _ in 0..STALE_RETRIES {
+        let planned = match plan(&state, &user, &request.mutation).await {
+            Ok(planned) => planned,
+            Err(error @ (ServerError::Forbidden(_) | ServerError::NotFound(_) | ServerError::InvalidRequest(_))) => {
+                tracing::info!(user_id = %user.id, mutation_id = %request.id, code = ?error.code(), "mutation rejected");
+                return Ok(Json(MutationOutcome::Rejected { code: error.code(), message: error.to_string() }));
+            }
+            Err(error) => return Err(error),
+        };
+        let commit = Commit { mutation: Some((user.id, request.clone())), ..planned.commit };
+        match state.commit(commit).await {
+            Ok(seq) => {
+                tracing::info!(user_id = %user.id, mutation_id = %request.id, seq, "mutation applied");
+                after_commit(&state, planned.after).await?;
+                return Ok(Json(MutationOutcome::Applied { seq }));
+            }
+            Err(StoreError::Stale) => {
+                tracing::info!(user_id = %user.id, mutation_id = %request.id, "planned on a changed entity: planning again");
+            }
+            // The same id raced in through another connection: answer as that one did.
+            Err(StoreError::DuplicateMutation) => {
+                return replay(&state, user.id, &request).await?.map(Json).ok_or(ServerError::Conflict)
+            }
+            Err(error) => return Err(error.into()),
         }
-        Err(error) => return Err(error),
-    };
-    let commit = Commit { mutation: Some((user.id, request.clone())), ..planned.commit };
-    match state.commit(commit).await {
-        Ok(seq) => {
-            tracing::info!(user_id = %user.id, mutation_id = %request.id, seq, "mutation applied");
-            after_commit(&state, planned.after).await?;
-            Ok(Json(MutationOutcome::Applied { seq }))
-        }
-        // The same id raced in through another connection: answer as that one did.
-        Err(StoreError::DuplicateMutation) => replay(&state, user.id, &request).await?.map(Json).ok_or(ServerError::Conflict),
-        Err(error) => Err(error.into()),
     }
+    Err(ServerError::Conflict)
 }
+
+/// How often a mutation is planned again when its entities keep changing under it.
+const STALE_RETRIES: usize = 3;
 
 /// The recorded outcome when this exact mutation was applied before.
 async fn replay(state: &AppState, author: UserId, request: &MutationRequest) -> ServerResult<Option<MutationOutcome>> {
@@ -167,6 +180,30 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         }
         Mutation::JoinCareNetwork { patient_id, user_id } => {
             conversations::join_care_network(state, author, *patient_id, *user_id).await
+        }
+        Mutation::LeaveCareNetwork { patient_id, user_id } => {
+            conversations::leave_care_network(state, author, *patient_id, *user_id).await
+        }
+        Mutation::Refer { referral, conversation_id, title, participants, first_message, inboxes } => {
+            let conversation = conversations::StartConversation {
+                id: *conversation_id,
+                patient_id: Some(referral.patient_id),
+                title,
+                participants,
+                first_message,
+                inboxes,
+            };
+            referrals::refer(state, author, referral, conversation).await
+        }
+        Mutation::ReferralStep { referral_id, step } => referrals::step(state, author, *referral_id, *step).await,
+        Mutation::UpdateReferral { referral_id, content, members } => {
+            referrals::update(state, author, *referral_id, content, members).await
+        }
+        Mutation::RequestMatrixExtension { request_id, kind, category, explanation } => {
+            referrals::request_matrix_extension(state, author, *request_id, *kind, *category, explanation).await
+        }
+        Mutation::DecideMatrixRequest { request_id, approve } => {
+            referrals::decide_matrix_request(state, author, *request_id, *approve).await
         }
     }
 }

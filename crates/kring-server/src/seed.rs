@@ -173,7 +173,7 @@ struct DemoPerson {
     channel: CodeChannel,
 }
 
-const DEMO_PEOPLE: [DemoPerson; 8] = [
+const DEMO_PEOPLE: [DemoPerson; 9] = [
     DemoPerson {
         username: "huisarts",
         first: "Anne",
@@ -246,6 +246,15 @@ const DEMO_PEOPLE: [DemoPerson; 8] = [
         mobile: "0612340007",
         channel: CodeChannel::Email,
     },
+    DemoPerson {
+        username: "ggzintake",
+        first: "Daan",
+        last: "Mulder",
+        what: "GZ-psycholoog, neemt verwijzingen naar de GGZ in behandeling",
+        agb: Some("94012349"),
+        mobile: "0612340009",
+        channel: CodeChannel::Email,
+    },
 ];
 
 /// Seed the demo region (DESIGN.md "Embedded default") into an empty store. Does nothing when the
@@ -281,14 +290,14 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
         OrganisationKind::GgzProvider,
         Some("22220123"),
         "Delft",
-        &["Psychiatrische Consultatielijn voor huisartsen"],
+        &["Psychiatrische Consultatielijn voor huisartsen", "Aanmelding en intake"],
     )
     .await?;
 
     let (operator, _) =
         create_organisation(store, "Kring Regio Delft (beheer)", OrganisationKind::RegionOperator, None, "Delft", &[]).await?;
 
-    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 8] = [
+    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 9] = [
         vec![
             (practice, Some(practice_teams[0]), Role::Huisarts),
             (care_group, Some(care_group_teams[0]), Role::Kwaliteitsmedewerker),
@@ -300,6 +309,7 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
         vec![(home_care, Some(home_care_teams[0]), Role::Zorgverlener)],
         vec![(operator, None, Role::Regiobeheerder)],
         vec![(ggz, Some(ggz_teams[0]), Role::Consultatiegever)],
+        vec![(ggz, Some(ggz_teams[1]), Role::Zorgverlener)],
     ];
     let mut specs = Vec::new();
     for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {

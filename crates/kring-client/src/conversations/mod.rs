@@ -38,6 +38,14 @@ type SendingEpoch = (u32, Zeroizing<[u8; 32]>, Option<Vec<WrappedKey>>);
 /// An epoch key, by number.
 type EpochKeys = HashMap<u32, Zeroizing<[u8; 32]>>;
 
+/// A conversation sealed and ready to go out with the mutation that starts it.
+pub(crate) struct PreparedConversation {
+    pub id: ConversationId,
+    pub title: String,
+    pub participants: Vec<NewParticipant>,
+    pub first_message: NewMessage,
+}
+
 impl KringClient {
     /// The inbox's conversations, newest first; archived ones only when asked (CHAT-5, CHAT-7).
     pub fn conversations(&self, include_archived: bool) -> ClientResult<Vec<ConversationSummary>> {
@@ -94,6 +102,24 @@ impl KringClient {
     /// Start a conversation with its first message (CHAT-1, CHAT-2). Needs the open lock and a
     /// connection: the server checks who may take part before anything exists.
     pub async fn start_conversation(&self, new: NewConversation) -> ClientResult<ConversationId> {
+        let prepared = self.prepare_conversation(&new)?;
+        let id = prepared.id;
+        self.submit_now(Mutation::StartConversation {
+            conversation_id: id,
+            patient_id: new.patient_id,
+            title: prepared.title,
+            participants: prepared.participants,
+            first_message: prepared.first_message,
+            inboxes: new.inboxes.clone(),
+        })
+        .await?;
+        tracing::info!(conversation_id = %id, "conversation started");
+        Ok(id)
+    }
+
+    /// A new conversation made ready to send: its id, its title and first message sealed under
+    /// a fresh epoch key, and that key wrapped for me, the recipients and each inbox's members.
+    pub(crate) fn prepare_conversation(&self, new: &NewConversation) -> ClientResult<PreparedConversation> {
         let title = check_title(&new.title)?;
         let text = check_message(&new.text)?;
         let me = self.inner.me.user_id;
@@ -125,19 +151,9 @@ impl KringClient {
             let wrapped = wrap_for(&people, user, &key)?;
             participants.push(NewParticipant { user_id: user, kind: ParticipantKind::Caregiver, via_inbox, keys: vec![wrapped] });
         }
-        let sealed_title = STANDARD_NO_PAD.encode(kring_crypto::seal_with_key(&key, &title_context(id), title.as_bytes())?);
+        let title = STANDARD_NO_PAD.encode(kring_crypto::seal_with_key(&key, &title_context(id), title.as_bytes())?);
         let first_message = self.seal_message(id, 0, &key, &MessageBody { text, attachments: Vec::new() }, Vec::new())?;
-        self.submit_now(Mutation::StartConversation {
-            conversation_id: id,
-            patient_id: new.patient_id,
-            title: sealed_title,
-            participants,
-            first_message,
-            inboxes: new.inboxes.clone(),
-        })
-        .await?;
-        tracing::info!(conversation_id = %id, "conversation started");
-        Ok(id)
+        Ok(PreparedConversation { id, title, participants, first_message })
     }
 
     /// Write a message. Offline it waits in the outbox. When someone left since the newest key

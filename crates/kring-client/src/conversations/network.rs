@@ -2,6 +2,7 @@
 //! network (NET-1, NET-2) and team inboxes with their upkeep as staff come and go (CHAT-3).
 
 use super::*;
+use kring_protocol::conversations::NetworkJoin;
 
 impl KringClient {
     /// Who I can write to: active people with keys whose role takes part in conversations; about
@@ -76,7 +77,7 @@ impl KringClient {
                 _ => None,
             })?
             .into_iter()
-            .filter(|member: &CareNetworkMemberEntry| member.patient_id == patient_id)
+            .filter(|member: &CareNetworkMemberEntry| member.patient_id == patient_id && member.removed_by.is_none())
             .map(|member| {
                 let mut names: Vec<String> = contracts
                     .iter()
@@ -90,7 +91,9 @@ impl KringClient {
                     name: people.get(&member.user_id).map(PersonEntry::full_name).unwrap_or_default(),
                     organisations: names,
                     joined_via: member.joined_via,
+                    added_by: people.get(&member.added_by).map(PersonEntry::full_name).unwrap_or_default(),
                     joined_at: member.joined_at,
+                    removable: member.joined_via == NetworkJoin::Manual && member.added_by == self.inner.me.user_id,
                 }
             })
             .collect();
@@ -101,6 +104,12 @@ impl KringClient {
     /// Add a caregiver to a patient's care network by hand (NET-2).
     pub async fn join_care_network(&self, patient_id: PatientId, user_id: UserId) -> ClientResult<()> {
         self.submit_now(Mutation::JoinCareNetwork { patient_id, user_id }).await?;
+        Ok(())
+    }
+
+    /// Take out of the care network someone I added by hand by mistake (NET-2).
+    pub async fn leave_care_network(&self, patient_id: PatientId, user_id: UserId) -> ClientResult<()> {
+        self.submit_now(Mutation::LeaveCareNetwork { patient_id, user_id }).await?;
         Ok(())
     }
 

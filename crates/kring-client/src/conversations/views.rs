@@ -172,7 +172,11 @@ pub struct NetworkMemberView {
     pub name: String,
     pub organisations: Vec<String>,
     pub joined_via: NetworkJoin,
+    /// Who added them (themselves, when they joined by a conversation or a referral).
+    pub added_by: String,
     #[ts(type = "string")]
     #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
+    /// I added them by hand: I may take them out again (added by mistake).
+    pub removable: bool,
 }

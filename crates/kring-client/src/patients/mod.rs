@@ -112,6 +112,8 @@ impl KringClient {
                 break;
             }
         }
+        // Open referrals carry the permitted part of the new chart (REF-2).
+        self.maintain_referrals().await?;
         progress(ImportProgress { phase: ImportPhase::Done, done: total, total });
         tracing::info!(organisation_id = %organisation_id, created = outcome.created, updated = outcome.updated, "extraction imported");
         Ok(ImportSummary {
@@ -277,6 +279,7 @@ impl KringClient {
                 });
             }
         }
+        timeline.extend(self.referral_timeline(patient_id)?);
         for measurement in &chart.measurements {
             let value = format!("{}: {} {}", measurement.label, format_value(measurement.value), measurement.unit);
             timeline.push(TimelineEvent {
@@ -381,7 +384,7 @@ impl KringClient {
 
     /// The active caregivers (a role that sees patients) of `organisations` who have published
     /// keys, with their public encryption key.
-    fn caregivers_of(&self, organisations: &[OrganisationId]) -> ClientResult<Vec<(UserId, EncryptionPublicKey)>> {
+    pub(crate) fn caregivers_of(&self, organisations: &[OrganisationId]) -> ClientResult<Vec<(UserId, EncryptionPublicKey)>> {
         let people = self.people()?;
         let mut caregivers: Vec<(UserId, EncryptionPublicKey)> = Vec::new();
         for contract in self.contracts()? {
@@ -567,11 +570,11 @@ impl KringClient {
             .map(|entry| entry.id))
     }
 
-    fn may(&self, organisation_id: OrganisationId, action: Action) -> bool {
+    pub(crate) fn may(&self, organisation_id: OrganisationId, action: Action) -> bool {
         self.inner.me.contracts.iter().any(|c| c.organisation_id == organisation_id && c.role.permits(action))
     }
 
-    fn patient_entry(&self, patient_id: PatientId) -> ClientResult<PatientEntry> {
+    pub(crate) fn patient_entry(&self, patient_id: PatientId) -> ClientResult<PatientEntry> {
         match self.inner.cache.entity(EntityKind::Patient, patient_id.0)? {
             Some(ChangeBody::Patient(entry)) => Ok(entry),
             _ => Err(ClientError::NotSynced),
@@ -585,7 +588,7 @@ impl KringClient {
         })
     }
 
-    fn consents_of(&self, patient_id: PatientId) -> ClientResult<Vec<ConsentEntry>> {
+    pub(crate) fn consents_of(&self, patient_id: PatientId) -> ClientResult<Vec<ConsentEntry>> {
         let mut consents = crate::directory::cached(&self.inner.cache, EntityKind::Consent, |body| match body {
             ChangeBody::Consent(entry) => Some(entry),
             _ => None,
@@ -595,7 +598,7 @@ impl KringClient {
         Ok(consents)
     }
 
-    fn names(&self) -> ClientResult<HashMap<UserId, String>> {
+    pub(crate) fn names(&self) -> ClientResult<HashMap<UserId, String>> {
         Ok(self.people()?.into_iter().map(|person| (person.id, person.full_name())).collect())
     }
 
@@ -689,16 +692,16 @@ fn seal_patient(vault: &Vault, card: &PatientCard, chart: &PatientChart) -> Clie
     })
 }
 
-fn seal_json(vault: &Vault, value: &impl Serialize) -> ClientResult<String> {
+pub(crate) fn seal_json(vault: &Vault, value: &impl Serialize) -> ClientResult<String> {
     let json = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|error| ClientError::Internal(error.to_string()))?);
     Ok(STANDARD_NO_PAD.encode(vault.public().seal(&json)?))
 }
 
-fn decode(text: &str) -> ClientResult<Vec<u8>> {
+pub(crate) fn decode(text: &str) -> ClientResult<Vec<u8>> {
     STANDARD_NO_PAD.decode(text).map_err(|_| ClientError::Protocol("a key is not base64".into()))
 }
 
-fn open_sealed<T: serde::de::DeserializeOwned>(vault: &Vault, sealed: &str) -> ClientResult<T> {
+pub(crate) fn open_sealed<T: serde::de::DeserializeOwned>(vault: &Vault, sealed: &str) -> ClientResult<T> {
     let bytes = STANDARD_NO_PAD.decode(sealed).map_err(|_| ClientError::Protocol("sealed patient data is not base64".into()))?;
     let plain = vault.open(&bytes).map_err(|_| ClientError::KeysLost)?;
     serde_json::from_slice(&plain).map_err(|_| ClientError::Protocol("sealed patient data".into()))
@@ -732,7 +735,7 @@ fn haystack(card: &PatientCard) -> String {
     ))
 }
 
-fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
+pub(crate) fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
     let mut series: Vec<MeasurementSeries> = Vec::new();
     for measurement in measurements {
         let target = kring_domain::targets::default_target(&measurement.code, &measurement.unit);

@@ -168,6 +168,28 @@ pub enum TimelineKind {
     ConsentWithdrawn,
     Measurement,
     MedicationStarted,
+    ReferralSent,
+    ReferralTaken,
+    ReferralFeedback,
+    ReferralClosed,
+    ReferralDeclined,
+    ReferralWithdrawn,
+    ReferralDataUpdated,
+}
+
+impl From<kring_domain::referral::ReferralStep> for TimelineKind {
+    fn from(step: kring_domain::referral::ReferralStep) -> Self {
+        use kring_domain::referral::ReferralStep as S;
+        match step {
+            S::Sent => TimelineKind::ReferralSent,
+            S::Taken => TimelineKind::ReferralTaken,
+            S::Feedback => TimelineKind::ReferralFeedback,
+            S::Closed => TimelineKind::ReferralClosed,
+            S::Declined => TimelineKind::ReferralDeclined,
+            S::Withdrawn => TimelineKind::ReferralWithdrawn,
+            S::DataUpdated => TimelineKind::ReferralDataUpdated,
+        }
+    }
 }
 
 /// What a HIS launch leads to once the lock is open (PAT-4).

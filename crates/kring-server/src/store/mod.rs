@@ -33,6 +33,9 @@ pub enum StoreError {
     DuplicateUsername,
     #[error("the activation link is used, expired or unknown")]
     ActivationUnavailable,
+    /// An entity the commit was planned on changed in the meantime (`Commit::unchanged`).
+    #[error("an entity changed while the commit was planned")]
+    Stale,
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("postgres: {0}")]
@@ -70,6 +73,9 @@ pub struct Commit {
     /// Jobs scheduled with this commit. A job whose id is already scheduled is not added again
     /// (how a batch of messages coalesces into one e-mail).
     pub jobs: Vec<NewJob>,
+    /// Entities as the plan read them: the commit fails with [`StoreError::Stale`] when one of
+    /// them changed since (compare-and-set: of two caregivers taking one referral, one wins).
+    pub unchanged: Vec<ChangeBody>,
 }
 
 /// A single-use activation link, by the SHA-256 of its token.
@@ -388,6 +394,8 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::Participation(participation) => Some(participation.user_id.0),
         ChangeBody::CareNetworkMember(member) => Some(member.patient_id.0),
         ChangeBody::HisReturn(back) => Some(back.conversation_id.0),
+        ChangeBody::Referral(referral) => Some(referral.patient_id.0),
+        ChangeBody::MatrixRequest(_) | ChangeBody::AuthorisationMatrix(_) => None,
         ChangeBody::Organisation(_)
         | ChangeBody::Person(_)
         | ChangeBody::Account(_)

@@ -177,6 +177,21 @@ impl Store for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await?;
+        for expected in &commit.unchanged {
+            let row = tx
+                .query_opt(
+                    "SELECT body FROM entities WHERE kind = $1 AND id = $2",
+                    &[&expected.kind().as_str(), &expected.entity_id()],
+                )
+                .await?;
+            let current: Option<ChangeBody> = row
+                .map(|row| serde_json::from_value(row.get::<_, serde_json::Value>(0)))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if current.as_ref() != Some(expected) {
+                return Err(StoreError::Stale);
+            }
+        }
         for credentials in &commit.credentials {
             tx.execute(
                 "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)

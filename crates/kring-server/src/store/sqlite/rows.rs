@@ -104,6 +104,15 @@ pub(super) fn latest_seq(conn: &Connection) -> StoreResult<Seq> {
 /// Write one commit's rows (inside the caller's transaction or savepoint); the seq of its last
 /// change, or the latest seq when it has none.
 pub(super) fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq> {
+    for expected in &commit.unchanged {
+        let body: Option<String> = tx
+            .prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND id = ?2")?
+            .query_row(params![expected.kind().as_str(), expected.entity_id().to_string()], |row| row.get(0))
+            .optional()?;
+        if body.as_deref().map(from_json::<ChangeBody>).transpose()?.as_ref() != Some(expected) {
+            return Err(StoreError::Stale);
+        }
+    }
     for credentials in &commit.credentials {
         tx.execute(
             "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)
