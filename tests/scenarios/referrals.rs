@@ -90,7 +90,10 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
     let options = gp.referral_options(patient).unwrap();
     let target = options.targets.iter().find(|t| t.organisation_id == home_care).expect("home care has a matrix row");
     assert!(target.categories.contains(&DataCategory::BloodPressure) && !target.categories.contains(&DataCategory::Medication));
-    assert!(options.targets.iter().all(|t| t.kind != OrganisationKind::NeighbourhoodTeam && t.kind != OrganisationKind::CareGroup));
+    assert!(options
+        .targets
+        .iter()
+        .all(|t| t.kind != OrganisationKind::NeighbourhoodTeam && t.kind != OrganisationKind::CareGroup));
 
     let empty = gp.refer(form(patient, home_care, "  "), Vec::new()).await;
     assert!(matches!(empty, Err(ClientError::Referral(ReferralError::ReasonRequired))), "{empty:?}");
@@ -155,7 +158,8 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
     // Every step on the patient's timeline, with who.
     let timeline = gp.open_patient(patient).await.unwrap().timeline;
     let steps: Vec<TimelineKind> = timeline.iter().map(|e| e.kind).filter(|k| format!("{k:?}").starts_with("Referral")).collect();
-    for kind in [TimelineKind::ReferralSent, TimelineKind::ReferralTaken, TimelineKind::ReferralFeedback, TimelineKind::ReferralClosed]
+    for kind in
+        [TimelineKind::ReferralSent, TimelineKind::ReferralTaken, TimelineKind::ReferralFeedback, TimelineKind::ReferralClosed]
     {
         assert!(steps.contains(&kind), "{kind:?} in {steps:?}");
     }
@@ -166,7 +170,8 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
 async fn ref_3_of_two_caregivers_taking_a_referral_at_the_same_moment_exactly_one_wins() {
     let region = TestRegion::start().await;
     let (gp, patient) = practice_with_patient(&region).await;
-    let id = gp.refer(form(patient, organisation(&gp, "Thuiszorg Hof van Delft"), "Insulinetoediening"), Vec::new()).await.unwrap();
+    let id =
+        gp.refer(form(patient, organisation(&gp, "Thuiszorg Hof van Delft"), "Insulinetoediening"), Vec::new()).await.unwrap();
     let (nurse, colleague) = (logged_in(&region, "wijkverpleging").await, logged_in(&region, "verzorgende").await);
     let (first, second) = tokio::join!(nurse.take_referral(id), colleague.take_referral(id));
     let won = [&first, &second].iter().filter(|outcome| outcome.is_ok()).count();
@@ -190,7 +195,10 @@ async fn ref_1_the_practice_withdraws_before_acceptance_and_the_receiver_decline
 
     let declined = gp.refer(form(patient, home_care, "Steunkousen aantrekken"), Vec::new()).await.unwrap();
     nurse.sync_now().await.unwrap();
-    assert!(matches!(nurse.decline_referral(declined, "").await, Err(ClientError::Referral(ReferralError::DeclineReasonRequired))));
+    assert!(matches!(
+        nurse.decline_referral(declined, "").await,
+        Err(ClientError::Referral(ReferralError::DeclineReasonRequired))
+    ));
     nurse.decline_referral(declined, "Geen capaciteit in deze wijk").await.unwrap();
     gp.sync_now().await.unwrap();
     let view = gp.referral_view(declined).unwrap();
@@ -258,7 +266,10 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
     // The nurse asks for medication; only the region operator decides, and then the matrix has
     // a version 2 that says who approved it.
     let nurse = logged_in(&region, "wijkverpleging").await;
-    let request = nurse.request_matrix_extension(OrganisationKind::HomeCare, DataCategory::Medication, "Medicatierol bij toediening").await.unwrap();
+    let request = nurse
+        .request_matrix_extension(OrganisationKind::HomeCare, DataCategory::Medication, "Medicatierol bij toediening")
+        .await
+        .unwrap();
     let refused = nurse.decide_matrix_request(request, true).await;
     assert!(matches!(refused, Err(ClientError::Refused { code: ErrorCode::Forbidden, .. })), "{refused:?}");
     let operator = logged_in(&region, "regiobeheer").await;
@@ -281,7 +292,10 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
 async fn ref_2_a_new_extraction_refreshes_the_data_of_open_referrals() {
     let region = TestRegion::start().await;
     let (gp, patient) = practice_with_patient(&region).await;
-    let id = gp.refer(form(patient, organisation(&gp, "Thuiszorg Hof van Delft"), "Gewichtsverlies volgen"), Vec::new()).await.unwrap();
+    let id = gp
+        .refer(form(patient, organisation(&gp, "Thuiszorg Hof van Delft"), "Gewichtsverlies volgen"), Vec::new())
+        .await
+        .unwrap();
     region.clock.advance(time::Duration::hours(1));
     gp.import_extraction(practice(&gp), bundle(77.5).into_bytes(), |_| {}).await.unwrap();
 

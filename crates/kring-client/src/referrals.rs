@@ -22,7 +22,8 @@ use kring_domain::referral::{
     SharedChart, SuspectedDisorder,
 };
 use kring_domain::{
-    AccessKind, Action, CareProgramme, OrganisationId, OrganisationKind, PatientCard, PatientChart, PatientId, Role, TeamId, UserId,
+    AccessKind, Action, CareProgramme, OrganisationId, OrganisationKind, PatientCard, PatientChart, PatientId, Role, TeamId,
+    UserId,
 };
 use kring_protocol::patients::{ConsentEntry, NetworkKey};
 use kring_protocol::referrals::{MatrixEntry, MatrixRequestEntry, NewReferral, ReferralEntry};
@@ -716,26 +717,25 @@ impl KringClient {
             Some(ChangeBody::AuthorisationMatrix(entry)) => Some(entry),
             _ => None,
         };
-        let mut requests: Vec<MatrixRequestView> = crate::directory::cached(&self.inner.cache, EntityKind::MatrixRequest, |body| {
-            match body {
+        let mut requests: Vec<MatrixRequestView> =
+            crate::directory::cached(&self.inner.cache, EntityKind::MatrixRequest, |body| match body {
                 ChangeBody::MatrixRequest(entry) => Some(entry),
                 _ => None,
-            }
-        })?
-        .into_iter()
-        .map(|request: MatrixRequestEntry| MatrixRequestView {
-            id: request.id,
-            kind: request.kind,
-            category: request.category,
-            explanation: request.explanation,
-            requested_by: names.get(&request.requested_by).cloned().unwrap_or_default(),
-            organisation: organisations.get(&request.organisation_id).cloned().unwrap_or_default(),
-            requested_at: request.requested_at,
-            approved: request.decision.as_ref().map(|d| d.approved),
-            decided_by: request.decision.as_ref().and_then(|d| names.get(&d.by).cloned()),
-            version: request.decision.as_ref().and_then(|d| d.version),
-        })
-        .collect();
+            })?
+            .into_iter()
+            .map(|request: MatrixRequestEntry| MatrixRequestView {
+                id: request.id,
+                kind: request.kind,
+                category: request.category,
+                explanation: request.explanation,
+                requested_by: names.get(&request.requested_by).cloned().unwrap_or_default(),
+                organisation: organisations.get(&request.organisation_id).cloned().unwrap_or_default(),
+                requested_at: request.requested_at,
+                approved: request.decision.as_ref().map(|d| d.approved),
+                decided_by: request.decision.as_ref().and_then(|d| names.get(&d.by).cloned()),
+                version: request.decision.as_ref().and_then(|d| d.version),
+            })
+            .collect();
         requests.sort_by_key(|r| std::cmp::Reverse(r.requested_at));
         Ok(MatrixView {
             matrix: stored.as_ref().map(|s| s.matrix.clone()).unwrap_or_else(AuthorisationMatrix::initial),

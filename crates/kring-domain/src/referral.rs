@@ -173,9 +173,7 @@ pub fn check_reason(reason: &str) -> Result<String, ReferralError> {
 /// A category of medical data a referral can carry: each measurement kind, medication, and the
 /// care programmes. Measurements are matched by LOINC code; one coded otherwise belongs to no
 /// category and never goes along.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS, strum::EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum DataCategory {
     BloodPressure,
@@ -247,7 +245,10 @@ impl AuthorisationMatrix {
         AuthorisationMatrix {
             version: 1,
             rows: vec![
-                MatrixRow { kind: OrganisationKind::HomeCare, categories: vec![BloodPressure, Pulse, Weight, Height, Bmi, Glucose] },
+                MatrixRow {
+                    kind: OrganisationKind::HomeCare,
+                    categories: vec![BloodPressure, Pulse, Weight, Height, Bmi, Glucose],
+                },
                 MatrixRow {
                     kind: OrganisationKind::GgzProvider,
                     categories: vec![BloodPressure, Pulse, Weight, Medication, Programmes],

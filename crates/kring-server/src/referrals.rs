@@ -19,9 +19,7 @@ use kring_domain::referral::{
 use kring_domain::{Action, OrganisationId, OrganisationKind, Role, TeamId, UserId};
 use kring_protocol::conversations::NetworkJoin;
 use kring_protocol::patients::{NetworkKey, PatientEntry};
-use kring_protocol::referrals::{
-    MatrixDecision, MatrixEntry, MatrixRequestEntry, NewReferral, ReferralEntry, ReferralEvent,
-};
+use kring_protocol::referrals::{MatrixDecision, MatrixEntry, MatrixRequestEntry, NewReferral, ReferralEntry, ReferralEvent};
 use kring_protocol::{ChangeBody, EntityKind, OrganisationEntry, Scope};
 use uuid::Uuid;
 
@@ -123,9 +121,9 @@ async fn check_on_behalf_of(
 ) -> ServerResult<()> {
     let author_is_poh_ggz = contracts(state, author).await?.iter().any(|(org, role)| *org == practice && *role == Role::PohGgz);
     match on_behalf_of {
-        None if ggz && author_is_poh_ggz => Err(ServerError::InvalidRequest(
-            "referral_on_behalf_of_required: a POH-GGZ refers on behalf of a GP".into(),
-        )),
+        None if ggz && author_is_poh_ggz => {
+            Err(ServerError::InvalidRequest("referral_on_behalf_of_required: a POH-GGZ refers on behalf of a GP".into()))
+        }
         None => Ok(()),
         Some(gp) => {
             let is_gp = contracts(state, gp).await?.iter().any(|(org, role)| *org == practice && *role == Role::Huisarts);
@@ -200,7 +198,10 @@ pub(crate) async fn step(state: &AppState, author: UserId, id: Uuid, step: Refer
         let patient = patient(state, entry.patient_id).await?;
         if state
             .store()
-            .entity(EntityKind::CareNetworkMember, kring_protocol::conversations::CareNetworkMemberEntry::id_for(patient.id, author))
+            .entity(
+                EntityKind::CareNetworkMember,
+                kring_protocol::conversations::CareNetworkMemberEntry::id_for(patient.id, author),
+            )
             .await?
             .is_none()
         {
@@ -330,7 +331,8 @@ pub(crate) async fn decide_matrix_request(
         let entry = MatrixEntry { matrix: next, changed_by: author, changed_at: now, request_id };
         changes.push((Scope::Directory, ChangeBody::AuthorisationMatrix(entry)));
     }
-    let decided = MatrixRequestEntry { decision: Some(MatrixDecision { approved: approve, by: author, at: now, version }), ..read };
+    let decided =
+        MatrixRequestEntry { decision: Some(MatrixDecision { approved: approve, by: author, at: now, version }), ..read };
     changes.push((Scope::Directory, ChangeBody::MatrixRequest(decided)));
     tracing::info!(%request_id, approve, ?version, "matrix request decided");
     let mut planned = Planned::changes(changes);

@@ -114,6 +114,13 @@ demo_accounts: Array<DemoAccount>, demo_password: string | null, version: string
 export type AttachmentView = { id: string, name: string, mime: string, image: boolean, size: number, };
 
 /**
+ * The region's authorisation matrix (REF-2): per kind of receiving organisation, the data
+ * categories a referral may carry. A kind without a row cannot be referred to. Versioned: only
+ * the region operator's approval of a partner's request makes a new version.
+ */
+export type AuthorisationMatrix = { version: number, rows: Array<MatrixRow>, };
+
+/**
  * Why a recipient may not read a message soon (CHAT-4).
  */
 export type Away = { "reason": "absent", until: string, } | { "reason": "not_working_today", back: string, };
@@ -240,6 +247,13 @@ export type ConversationView = { summary: ConversationSummary, messages: Array<M
 can_write: boolean, };
 
 /**
+ * A category of medical data a referral can carry: each measurement kind, medication, and the
+ * care programmes. Measurements are matched by LOINC code; one coded otherwise belongs to no
+ * category and never goes along.
+ */
+export type DataCategory = "blood_pressure" | "pulse" | "weight" | "height" | "bmi" | "glucose" | "hba1c" | "cholesterol" | "kidney_function" | "medication" | "programmes";
+
+/**
  * Where a MEDVRI went: what the user is told (issue 13: a file in a folder is not yet "in the
  * HIS").
  */
@@ -338,6 +352,22 @@ export type InvitationView = { username: string, display_name: string, has_mobil
  */
 export type LaunchOpening = { "status": "open", patient_id: PatientId, } | { "status": "ask_birth_date" };
 
+export type MatrixRequestView = { id: string, kind: OrganisationKind, category: DataCategory, explanation: string, requested_by: string, organisation: string, requested_at: string, approved: boolean | null, decided_by: string | null, version: number | null, };
+
+/**
+ * One row of the matrix: what a kind of organisation may receive.
+ */
+export type MatrixRow = { kind: OrganisationKind, categories: Array<DataCategory>, };
+
+/**
+ * The matrix and the requests to extend it, for everyone to see (REF-2).
+ */
+export type MatrixView = { matrix: AuthorisationMatrix, changed_by: string | null, changed_at: string | null, requests: Array<MatrixRequestView>, 
+/**
+ * I am a region operator: I decide requests.
+ */
+can_decide: boolean, };
+
 /**
  * The logged-in user and the contracts (organisation + role) they hold.
  */
@@ -408,12 +438,20 @@ sent_at: string | null, mine: boolean, state: MessageState, attachments: Array<A
  */
 export type MobileNumber = string;
 
-export type NetworkJoin = "conversation" | "manual";
+export type NetworkJoin = "conversation" | "manual" | "referral";
 
 /**
  * A caregiver involved with a patient (NET-1).
  */
-export type NetworkMemberView = { user_id: UserId, name: string, organisations: Array<string>, joined_via: NetworkJoin, joined_at: string, };
+export type NetworkMemberView = { user_id: UserId, name: string, organisations: Array<string>, joined_via: NetworkJoin, 
+/**
+ * Who added them (themselves, when they joined by a conversation or a referral).
+ */
+added_by: string, joined_at: string, 
+/**
+ * I added them by hand: I may take them out again (added by mistake).
+ */
+removable: boolean, };
 
 /**
  * An organisation (organisatie): a GP practice, care group, home-care or GGZ provider.
@@ -511,6 +549,8 @@ actions: Array<Action>,
  */
 sharing: Sharing | null, };
 
+export type PersonOption = { user_id: UserId, name: string, };
+
 /**
  * The profile form as typed.
  */
@@ -529,6 +569,91 @@ function_choices: Array<string>, };
  * Someone the composer offers as a recipient.
  */
 export type RecipientView = { user_id: UserId, name: string, organisation: string, role_name: string, away: Away | null, };
+
+/**
+ * What I may do with a referral now.
+ */
+export type ReferralAction = "take" | "decline" | "feedback" | "close" | "withdraw";
+
+/**
+ * Which side of a referral I am on.
+ */
+export type ReferralDirection = "sent" | "received";
+
+export type ReferralEventView = { step: ReferralStep, by: string, at: string, };
+
+/**
+ * The referral form (REF-1, REF-4).
+ */
+export type ReferralForm = { patient_id: PatientId, organisation_id: OrganisationId, team_id: TeamId | null, reason: string, suspected_disorder: SuspectedDisorder | null, remarks: string, 
+/**
+ * Asked when the extraction has none (REF-4); otherwise the extraction's goes along.
+ */
+phone: string | null, on_behalf_of: UserId | null, };
+
+/**
+ * Where a referral can go from this patient's Acties page, and what the form needs.
+ */
+export type ReferralOptions = { targets: Array<ReferralTarget>, 
+/**
+ * The GPs of the practice, for a POH-GGZ referring on their behalf (REF-4).
+ */
+gps: Array<PersonOption>, 
+/**
+ * I am the practice's POH-GGZ: a GGZ referral names the GP it is on behalf of.
+ */
+on_behalf_required: boolean, 
+/**
+ * The phone number the extraction has (REF-4 asks it when there is none).
+ */
+phone: string | null, has_consent: boolean, matrix_version: number, };
+
+export type ReferralPatient = { formal_name: string, birth_date: string, gender: Gender, bsn: string, };
+
+/**
+ * Where a referral stands. Both the practice and the receiving organisation see it.
+ */
+export type ReferralStatus = "sent" | "in_treatment" | "feedback_given" | "closed" | "declined" | "withdrawn";
+
+/**
+ * What happens to a referral; each step is a timeline item with who and when.
+ */
+export type ReferralStep = "sent" | "taken" | "feedback" | "closed" | "declined" | "withdrawn" | "data_updated";
+
+/**
+ * A referral in a list (the inbox's V tab, the patient's timeline).
+ */
+export type ReferralSummary = { id: string, patient_id: PatientId, 
+/**
+ * `None` while the lock is closed or when the referral's key is not mine.
+ */
+patient_name: string | null, direction: ReferralDirection, practice: string, to_organisation: string, to_team: string | null, referred_by: string, taken_by: string | null, status: ReferralStatus, ggz: boolean, sent_at: string, changed_at: string, 
+/**
+ * Unread messages in the referral's conversation (the cloud).
+ */
+unread: number, conversation_id: ConversationId, };
+
+/**
+ * A receiving organisation the matrix has a row for, with the data that would go along.
+ */
+export type ReferralTarget = { organisation_id: OrganisationId, name: string, kind: OrganisationKind, city: string, teams: Array<TeamOption>, categories: Array<DataCategory>, 
+/**
+ * How many caregivers there would receive it (with keys).
+ */
+receivers: number, };
+
+/**
+ * A referral opened: what the receiver reads and the practice sees it sent.
+ */
+export type ReferralView = { summary: ReferralSummary, patient: ReferralPatient, reason: string, suspected_disorder: SuspectedDisorder | null, remarks: string, phone: string | null, on_behalf_of: string | null, categories: Array<DataCategory>, series: Array<MeasurementSeries>, medication: Array<Medication>, programmes: Array<CareProgramme>, 
+/**
+ * The content held more than the matrix allows; the surplus was dropped and not shown.
+ */
+trimmed: boolean, history: Array<ReferralEventView>, actions: Array<ReferralAction>, 
+/**
+ * Colleagues of the receiving organisation one can add to the care network after taking it.
+ */
+colleagues: Array<PersonOption>, };
 
 /**
  * Where an account request stands. Every state is visible to the practice (STAFF-3).
@@ -598,6 +723,12 @@ works_with_patients: boolean,
 his_user_id: string | null, };
 
 /**
+ * Main categories of a suspected disorder for a GGZ referral (REF-4), as GGZ intake uses them
+ * (the DSM-5 main groups a GP distinguishes), each with a short explanation for the form.
+ */
+export type SuspectedDisorder = "depressive" | "anxiety" | "trauma_stress" | "obsessive_compulsive" | "bipolar" | "psychotic" | "personality" | "substance" | "eating" | "neurodevelopmental" | "somatic" | "other";
+
+/**
  * A band with one or two edges; `None` is an open side ("below 140").
  */
 export type TargetRange = { low: number | null, high: number | null, };
@@ -607,6 +738,8 @@ export type TargetRange = { low: number | null, high: number | null, };
  */
 export type TeamId = string;
 
+export type TeamOption = { team_id: TeamId, name: string, };
+
 export type TeamView = { id: TeamId, name: string, contact_person: MemberView | null, members: Array<MemberView>, };
 
 /**
@@ -614,7 +747,7 @@ export type TeamView = { id: TeamId, name: string, contact_person: MemberView | 
  */
 export type TimelineEvent = { date: string, kind: TimelineKind, detail: string, };
 
-export type TimelineKind = "added_from_extraction" | "added_from_his" | "extraction_updated" | "consent_given" | "consent_withdrawn" | "measurement" | "medication_started";
+export type TimelineKind = "added_from_extraction" | "added_from_his" | "extraction_updated" | "consent_given" | "consent_withdrawn" | "measurement" | "medication_started" | "referral_sent" | "referral_taken" | "referral_feedback" | "referral_closed" | "referral_declined" | "referral_withdrawn" | "referral_data_updated";
 
 /**
  * A person with an account (gebruiker).
@@ -711,6 +844,21 @@ export const CLIENT_ERROR_CODES = [
   'profile_unknown_function',
   'protocol',
   'rate_limited',
+  'referral_already_permitted',
+  'referral_already_taken',
+  'referral_decline_reason_required',
+  'referral_feedback_empty',
+  'referral_invalid_phone',
+  'referral_no_matrix_entry',
+  'referral_no_receivers',
+  'referral_not_open',
+  'referral_not_taken',
+  'referral_on_behalf_of_required',
+  'referral_reason_required',
+  'referral_request_too_long',
+  'referral_text_too_long',
+  'referral_unknown_organisation',
+  'referral_withdraw_after_taken',
   'refused',
   'resync_required',
   'server_unreachable',
