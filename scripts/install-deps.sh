@@ -14,8 +14,9 @@ packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libss
   xdg-utils desktop-file-utils)
 if [ "$mode" = "test" ]; then
   # A real PostgreSQL for the store tests, a virtual display, WebKit's WebDriver for the
-  # end-to-end tests, ImageMagick for their screenshots, a D-Bus session bus for single-instance.
-  packages+=(postgresql webkit2gtk-driver xvfb xauth imagemagick dbus)
+  # end-to-end tests, ImageMagick for their screenshots, a D-Bus session bus for single-instance,
+  # poppler's pdftotext and pdfinfo to read the referral letter as a reader would (REF-4).
+  packages+=(postgresql webkit2gtk-driver xvfb xauth imagemagick dbus poppler-utils)
 fi
 
 missing=()

@@ -139,6 +139,7 @@ pub fn run() {
             conversations::join_care_network,
             conversations::leave_care_network,
             referrals::referral_options,
+            referrals::referral_letter,
             referrals::refer,
             referrals::referrals,
             referrals::open_referral,

@@ -6,6 +6,7 @@ use crate::conversations::{attachments, FileUpload};
 use crate::core::AppCore;
 use kring_client::referrals::{MatrixView, ReferralForm, ReferralOptions, ReferralSummary, ReferralView};
 use kring_domain::referral::DataCategory;
+use kring_domain::referral_letter::ReferralLetter;
 use kring_domain::{OrganisationKind, PatientId};
 use tauri::State;
 use uuid::Uuid;
@@ -13,6 +14,12 @@ use uuid::Uuid;
 #[tauri::command]
 pub async fn referral_options(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<ReferralOptions> {
     Ok(core.read(move |client| client.referral_options(patient_id)).await?)
+}
+
+/// The GGZ referral letter as the form's fields make it (REF-4): the live preview.
+#[tauri::command]
+pub async fn referral_letter(core: State<'_, AppCore>, form: ReferralForm) -> CommandResult<ReferralLetter> {
+    Ok(core.read(move |client| client.referral_letter(&form)).await?)
 }
 
 #[tauri::command]

@@ -337,4 +337,66 @@ async fn ref_4_a_poh_ggz_refers_to_the_ggz_provider_on_behalf_of_a_gp_with_the_p
     assert_eq!((view.phone.as_deref(), view.suspected_disorder), (Some("06-12345678"), Some(SuspectedDisorder::Depressive)));
     assert_eq!(view.medication.len(), 1, "the GGZ provider's row has medication");
     assert!(view.series.iter().all(|s| s.code != "http://loinc.org|4548-4"), "no HbA1c for the GGZ provider");
+
+    // The letter went along as a real PDF: what poppler reads from it is the letter.
+    let letter = view.letter.expect("a GGZ referral has a letter");
+    let file = view.letter_file.expect("its PDF is in the conversation");
+    let pdf = intake.attachment(view.summary.conversation_id, file.message_id, file.attachment_id).await.unwrap();
+    assert_eq!(pdf.name, kring_client::referrals::LETTER_FILE);
+    let text = pdf_text(&pdf.bytes);
+    for expected in [
+        "Verwijsbrief aan GGZ Delfland",
+        "J. de Vries",
+        "BSN 999911120",
+        "Telefoon 06-12345678",
+        "Mehmet Yılmaz, POH-GGZ medewerker",
+        "Namens Anne de Vries, Huisarts",
+        "Somberheid sinds een half jaar, slaapproblemen",
+        "Vermoeden: Depressieve stoornis",
+        "Metformine 500 mg tablet",
+        "Systolische bloeddruk: 142 mmHg",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in the PDF's text:\n{text}");
+    }
+    assert!(!text.contains("HbA1c"), "outside the matrix, so not in the letter");
+    assert_eq!(letter.title, "Verwijsbrief aan GGZ Delfland");
+}
+
+/// The text poppler's `pdftotext` reads from a PDF (layout kept, so a line stays a line).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("letter.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by make test)");
+    assert!(output.status.success(), "pdftotext: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn ref_4_the_letter_preview_is_what_the_form_makes_and_a_long_letter_runs_onto_more_pages() {
+    let region = TestRegion::start().await;
+    let (gp, patient) = practice_with_patient(&region).await;
+    let ggz = organisation(&gp, "GGZ Delfland");
+    let mut draft = form(patient, ggz, "");
+    let empty = gp.referral_letter(&draft).unwrap();
+    assert!(empty.to_text().contains("Niet ingevuld."), "the preview before anything is typed");
+    draft.reason = "Angstklachten. ".repeat(400);
+    draft.suspected_disorder = Some(SuspectedDisorder::Anxiety);
+    let preview = gp.referral_letter(&draft).unwrap();
+    assert!(preview.to_text().contains("Vermoeden: Angststoornis"));
+    let pdf = kring_client::letter_pdf::letter_pdf(&preview).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("letter.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let info = std::process::Command::new("pdfinfo").arg(&path).output().expect("pdfinfo (poppler-utils)");
+    let info = String::from_utf8(info.stdout).unwrap();
+    let pages: u32 = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(|p| p.trim().parse().unwrap()).unwrap();
+    assert!(pages >= 2, "{info}");
+    assert!(info.contains("Title:") && info.contains("Verwijsbrief aan GGZ Delfland"), "{info}");
+    assert!(pdf_text(&pdf).matches("Angstklachten.").count() == 400, "no word lost across pages");
 }

@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod directory;
 mod error;
 pub mod his_return;
+pub mod letter_pdf;
 mod live;
 mod login;
 mod patient_search;

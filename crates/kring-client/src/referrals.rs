@@ -21,13 +21,14 @@ use kring_domain::referral::{
     check_reason, check_text, AuthorisationMatrix, DataCategory, ReferralContent, ReferralError, ReferralStatus, ReferralStep,
     SharedChart, SuspectedDisorder,
 };
+use kring_domain::referral_letter::{LetterInput, LetterParty, ReferralLetter};
 use kring_domain::{
     AccessKind, Action, CareProgramme, OrganisationId, OrganisationKind, PatientCard, PatientChart, PatientId, Role, TeamId,
     UserId,
 };
 use kring_protocol::patients::{ConsentEntry, NetworkKey};
 use kring_protocol::referrals::{MatrixEntry, MatrixRequestEntry, NewReferral, ReferralEntry};
-use kring_protocol::{ChangeBody, EntityKind, Mutation};
+use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
@@ -45,6 +46,15 @@ pub struct ReferralOptions {
     pub phone: Option<String>,
     pub has_consent: bool,
     pub matrix_version: u32,
+    /// The main categories of a suspected disorder with their explanation (REF-4).
+    pub disorders: Vec<DisorderOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct DisorderOption {
+    pub disorder: SuspectedDisorder,
+    pub name: String,
+    pub explanation: String,
 }
 
 /// A receiving organisation the matrix has a row for, with the data that would go along.
@@ -142,6 +152,16 @@ pub struct ReferralView {
     pub actions: Vec<ReferralAction>,
     /// Colleagues of the receiving organisation one can add to the care network after taking it.
     pub colleagues: Vec<PersonOption>,
+    /// The GGZ referral letter (REF-4) as sent; its PDF is [`LETTER_FILE`] in the conversation.
+    pub letter: Option<ReferralLetter>,
+    /// Where that PDF is: the message and attachment to save or open it by.
+    pub letter_file: Option<LetterFile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LetterFile {
+    pub message_id: Uuid,
+    pub attachment_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -205,6 +225,16 @@ pub struct MatrixRequestView {
 
 /// The longest conversation title (the domain's limit is 200): "Verwijzing naar …".
 const TITLE_CHARS: usize = 120;
+/// The GGZ letter's name in the referral's conversation.
+pub const LETTER_FILE: &str = "Verwijsbrief.pdf";
+
+/// The fields of the form a letter is made of (checked for sending, as typed for the preview).
+struct LetterFields<'a> {
+    form: &'a ReferralForm,
+    reason: &'a str,
+    remarks: &'a str,
+    phone: Option<&'a str>,
+}
 
 impl KringClient {
     /// The region's authorisation matrix as this client has it (REF-2).
@@ -255,6 +285,13 @@ impl KringClient {
             phone: card.phone,
             has_consent: ConsentEntry::current(&self.consents_of(patient_id)?).is_some(),
             matrix_version: matrix.version,
+            disorders: <SuspectedDisorder as strum::IntoEnumIterator>::iter()
+                .map(|disorder| DisorderOption {
+                    disorder,
+                    name: disorder.dutch_name().to_owned(),
+                    explanation: disorder.explanation().to_owned(),
+                })
+                .collect(),
         })
     }
 
@@ -327,13 +364,28 @@ impl KringClient {
         let practice_vault = self.practice_vault(practice)?;
         let card: PatientCard = open_sealed(&practice_vault, &entry.card)?;
         let chart: PatientChart = open_sealed(&practice_vault, &entry.chart)?;
+        let shared = SharedChart::permitted(&card, &chart, &categories);
+        let phone = phone.or_else(|| card.phone.clone());
+        // REF-4: the GGZ referral carries its letter, composed exactly as the preview showed it.
+        let letter = if ggz {
+            let input = LetterFields { form: &form, reason: &reason, remarks: &remarks, phone: phone.as_deref() };
+            Some(self.compose_letter(practice, &organisation.name, &card, &shared, &input)?)
+        } else {
+            None
+        };
+        let mut attachments = attachments;
+        if let Some(letter) = &letter {
+            let bytes = crate::letter_pdf::letter_pdf(letter)?;
+            attachments.insert(0, NewAttachment { name: LETTER_FILE.to_owned(), bytes });
+        }
         let content = ReferralContent {
-            shared: SharedChart::permitted(&card, &chart, &categories),
-            phone: phone.or_else(|| card.phone.clone()),
+            shared,
+            phone,
             card,
             reason: reason.clone(),
             suspected_disorder: form.suspected_disorder,
             remarks: remarks.clone(),
+            letter,
         };
         let vault = Vault::generate();
         let me = self.inner.me.user_id;
@@ -378,6 +430,71 @@ impl KringClient {
             self.send_message_with(conversation_id, "", attachments).await?;
         }
         Ok(id)
+    }
+
+    /// The letter a GGZ referral would carry with these fields (REF-4), for the live preview
+    /// beside the form: the same composition [`KringClient::refer`] sends. Fields are taken as
+    /// typed (the preview shows an empty reason as "Niet ingevuld."). Needs the open lock.
+    pub fn referral_letter(&self, form: &ReferralForm) -> ClientResult<ReferralLetter> {
+        let entry = self.patient_entry(form.patient_id)?;
+        let practice_vault = self.practice_vault(entry.organisation_id)?;
+        let card: PatientCard = open_sealed(&practice_vault, &entry.card)?;
+        let chart: PatientChart = open_sealed(&practice_vault, &entry.chart)?;
+        let organisation = self.directory()?.organisations.into_iter().find(|o| o.id == form.organisation_id);
+        let (to, categories) = match &organisation {
+            Some(organisation) => {
+                let matrix = self.authorisation_matrix()?;
+                (organisation.name.clone(), matrix.permitted(organisation.kind).map(<[_]>::to_vec).unwrap_or_default())
+            }
+            None => (String::new(), Vec::new()),
+        };
+        let shared = SharedChart::permitted(&card, &chart, &categories);
+        let phone =
+            form.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).or_else(|| card.phone.clone());
+        let input = LetterFields { form, reason: &form.reason, remarks: &form.remarks, phone: phone.as_deref() };
+        self.compose_letter(entry.organisation_id, &to, &card, &shared, &input)
+    }
+
+    fn compose_letter(
+        &self,
+        practice: OrganisationId,
+        to: &str,
+        card: &PatientCard,
+        shared: &SharedChart,
+        fields: &LetterFields,
+    ) -> ClientResult<ReferralLetter> {
+        let directory = self.directory()?;
+        let organisation = directory.organisations.iter().find(|o| o.id == practice);
+        let people = self.people()?;
+        let contracts = self.contracts()?;
+        let party = |user: UserId| {
+            let person = people.iter().find(|p| p.id == user);
+            let role = contracts
+                .iter()
+                .find(|c| c.user_id == user && c.organisation_id == practice)
+                .map(|c| c.role.dutch_name().to_owned())
+                .unwrap_or_default();
+            LetterParty {
+                name: person.map(PersonEntry::full_name).unwrap_or_default(),
+                role,
+                agb: person.and_then(|p| p.agb.as_ref()).map(|agb| agb.to_string()),
+                organisation: organisation.map(|o| o.name.clone()).unwrap_or_default(),
+                organisation_agb: organisation.and_then(|o| o.agb.clone()),
+                city: organisation.map(|o| o.city.clone()).unwrap_or_default(),
+            }
+        };
+        Ok(ReferralLetter::compose(&LetterInput {
+            card,
+            phone: fields.phone,
+            referrer: party(self.inner.me.user_id),
+            on_behalf_of: fields.form.on_behalf_of.map(party),
+            to,
+            reason: fields.reason,
+            suspected_disorder: fields.form.suspected_disorder,
+            remarks: fields.remarks,
+            shared,
+            date: OffsetDateTime::now_utc().date(),
+        }))
     }
 
     /// The referral vault's key wrapped for each of `users` (those without keys are skipped).
@@ -565,7 +682,21 @@ impl KringClient {
             history: entry.history.iter().map(|e| ReferralEventView { step: e.step, by: name(e.by), at: e.at }).collect(),
             actions,
             colleagues,
+            letter_file: content.letter.as_ref().and_then(|_| self.letter_file(&entry)),
+            letter: content.letter,
             summary,
+        })
+    }
+
+    /// The referrer's message that carries the letter's PDF, if this client has it.
+    fn letter_file(&self, entry: &ReferralEntry) -> Option<LetterFile> {
+        let conversation = self.conversation_view(entry.conversation_id).ok()?;
+        conversation.messages.iter().filter(|m| m.author_id == entry.referred_by).find_map(|message| {
+            message
+                .attachments
+                .iter()
+                .find(|a| a.name == LETTER_FILE)
+                .map(|a| LetterFile { message_id: message.id, attachment_id: a.id })
         })
     }
 

@@ -18,6 +18,7 @@ pub mod password;
 pub mod patient;
 pub mod profile;
 pub mod referral;
+pub mod referral_letter;
 pub mod roles;
 pub mod second_factor;
 pub mod staff;

@@ -338,6 +338,55 @@ pub enum SuspectedDisorder {
     Other,
 }
 
+impl SuspectedDisorder {
+    /// The main category as the letter and the form name it.
+    pub fn dutch_name(self) -> &'static str {
+        match self {
+            SuspectedDisorder::Depressive => "Depressieve stoornis",
+            SuspectedDisorder::Anxiety => "Angststoornis",
+            SuspectedDisorder::TraumaStress => "Trauma- of stressorgerelateerde stoornis",
+            SuspectedDisorder::ObsessiveCompulsive => "Obsessieve-compulsieve stoornis",
+            SuspectedDisorder::Bipolar => "Bipolaire stemmingsstoornis",
+            SuspectedDisorder::Psychotic => "Psychotische stoornis",
+            SuspectedDisorder::Personality => "Persoonlijkheidsstoornis",
+            SuspectedDisorder::Substance => "Middelengebruik of verslaving",
+            SuspectedDisorder::Eating => "Eetstoornis",
+            SuspectedDisorder::Neurodevelopmental => "Neurobiologische ontwikkelingsstoornis",
+            SuspectedDisorder::Somatic => "Somatisch-symptoomstoornis",
+            SuspectedDisorder::Other => "Anders of nog onduidelijk",
+        }
+    }
+
+    /// What the category covers, for the form's explanation.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            SuspectedDisorder::Depressive => {
+                "Somberheid of verlies van interesse, met klachten als slecht slapen, moeheid of piekeren, \
+                 het grootste deel van de dag en minstens twee weken."
+            }
+            SuspectedDisorder::Anxiety => {
+                "Paniekaanvallen, gegeneraliseerde angst, sociale angst of een fobie die het dagelijks leven beperkt."
+            }
+            SuspectedDisorder::TraumaStress => "Klachten na een ingrijpende gebeurtenis (zoals PTSS) of een aanpassingsstoornis.",
+            SuspectedDisorder::ObsessiveCompulsive => {
+                "Dwanggedachten of dwanghandelingen die veel tijd kosten of lijden veroorzaken."
+            }
+            SuspectedDisorder::Bipolar => {
+                "Perioden van verhoogde of prikkelbare stemming (manie of hypomanie), vaak afgewisseld met depressie."
+            }
+            SuspectedDisorder::Psychotic => "Wanen, hallucinaties of verward denken en spreken.",
+            SuspectedDisorder::Personality => {
+                "Langdurige patronen in denken, voelen en omgaan met anderen die steeds tot problemen leiden."
+            }
+            SuspectedDisorder::Substance => "Problematisch gebruik van alcohol, drugs of medicijnen, of gokken.",
+            SuspectedDisorder::Eating => "Anorexia nervosa, boulimia nervosa of een eetbuistoornis.",
+            SuspectedDisorder::Neurodevelopmental => "ADHD of een autismespectrumstoornis, ook op volwassen leeftijd.",
+            SuspectedDisorder::Somatic => "Lichamelijke klachten zonder (voldoende) verklaring, met veel zorgen en beperkingen.",
+            SuspectedDisorder::Other => "Het beeld past in geen van deze groepen of is nog onduidelijk.",
+        }
+    }
+}
+
 /// What a referral holds inside its vault (sealed, never seen by the server): who the patient
 /// is, why, and the shared data; the GGZ letter goes along as a PDF attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -352,6 +401,9 @@ pub struct ReferralContent {
     #[serde(default)]
     pub phone: Option<String>,
     pub shared: SharedChart,
+    /// The GGZ referral letter as it was sent (REF-4); its PDF is in the conversation.
+    #[serde(default)]
+    pub letter: Option<crate::referral_letter::ReferralLetter>,
 }
 
 #[cfg(test)]

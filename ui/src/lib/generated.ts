@@ -271,6 +271,8 @@ export type DevMessage = { channel: CodeChannel, to: string, subject: string, bo
 
 export type Directory = { organisations: Array<OrganisationView>, };
 
+export type DisorderOption = { disorder: SuspectedDisorder, name: string, explanation: string, };
+
 /**
  * An e-mail address: one `@`, a non-empty local part, a domain with a dot, no spaces. The
  * domain is lower-cased; the local part is kept as typed (it may be case-sensitive).
@@ -351,6 +353,10 @@ export type InvitationView = { username: string, display_name: string, has_mobil
  * What a HIS launch leads to once the lock is open (PAT-4).
  */
 export type LaunchOpening = { "status": "open", patient_id: PatientId, } | { "status": "ask_birth_date" };
+
+export type LetterFile = { message_id: string, attachment_id: string, };
+
+export type LetterSection = { heading: string, lines: Array<string>, };
 
 export type MatrixRequestView = { id: string, kind: OrganisationKind, category: DataCategory, explanation: string, requested_by: string, organisation: string, requested_at: string, approved: boolean | null, decided_by: string | null, version: number | null, };
 
@@ -592,6 +598,11 @@ export type ReferralForm = { patient_id: PatientId, organisation_id: Organisatio
 phone: string | null, on_behalf_of: UserId | null, };
 
 /**
+ * The letter: a title and its sections, in order.
+ */
+export type ReferralLetter = { title: string, sections: Array<LetterSection>, };
+
+/**
  * Where a referral can go from this patient's Acties page, and what the form needs.
  */
 export type ReferralOptions = { targets: Array<ReferralTarget>, 
@@ -606,7 +617,11 @@ on_behalf_required: boolean,
 /**
  * The phone number the extraction has (REF-4 asks it when there is none).
  */
-phone: string | null, has_consent: boolean, matrix_version: number, };
+phone: string | null, has_consent: boolean, matrix_version: number, 
+/**
+ * The main categories of a suspected disorder with their explanation (REF-4).
+ */
+disorders: Array<DisorderOption>, };
 
 export type ReferralPatient = { formal_name: string, birth_date: string, gender: Gender, bsn: string, };
 
@@ -653,7 +668,15 @@ trimmed: boolean, history: Array<ReferralEventView>, actions: Array<ReferralActi
 /**
  * Colleagues of the receiving organisation one can add to the care network after taking it.
  */
-colleagues: Array<PersonOption>, };
+colleagues: Array<PersonOption>, 
+/**
+ * The GGZ referral letter (REF-4) as sent; its PDF is [`LETTER_FILE`] in the conversation.
+ */
+letter: ReferralLetter | null, 
+/**
+ * Where that PDF is: the message and attachment to save or open it by.
+ */
+letter_file: LetterFile | null, };
 
 /**
  * Where an account request stands. Every state is visible to the practice (STAFF-3).
