@@ -97,6 +97,12 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
 
     let empty = gp.refer(form(patient, home_care, "  "), Vec::new()).await;
     assert!(matches!(empty, Err(ClientError::Referral(ReferralError::ReasonRequired))), "{empty:?}");
+    let care_group = gp.refer(form(patient, organisation(&gp, "Zorggroep Delfland"), "Ketenzorg"), Vec::new()).await;
+    assert!(matches!(care_group, Err(ClientError::Referral(ReferralError::NoMatrixEntry))), "{care_group:?}");
+    let nowhere = gp.refer(form(patient, OrganisationId::new(), "Wondzorg"), Vec::new()).await;
+    assert!(matches!(nowhere, Err(ClientError::Referral(ReferralError::UnknownOrganisation))), "{nowhere:?}");
+    let itself = gp.refer(form(patient, practice(&gp), "Wondzorg"), Vec::new()).await;
+    assert!(matches!(itself, Err(ClientError::Referral(ReferralError::UnknownOrganisation))), "{itself:?}");
     let id = gp.refer(form(patient, home_care, "Wondzorg na val, graag controle bloeddruk"), Vec::new()).await.unwrap();
 
     // The district nurse: the referral in her list, the reason, and exactly blood pressure and
@@ -105,7 +111,7 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
     let list = nurse.referrals().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!((list[0].direction, list[0].status), (ReferralDirection::Received, ReferralStatus::Sent));
-    assert_eq!(list[0].patient_name.as_deref(), Some("J. de Vries"));
+    assert_eq!(list[0].patient_name.as_deref(), Some("de Vries, Jan"));
     assert_eq!(nurse.unread_referrals().unwrap(), 1, "waiting to be taken");
     let view = nurse.open_referral(id).await.unwrap();
     assert_eq!(view.reason, "Wondzorg na val, graag controle bloeddruk");

@@ -53,8 +53,7 @@ fn request(email: String, role: Role) -> AccountRequestForm {
 
 /// Actions no endpoint serves yet (patients, referrals, consultations, conversations, finance and
 /// reports arrive with issues 5–8); each new endpoint moves its action into `walk`.
-const NOT_SERVED_YET: [Action; 11] = [
-    Action::ReferPatient,
+const NOT_SERVED_YET: [Action; 10] = [
     Action::StartConsultation,
     Action::AnswerConsultation,
     Action::ReadConversations,
@@ -83,6 +82,22 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
     gp.record_consent(patient, kring_domain::ConsentGiver::Patient).await.unwrap();
     gp.share_patient(patient, home_care, true).await.unwrap();
     let network = gp.patient_network(patient).unwrap().unwrap();
+    let referral = gp
+        .refer(
+            kring_client::referrals::ReferralForm {
+                patient_id: patient,
+                organisation_id: home_care,
+                team_id: None,
+                reason: "Wondzorg".into(),
+                suspected_disorder: None,
+                remarks: String::new(),
+                phone: None,
+                on_behalf_of: None,
+            },
+            Vec::new(),
+        )
+        .await
+        .unwrap();
 
     let mut walked = std::collections::BTreeSet::new();
     for role in Role::ALL {
@@ -137,6 +152,18 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
 
         let id = client.submit(Mutation::SetPatientNetwork(network.clone())).await.unwrap();
         check(Action::SharePatient, applied(&client, id));
+
+        // A practice's step on a referral that is never taken by hand: who may refer hears
+        // "invalid request", everyone else "forbidden" (REF-1).
+        let step = Mutation::ReferralStep { referral_id: referral, step: kring_domain::referral::ReferralStep::Sent };
+        let id = client.submit(step).await.unwrap();
+        let rejected = client.outbox().unwrap().into_iter().find(|entry| entry.request.id == id).and_then(|e| e.rejected);
+        let refers = match rejected {
+            Some(ErrorCode::InvalidRequest) => true,
+            Some(ErrorCode::Forbidden) => false,
+            other => panic!("the referral probe failed for another reason: {other:?}"),
+        };
+        check(Action::ReferPatient, refers);
         check(Action::ApproveAccountRequest, !refused(client.region_account_requests().await));
 
         let email = format!("partner-{name}@hofvandelft.nl");

@@ -579,8 +579,13 @@ impl KringClient {
             return None;
         };
         let name = |user: UserId| context.names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
+        // From the search index (the practice's patients and those shared with me), which is
+        // open anyway; the referral's own content only for a patient the index lacks.
         let patient_name = if self.is_unlocked() {
-            self.referral_content(entry).ok().map(|(content, _)| content.card.formal_name())
+            match self.patient_summary(entry.patient_id) {
+                Ok(Some(summary)) if !summary.name.is_empty() => Some(summary.name),
+                _ => self.referral_content(entry).ok().map(|(content, _)| content.card.display_name()),
+            }
         } else {
             None
         };

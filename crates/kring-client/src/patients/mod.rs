@@ -113,6 +113,7 @@ impl KringClient {
             }
         }
         // Open referrals carry the permitted part of the new chart (REF-2).
+        progress(ImportProgress { phase: ImportPhase::Referrals, done: total, total });
         self.maintain_referrals().await?;
         progress(ImportProgress { phase: ImportPhase::Done, done: total, total });
         tracing::info!(organisation_id = %organisation_id, created = outcome.created, updated = outcome.updated, "extraction imported");

@@ -23,6 +23,8 @@ pub enum ImportPhase {
     Sealing,
     Sending,
     Syncing,
+    /// Open referrals get the permitted part of the new chart (REF-2).
+    Referrals,
     Done,
 }
 

@@ -44,6 +44,7 @@ pub fn suite() -> Vec<(&'static str, StoreTest)> {
         ("login_throttle_is_compare_and_set_per_key", |s| Box::pin(login_throttle_compare_and_set(s))),
         ("attachment_chunks_are_kept_once_and_counted", |s| Box::pin(attachment_chunks(s))),
         ("feed_epochs_hold_cursors_until_a_later_start_lies_before_them", |s| Box::pin(feed_epochs(s))),
+        ("a_commit_planned_on_a_changed_entity_is_stale_and_writes_nothing", |s| Box::pin(unchanged_is_compare_and_set(s))),
     ]
 }
 
@@ -99,6 +100,27 @@ async fn commit_assigns_increasing_seqs(store: Arc<dyn Store>) {
     assert_eq!(store.entity(EntityKind::Team, org.id.0).await.unwrap(), None, "kind is part of the key");
     // An empty commit changes nothing and reports where the feed stands.
     assert_eq!(store.commit(Commit::default()).await.unwrap(), second);
+}
+
+/// `Commit::unchanged` (issue 15: one caregiver takes a referral): a commit planned on an entity
+/// as it was goes through only while the entity is still so; otherwise nothing of it is written.
+async fn unchanged_is_compare_and_set(store: Arc<dyn Store>) {
+    let org = organisation("Praktijk De Linde");
+    let read = ChangeBody::Organisation(org.clone());
+    store.commit(changes(vec![(Scope::Directory, read.clone())])).await.unwrap();
+    let first = OrganisationEntry { name: "Eerste".into(), ..org.clone() };
+    let second = OrganisationEntry { name: "Tweede".into(), ..org.clone() };
+    let planned = |entry: OrganisationEntry| Commit {
+        changes: vec![(Scope::Directory, ChangeBody::Organisation(entry))],
+        unchanged: vec![read.clone()],
+        ..Commit::default()
+    };
+    let seq = store.commit(planned(first.clone())).await.unwrap();
+    assert!(matches!(store.commit(planned(second)).await, Err(StoreError::Stale)), "planned on the old state");
+    assert_eq!(store.latest_seq().await.unwrap(), seq, "the stale commit wrote nothing");
+    assert_eq!(store.entity(EntityKind::Organisation, org.id.0).await.unwrap(), Some(ChangeBody::Organisation(first)));
+    let absent = Commit { unchanged: vec![ChangeBody::Organisation(organisation("Nergens"))], ..Commit::default() };
+    assert!(matches!(store.commit(absent).await, Err(StoreError::Stale)), "an entity that does not exist is not as read");
 }
 
 async fn changes_since_filters_by_scope(store: Arc<dyn Store>) {

@@ -281,6 +281,7 @@ export const en: Messages = {
       sealing: 'Encrypting for the practice…',
       sending: 'Sending to the server…',
       syncing: 'Updating…',
+      referrals: 'Updating open referrals…',
       done: 'Done',
     } as Record<string, string>,
     skippedIntro: 'Left out:',

@@ -283,6 +283,7 @@ export const nl = {
       sealing: 'Versleutelen voor de praktijk…',
       sending: 'Versturen naar de server…',
       syncing: 'Bijwerken…',
+      referrals: 'Lopende verwijzingen bijwerken…',
       done: 'Klaar',
     } as Record<string, string>,
     skippedIntro: 'Overgeslagen:',
