@@ -8,6 +8,7 @@ import type {
   Directory, FieldError, FileUpload, HisReturnReceipt, HisRoute, ImportProgress, ImportSummary, InboxView, InvitationView, Activated,
   LaunchOpening, NetworkMemberView, PatientOverview, PatientView, ProfileForm, ProfileView, RecipientView,
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
+  DataCategory, MatrixView, OrganisationKind, ReferralForm, ReferralLetter, ReferralOptions, ReferralSummary, ReferralView,
 } from './generated';
 import { CLIENT_ERROR_CODES, type ClientErrorCode } from './generated';
 export type * from './generated';
@@ -100,6 +101,27 @@ export const api = {
   leaveConversation: (conversationId: string, archive: boolean) => invoke<void>('leave_conversation', { conversationId, archive }),
   setArchived: (conversationId: string, archived: boolean) => invoke<void>('set_archived', { conversationId, archived }),
   careNetwork: (patientId: string) => invoke<NetworkMemberView[]>('care_network', { patientId }),
+  /** NET-2: add caregivers who see the patient to its care network by hand. */
+  joinCareNetwork: (patientId: string, userIds: string[]) => invoke<void>('join_care_network', { patientId, userIds }),
+  /** NET-2: take out someone I added by mistake. */
+  leaveCareNetwork: (patientId: string, userId: string) => invoke<void>('leave_care_network', { patientId, userId }),
+  referralOptions: (patientId: string) => invoke<ReferralOptions>('referral_options', { patientId }),
+  /** REF-4: the GGZ letter as the form stands now (the live preview). */
+  referralLetter: (form: ReferralForm) => invoke<ReferralLetter>('referral_letter', { form }),
+  refer: (form: ReferralForm, files: FileUpload[] = []) => invoke<string>('refer', { form, files }),
+  referrals: () => invoke<ReferralSummary[]>('referrals'),
+  /** Opening a referral is written to the access log (SEC-2): call it when the user opens one. */
+  openReferral: (referralId: string) => invoke<ReferralView>('open_referral', { referralId }),
+  takeReferral: (referralId: string) => invoke<void>('take_referral', { referralId }),
+  declineReferral: (referralId: string, reason: string) => invoke<void>('decline_referral', { referralId, reason }),
+  referralFeedback: (referralId: string, text: string, files: FileUpload[] = []) =>
+    invoke<void>('referral_feedback', { referralId, text, files }),
+  closeReferral: (referralId: string) => invoke<void>('close_referral', { referralId }),
+  withdrawReferral: (referralId: string) => invoke<void>('withdraw_referral', { referralId }),
+  matrixView: () => invoke<MatrixView>('matrix_view'),
+  requestMatrixExtension: (kind: OrganisationKind, category: DataCategory, explanation: string) =>
+    invoke<string>('request_matrix_extension', { kind, category, explanation }),
+  decideMatrixRequest: (requestId: string, approve: boolean) => invoke<void>('decide_matrix_request', { requestId, approve }),
   hisRoute: () => invoke<HisRoute>('his_route'),
   returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
     invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),
