@@ -318,7 +318,7 @@ export type HisReturnReceipt = { reference: string, messages: number, delivered:
  */
 export type HisRoute = { "kind": "zorg_mail" } | { "kind": "folder", path: string, };
 
-export type ImportPhase = "reading" | "sealing" | "sending" | "syncing" | "done";
+export type ImportPhase = "reading" | "sealing" | "sending" | "syncing" | "referrals" | "done";
 
 /**
  * How far an import is, for the progress bar.
