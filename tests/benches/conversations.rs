@@ -335,6 +335,7 @@ async fn seed(store: &dyn Store, clients: usize, options: &Options) -> Vec<Clien
                 participants,
                 inboxes: Vec::new(),
                 epochs: vec![KeyEpoch { number: 0, keys }],
+                referral: None,
             };
             commit.changes.push((Scope::Conversation(id), ChangeBody::Conversation(entry)));
             for &m in &members {

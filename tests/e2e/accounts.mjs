@@ -6,7 +6,9 @@ export const DEMO_PASSWORD = 'Welkom-bij-Kring-2026';
 export const NEW_PASSWORD = 'lange zomeravonden in Delft';
 export const READY = '[data-testid="login-submit"]:not([disabled])';
 
-/** Both login steps, with the code from the mail; then the first-password screen if it comes. */
+/** Both login steps, with the code from the mail (or, for a user who gets codes by SMS, from the
+ * texts: `mailbox` an SmsInbox and `email` the mobile number); then the first-password screen if
+ * it comes. */
 export async function login(app, mailbox, username, password, email, { firstLogin = false } = {}) {
   const seen = await mailbox.count(email);
   await app.find(READY);
@@ -14,7 +16,7 @@ export async function login(app, mailbox, username, password, email, { firstLogi
   await app.type('[data-testid="password"]', password);
   await app.click(READY);
   const mail = await mailbox.next(email, seen);
-  const code = mail.match(/Uw inlogcode voor Kring is: (\d{6})/)?.[1];
+  const code = mail.match(/(?:Uw inlogcode voor Kring is: |Uw Kring-inlogcode is )(\d{6})/)?.[1];
   assert.ok(code, `a code in ${mail}`);
   await app.type('[data-testid="code"]', code);
   await app.click('[data-testid="code-submit"]:not([disabled])');

@@ -73,17 +73,19 @@ pids+=($!)
 exec 5>"$work/sink-in" # the sink runs until this closes
 wait_until grep -q listening "$work/mail.jsonl"
 smtp_port=$(head -n1 "$work/mail.jsonl" | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).listening))')
-# Start a region server on a fresh demo database; its URL goes into the variable named $2. (Not
-# in a $(...) subshell: its pid must reach `pids`, so cleanup ends it.)
+# Start a region server on a fresh demo database; its URL goes into the variable named $2; further
+# arguments go to the server. (Not in a $(...) subshell: its pid must reach `pids`, so cleanup
+# ends it.)
 start_region() {
-  local name=$1 port
+  local name=$1 var=$2 port
+  shift 2
   port=$(free_port)
   "$root/target/debug/kring-server" --database "sqlite:$work/$name.sqlite" --listen "127.0.0.1:$port" --seed-demo \
-    --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-security none --smtp-from 'Kring <noreply@kring.test>' \
+    --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-security none --smtp-from 'Kring <noreply@kring.test>' "$@" \
     >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_until node -e "fetch('http://127.0.0.1:$port/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-  printf -v "$2" 'http://127.0.0.1:%s' "$port"
+  printf -v "$var" 'http://127.0.0.1:%s' "$port"
 }
 # The staff test's region, and one for the patients/HIS test whose practice has a HIS bridge
 # registered the way a region operator does it.
@@ -94,6 +96,14 @@ start_region region region_url
 start_region his his_url
 export KRING_E2E_REGION_URL="$region_url" KRING_E2E_HIS_REGION_URL="$his_url" KRING_E2E_MAIL="$work/mail.jsonl"
 export KRING_E2E_BRIDGE_KEY="$work/bridge.key" KRING_HIS_LAUNCH="$root/target/debug/kring-his-launch"
+
+# The referrals test's region: the POH-GGZ gets her login code by SMS, so this server texts through
+# the SMS provider's API, played by a local stand-in that writes what it is sent to a file.
+node "$root/tests/e2e/sms-gateway.mjs" "$work/texts.jsonl" e2e-sms-key >"$work/sms.port" 2>"$work/sms.log" &
+pids+=($!)
+wait_until test -s "$work/sms.port"
+start_region referrals referrals_url --sms-url "http://127.0.0.1:$(cat "$work/sms.port")/messages" --sms-api-key e2e-sms-key
+export KRING_E2E_REFERRALS_REGION_URL="$referrals_url" KRING_E2E_TEXTS="$work/texts.jsonl"
 
 # A second workstation for the conversation test (CHAT-11): its own home, its own session bus with
 # a notification server that records what it is asked to show, and its own tauri-driver, so two
@@ -128,7 +138,7 @@ node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if ((status != 0)); then
   echo "--- tauri-driver log ---" >&2
   tail -n 50 "$work/driver.log" >&2 || true
-  for name in region his chat; do
+  for name in region his chat referrals; do
     echo "--- $name server log ---" >&2
     tail -n 30 "$work/$name.log" >&2 || true
   done

@@ -55,6 +55,20 @@ export class Session {
     if (text !== '') await this.call('POST', `/element/${element}/value`, { text });
   }
 
+  /** Choose the option of the <select> `css` whose text contains `label`, as a user picks it. */
+  async choose(css, label) {
+    await this.find(css);
+    const script = `const [css, label] = arguments;
+      const select = document.querySelector(css);
+      const option = [...select.options].find((o) => o.textContent.includes(label));
+      if (!option) return [...select.options].map((o) => o.textContent.trim());
+      select.value = option.value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      return null;`;
+    const missing = await this.call('POST', '/execute/sync', { script, args: [css, label] });
+    if (missing) throw new Error(`no option "${label}" in ${css}: ${missing.join(', ')}`);
+  }
+
   async click(css) {
     const element = await this.find(css);
     await this.call('POST', `/element/${element}/click`, {});
@@ -97,6 +111,16 @@ export class Session {
       };
       check();`;
     return this.call('POST', '/execute/async', { script, args: [selectors] });
+  }
+
+  /** Wait until nothing matches `css` any more (a dialog closed), re-checking on every animation
+   * frame; fails after the session's script timeout. */
+  async waitGone(css) {
+    const script = `
+      const [css, done] = arguments;
+      const check = () => (document.querySelector(css) ? requestAnimationFrame(check) : done(true));
+      check();`;
+    return this.call('POST', '/execute/async', { script, args: [css] });
   }
 
   /** A picture of the whole (virtual) display. WebKitWebDriver's own screenshot command hangs

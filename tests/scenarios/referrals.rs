@@ -6,7 +6,7 @@
 use kring_client::patients::TimelineKind;
 use kring_client::referrals::{ReferralAction, ReferralDirection, ReferralForm};
 use kring_client::{ClientError, KringClient};
-use kring_domain::referral::{DataCategory, ReferralError, ReferralStatus, SuspectedDisorder};
+use kring_domain::referral::{DataCategory, ReferralError, ReferralStatus, ReferralStep, SuspectedDisorder};
 use kring_domain::{ConsentGiver, OrganisationId, OrganisationKind, PatientId};
 use kring_protocol::conversations::NetworkJoin;
 use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationOutcome};
@@ -121,10 +121,15 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
     assert!(view.medication.is_empty() && !view.trimmed);
     assert_eq!(view.actions, vec![ReferralAction::Take, ReferralAction::Decline]);
 
-    // What the server holds: no reason, no value, no name in plaintext.
-    let stored = region.server().state.store().entities_of_kind(EntityKind::Referral).await.unwrap();
-    let raw = serde_json::to_string(&stored).unwrap();
-    for secret in ["Wondzorg", "142", "Vries", "999911120", "Metformine"] {
+    // What the server holds, referrals and their conversation alike: no reason, no value, no
+    // name in plaintext (strings long enough not to turn up by chance in base64 or ids).
+    let mut raw = String::new();
+    for kind in [EntityKind::Referral, EntityKind::Conversation, EntityKind::Message, EntityKind::Patient] {
+        let stored = region.server().state.store().entities_of_kind(kind).await.unwrap();
+        raw.push_str(&serde_json::to_string(&stored).unwrap());
+    }
+    assert!(raw.contains("\"referral\""), "the conversation names its referral");
+    for secret in ["Wondzorg na val", "Systolische", "Lichaamsgewicht", "de Vries", "999911120", "Metformine"] {
         assert!(!raw.contains(secret), "{secret} reached the server in plaintext");
     }
 
@@ -186,7 +191,7 @@ async fn ref_3_of_two_caregivers_taking_a_referral_at_the_same_moment_exactly_on
     assert!(matches!(lost, Err(ClientError::Referral(ReferralError::AlreadyTaken))), "{lost:?}");
     gp.sync_now().await.unwrap();
     let entry = gp.referral_view(id).unwrap();
-    assert_eq!(entry.history.iter().filter(|e| e.step == kring_domain::referral::ReferralStep::Taken).count(), 1);
+    assert_eq!(entry.history.iter().filter(|e| e.step == ReferralStep::Taken).count(), 1);
 }
 
 #[tokio::test]
@@ -219,6 +224,26 @@ async fn ref_1_the_practice_withdraws_before_acceptance_and_the_receiver_decline
     nurse.take_referral(taken).await.unwrap();
     gp.sync_now().await.unwrap();
     assert!(matches!(gp.withdraw_referral(taken).await, Err(ClientError::Referral(ReferralError::WithdrawAfterTaken))));
+
+    // The server holds the same rules for a client that does not check first: the practice
+    // withdrawing what was taken, a second caregiver taking it, a practice user taking it.
+    let step = |step: ReferralStep| kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::ReferralStep { referral_id: taken, step },
+    };
+    let rejected = |outcome: MutationOutcome| match outcome {
+        MutationOutcome::Rejected { code, message } => (code, message),
+        other => panic!("{other:?}"),
+    };
+    let raw_gp = kring_tests::RawApi::login(&region, "huisarts").await;
+    let (code, message) = rejected(raw_gp.post("v1/mutations", &step(ReferralStep::Withdrawn)).await.json().await.unwrap());
+    assert_eq!((code, message.as_str()), (ErrorCode::InvalidRequest, "referral_withdraw_after_taken"));
+    let raw_colleague = kring_tests::RawApi::login(&region, "verzorgende").await;
+    let (code, message) = rejected(raw_colleague.post("v1/mutations", &step(ReferralStep::Taken)).await.json().await.unwrap());
+    assert_eq!((code, message.as_str()), (ErrorCode::InvalidRequest, "referral_already_taken"));
+    let raw_assistant = kring_tests::RawApi::login(&region, "assistent").await;
+    let (code, _) = rejected(raw_assistant.post("v1/mutations", &step(ReferralStep::Feedback)).await.json().await.unwrap());
+    assert_eq!(code, ErrorCode::Forbidden, "a receiver's step by the practice");
 }
 
 #[tokio::test]
@@ -249,10 +274,16 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
         content: entry.content.clone(),
     };
     // (The conversation part is never reached: the categories are checked first.)
-    let request = kring_protocol::MutationRequest {
+    let as_ggz = kring_protocol::referrals::NewReferral {
+        id: uuid::Uuid::now_v7(),
+        ggz: true,
+        categories: vec![DataCategory::BloodPressure],
+        ..widened.clone()
+    };
+    let refer = |referral: kring_protocol::referrals::NewReferral| kring_protocol::MutationRequest {
         id: uuid::Uuid::now_v7(),
         mutation: kring_protocol::Mutation::Refer {
-            referral: widened,
+            referral,
             conversation_id: kring_domain::ConversationId::new(),
             title: "eA".into(),
             participants: Vec::new(),
@@ -266,8 +297,17 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
             inboxes: Vec::new(),
         },
     };
-    let outcome: MutationOutcome = raw.post("v1/mutations", &request).await.json().await.unwrap();
-    assert!(matches!(outcome, MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, .. }), "{outcome:?}");
+    let outcome: MutationOutcome = raw.post("v1/mutations", &refer(widened)).await.json().await.unwrap();
+    assert!(
+        matches!(&outcome, MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, message } if message.contains("matrix")),
+        "{outcome:?}"
+    );
+    // Whether a referral is a GGZ one (a letter, on whose behalf) follows from where it goes.
+    let outcome: MutationOutcome = raw.post("v1/mutations", &refer(as_ggz)).await.json().await.unwrap();
+    assert!(
+        matches!(&outcome, MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, message } if message.contains("GGZ")),
+        "{outcome:?}"
+    );
 
     // The nurse asks for medication; only the region operator decides, and then the matrix has
     // a version 2 that says who approved it.
@@ -309,7 +349,7 @@ async fn ref_2_a_new_extraction_refreshes_the_data_of_open_referrals() {
     let view = nurse.open_referral(id).await.unwrap();
     let weight = view.series.iter().find(|s| s.code == "http://loinc.org|29463-7").expect("weight");
     assert_eq!(weight.points.iter().map(|p| p.value).collect::<Vec<_>>(), vec![77.5], "the new extraction's weight");
-    assert!(view.history.iter().any(|e| e.step == kring_domain::referral::ReferralStep::DataUpdated));
+    assert!(view.history.iter().any(|e| e.step == ReferralStep::DataUpdated));
     assert_eq!(gp.maintain_referrals().await.unwrap(), 0, "nothing left to refresh");
 }
 

@@ -165,6 +165,17 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
         };
         check(Action::ReferPatient, refers);
         check(Action::ApproveAccountRequest, !refused(client.region_account_requests().await));
+        // Deciding on a request that does not exist: the region's operator hears "not found",
+        // everyone else "forbidden" (REF-2).
+        let decide = Mutation::DecideMatrixRequest { request_id: uuid::Uuid::now_v7(), approve: true };
+        let id = client.submit(decide).await.unwrap();
+        let rejected = client.outbox().unwrap().into_iter().find(|entry| entry.request.id == id).and_then(|e| e.rejected);
+        let decides = match rejected {
+            Some(ErrorCode::NotFound) => true,
+            Some(ErrorCode::Forbidden) => false,
+            other => panic!("the matrix probe failed for another reason: {other:?}"),
+        };
+        check(Action::DecideAuthorisationMatrix, decides);
 
         let email = format!("partner-{name}@hofvandelft.nl");
         let id = client.request_account(home_care, request(email, Role::Zorgverlener)).await.unwrap();

@@ -62,6 +62,10 @@ struct Inner {
     /// While a forced password change is due: the login's `auth_key`, to prove the old password.
     must_change_password: std::sync::Mutex<Option<AuthKey>>,
     keys_were_reset: bool,
+    /// Open referrals whose sealed content was found current against the patient as last
+    /// changed (referral, patient's `updated_at`): maintenance opens them again only after the
+    /// next extraction changes that patient.
+    referrals_checked: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, time::OffsetDateTime>>,
 }
 
 impl KringClient {

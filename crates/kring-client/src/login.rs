@@ -125,6 +125,7 @@ impl KringClient {
                 session,
                 must_change_password: std::sync::Mutex::new(pending_auth_key),
                 keys_were_reset: grant.keys_were_reset,
+                referrals_checked: Default::default(),
             }),
         })
     }

@@ -361,70 +361,91 @@ impl KringClient {
             self.share_patient(form.patient_id, organisation.id, true).await?;
         }
 
-        let practice_vault = self.practice_vault(practice)?;
-        let card: PatientCard = open_sealed(&practice_vault, &entry.card)?;
-        let chart: PatientChart = open_sealed(&practice_vault, &entry.chart)?;
-        let shared = SharedChart::permitted(&card, &chart, &categories);
-        let phone = phone.or_else(|| card.phone.clone());
-        // REF-4: the GGZ referral carries its letter, composed exactly as the preview showed it.
-        let letter = if ggz {
-            let input = LetterFields { form: &form, reason: &reason, remarks: &remarks, phone: phone.as_deref() };
-            Some(self.compose_letter(practice, &organisation.name, &card, &shared, &input)?)
-        } else {
-            None
-        };
-        let mut attachments = attachments;
-        if let Some(letter) = &letter {
-            let bytes = crate::letter_pdf::letter_pdf(letter)?;
-            attachments.insert(0, NewAttachment { name: LETTER_FILE.to_owned(), bytes });
+        // Shared for this referral only: when it does not go out, the organisation does not keep
+        // the patient (PAT-5 without a referral is the practice's own choice, on the Acties tab).
+        let sent = async {
+            let practice_vault = self.practice_vault(practice)?;
+            let card: PatientCard = open_sealed(&practice_vault, &entry.card)?;
+            let chart: PatientChart = open_sealed(&practice_vault, &entry.chart)?;
+            let shared = SharedChart::permitted(&card, &chart, &categories);
+            let phone = phone.or_else(|| card.phone.clone());
+            // REF-4: the GGZ referral carries its letter, composed exactly as the preview showed it.
+            let letter = if ggz {
+                let input = LetterFields { form: &form, reason: &reason, remarks: &remarks, phone: phone.as_deref() };
+                Some(self.compose_letter(practice, &organisation.name, &card, &shared, &input)?)
+            } else {
+                None
+            };
+            let mut attachments = attachments;
+            if let Some(letter) = &letter {
+                let bytes = crate::letter_pdf::letter_pdf(letter)?;
+                attachments.insert(0, NewAttachment { name: LETTER_FILE.to_owned(), bytes });
+            }
+            let content = ReferralContent {
+                shared,
+                phone,
+                card,
+                reason: reason.clone(),
+                suspected_disorder: form.suspected_disorder,
+                remarks: remarks.clone(),
+                letter,
+            };
+            let vault = Vault::generate();
+            let me = self.inner.me.user_id;
+            let members = self.referral_keys(&vault, std::iter::once(me).chain(receivers.iter().copied()))?;
+            let id = Uuid::now_v7();
+            let referral = NewReferral {
+                id,
+                patient_id: form.patient_id,
+                to_organisation: organisation.id,
+                to_team: form.team_id,
+                ggz,
+                on_behalf_of: form.on_behalf_of,
+                categories,
+                matrix_version: matrix.version,
+                public_key: STANDARD_NO_PAD.encode(vault.public().as_bytes()),
+                practice_key: STANDARD_NO_PAD.encode(vault.wrap_for(&practice_vault.public())?),
+                members,
+                content: seal_json(&vault, &content)?,
+            };
+            let title: String = format!("Verwijzing naar {}", organisation.name).chars().take(TITLE_CHARS).collect();
+            let text = if remarks.is_empty() { reason } else { format!("{reason}\n\n{remarks}") };
+            let conversation = crate::conversations::NewConversation {
+                patient_id: Some(form.patient_id),
+                title,
+                // The GP on whose behalf a POH-GGZ refers follows the referral's conversation too.
+                recipients: if form.team_id.is_some() { Vec::new() } else { receivers }
+                    .into_iter()
+                    .chain(form.on_behalf_of)
+                    .collect(),
+                inboxes: form.team_id.into_iter().collect(),
+                text,
+            };
+            let prepared = self.prepare_conversation(&conversation)?;
+            let conversation_id = prepared.id;
+            self.submit_now(Mutation::Refer {
+                referral,
+                conversation_id,
+                title: prepared.title,
+                participants: prepared.participants,
+                first_message: prepared.first_message,
+                inboxes: conversation.inboxes,
+            })
+            .await?;
+            Ok::<_, ClientError>((id, conversation_id, attachments))
         }
-        let content = ReferralContent {
-            shared,
-            phone,
-            card,
-            reason: reason.clone(),
-            suspected_disorder: form.suspected_disorder,
-            remarks: remarks.clone(),
-            letter,
+        .await;
+        let (id, conversation_id, attachments) = match sent {
+            Ok(sent) => sent,
+            Err(error) => {
+                if !shared {
+                    if let Err(undo) = self.share_patient(form.patient_id, organisation.id, false).await {
+                        tracing::warn!(patient_id = %form.patient_id, code = undo.code(), "sharing for a failed referral not undone");
+                    }
+                }
+                return Err(error);
+            }
         };
-        let vault = Vault::generate();
-        let me = self.inner.me.user_id;
-        let members = self.referral_keys(&vault, std::iter::once(me).chain(receivers.iter().copied()))?;
-        let id = Uuid::now_v7();
-        let referral = NewReferral {
-            id,
-            patient_id: form.patient_id,
-            to_organisation: organisation.id,
-            to_team: form.team_id,
-            ggz,
-            on_behalf_of: form.on_behalf_of,
-            categories,
-            matrix_version: matrix.version,
-            public_key: STANDARD_NO_PAD.encode(vault.public().as_bytes()),
-            practice_key: STANDARD_NO_PAD.encode(vault.wrap_for(&practice_vault.public())?),
-            members,
-            content: seal_json(&vault, &content)?,
-        };
-        let title: String = format!("Verwijzing naar {}", organisation.name).chars().take(TITLE_CHARS).collect();
-        let text = if remarks.is_empty() { reason } else { format!("{reason}\n\n{remarks}") };
-        let conversation = crate::conversations::NewConversation {
-            patient_id: Some(form.patient_id),
-            title,
-            recipients: if form.team_id.is_some() { Vec::new() } else { receivers },
-            inboxes: form.team_id.into_iter().collect(),
-            text,
-        };
-        let prepared = self.prepare_conversation(&conversation)?;
-        let conversation_id = prepared.id;
-        self.submit_now(Mutation::Refer {
-            referral,
-            conversation_id,
-            title: prepared.title,
-            participants: prepared.participants,
-            first_message: prepared.first_message,
-            inboxes: conversation.inboxes,
-        })
-        .await?;
         tracing::info!(referral_id = %id, patient_id = %form.patient_id, "referral sent");
         if !attachments.is_empty() {
             self.send_message_with(conversation_id, "", attachments).await?;
@@ -705,35 +726,53 @@ impl KringClient {
         })
     }
 
+    /// Who joins a referral's conversation works at the practice or the receiving organisation:
+    /// the letter in it carries the matrix's data for that organisation only (the server checks
+    /// the same).
+    pub(crate) fn check_referral_newcomers(&self, referral: Uuid, users: impl Iterator<Item = UserId>) -> ClientResult<()> {
+        let entry = self.referral_entry(referral)?;
+        let contracts = self.contracts()?;
+        for user in users {
+            let inside = contracts.iter().any(|c| {
+                c.user_id == user && (c.organisation_id == entry.practice_id || c.organisation_id == entry.to_organisation)
+            });
+            if !inside {
+                return Err(ReferralError::OutsideParticipant.into());
+            }
+        }
+        Ok(())
+    }
+
     /// Take a referral (REF-3): I join the patient's care network. Of two taking it at once,
     /// one wins; the other gets [`ReferralError::AlreadyTaken`] and sees who in the view.
     pub async fn take_referral(&self, id: Uuid) -> ClientResult<()> {
         self.referral_step(id, ReferralStep::Taken).await
     }
 
-    /// Decline with a reason (REF-3): the reason goes as a message in the referral's conversation.
+    /// Decline with a reason (REF-3): the step first (a colleague may have taken it meanwhile),
+    /// then the reason as a message in the referral's conversation.
     pub async fn decline_referral(&self, id: Uuid, reason: &str) -> ClientResult<()> {
         let reason = check_text(reason)?;
         if reason.is_empty() {
             return Err(ReferralError::DeclineReasonRequired.into());
         }
         let entry = self.referral_entry(id)?;
-        entry.status.after(ReferralStep::Declined)?;
+        self.referral_step(id, ReferralStep::Declined).await?;
         self.send_message(entry.conversation_id, &format!("Verwijzing afgewezen: {reason}")).await?;
-        self.referral_step(id, ReferralStep::Declined).await
+        Ok(())
     }
 
-    /// Feedback to the practice (REF-3): text and attachments in the referral's conversation, as
-    /// often as needed; the referral shows "Teruggekoppeld".
+    /// Feedback to the practice (REF-3): the step (the referral shows "Teruggekoppeld"), then
+    /// text and attachments in the referral's conversation; as often as needed.
     pub async fn referral_feedback(&self, id: Uuid, text: &str, attachments: Vec<NewAttachment>) -> ClientResult<()> {
         let text = check_text(text)?;
         if text.is_empty() && attachments.is_empty() {
             return Err(ReferralError::FeedbackEmpty.into());
         }
         let entry = self.referral_entry(id)?;
-        entry.status.after(ReferralStep::Feedback)?;
+        self.referral_step(id, ReferralStep::Feedback).await?;
         self.send_message_with(entry.conversation_id, &text, attachments).await?;
-        self.referral_step(id, ReferralStep::Feedback).await
+        Ok(())
     }
 
     /// The practice closes a referral someone took (REF-3).
@@ -783,13 +822,27 @@ impl KringClient {
         let mut updated = 0;
         let mut vaults: HashMap<OrganisationId, Option<Vault>> = HashMap::new();
         for entry in self.referral_entries()? {
-            if !entry.status.is_open() || !self.may(entry.practice_id, Action::ViewPatients) {
+            let keeper =
+                self.may(entry.practice_id, Action::ReferPatient) || self.may(entry.practice_id, Action::ImportHisExtraction);
+            if !entry.status.is_open() || !keeper {
                 continue;
             }
             let practice_vault = vaults.entry(entry.practice_id).or_insert_with(|| self.practice_vault(entry.practice_id).ok());
             let Some(practice_vault) = practice_vault.as_ref() else { continue };
-            let Some(update) = self.referral_update(&entry, practice_vault)? else { continue };
-            self.submit(update).await?;
+            // One referral that cannot be refreshed (a key lost, a patient gone) does not hold up
+            // the others, nor the import that ran this.
+            let update = match self.referral_update(&entry, practice_vault) {
+                Ok(Some(update)) => update,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::warn!(referral_id = %entry.id, code = error.code(), "open referral not refreshed");
+                    continue;
+                }
+            };
+            if let Err(error) = self.submit(update).await {
+                tracing::warn!(referral_id = %entry.id, code = error.code(), "open referral not refreshed");
+                continue;
+            }
             updated += 1;
         }
         if updated > 0 {
@@ -817,7 +870,8 @@ impl KringClient {
             .map(|e| e.at)
             .max()
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        if missing.is_empty() && patient.updated_at <= sealed_at {
+        let checked = self.inner.referrals_checked.lock().ok().and_then(|checked| checked.get(&entry.id).copied());
+        if missing.is_empty() && (patient.updated_at <= sealed_at || checked == Some(patient.updated_at)) {
             return Ok(None);
         }
         let vault = practice_vault.unwrap_vault(&decode(&entry.practice_key)?).map_err(|_| ClientError::KeysLost)?;
@@ -827,6 +881,9 @@ impl KringClient {
         let shared = SharedChart::permitted(&card, &chart, &entry.categories);
         let content_changed = shared != content.shared || card != content.card;
         if !content_changed && missing.is_empty() {
+            if let Ok(mut checked) = self.inner.referrals_checked.lock() {
+                checked.insert(entry.id, patient.updated_at);
+            }
             return Ok(None);
         }
         let mut members = entry.members.clone();
@@ -841,7 +898,7 @@ impl KringClient {
         } else {
             entry.content.clone()
         };
-        Ok(Some(Mutation::UpdateReferral { referral_id: entry.id, content: sealed, members }))
+        Ok(Some(Mutation::UpdateReferral { referral_id: entry.id, content: sealed, members, seen_steps: entry.history.len() }))
     }
 
     /// The matrix and the requests to extend it (REF-2).
@@ -878,7 +935,7 @@ impl KringClient {
             changed_by: stored.as_ref().and_then(|s| names.get(&s.changed_by).cloned()),
             changed_at: stored.as_ref().map(|s| s.changed_at),
             requests,
-            can_decide: self.inner.me.contracts.iter().any(|c| c.role == Role::Regiobeheerder),
+            can_decide: self.inner.me.contracts.iter().any(|c| c.role.permits(Action::DecideAuthorisationMatrix)),
         })
     }
 
@@ -891,7 +948,7 @@ impl KringClient {
     ) -> ClientResult<Uuid> {
         let explanation = explanation.trim();
         if explanation.is_empty() {
-            return Err(ReferralError::ReasonRequired.into());
+            return Err(ReferralError::RequestExplanationRequired.into());
         }
         if explanation.chars().count() > kring_domain::referral::MAX_MATRIX_REQUEST_CHARS {
             return Err(ReferralError::RequestTooLong.into());

@@ -128,6 +128,10 @@ pub enum ReferralError {
     RequestTooLong,
     #[error("the matrix already lets this data go to this kind of organisation")]
     AlreadyPermitted,
+    #[error("a request to extend the matrix needs an explanation")]
+    RequestExplanationRequired,
+    #[error("only the practice and the receiving organisation take part in a referral's conversation")]
+    OutsideParticipant,
 }
 
 impl ReferralError {
@@ -148,6 +152,8 @@ impl ReferralError {
             ReferralError::FeedbackEmpty => "referral_feedback_empty",
             ReferralError::RequestTooLong => "referral_request_too_long",
             ReferralError::AlreadyPermitted => "referral_already_permitted",
+            ReferralError::RequestExplanationRequired => "referral_request_explanation_required",
+            ReferralError::OutsideParticipant => "referral_outside_participant",
         }
     }
 }

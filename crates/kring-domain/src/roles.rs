@@ -86,7 +86,7 @@ impl Role {
             Action::ManageTeamContacts => &[Huisarts, Hoofdzorgverlener, Accountbeheerder],
             Action::RequestStaffAccount | Action::DeactivateAccount | Action::ResetPassword => &[Huisarts, Accountbeheerder],
             Action::ViewAccessLog => &[Huisarts],
-            Action::ApproveAccountRequest => &[Regiobeheerder],
+            Action::ApproveAccountRequest | Action::DecideAuthorisationMatrix => &[Regiobeheerder],
             Action::AuthorisePatientData => &[Huisarts],
             Action::InviteNetworkPartner => &[Huisarts],
             Action::InviteOwnColleague => &[Hoofdzorgverlener],
@@ -194,6 +194,8 @@ pub enum Action {
     ViewAccessLog,
     /// Approve or reject the region's account requests (STAFF-3).
     ApproveAccountRequest,
+    /// Approve or reject a request to extend the region's authorisation matrix (REF-2).
+    DecideAuthorisationMatrix,
     /// Upload the practice's HIS extraction (PAT-1).
     ImportHisExtraction,
     /// Record or withdraw a patient's consent for digital network care (PAT-6).
@@ -203,7 +205,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewDirectory,
         Action::ManageTeamContacts,
         Action::RequestStaffAccount,
@@ -226,6 +228,7 @@ impl Action {
         Action::ResetPassword,
         Action::ViewAccessLog,
         Action::ApproveAccountRequest,
+        Action::DecideAuthorisationMatrix,
         Action::ImportHisExtraction,
         Action::RecordConsent,
         Action::SharePatient,

@@ -34,6 +34,10 @@ pub struct ConversationEntry {
     /// when people join or leave or a new epoch starts, never per message: a message is one
     /// small change of its own.
     pub epochs: Vec<KeyEpoch>,
+    /// The referral this conversation belongs to (REF-3): only the practice and the receiving
+    /// organisation take part in it, since the GGZ letter in it carries the matrix's data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Uuid>,
 }
 
 /// One return of a conversation to the practice's HIS (CHAT-6), a child of the conversation so

@@ -85,6 +85,7 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
         created_at: now,
         participants: Vec::new(),
         epochs: vec![KeyEpoch { number: 0, keys: Vec::new() }],
+        referral: None,
     };
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
@@ -160,6 +161,9 @@ pub(crate) async fn add_participants(
         Some(reference) => Some(patient(state, reference.patient_id).await?),
         None => None,
     };
+    if let Some(referral) = conversation.referral {
+        crate::referrals::check_conversation_newcomers(state, referral, participants).await?;
+    }
     let now = state.clock().now();
     let mut changes = Vec::new();
     admit(state, author, &mut conversation, patient.as_ref(), participants, now, &mut changes).await?;
@@ -315,20 +319,26 @@ pub(crate) async fn join_care_network(
     user: UserId,
 ) -> ServerResult<Planned> {
     let patient = patient(state, patient_id).await?;
-    if !sees_patient(state, author, &patient).await? {
+    // Someone in the network, or the practice that holds the patient (it makes the network).
+    let of_practice = crate::authz::may(state, author, patient.organisation_id, Action::ViewPatients).await?;
+    if !sees_patient(state, author, &patient).await? || !(of_practice || in_care_network(state, patient_id, author).await?) {
         return Err(ServerError::Forbidden("adding to this patient's care network"));
     }
     if !sees_patient(state, user, &patient).await? {
         return Err(ServerError::InvalidRequest("the caregiver's organisation does not see this patient".into()));
     }
-    if let Some(ChangeBody::CareNetworkMember(member)) =
-        state.store().entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient_id, user)).await?
-    {
-        if member.removed_by.is_none() {
-            return Ok(Planned::default());
-        }
+    if in_care_network(state, patient_id, user).await? {
+        return Ok(Planned::default());
     }
     Ok(Planned::changes(network_member(&patient, user, author, NetworkJoin::Manual, state.clock().now())))
+}
+
+/// Whether the user is in the patient's care network now (a member taken out again is not).
+pub(crate) async fn in_care_network(state: &AppState, patient: PatientId, user: UserId) -> ServerResult<bool> {
+    Ok(matches!(
+        state.store().entity(EntityKind::CareNetworkMember, CareNetworkMemberEntry::id_for(patient, user)).await?,
+        Some(ChangeBody::CareNetworkMember(member)) if member.removed_by.is_none()
+    ))
 }
 
 /// NET-2: who added a caregiver by hand takes them out again (added by mistake). The network
@@ -545,8 +555,7 @@ async fn admit(
         };
         changes.push((Scope::User(new.user_id), ChangeBody::Participation(participation)));
         if let (Some(patient), ParticipantKind::Caregiver) = (patient, new.kind) {
-            let id = CareNetworkMemberEntry::id_for(patient.id, new.user_id);
-            if state.store().entity(EntityKind::CareNetworkMember, id).await?.is_none() {
+            if !in_care_network(state, patient.id, new.user_id).await? {
                 changes.extend(network_member(patient, new.user_id, author, NetworkJoin::Conversation, now));
             }
         }

@@ -57,6 +57,11 @@ pub(crate) async fn refer(
     if receiver.id == practice {
         return Err(ServerError::InvalidRequest("a practice does not refer to itself".into()));
     }
+    // What makes a referral a GGZ referral (the letter, REF-4; on whose behalf) is where it goes,
+    // not what the client says.
+    if new.ggz != (receiver.kind == OrganisationKind::GgzProvider) {
+        return Err(ServerError::InvalidRequest("a GGZ referral goes to a GGZ provider, and only there".into()));
+    }
     let matrix = matrix(state).await?;
     if new.matrix_version != matrix.version {
         return Err(ServerError::InvalidRequest("the authorisation matrix changed: make the referral again".into()));
@@ -105,9 +110,37 @@ pub(crate) async fn refer(
     // Receiving caregivers join the care network when one takes the referral (NET-2), not by
     // taking part in its conversation.
     planned.commit.changes.retain(|(_, body)| !matches!(body, ChangeBody::CareNetworkMember(m) if m.user_id != author));
+    for (_, body) in &mut planned.commit.changes {
+        if let ChangeBody::Conversation(conversation) = body {
+            conversation.referral = Some(entry.id);
+        }
+    }
     planned.commit.changes.extend(changes(&entry));
     tracing::info!(referral_id = %entry.id, patient_id = %entry.patient_id, to = %entry.to_organisation, "referral sent");
     Ok(planned)
+}
+
+/// Who joins a referral's conversation later works at the practice or at the receiving
+/// organisation: the letter in it carries what the matrix lets go to that organisation, and no
+/// further (a GGZ caregiver cannot pass the medication on to home care by adding a nurse).
+pub(crate) async fn check_conversation_newcomers(
+    state: &AppState,
+    referral_id: Uuid,
+    participants: &[kring_protocol::conversations::NewParticipant],
+) -> ServerResult<()> {
+    let entry = referral(state, referral_id).await?;
+    for participant in participants {
+        let inside = contracts(state, participant.user_id)
+            .await?
+            .iter()
+            .any(|(org, _)| *org == entry.practice_id || *org == entry.to_organisation);
+        if !inside {
+            return Err(ServerError::InvalidRequest(
+                "referral_outside_participant: only the practice and the receiving organisation take part".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A POH-GGZ refers to a GGZ provider on behalf of one of the practice's GPs (REF-4); whoever
@@ -196,15 +229,7 @@ pub(crate) async fn step(state: &AppState, author: UserId, id: Uuid, step: Refer
     if step == ReferralStep::Taken {
         entry.taken_by = Some(author);
         let patient = patient(state, entry.patient_id).await?;
-        if state
-            .store()
-            .entity(
-                EntityKind::CareNetworkMember,
-                kring_protocol::conversations::CareNetworkMemberEntry::id_for(patient.id, author),
-            )
-            .await?
-            .is_none()
-        {
+        if !crate::conversations::in_care_network(state, patient.id, author).await? {
             changes.extend(network_member(&patient, author, author, NetworkJoin::Referral, now));
         }
     }
@@ -216,7 +241,10 @@ pub(crate) async fn step(state: &AppState, author: UserId, id: Uuid, step: Refer
 }
 
 /// Whether the user acts for the receiver: a patient-seeing role at the receiving organisation
-/// (in its team, when the referral went to a team) holding the referral's key.
+/// holding the referral's key. (A referral to a team goes to that team's caregivers, as the
+/// referring client chooses them; the server holds keys to the receiving organisation: the matrix
+/// is per kind of organisation, so a key outside the team opens nothing the organisation may not
+/// see.)
 async fn receives(state: &AppState, user: UserId, entry: &ReferralEntry) -> ServerResult<bool> {
     let at_receiver = contracts(state, user)
         .await?
@@ -225,19 +253,29 @@ async fn receives(state: &AppState, user: UserId, entry: &ReferralEntry) -> Serv
     Ok(at_receiver && entry.members.iter().any(|member| member.user_id == user))
 }
 
-/// REF-2: a key holder of the practice refreshes the sealed content (a new extraction) and gives
-/// the key to receiving caregivers who joined later. Only while the referral is open; the vault
-/// stays the same and nobody loses the key.
+/// REF-2: a key holder of the practice who refers or imports extractions refreshes the sealed
+/// content (a new extraction) and gives the key to receiving caregivers who joined later. Only
+/// while the referral is open; the vault stays the same and nobody loses the key. When the
+/// referral took a step since the client sealed (`seen_steps`: another practice client refreshed
+/// it first, or a caregiver took it), nothing is written: the client's next maintenance looks
+/// again, so two workstations after one import leave one "updated" step, not two.
 pub(crate) async fn update(
     state: &AppState,
     author: UserId,
     id: Uuid,
     content: &str,
     members: &[NetworkKey],
+    seen_steps: usize,
 ) -> ServerResult<Planned> {
     let read = referral(state, id).await?;
-    if !may(state, author, read.practice_id, Action::ViewPatients).await? {
+    if !may(state, author, read.practice_id, Action::ReferPatient).await?
+        && !may(state, author, read.practice_id, Action::ImportHisExtraction).await?
+    {
         return Err(ServerError::Forbidden("refreshing a referral"));
+    }
+    if read.history.len() != seen_steps {
+        tracing::info!(referral_id = %id, "referral changed since the client sealed it: refresh dropped");
+        return Ok(Planned::default());
     }
     if !read.status.is_open() {
         return Err(ServerError::InvalidRequest("referral_not_open".into()));
@@ -302,7 +340,7 @@ pub(crate) async fn decide_matrix_request(
     request_id: Uuid,
     approve: bool,
 ) -> ServerResult<Planned> {
-    let operator = contracts(state, author).await?.iter().any(|(_, role)| *role == Role::Regiobeheerder);
+    let operator = contracts(state, author).await?.iter().any(|(_, role)| role.permits(Action::DecideAuthorisationMatrix));
     if !operator {
         return Err(ServerError::Forbidden("deciding on the authorisation matrix"));
     }
@@ -316,14 +354,16 @@ pub(crate) async fn decide_matrix_request(
     let mut changes = Vec::new();
     let mut version = None;
     let mut planned_on = vec![ChangeBody::MatrixRequest(read.clone())];
+    let mut absent = Vec::new();
     if approve {
         let stored = state.store().entity(EntityKind::AuthorisationMatrix, MatrixEntry::ID).await?;
         let current = match &stored {
             Some(ChangeBody::AuthorisationMatrix(entry)) => entry.matrix.clone(),
             _ => AuthorisationMatrix::initial(),
         };
-        if let Some(stored) = stored {
-            planned_on.push(stored);
+        match stored {
+            Some(stored) => planned_on.push(stored),
+            None => absent.push((EntityKind::AuthorisationMatrix, MatrixEntry::ID)),
         }
         let next =
             current.extended(read.kind, read.category).map_err(|error| ServerError::InvalidRequest(error.code().into()))?;
@@ -337,6 +377,7 @@ pub(crate) async fn decide_matrix_request(
     tracing::info!(%request_id, approve, ?version, "matrix request decided");
     let mut planned = Planned::changes(changes);
     planned.commit.unchanged.extend(planned_on);
+    planned.commit.absent = absent;
     Ok(planned)
 }
 

@@ -120,16 +120,15 @@ export function localDateTime(iso: string): string {
 
 /**
  * Whether an open referral's view is behind the list: its status or last step changed (a
- * colleague took it, feedback came, an extraction refreshed the data), or the letter's PDF has
- * arrived in the conversation since. Opening is written to the access log, so the pane opens
- * again only then, not on every change of data.
+ * colleague took it, feedback came, an extraction refreshed the data). Opening is written to the
+ * access log, so the pane opens again only then, not on every change of data (a letter's PDF
+ * that has not arrived yet is looked for when the user saves it).
  */
 export function isStale(view: ReferralView, summary: ReferralSummary): boolean {
   return (
     view.summary.status !== summary.status ||
     view.summary.changed_at !== summary.changed_at ||
-    view.summary.taken_by !== summary.taken_by ||
-    (view.letter !== null && view.letter_file === null)
+    view.summary.taken_by !== summary.taken_by
   );
 }
 

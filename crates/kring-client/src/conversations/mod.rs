@@ -273,6 +273,9 @@ impl KringClient {
         users: &[(UserId, ParticipantKind, Option<TeamId>)],
     ) -> ClientResult<()> {
         let entry = self.conversation_entry(conversation_id)?;
+        if let Some(referral) = entry.referral {
+            self.check_referral_newcomers(referral, users.iter().map(|(user, _, _)| *user))?;
+        }
         let keys = self.epoch_keys(&entry)?;
         let people = self.people_by_id()?;
         let mut participants = Vec::new();

@@ -114,7 +114,11 @@ impl KringClient {
         }
         // Open referrals carry the permitted part of the new chart (REF-2).
         progress(ImportProgress { phase: ImportPhase::Referrals, done: total, total });
-        self.maintain_referrals().await?;
+        // The extraction is in; a referral that cannot be refreshed now is retried by the key
+        // maintenance, and says so in the log.
+        if let Err(error) = self.maintain_referrals().await {
+            tracing::warn!(code = error.code(), "open referrals not refreshed after the import");
+        }
         progress(ImportProgress { phase: ImportPhase::Done, done: total, total });
         tracing::info!(organisation_id = %organisation_id, created = outcome.created, updated = outcome.updated, "extraction imported");
         Ok(ImportSummary {

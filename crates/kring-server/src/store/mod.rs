@@ -76,6 +76,9 @@ pub struct Commit {
     /// Entities as the plan read them: the commit fails with [`StoreError::Stale`] when one of
     /// them changed since (compare-and-set: of two caregivers taking one referral, one wins).
     pub unchanged: Vec<ChangeBody>,
+    /// Entities the plan found absent: the commit fails with [`StoreError::Stale`] when one of
+    /// them exists by now (the first stored authorisation matrix, made by one approval only).
+    pub absent: Vec<(EntityKind, Uuid)>,
 }
 
 /// A single-use activation link, by the SHA-256 of its token.

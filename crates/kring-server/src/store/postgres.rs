@@ -192,6 +192,12 @@ impl Store for PostgresStore {
                 return Err(StoreError::Stale);
             }
         }
+        for (kind, id) in &commit.absent {
+            let row = tx.query_opt("SELECT 1 FROM entities WHERE kind = $1 AND id = $2", &[&kind.as_str(), id]).await?;
+            if row.is_some() {
+                return Err(StoreError::Stale);
+            }
+        }
         for credentials in &commit.credentials {
             tx.execute(
                 "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)

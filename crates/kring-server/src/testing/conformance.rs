@@ -121,6 +121,17 @@ async fn unchanged_is_compare_and_set(store: Arc<dyn Store>) {
     assert_eq!(store.entity(EntityKind::Organisation, org.id.0).await.unwrap(), Some(ChangeBody::Organisation(first)));
     let absent = Commit { unchanged: vec![ChangeBody::Organisation(organisation("Nergens"))], ..Commit::default() };
     assert!(matches!(store.commit(absent).await, Err(StoreError::Stale)), "an entity that does not exist is not as read");
+    // Planned on an entity being absent: the first of two such commits writes, the second is stale.
+    let fresh = organisation("Nieuw");
+    let first_of_two = |name: &str| Commit {
+        changes: vec![(Scope::Directory, ChangeBody::Organisation(OrganisationEntry { name: name.into(), ..fresh.clone() }))],
+        absent: vec![(EntityKind::Organisation, fresh.id.0)],
+        ..Commit::default()
+    };
+    store.commit(first_of_two("Eerste")).await.unwrap();
+    assert!(matches!(store.commit(first_of_two("Tweede")).await, Err(StoreError::Stale)), "it exists by now");
+    let stored = store.entity(EntityKind::Organisation, fresh.id.0).await.unwrap();
+    assert!(matches!(stored, Some(ChangeBody::Organisation(entry)) if entry.name == "Eerste"));
 }
 
 async fn changes_since_filters_by_scope(store: Arc<dyn Store>) {

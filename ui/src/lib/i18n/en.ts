@@ -589,6 +589,7 @@ export const en: Messages = {
     letter: 'Referral letter',
     print: 'Print',
     savePdf: 'Save PDF',
+    pdfNotYet: 'The letter’s PDF has not arrived yet. Try again in a moment; printing works already.',
     saved: (path: string) => `Saved in ${path}.`,
     openConversation: 'Open conversation',
     take: 'Take into care',
@@ -763,6 +764,9 @@ export const en: Messages = {
     referral_feedback_empty: 'Write feedback or add an attachment.',
     referral_request_too_long: 'The explanation is too long (at most 500 characters).',
     referral_already_permitted: 'The authorisation matrix already lets this data go to this kind of organisation.',
+    referral_request_explanation_required: 'Write why your organisation needs this data.',
+    referral_outside_participant:
+      'Only the practice and the receiving organisation take part in a referral’s conversation. Start a separate conversation for others.',
   },
   retryAfter: (seconds: number) => {
     const minutes = Math.ceil(seconds / 60);

@@ -596,6 +596,7 @@ export const nl = {
     letter: 'Verwijsbrief',
     print: 'Afdrukken',
     savePdf: 'PDF opslaan',
+    pdfNotYet: 'De PDF van de brief is nog niet binnen. Probeer het over een moment nog eens; afdrukken kan al wel.',
     saved: (path: string) => `Opgeslagen in ${path}.`,
     openConversation: 'Open gesprek',
     take: 'In behandeling nemen',
@@ -781,6 +782,9 @@ export const nl = {
     referral_feedback_empty: 'Schrijf een terugkoppeling of voeg een bijlage toe.',
     referral_request_too_long: 'De toelichting is te lang (hoogstens 500 tekens).',
     referral_already_permitted: 'De autorisatiematrix laat dit gegeven al meegaan naar dit soort organisatie.',
+    referral_request_explanation_required: 'Schrijf waarom uw organisatie dit gegeven nodig heeft.',
+    referral_outside_participant:
+      'Aan het gesprek bij een verwijzing doen alleen de praktijk en de ontvangende organisatie mee. Start voor anderen een eigen gesprek.',
   } satisfies Record<ClientErrorCode, string> as Record<string, string>,
   retryAfter: (seconds: number) => {
     const minutes = Math.ceil(seconds / 60);

@@ -113,6 +113,16 @@ pub(super) fn write_commit(tx: &Connection, commit: &Commit) -> StoreResult<Seq>
             return Err(StoreError::Stale);
         }
     }
+    for (kind, id) in &commit.absent {
+        let exists = tx
+            .prepare_cached("SELECT 1 FROM entities WHERE kind = ?1 AND id = ?2")?
+            .query_row(params![kind.as_str(), id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if exists {
+            return Err(StoreError::Stale);
+        }
+    }
     for credentials in &commit.credentials {
         tx.execute(
             "INSERT INTO credentials (user_id, username, salt, kdf, auth_hash, key_material, must_change_password, active)
