@@ -5,9 +5,9 @@
 // and answers, and the GP sees the answer arrive.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, watch } from 'node:fs/promises';
 import { Session } from './webdriver.mjs';
 import { Mailbox } from './mail.mjs';
+import { DesktopNotifications } from './notifications.mjs';
 import { DEMO_PASSWORD, keepUnlocked, login } from './accounts.mjs';
 
 const driverUrl = process.env.KRING_WEBDRIVER_URL;
@@ -16,34 +16,10 @@ const application = process.env.KRING_APP;
 const shots = process.env.KRING_E2E_SHOTS;
 const regionUrl = process.env.KRING_E2E_CHAT_REGION_URL;
 const notificationsB = process.env.KRING_E2E_NOTIFICATIONS_B;
+const desktopB = new DesktopNotifications(notificationsB ?? '');
 const mailbox = new Mailbox(process.env.KRING_E2E_MAIL ?? '');
 
 assert.ok(driverUrl && driverUrlB && application && shots && regionUrl && notificationsB, 'run through tests/e2e/run.sh');
-
-/** The notifications B's desktop was asked to show so far. */
-async function notifications() {
-  const text = await readFile(notificationsB, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
-}
-
-/** Wait (on the file changing, up to 20 s) until B's desktop has shown more than `seen`. */
-async function nextNotification(seen) {
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const all = await notifications();
-    if (all.length > seen) return all[seen];
-    if (Date.now() > deadline) throw new Error('no desktop notification arrived');
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 1000);
-    try {
-      for await (const _ of watch(notificationsB, { signal: abort.signal })) break;
-    } catch {
-      // The file does not exist yet, or a second passed: look again.
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
 
 describe('two caregivers exchange messages', () => {
   let gp;
@@ -80,10 +56,10 @@ describe('two caregivers exchange messages', () => {
     await nurse.waitForText('[data-testid="nav-unread"]', '1');
 
     // The conversation is not in view on her screen: the next message raises a notification.
-    const seen = (await notifications()).length;
+    const seen = (await desktopB.all()).length;
     await gp.type('[data-testid="composer"]', 'Hij is vanaf 10 uur thuis.');
     await gp.click('[data-testid="send"]:not([disabled])');
-    const shown = await nextNotification(seen);
+    const shown = await desktopB.next(seen);
     assert.equal(shown.app_name, 'Kring');
     assert.equal(shown.summary, 'Nieuw bericht in een gesprek');
     for (const secret of ['Wond', 'wond', 'meneer', '10 uur', 'Anne']) {

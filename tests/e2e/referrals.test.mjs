@@ -6,10 +6,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, watch } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Session } from './webdriver.mjs';
 import { Mailbox } from './mail.mjs';
+import { DesktopNotifications } from './notifications.mjs';
 import { SmsInbox } from './sms.mjs';
 import { DEMO_PASSWORD, keepUnlocked, login, logout } from './accounts.mjs';
 
@@ -20,6 +21,7 @@ const application = process.env.KRING_APP;
 const shots = process.env.KRING_E2E_SHOTS;
 const regionUrl = process.env.KRING_E2E_REFERRALS_REGION_URL;
 const notificationsB = process.env.KRING_E2E_NOTIFICATIONS_B;
+const desktopB = new DesktopNotifications(notificationsB ?? '');
 const mailbox = new Mailbox(process.env.KRING_E2E_MAIL ?? '');
 const texts = new SmsInbox(process.env.KRING_E2E_TEXTS ?? '');
 const BUNDLE = new URL('../../crates/kring-extraction/tests/fixtures/nl-core-bundle.json', import.meta.url);
@@ -27,32 +29,6 @@ const REASON = 'Wondcontrole en bloeddrukcontrole na val, graag 2x per week.';
 const GGZ_REASON = 'Sinds maanden somber en slaapt slecht; vraag om diagnostiek en behandeling.';
 
 assert.ok(driverUrl && driverUrlB && application && shots && regionUrl && notificationsB, 'run through tests/e2e/run.sh');
-
-/** How many notifications B's desktop was asked to show so far. */
-async function notificationCount() {
-  const text = await readFile(notificationsB, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).length;
-}
-
-/** Wait (on the file changing, up to 20 s) until B's desktop has shown more than `seen`; the next. */
-async function nextNotification(seen) {
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const text = await readFile(notificationsB, 'utf8').catch(() => '');
-    const all = text.split('\n').filter(Boolean);
-    if (all.length > seen) return JSON.parse(all[seen]);
-    if (Date.now() > deadline) throw new Error('no desktop notification arrived');
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 1000);
-    try {
-      for await (const _ of watch(notificationsB, { signal: abort.signal })) break;
-    } catch {
-      // Not there yet, or a second passed: look again.
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
 
 /** Choose the extraction in the import dialog, as the user's choice arrives. */
 async function importExtraction(app) {
@@ -146,14 +122,14 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     nurse = await Session.start(driverUrlB, application, ['--server-url', regionUrl]);
     await login(nurse, mailbox, 'wijkverpleging', DEMO_PASSWORD, 'wijkverpleging@demo.kring.nl', { firstLogin: true });
     await keepUnlocked(nurse);
-    const seen = await notificationCount();
+    const seen = (await desktopB.all()).length;
     await gp.click('[data-testid="referral-send"]:not([disabled])');
     await gp.waitGone('[data-testid="referral-dialog"]');
     await gp.click('[data-testid="tab-timeline"]');
     await gp.waitForText('[data-testid="timeline"]', 'Verwijzing verzonden');
 
     // The nurse's desktop says there is something new, and nothing about whom (CHAT-11).
-    const shown = await nextNotification(seen);
+    const shown = await desktopB.next(seen);
     assert.equal(shown.app_name, 'Kring');
     for (const secret of ['Vries', 'Wond', 'bloeddruk', 'Anne']) {
       assert.ok(!JSON.stringify(shown).includes(secret), `${secret} in the notification`);

@@ -237,10 +237,10 @@ async fn ref_1_the_practice_withdraws_before_acceptance_and_the_receiver_decline
     };
     let raw_gp = kring_tests::RawApi::login(&region, "huisarts").await;
     let (code, message) = rejected(raw_gp.post("v1/mutations", &step(ReferralStep::Withdrawn)).await.json().await.unwrap());
-    assert_eq!((code, message.as_str()), (ErrorCode::InvalidRequest, "referral_withdraw_after_taken"));
+    assert_eq!((code, message.as_str()), (ErrorCode::InvalidRequest, "invalid request: referral_withdraw_after_taken"));
     let raw_colleague = kring_tests::RawApi::login(&region, "verzorgende").await;
     let (code, message) = rejected(raw_colleague.post("v1/mutations", &step(ReferralStep::Taken)).await.json().await.unwrap());
-    assert_eq!((code, message.as_str()), (ErrorCode::InvalidRequest, "referral_already_taken"));
+    assert_eq!((code, message.as_str()), (ErrorCode::InvalidRequest, "invalid request: referral_already_taken"));
     let raw_assistant = kring_tests::RawApi::login(&region, "assistent").await;
     let (code, _) = rejected(raw_assistant.post("v1/mutations", &step(ReferralStep::Feedback)).await.json().await.unwrap());
     assert_eq!(code, ErrorCode::Forbidden, "a receiver's step by the practice");

@@ -84,7 +84,7 @@ export type AccountRequestForm = { initials: string, infix: string, surname: str
 /**
  * Something a user may try to do. Each variant names a user-visible capability.
  */
-export type Action = "view_directory" | "manage_team_contacts" | "request_staff_account" | "deactivate_account" | "authorise_patient_data" | "invite_network_partner" | "invite_own_colleague" | "view_patients" | "refer_patient" | "start_consultation" | "answer_consultation" | "read_conversations" | "practice_administration" | "practice_declarations" | "care_group_declarations" | "view_finances" | "view_reports" | "view_aios_dashboard" | "ggz_actions" | "reset_password" | "view_access_log" | "approve_account_request" | "import_his_extraction" | "record_consent" | "share_patient";
+export type Action = "view_directory" | "manage_team_contacts" | "request_staff_account" | "deactivate_account" | "authorise_patient_data" | "invite_network_partner" | "invite_own_colleague" | "view_patients" | "refer_patient" | "start_consultation" | "answer_consultation" | "read_conversations" | "practice_administration" | "practice_declarations" | "care_group_declarations" | "view_finances" | "view_reports" | "view_aios_dashboard" | "ggz_actions" | "reset_password" | "view_access_log" | "approve_account_request" | "decide_authorisation_matrix" | "import_his_extraction" | "record_consent" | "share_patient";
 
 /**
  * What activation answers: the username to log in with.
@@ -877,7 +877,9 @@ export const CLIENT_ERROR_CODES = [
   'referral_not_open',
   'referral_not_taken',
   'referral_on_behalf_of_required',
+  'referral_outside_participant',
   'referral_reason_required',
+  'referral_request_explanation_required',
   'referral_request_too_long',
   'referral_text_too_long',
   'referral_unknown_organisation',
