@@ -44,6 +44,9 @@ async fn main() {
     for round in ["first import", "re-import (all updated)"] {
         if round != "first import" {
             open_referrals(&gp, practice).await;
+            // The test region's clock stands still: the re-import must come after the referrals,
+            // as it does in a practice.
+            region.clock.advance(time::Duration::hours(1));
         }
         // The re-import's measurements are a month older: every open referral's data change.
         let bundle = if round == "first import" {

@@ -8,7 +8,7 @@ use kring_client::referrals::{ReferralAction, ReferralDirection, ReferralForm};
 use kring_client::{ClientError, KringClient};
 use kring_domain::referral::{DataCategory, ReferralError, ReferralStatus, ReferralStep, SuspectedDisorder};
 use kring_domain::{ConsentGiver, OrganisationId, OrganisationKind, PatientId};
-use kring_protocol::conversations::NetworkJoin;
+use kring_protocol::conversations::{NetworkJoin, ParticipantKind};
 use kring_protocol::{ChangeBody, EntityKind, ErrorCode, MutationOutcome};
 use kring_tests::TestRegion;
 use serde_json::{json, Value};
@@ -303,11 +303,19 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
         "{outcome:?}"
     );
     // Whether a referral is a GGZ one (a letter, on whose behalf) follows from where it goes.
-    let outcome: MutationOutcome = raw.post("v1/mutations", &refer(as_ggz)).await.json().await.unwrap();
-    assert!(
-        matches!(&outcome, MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, message } if message.contains("GGZ")),
-        "{outcome:?}"
-    );
+    let not_ggz = kring_protocol::referrals::NewReferral {
+        id: uuid::Uuid::now_v7(),
+        to_organisation: organisation(&gp, "GGZ Delfland"),
+        ggz: false,
+        ..as_ggz.clone()
+    };
+    for wrong in [as_ggz, not_ggz] {
+        let outcome: MutationOutcome = raw.post("v1/mutations", &refer(wrong)).await.json().await.unwrap();
+        assert!(
+            matches!(&outcome, MutationOutcome::Rejected { code: ErrorCode::InvalidRequest, message } if message.contains("GGZ")),
+            "{outcome:?}"
+        );
+    }
 
     // The nurse asks for medication; only the region operator decides, and then the matrix has
     // a version 2 that says who approved it.
@@ -406,6 +414,36 @@ async fn ref_4_a_poh_ggz_refers_to_the_ggz_provider_on_behalf_of_a_gp_with_the_p
     }
     assert!(!text.contains("HbA1c"), "outside the matrix, so not in the letter");
     assert_eq!(letter.title, "Verwijsbrief aan GGZ Delfland");
+
+    // The GP on whose behalf it went follows the referral's conversation: the letter's PDF too.
+    gp.sync_now().await.unwrap();
+    assert!(gp.referral_view(id).unwrap().letter_file.is_some(), "the GP takes part in the conversation");
+
+    // Nobody outside the practice and the GGZ provider joins that conversation (the letter holds
+    // what the GGZ provider's row allows): the intake cannot add the district nurse, neither
+    // through the client nor past it.
+    let nurse = logged_in(&region, "wijkverpleging").await;
+    let nurse_id = nurse.me().user_id;
+    let outside = intake.add_participants(view.summary.conversation_id, &[(nurse_id, ParticipantKind::Caregiver)]).await;
+    assert!(matches!(outside, Err(ClientError::Referral(ReferralError::OutsideParticipant))), "{outside:?}");
+    let raw = kring_tests::RawApi::login(&region, "ggzintake").await;
+    let request = kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::AddParticipants {
+            conversation_id: view.summary.conversation_id,
+            participants: vec![kring_protocol::conversations::NewParticipant {
+                user_id: nurse_id,
+                kind: ParticipantKind::Caregiver,
+                via_inbox: None,
+                keys: vec!["eA".into()],
+            }],
+        },
+    };
+    let outcome: MutationOutcome = raw.post("v1/mutations", &request).await.json().await.unwrap();
+    assert!(
+        matches!(&outcome, MutationOutcome::Rejected { message, .. } if message.contains("referral_outside_participant")),
+        "{outcome:?}"
+    );
 }
 
 /// The text poppler's `pdftotext` reads from a PDF (layout kept, so a line stays a line).

@@ -270,9 +270,12 @@ impl KringClient {
         }
         targets.sort_by(|a, b| a.name.cmp(&b.name));
         let names = self.names()?;
+        // A GP on whose behalf one refers follows the referral's conversation: active, with keys.
+        let people = self.people_by_id()?;
         let mut gps: Vec<PersonOption> = contracts
             .iter()
             .filter(|c| c.organisation_id == practice && c.role == Role::Huisarts)
+            .filter(|c| people.get(&c.user_id).is_some_and(|p| p.active && p.encryption_key().is_some()))
             .map(|c| PersonOption { user_id: c.user_id, name: names.get(&c.user_id).cloned().unwrap_or_default() })
             .collect();
         gps.sort_by(|a, b| a.name.cmp(&b.name));
@@ -353,6 +356,7 @@ impl KringClient {
             return Err(ClientError::ConsentRequired);
         }
         let receivers = self.receivers(organisation.id, form.team_id)?;
+        let people = self.people_by_id()?;
         if receivers.is_empty() {
             return Err(ReferralError::NoReceivers.into());
         }
@@ -361,8 +365,8 @@ impl KringClient {
             self.share_patient(form.patient_id, organisation.id, true).await?;
         }
 
-        // Shared for this referral only: when it does not go out, the organisation does not keep
-        // the patient (PAT-5 without a referral is the practice's own choice, on the Acties tab).
+        // Shared for this referral only: when it is refused, the organisation does not keep the
+        // patient (PAT-5 without a referral is the practice's own choice, on the Acties tab).
         let sent = async {
             let practice_vault = self.practice_vault(practice)?;
             let card: PatientCard = open_sealed(&practice_vault, &entry.card)?;
@@ -413,10 +417,13 @@ impl KringClient {
             let conversation = crate::conversations::NewConversation {
                 patient_id: Some(form.patient_id),
                 title,
-                // The GP on whose behalf a POH-GGZ refers follows the referral's conversation too.
+                // The GP on whose behalf a POH-GGZ refers follows the referral's conversation too
+                // (when they can: active, with keys; the options offer only those).
                 recipients: if form.team_id.is_some() { Vec::new() } else { receivers }
                     .into_iter()
-                    .chain(form.on_behalf_of)
+                    .chain(
+                        form.on_behalf_of.filter(|gp| people.get(gp).is_some_and(|p| p.active && p.encryption_key().is_some())),
+                    )
                     .collect(),
                 inboxes: form.team_id.into_iter().collect(),
                 text,
@@ -438,7 +445,9 @@ impl KringClient {
         let (id, conversation_id, attachments) = match sent {
             Ok(sent) => sent,
             Err(error) => {
-                if !shared {
+                // Only a refusal is final; a referral queued while offline still goes out, and
+                // its receivers must then see the patient.
+                if !shared && matches!(error, ClientError::Refused { .. } | ClientError::Referral(_)) {
                     if let Err(undo) = self.share_patient(form.patient_id, organisation.id, false).await {
                         tracing::warn!(patient_id = %form.patient_id, code = undo.code(), "sharing for a failed referral not undone");
                     }
@@ -757,8 +766,10 @@ impl KringClient {
             return Err(ReferralError::DeclineReasonRequired.into());
         }
         let entry = self.referral_entry(id)?;
+        let text = format!("Verwijzing afgewezen: {reason}");
+        self.check_outgoing(entry.conversation_id, &text, &[])?;
         self.referral_step(id, ReferralStep::Declined).await?;
-        self.send_message(entry.conversation_id, &format!("Verwijzing afgewezen: {reason}")).await?;
+        self.send_message(entry.conversation_id, &text).await?;
         Ok(())
     }
 
@@ -770,6 +781,9 @@ impl KringClient {
             return Err(ReferralError::FeedbackEmpty.into());
         }
         let entry = self.referral_entry(id)?;
+        // What can refuse the message is checked before the step, so a step is not left without
+        // its text (only an upload that breaks off can still do that; the step stands then).
+        self.check_outgoing(entry.conversation_id, &text, &attachments)?;
         self.referral_step(id, ReferralStep::Feedback).await?;
         self.send_message_with(entry.conversation_id, &text, attachments).await?;
         Ok(())
@@ -821,7 +835,19 @@ impl KringClient {
         }
         let mut updated = 0;
         let mut vaults: HashMap<OrganisationId, Option<Vault>> = HashMap::new();
+        // A refresh still waiting in the outbox (offline) is not queued again on every change.
+        let pending: std::collections::HashSet<Uuid> = self
+            .outbox()?
+            .into_iter()
+            .filter_map(|queued| match queued.request.mutation {
+                Mutation::UpdateReferral { referral_id, .. } => Some(referral_id),
+                _ => None,
+            })
+            .collect();
         for entry in self.referral_entries()? {
+            if pending.contains(&entry.id) {
+                continue;
+            }
             let keeper =
                 self.may(entry.practice_id, Action::ReferPatient) || self.may(entry.practice_id, Action::ImportHisExtraction);
             if !entry.status.is_open() || !keeper {

@@ -346,7 +346,13 @@ pub enum Mutation {
     /// its key to receiving caregivers who joined later (REF-2). `seen_steps`: how many steps the
     /// referral had when the client sealed it; when another practice client refreshed (or a
     /// step came) meanwhile, the server drops this one and the next maintenance looks again.
-    UpdateReferral { referral_id: Uuid, content: String, members: Vec<crate::patients::NetworkKey>, seen_steps: usize },
+    UpdateReferral {
+        referral_id: Uuid,
+        content: String,
+        members: Vec<crate::patients::NetworkKey>,
+        #[serde(default)]
+        seen_steps: usize,
+    },
     /// A partner asks the region to let one more category go to a kind of organisation (REF-2).
     RequestMatrixExtension {
         request_id: Uuid,

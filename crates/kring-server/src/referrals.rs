@@ -106,6 +106,10 @@ pub(crate) async fn refer(
         taken_by: None,
         history: vec![ReferralEvent { step: ReferralStep::Sent, by: author, at: now }],
     };
+    within_referral(state, practice, receiver.id, conversation.participants).await?;
+    if conversation.inboxes.iter().any(|team| Some(*team) != new.to_team) {
+        return Err(ServerError::InvalidRequest("a referral's conversation uses only the receiving team's inbox".into()));
+    }
     let mut planned = crate::conversations::start(state, author, conversation).await?;
     // Receiving caregivers join the care network when one takes the referral (NET-2), not by
     // taking part in its conversation.
@@ -129,11 +133,18 @@ pub(crate) async fn check_conversation_newcomers(
     participants: &[kring_protocol::conversations::NewParticipant],
 ) -> ServerResult<()> {
     let entry = referral(state, referral_id).await?;
+    within_referral(state, entry.practice_id, entry.to_organisation, participants).await
+}
+
+/// Everyone taking part in a referral's conversation works at the practice or the receiver.
+async fn within_referral(
+    state: &AppState,
+    practice: OrganisationId,
+    receiver: OrganisationId,
+    participants: &[kring_protocol::conversations::NewParticipant],
+) -> ServerResult<()> {
     for participant in participants {
-        let inside = contracts(state, participant.user_id)
-            .await?
-            .iter()
-            .any(|(org, _)| *org == entry.practice_id || *org == entry.to_organisation);
+        let inside = contracts(state, participant.user_id).await?.iter().any(|(org, _)| *org == practice || *org == receiver);
         if !inside {
             return Err(ServerError::InvalidRequest(
                 "referral_outside_participant: only the practice and the receiving organisation take part".into(),

@@ -171,16 +171,8 @@ impl KringClient {
         text: &str,
         files: Vec<NewAttachment>,
     ) -> ClientResult<Uuid> {
-        if files.len() > MAX_ATTACHMENTS {
-            return Err(ClientError::Attachment(AttachmentError::TooMany));
-        }
-        let kinds = files.iter().map(|f| check_attachment(&f.name, &f.bytes)).collect::<Result<Vec<_>, _>>()?;
-        let text = if files.is_empty() || !text.trim().is_empty() { check_message(text)? } else { String::new() };
+        let (text, kinds) = self.check_outgoing(conversation_id, text, &files)?;
         let entry = self.conversation_entry(conversation_id)?;
-        let me = self.inner.me.user_id;
-        if !entry.participants.iter().any(|p| p.user_id == me && p.is_active()) {
-            return Err(ClientError::ConversationLeft);
-        }
         let (number, key, new_epoch) = self.sending_epoch(&entry)?;
         let (mut infos, mut metas) = (Vec::new(), Vec::new());
         for (file, kind) in files.into_iter().zip(kinds) {
@@ -254,6 +246,29 @@ impl KringClient {
             can_write: mine.active,
             messages: views,
         })
+    }
+
+    /// What would refuse this message before anything is sent: too many or refused attachments,
+    /// an empty or too long text, having left the conversation, no key to send under. The text as
+    /// it will be sealed and each attachment's kind.
+    pub(crate) fn check_outgoing(
+        &self,
+        conversation_id: ConversationId,
+        text: &str,
+        files: &[NewAttachment],
+    ) -> ClientResult<(String, Vec<kring_domain::conversation::AttachmentKind>)> {
+        if files.len() > MAX_ATTACHMENTS {
+            return Err(ClientError::Attachment(AttachmentError::TooMany));
+        }
+        let kinds = files.iter().map(|f| check_attachment(&f.name, &f.bytes)).collect::<Result<Vec<_>, _>>()?;
+        let text = if files.is_empty() || !text.trim().is_empty() { check_message(text)? } else { String::new() };
+        let entry = self.conversation_entry(conversation_id)?;
+        let me = self.inner.me.user_id;
+        if !entry.participants.iter().any(|p| p.user_id == me && p.is_active()) {
+            return Err(ClientError::ConversationLeft);
+        }
+        self.sending_epoch(&entry)?;
+        Ok((text, kinds))
     }
 
     /// Add colleagues (or, about a patient, the patient or a carer) to a conversation; they get
@@ -634,7 +649,7 @@ impl KringClient {
             .collect())
     }
 
-    fn people_by_id(&self) -> ClientResult<HashMap<UserId, PersonEntry>> {
+    pub(crate) fn people_by_id(&self) -> ClientResult<HashMap<UserId, PersonEntry>> {
         Ok(self.people()?.into_iter().map(|person| (person.id, person)).collect())
     }
 }
