@@ -242,6 +242,13 @@ pub async fn care_network(core: State<'_, AppCore>, patient_id: PatientId) -> Co
     Ok(core.read(move |client| client.care_network(patient_id)).await?)
 }
 
+/// NET-2: whether this user may add caregivers to the patient's care network (a member, or the
+/// practice), so the button shows only where it works.
+#[tauri::command]
+pub async fn may_add_to_care_network(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<bool> {
+    Ok(core.read(move |client| client.may_add_to_care_network(patient_id)).await?)
+}
+
 /// NET-2 by hand: add caregivers who see the patient to its care network.
 #[tauri::command]
 pub async fn join_care_network(core: State<'_, AppCore>, patient_id: PatientId, user_ids: Vec<UserId>) -> CommandResult<()> {

@@ -134,6 +134,7 @@ pub fn run() {
             conversations::leave_conversation,
             conversations::set_archived,
             conversations::care_network,
+            conversations::may_add_to_care_network,
             conversations::his_route,
             conversations::return_to_his,
             conversations::join_care_network,

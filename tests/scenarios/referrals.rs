@@ -150,6 +150,18 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
     assert_eq!((joost.joined_via, joost.added_by.as_str(), joost.removable), (NetworkJoin::Manual, "Fatima el Amrani", true));
     nurse.leave_care_network(patient, colleague.me().user_id).await.unwrap();
     assert!(nurse.care_network(patient).unwrap().iter().all(|m| m.user_id != colleague.me().user_id));
+    // Out of the network, he adds nobody (not even himself back), through the client or past it.
+    colleague.sync_now().await.unwrap();
+    assert!(!colleague.may_add_to_care_network(patient).unwrap() && nurse.may_add_to_care_network(patient).unwrap());
+    let himself = colleague.join_care_network(patient, colleague.me().user_id).await;
+    assert!(matches!(himself, Err(ClientError::NotInCareNetwork)), "{himself:?}");
+    let raw = kring_tests::RawApi::login(&region, "verzorgende").await;
+    let join = kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::JoinCareNetwork { patient_id: patient, user_id: colleague.me().user_id },
+    };
+    let outcome: MutationOutcome = raw.post("v1/mutations", &join).await.json().await.unwrap();
+    assert!(matches!(outcome, MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }), "{outcome:?}");
 
     // Feedback, twice; the practice reads it in the referral's conversation and closes.
     let empty = nurse.referral_feedback(id, " ", Vec::new()).await;

@@ -72,6 +72,8 @@ pub enum ClientError {
     BadSignature,
     #[error("one left this conversation: it can be read, not written")]
     ConversationLeft,
+    #[error("only the patient's care network and practice add to the care network")]
+    NotInCareNetwork,
     #[error("the ZorgMail address is not a valid address")]
     InvalidZorgMailAddress,
     #[error("no ZorgMail address given")]
@@ -120,6 +122,7 @@ enum OwnCode {
     ConsentRequired,
     BadSignature,
     ConversationLeft,
+    NotInCareNetwork,
     InvalidZorgmailAddress,
     ZorgmailAddressRequired,
     HisReturnNeedsPatient,
@@ -178,6 +181,7 @@ impl ClientError {
             ClientError::BadSignature => OwnCode::BadSignature,
             ClientError::Attachment(error) => return error.code(),
             ClientError::ConversationLeft => OwnCode::ConversationLeft,
+            ClientError::NotInCareNetwork => OwnCode::NotInCareNetwork,
             ClientError::InvalidZorgMailAddress => OwnCode::InvalidZorgmailAddress,
             ClientError::ZorgMailAddressRequired => OwnCode::ZorgmailAddressRequired,
             ClientError::HisReturnNeedsPatient => OwnCode::HisReturnNeedsPatient,
@@ -259,6 +263,7 @@ mod tests {
             K::Attachment => ClientError::Attachment(AttachmentError::Empty),
             K::BadSignature => ClientError::BadSignature,
             K::ConversationLeft => ClientError::ConversationLeft,
+            K::NotInCareNetwork => ClientError::NotInCareNetwork,
             K::InvalidZorgMailAddress => ClientError::InvalidZorgMailAddress,
             K::ZorgMailAddressRequired => ClientError::ZorgMailAddressRequired,
             K::HisReturnNeedsPatient => ClientError::HisReturnNeedsPatient,

@@ -101,6 +101,7 @@ export const api = {
   leaveConversation: (conversationId: string, archive: boolean) => invoke<void>('leave_conversation', { conversationId, archive }),
   setArchived: (conversationId: string, archived: boolean) => invoke<void>('set_archived', { conversationId, archived }),
   careNetwork: (patientId: string) => invoke<NetworkMemberView[]>('care_network', { patientId }),
+  mayAddToCareNetwork: (patientId: string) => invoke<boolean>('may_add_to_care_network', { patientId }),
   /** NET-2: add caregivers who see the patient to its care network by hand. */
   joinCareNetwork: (patientId: string, userIds: string[]) => invoke<void>('join_care_network', { patientId, userIds }),
   /** NET-2: take out someone I added by mistake. */

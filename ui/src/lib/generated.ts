@@ -851,6 +851,7 @@ export const CLIENT_ERROR_CODES = [
   'missing_credentials',
   'no_keys',
   'no_patient_data_access',
+  'not_in_care_network',
   'not_synced',
   'password_change_required',
   'password_common',

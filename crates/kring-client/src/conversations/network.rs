@@ -103,8 +103,31 @@ impl KringClient {
 
     /// Add a caregiver to a patient's care network by hand (NET-2).
     pub async fn join_care_network(&self, patient_id: PatientId, user_id: UserId) -> ClientResult<()> {
+        if !self.may_add_to_care_network(patient_id)? {
+            return Err(ClientError::NotInCareNetwork);
+        }
         self.submit_now(Mutation::JoinCareNetwork { patient_id, user_id }).await?;
         Ok(())
+    }
+
+    /// Whether I may add caregivers to the patient's care network (NET-2): I am in it, or I work
+    /// at the practice that holds the patient. (The server holds the same rule.)
+    pub fn may_add_to_care_network(&self, patient_id: PatientId) -> ClientResult<bool> {
+        let me = self.inner.me.user_id;
+        let practice = self.patient_network(patient_id)?.map(|network| network.organisation_id).or(
+            match self.inner.cache.entity(EntityKind::Patient, patient_id.0)? {
+                Some(ChangeBody::Patient(entry)) => Some(entry.organisation_id),
+                _ => None,
+            },
+        );
+        if practice.is_some_and(|practice| self.may(practice, kring_domain::Action::ViewPatients)) {
+            return Ok(true);
+        }
+        let member = CareNetworkMemberEntry::id_for(patient_id, me);
+        Ok(matches!(
+            self.inner.cache.entity(EntityKind::CareNetworkMember, member)?,
+            Some(ChangeBody::CareNetworkMember(entry)) if entry.removed_by.is_none()
+        ))
     }
 
     /// Take out of the care network someone I added by hand by mistake (NET-2).

@@ -734,6 +734,7 @@ export const en: Messages = {
     conversation_too_many_participants: 'A conversation has 50 participants at most.',
     conversation_recipient_without_keys: 'A recipient has not activated their account yet and cannot read encrypted messages.',
     conversation_left: 'You left this conversation and can no longer write in it.',
+    not_in_care_network: 'Only the patient’s care network, or the practice itself, can add caregivers. Ask the GP practice.',
     bad_signature: 'A message cannot be verified: its signature does not match.',
     zorgmail_address_required: "Enter the practice's ZorgMail address.",
     invalid_zorgmail_address: 'This is not a valid ZorgMail address. It looks like 500012345@lms.lifeline.nl.',

@@ -750,6 +750,8 @@ export const nl = {
     conversation_recipient_without_keys:
       'Een ontvanger heeft zijn of haar account nog niet geactiveerd en kan nog geen versleutelde berichten lezen.',
     conversation_left: 'U heeft dit gesprek verlaten en kunt er niet meer in schrijven.',
+    not_in_care_network:
+      'Alleen wie bij het zorgnetwerk van deze patiënt hoort, of de praktijk zelf, kan zorgverleners toevoegen. Vraag dat aan de huisartsenpraktijk.',
     bad_signature: 'Een bericht is niet te controleren: de ondertekening klopt niet.',
     zorgmail_address_required: 'Vul het ZorgMail-adres van de praktijk in.',
     invalid_zorgmail_address: 'Dit is geen geldig ZorgMail-adres. Het ziet eruit als 500012345@lms.lifeline.nl.',
