@@ -143,6 +143,7 @@ pub fn run() {
             referrals::referral_letter,
             referrals::refer,
             referrals::referrals,
+            referrals::patient_referrals,
             referrals::open_referral,
             referrals::take_referral,
             referrals::decline_referral,

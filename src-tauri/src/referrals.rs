@@ -33,6 +33,12 @@ pub async fn referrals(core: State<'_, AppCore>) -> CommandResult<Vec<ReferralSu
     Ok(core.read(|client| client.referrals()).await?)
 }
 
+/// One patient's referrals, for the Acties tab (REF-1: where they stand).
+#[tauri::command]
+pub async fn patient_referrals(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<Vec<ReferralSummary>> {
+    Ok(core.read(move |client| client.patient_referrals(patient_id)).await?)
+}
+
 #[tauri::command]
 pub async fn open_referral(core: State<'_, AppCore>, referral_id: Uuid) -> CommandResult<ReferralView> {
     Ok(core.client().await?.open_referral(referral_id).await?)

@@ -159,6 +159,19 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     await nurse.type('[data-testid="feedback-text"]', 'Eerste bezoek gedaan, wond geneest goed. RR 138/84.');
     await nurse.click('[data-testid="feedback-send"]:not([disabled])');
     await nurse.waitForText('[data-testid="referral-history"]', 'Teruggekoppeld');
+
+    // She asks the region to let medication go to home care (REF-2); an explanation is required.
+    await nurse.click('[data-testid="open-matrix"]');
+    await nurse.waitForText('[data-testid="matrix-version"]', 'Versie 1');
+    await nurse.choose('[data-testid="matrix-request-kind"]', 'Thuiszorg');
+    await nurse.choose('[data-testid="matrix-request-category"]', 'Medicatie');
+    await nurse.click('[data-testid="matrix-request-send"]:not([disabled])');
+    await nurse.waitForText('[data-testid="matrix-error"]', 'Schrijf waarom');
+    await nurse.type('[data-testid="matrix-request-explanation"]', 'Wij delen medicatie uit en moeten weten wat de patiënt gebruikt.');
+    await nurse.click('[data-testid="matrix-request-send"]:not([disabled])');
+    await nurse.find('[data-testid="matrix-request-sent"]');
+    await nurse.waitForText('[data-testid="matrix-request-status"]', 'In afwachting');
+    await nurse.click('[data-testid="matrix-close"]');
   });
 
   it('the GP sees the feedback, closes the referral and sees how each member joined (REF-3, NET-2)', async () => {
@@ -240,5 +253,18 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     // HbA1c is not in the matrix's row for GGZ providers: not in the letter either.
     assert.doesNotMatch(flat, /HbA1c/);
     await gp.screenshot(`${shots}/ggz-referral.png`);
+    await logout(gp);
+  });
+
+  it("the region operator approves the nurse's request: the matrix has a version 2 (REF-2)", async () => {
+    await login(gp, mailbox, 'regiobeheer', DEMO_PASSWORD, 'regiobeheer@demo.kring.nl', { firstLogin: true });
+    await gp.click('[data-testid="nav-matrix"]');
+    await gp.waitForText('[data-testid="matrix-request"]', 'Wij delen medicatie uit');
+    assert.equal(await gp.count('[data-testid="matrix-request-send"]'), 0, 'the operator decides, and does not ask');
+    await gp.screenshot(`${shots}/matrix-operator.png`);
+    await gp.click('[data-testid="matrix-approve"]:not([disabled])');
+    await gp.waitForText('[data-testid="matrix-version"]', 'Versie 2');
+    await gp.waitForText('[data-testid="matrix-version"]', 'Ruud Hermans');
+    await gp.waitForText('[data-testid="matrix-request-status"]', 'Goedgekeurd (versie 2)');
   });
 });

@@ -71,6 +71,12 @@ export class Session {
 
   async click(css) {
     const element = await this.find(css);
+    // Into the middle of its scrolling box first: WebKitWebDriver does not scroll inside a
+    // scrolling dialog by itself, and calls a button below its fold "not interactable".
+    await this.call('POST', '/execute/sync', {
+      script: 'arguments[0].scrollIntoView({ block: "center" });',
+      args: [{ [ELEMENT]: element }],
+    });
     await this.call('POST', `/element/${element}/click`, {});
   }
 

@@ -336,6 +336,9 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
         .request_matrix_extension(OrganisationKind::HomeCare, DataCategory::Medication, "Medicatierol bij toediening")
         .await
         .unwrap();
+    let again =
+        nurse.request_matrix_extension(OrganisationKind::HomeCare, DataCategory::Medication, "Nog een keer gevraagd").await;
+    assert!(matches!(again, Err(ClientError::Referral(ReferralError::AlreadyRequested))), "asked once: {again:?}");
     let refused = nurse.decide_matrix_request(request, true).await;
     assert!(matches!(refused, Err(ClientError::Refused { code: ErrorCode::Forbidden, .. })), "{refused:?}");
     let operator = logged_in(&region, "regiobeheer").await;

@@ -74,6 +74,8 @@ pub struct ReferralTarget {
 pub struct TeamOption {
     pub team_id: TeamId,
     pub name: String,
+    /// How many caregivers of the team would receive a referral to it.
+    pub receivers: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -258,12 +260,20 @@ impl KringClient {
                 continue;
             }
             let receivers = self.receivers(organisation.id, None)?.len();
+            let teams = organisation
+                .teams
+                .into_iter()
+                .map(|team| {
+                    let receivers = self.receivers(organisation.id, Some(team.id))?.len();
+                    Ok(TeamOption { team_id: team.id, name: team.name, receivers })
+                })
+                .collect::<ClientResult<Vec<_>>>()?;
             targets.push(ReferralTarget {
                 organisation_id: organisation.id,
                 name: organisation.name,
                 kind: organisation.kind,
                 city: organisation.city,
-                teams: organisation.teams.into_iter().map(|team| TeamOption { team_id: team.id, name: team.name }).collect(),
+                teams,
                 categories: categories.to_vec(),
                 receivers,
             });
@@ -927,6 +937,14 @@ impl KringClient {
         Ok(Some(Mutation::UpdateReferral { referral_id: entry.id, content: sealed, members, seen_steps: entry.history.len() }))
     }
 
+    /// Every request to extend the matrix this client has (the directory scope).
+    fn matrix_requests(&self) -> ClientResult<Vec<MatrixRequestEntry>> {
+        crate::directory::cached(&self.inner.cache, EntityKind::MatrixRequest, |body| match body {
+            ChangeBody::MatrixRequest(entry) => Some(entry),
+            _ => None,
+        })
+    }
+
     /// The matrix and the requests to extend it (REF-2).
     pub fn matrix_view(&self) -> ClientResult<MatrixView> {
         let names = self.names()?;
@@ -936,11 +954,8 @@ impl KringClient {
             Some(ChangeBody::AuthorisationMatrix(entry)) => Some(entry),
             _ => None,
         };
-        let mut requests: Vec<MatrixRequestView> =
-            crate::directory::cached(&self.inner.cache, EntityKind::MatrixRequest, |body| match body {
-                ChangeBody::MatrixRequest(entry) => Some(entry),
-                _ => None,
-            })?
+        let mut requests: Vec<MatrixRequestView> = self
+            .matrix_requests()?
             .into_iter()
             .map(|request: MatrixRequestEntry| MatrixRequestView {
                 id: request.id,
@@ -982,6 +997,9 @@ impl KringClient {
         if self.authorisation_matrix()?.permitted(kind).is_some_and(|c| c.contains(&category)) {
             return Err(ReferralError::AlreadyPermitted.into());
         }
+        if self.matrix_requests()?.iter().any(|r| r.kind == kind && r.category == category && r.decision.is_none()) {
+            return Err(ReferralError::AlreadyRequested.into());
+        }
         let request_id = Uuid::now_v7();
         self.submit_now(Mutation::RequestMatrixExtension { request_id, kind, category, explanation: explanation.to_owned() })
             .await?;
@@ -990,6 +1008,13 @@ impl KringClient {
 
     /// The region's operator approves or rejects a request (REF-2).
     pub async fn decide_matrix_request(&self, request_id: Uuid, approve: bool) -> ClientResult<()> {
+        // Approving what the matrix allows by now (a request asked twice) says so; rejecting it
+        // settles the request.
+        let request = self.matrix_requests()?.into_iter().find(|r| r.id == request_id);
+        let matrix = self.authorisation_matrix()?;
+        if approve && request.is_some_and(|r| matrix.permitted(r.kind).is_some_and(|permitted| permitted.contains(&r.category))) {
+            return Err(ReferralError::AlreadyPermitted.into());
+        }
         self.submit_now(Mutation::DecideMatrixRequest { request_id, approve }).await?;
         Ok(())
     }

@@ -204,6 +204,18 @@ impl CareProgramme {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|programme| programme.code().eq_ignore_ascii_case(text.trim()))
     }
+
+    /// The name written out, for a letter to someone outside the practice's shorthand.
+    pub fn full_name(self) -> &'static str {
+        match self {
+            CareProgramme::Dm => "Diabetes mellitus type 2 (DM)",
+            CareProgramme::Copd => "COPD",
+            CareProgramme::Cvrm => "Cardiovasculair risicomanagement (CVRM)",
+            CareProgramme::Astma => "Astma",
+            CareProgramme::Ggz => "GGZ in de huisartsenpraktijk",
+            CareProgramme::Ouderenzorg => "Kwetsbare ouderen (ouderenzorg)",
+        }
+    }
 }
 
 /// Measurements and medication from the HIS.

@@ -130,6 +130,8 @@ pub enum ReferralError {
     AlreadyPermitted,
     #[error("a request to extend the matrix needs an explanation")]
     RequestExplanationRequired,
+    #[error("the same extension of the matrix is asked already and not decided yet")]
+    AlreadyRequested,
     #[error("only the practice and the receiving organisation take part in a referral's conversation")]
     OutsideParticipant,
 }
@@ -153,6 +155,7 @@ impl ReferralError {
             ReferralError::RequestTooLong => "referral_request_too_long",
             ReferralError::AlreadyPermitted => "referral_already_permitted",
             ReferralError::RequestExplanationRequired => "referral_request_explanation_required",
+            ReferralError::AlreadyRequested => "referral_already_requested",
             ReferralError::OutsideParticipant => "referral_outside_participant",
         }
     }

@@ -124,8 +124,8 @@ impl ReferralLetter {
         let history = if input.shared.programmes.is_empty() {
             vec!["Geen zorgprogramma's meegestuurd.".to_owned()]
         } else {
-            let names: Vec<&str> = input.shared.programmes.iter().map(|p| p.code()).collect();
-            vec![format!("Zorgprogramma's: {}", names.join(", "))]
+            let names: Vec<&str> = input.shared.programmes.iter().map(|p| p.full_name()).collect();
+            vec![format!("Zorgprogramma's (ketenzorg): {}", names.join(", "))]
         };
         let current: Vec<String> = input
             .shared
@@ -162,10 +162,15 @@ impl ReferralLetter {
         if !input.remarks.trim().is_empty() {
             sections.push(LetterSection { heading: "Opmerkingen".into(), lines: lines(input.remarks) });
         }
-        sections.push(LetterSection {
-            heading: "Datum".into(),
-            lines: vec![dutch_date(input.date), "Verstuurd via Kring, end-to-end versleuteld.".into()],
-        });
+        // Signed off as a GP's letter is: by the referrer, on whose behalf, where and when.
+        let mut closing = vec!["Met collegiale groet,".to_owned(), format!("{}, {}", input.referrer.name, input.referrer.role)];
+        if let Some(gp) = &input.on_behalf_of {
+            closing.push(format!("namens {}, {}", gp.name, gp.role));
+        }
+        closing.push(format!("{}, {}", input.referrer.organisation, input.referrer.city));
+        closing.push(format!("Datum: {}", dutch_date(input.date)));
+        closing.push("Verstuurd via Kring, end-to-end versleuteld.".into());
+        sections.push(LetterSection { heading: "Ondertekening".into(), lines: closing });
         ReferralLetter { title: format!("Verwijsbrief aan {}", input.to), sections }
     }
 
@@ -290,7 +295,7 @@ mod tests {
                 "Relevante voorgeschiedenis",
                 "Actuele medicatie",
                 "Recente metingen",
-                "Datum"
+                "Ondertekening"
             ]
         );
         let text = letter.to_text();
@@ -305,10 +310,12 @@ mod tests {
             "Namens Anne de Vries, Huisarts",
             "Graag diagnostiek en behandeling.",
             "Vermoeden: Depressieve stoornis",
-            "Zorgprogramma's: CVRM",
+            "Zorgprogramma's (ketenzorg): Cardiovasculair risicomanagement (CVRM)",
+            "Met collegiale groet,",
+            "namens Anne de Vries, Huisarts",
             "Sertraline 50 mg: 1 maal per dag 1 tablet",
             "Systolische bloeddruk: 138,5 mmHg (09-01-2026)",
-            "03-12-2026",
+            "Datum: 03-12-2026",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
         }

@@ -330,6 +330,12 @@ pub(crate) async fn request_matrix_extension(
     if state.store().entity(EntityKind::MatrixRequest, request_id).await?.is_some() {
         return Err(ServerError::InvalidRequest("the request id is taken".into()));
     }
+    let asked = state.store().entities_of_kind(EntityKind::MatrixRequest).await?;
+    if asked.iter().any(
+        |body| matches!(body, ChangeBody::MatrixRequest(r) if r.kind == kind && r.category == category && r.decision.is_none()),
+    ) {
+        return Err(ServerError::InvalidRequest("referral_already_requested".into()));
+    }
     let entry = MatrixRequestEntry {
         id: request_id,
         kind,

@@ -111,6 +111,7 @@ export const api = {
   referralLetter: (form: ReferralForm) => invoke<ReferralLetter>('referral_letter', { form }),
   refer: (form: ReferralForm, files: FileUpload[] = []) => invoke<string>('refer', { form, files }),
   referrals: () => invoke<ReferralSummary[]>('referrals'),
+  patientReferrals: (patientId: string) => invoke<ReferralSummary[]>('patient_referrals', { patientId }),
   /** Opening a referral is written to the access log (SEC-2): call it when the user opens one. */
   openReferral: (referralId: string) => invoke<ReferralView>('open_referral', { referralId }),
   takeReferral: (referralId: string) => invoke<void>('take_referral', { referralId }),

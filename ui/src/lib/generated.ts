@@ -761,7 +761,11 @@ export type TargetRange = { low: number | null, high: number | null, };
  */
 export type TeamId = string;
 
-export type TeamOption = { team_id: TeamId, name: string, };
+export type TeamOption = { team_id: TeamId, name: string, 
+/**
+ * How many caregivers of the team would receive a referral to it.
+ */
+receivers: number, };
 
 export type TeamView = { id: TeamId, name: string, contact_person: MemberView | null, members: Array<MemberView>, };
 
@@ -869,6 +873,7 @@ export const CLIENT_ERROR_CODES = [
   'protocol',
   'rate_limited',
   'referral_already_permitted',
+  'referral_already_requested',
   'referral_already_taken',
   'referral_decline_reason_required',
   'referral_feedback_empty',

@@ -86,6 +86,9 @@ describe('the referrals tab (REF-3)', () => {
       ['finished', ['closed', 'declined']],
     ]);
     expect(referralGroups([summary({ status: 'withdrawn' })]).map((g) => g.group)).toEqual(['finished']);
+    // A closed referral with an unread last message is finished, not waiting for me.
+    expect(referralGroups([summary({ status: 'closed', unread: 1 })]).map((g) => g.group)).toEqual(['finished']);
+    expect(waitingReferrals([summary({ status: 'declined', unread: 2 })])).toBe(0);
   });
 
   it('says to whom a sent referral went and from whom a received one came', () => {
@@ -171,9 +174,9 @@ describe('the authorisation matrix (REF-2)', () => {
     expect(requestableKinds()).not.toContain('region_operator');
   });
 
-  it('says whether a request is open, approved into which version, or rejected', () => {
+  it('says whether a request waits, approved into which version, or rejected', () => {
     const request = { approved: null, version: null } as MatrixRequestView;
-    expect(matrixRequestStatus(request)).toBe('Open');
+    expect(matrixRequestStatus(request)).toBe('In afwachting');
     expect(matrixRequestStatus({ ...request, approved: true, version: 2 })).toBe('Goedgekeurd (versie 2)');
     expect(matrixRequestStatus({ ...request, approved: false })).toBe('Afgewezen');
   });

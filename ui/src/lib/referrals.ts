@@ -19,11 +19,12 @@ export function isOpen(status: ReferralStatus): boolean {
 }
 
 /**
- * Asks for the user's attention: a referral to my organisation nobody took yet, or one with
- * unread messages in its conversation. A referral my practice sent waits for the receiver, not me.
+ * Asks for the user's attention: a running referral to my organisation nobody took yet, or one
+ * with unread messages in its conversation. A referral my practice sent waits for the receiver,
+ * not me; a finished one asks nothing more (its messages keep their own cloud).
  */
 export function needsAttention(referral: ReferralSummary): boolean {
-  return referral.unread > 0 || (referral.direction === 'received' && referral.status === 'sent');
+  return isOpen(referral.status) && (referral.unread > 0 || (referral.direction === 'received' && referral.status === 'sent'));
 }
 
 /** The number on the "Verwijzingen" tab (the cloud). */

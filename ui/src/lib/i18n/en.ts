@@ -458,6 +458,11 @@ export const en: Messages = {
     askAccessText:
       'Hello, we are involved in the care of one of your patients and ask you to share this patient with us in Kring. Date of birth and initials: ',
   },
+  charCount: {
+    of: (length: number, max: number) => `${length.toLocaleString('en-GB')} of ${max.toLocaleString('en-GB')} characters`,
+    over: (length: number, max: number) =>
+      `${length.toLocaleString('en-GB')} characters: ${(length - max).toLocaleString('en-GB')} too many (at most ${max.toLocaleString('en-GB')})`,
+  },
   network: {
     title: 'Care network',
     intro: 'Caregivers involved with this patient.',
@@ -505,6 +510,10 @@ export const en: Messages = {
       n === 1 ? `1 caregiver at ${name} receives the referral.` : `${n} caregivers at ${name} receive the referral.`,
     noReceivers: (name: string) =>
       `Nobody at ${name} can receive a referral yet: no caregiver there has an activated account. Sending works once someone has.`,
+    thisPatient: 'This patient’s referrals',
+    thisPatientHint: 'Open a referral under Conversations › Referrals.',
+    noTeamReceivers: (name: string) =>
+      `Nobody in the team ${name} can receive a referral yet. Choose another team or “No preference: the whole organisation”.`,
     send: 'Send',
     sending: 'Sending…',
     cancel: 'Cancel',
@@ -578,12 +587,14 @@ export const en: Messages = {
     referredBy: (name: string, practice: string) => `Referred by ${name} (${practice})`,
     onBehalfOfLine: (name: string) => `on behalf of ${name}`,
     takenBy: (name: string) => `In the care of ${name}`,
+    alreadyTakenBy: (name: string) => `${name} has already taken this referral into care.`,
     reasonHeading: 'Reason for referral',
     disorderHeading: 'Suspected disorder',
     remarksHeading: 'Remarks',
     phoneHeading: "Patient's phone",
     sharedData: 'Shared data',
-    noSharedData: 'No measurements, medication or care programmes shared.',
+    matrixAllows: 'The authorisation matrix lets go along:',
+    noSharedData: 'The HIS extraction has none of these kinds of data for this patient: no measurements, medication or care programmes shared.',
     trimmed: 'This referral held data the authorisation matrix does not allow. Kring left it out; it is not shown.',
     history: 'History',
     letter: 'Referral letter',
@@ -766,6 +777,7 @@ export const en: Messages = {
     referral_request_too_long: 'The explanation is too long (at most 500 characters).',
     referral_already_permitted: 'The authorisation matrix already lets this data go to this kind of organisation.',
     referral_request_explanation_required: 'Write why your organisation needs this data.',
+    referral_already_requested: 'This has been requested already and waits for the region operator’s decision.',
     referral_outside_participant:
       'Only the practice and the receiving organisation take part in a referral’s conversation. Start a separate conversation for others.',
   },
@@ -785,6 +797,7 @@ export const en: Messages = {
     accessLog: 'Access log',
     staff: 'Staff',
     accountRequests: 'Account requests',
+    matrix: 'Authorisation matrix',
   },
   directory: {
     title: 'Directory',

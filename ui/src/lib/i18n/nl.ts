@@ -463,6 +463,11 @@ export const nl = {
     askAccessText:
       'Goedendag, wij zijn betrokken bij de zorg voor een van uw patiënten en vragen u deze patiënt met ons te delen in Kring. Geboortedatum en initialen: ',
   },
+  charCount: {
+    of: (length: number, max: number) => `${length.toLocaleString('nl-NL')} van ${max.toLocaleString('nl-NL')} tekens`,
+    over: (length: number, max: number) =>
+      `${length.toLocaleString('nl-NL')} tekens: ${(length - max).toLocaleString('nl-NL')} te veel (hoogstens ${max.toLocaleString('nl-NL')})`,
+  },
   network: {
     title: 'Zorgnetwerk',
     intro: 'Zorgverleners die bij deze patiënt betrokken zijn.',
@@ -511,6 +516,10 @@ export const nl = {
       n === 1 ? `1 zorgverlener van ${name} ontvangt de verwijzing.` : `${n} zorgverleners van ${name} ontvangen de verwijzing.`,
     noReceivers: (name: string) =>
       `Bij ${name} is nog niemand die een verwijzing kan ontvangen: er is geen zorgverlener met een geactiveerd account. Versturen lukt pas als dat er wel is.`,
+    thisPatient: 'Verwijzingen van deze patiënt',
+    thisPatientHint: 'Open een verwijzing onder Gesprekken › Verwijzingen.',
+    noTeamReceivers: (name: string) =>
+      `In het team ${name} is nog niemand die een verwijzing kan ontvangen. Kies een ander team of „Geen voorkeur: de hele organisatie”.`,
     send: 'Versturen',
     sending: 'Bezig met versturen…',
     cancel: 'Annuleren',
@@ -539,7 +548,7 @@ export const nl = {
       eating: 'Eetstoornis',
       neurodevelopmental: 'Neurobiologische ontwikkelingsstoornis',
       somatic: 'Somatisch-symptoomstoornis',
-      other: 'Anders of nog onduidelijk',
+      other: 'Andere stoornis',
     } satisfies Record<SuspectedDisorder, string>,
     statuses: {
       sent: 'Verzonden',
@@ -584,12 +593,14 @@ export const nl = {
     referredBy: (name: string, practice: string) => `Verwezen door ${name} (${practice})`,
     onBehalfOfLine: (name: string) => `namens ${name}`,
     takenBy: (name: string) => `In behandeling bij ${name}`,
+    alreadyTakenBy: (name: string) => `${name} heeft deze verwijzing al in behandeling genomen.`,
     reasonHeading: 'Reden van verwijzing',
     disorderHeading: 'Vermoedelijke stoornis',
     remarksHeading: 'Opmerkingen',
     phoneHeading: 'Telefoon patiënt',
     sharedData: 'Gedeelde gegevens',
-    noSharedData: "Geen metingen, medicatie of zorgprogramma's gedeeld.",
+    matrixAllows: 'Mag meegaan volgens de autorisatiematrix:',
+    noSharedData: "De HIS-extractie heeft voor deze patiënt niets uit deze soorten gegevens: geen metingen, medicatie of zorgprogramma's gedeeld.",
     trimmed:
       'Deze verwijzing bevatte gegevens die de autorisatiematrix niet toestaat. Kring heeft die weggelaten; ze worden niet getoond.',
     history: 'Verloop',
@@ -602,10 +613,10 @@ export const nl = {
     take: 'In behandeling nemen',
     decline: 'Afwijzen',
     feedback: 'Terugkoppeling',
-    close: 'Sluiten',
+    close: 'Verwijzing afsluiten',
     withdraw: 'Intrekken',
-    closeTitle: 'Verwijzing sluiten?',
-    closeConfirm: 'De zorg rond deze verwijzing is klaar. Na sluiten kan er geen terugkoppeling meer komen.',
+    closeTitle: 'Verwijzing afsluiten?',
+    closeConfirm: 'De zorg rond deze verwijzing is klaar. Na afsluiten kan er geen terugkoppeling meer komen.',
     withdrawTitle: 'Verwijzing intrekken?',
     withdrawConfirm: 'Niemand heeft de verwijzing nog in behandeling genomen. Na intrekken kan de ontvanger er niets meer mee.',
     declineTitle: 'Verwijzing afwijzen',
@@ -634,7 +645,7 @@ export const nl = {
     noRequests: 'Nog geen aanvragen.',
     requestLine: (category: string, kind: string) => `${category} voor ${kind}`,
     requestedBy: (name: string, organisation: string, at: string) => `Aangevraagd door ${name} (${organisation}) op ${at}`,
-    open: 'Open',
+    open: 'In afwachting',
     approved: (version: number | null) => (version === null ? 'Goedgekeurd' : `Goedgekeurd (versie ${version})`),
     rejected: 'Afgewezen',
     decidedBy: (name: string) => `door ${name}`,
@@ -772,7 +783,7 @@ export const nl = {
     referral_no_matrix_entry:
       'De autorisatiematrix van de regio staat geen verwijzing naar dit soort organisatie toe. Vraag de regio om een aanvulling van de matrix.',
     referral_no_receivers:
-      'Bij deze organisatie (of dit team) kan nog niemand een verwijzing ontvangen: er is geen zorgverlener met een geactiveerd account.',
+      'Bij deze organisatie (of dit team) kan nog niemand een verwijzing ontvangen: er is geen zorgverlener met een geactiveerd account. Kies bij een team „Geen voorkeur: de hele organisatie”.',
     referral_on_behalf_of_required: 'Kies namens welke huisarts u verwijst.',
     referral_invalid_phone: 'Dit is geen geldig telefoonnummer. Gebruik 10 tot 15 cijfers, zoals 06-12345678 of +31 6 1234 5678.',
     referral_not_open: 'Deze verwijzing is al gesloten, afgewezen of ingetrokken.',
@@ -785,6 +796,7 @@ export const nl = {
     referral_request_too_long: 'De toelichting is te lang (hoogstens 500 tekens).',
     referral_already_permitted: 'De autorisatiematrix laat dit gegeven al meegaan naar dit soort organisatie.',
     referral_request_explanation_required: 'Schrijf waarom uw organisatie dit gegeven nodig heeft.',
+    referral_already_requested: 'Dit is al aangevraagd en wacht op het besluit van de regiobeheerder.',
     referral_outside_participant:
       'Aan het gesprek bij een verwijzing doen alleen de praktijk en de ontvangende organisatie mee. Start voor anderen een eigen gesprek.',
   } satisfies Record<ClientErrorCode, string> as Record<string, string>,
@@ -804,6 +816,7 @@ export const nl = {
     accessLog: 'Toegangslog',
     staff: 'Medewerkers',
     accountRequests: 'Accountaanvragen',
+    matrix: 'Autorisatiematrix',
   },
   directory: {
     title: 'Smoelenboek',
