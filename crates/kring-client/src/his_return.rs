@@ -7,7 +7,8 @@
 use crate::error::{ClientError, ClientResult};
 use crate::KringClient;
 use async_trait::async_trait;
-use kring_domain::medvri::{dutch_time, Medvri, MedvriPatient, Party};
+use kring_domain::business_time::dutch_time;
+use kring_domain::medvri::{Medvri, MedvriPatient, Party};
 use kring_domain::{ConversationId, Email};
 use kring_protocol::Mutation;
 use serde::Serialize;

@@ -7,6 +7,7 @@
 //! on it, and it must test in milliseconds.
 
 pub mod access;
+pub mod business_time;
 pub mod clock;
 pub mod conversation;
 pub mod his_vendor;

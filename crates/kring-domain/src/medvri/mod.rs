@@ -275,27 +275,6 @@ fn gender_code(gender: Gender) -> &'static str {
     }
 }
 
-/// Local Dutch time (CET/CEST, EU rules: summer time from the last Sunday of March 01:00 UTC to
-/// the last Sunday of October 01:00 UTC) without depending on the machine's time zone.
-pub fn dutch_time(at: time::OffsetDateTime) -> PrimitiveDateTime {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    let year = utc.year();
-    let last_sunday = |month: time::Month| -> Option<time::OffsetDateTime> {
-        let mut day = Date::from_calendar_date(year, month, month.length(year)).ok()?;
-        while day.weekday() != time::Weekday::Sunday {
-            day = day.previous_day()?;
-        }
-        Some(day.with_hms(1, 0, 0).ok()?.assume_utc())
-    };
-    let summer = match (last_sunday(time::Month::March), last_sunday(time::Month::October)) {
-        (Some(start), Some(end)) => utc >= start && utc < end,
-        _ => false,
-    };
-    let hours = if summer { 2 } else { 1 };
-    let local = utc + time::Duration::hours(hours);
-    PrimitiveDateTime::new(local.date(), local.time())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,16 +455,5 @@ mod tests {
         assert_eq!(txt[6], format!("TXT:7+{}'", "x".repeat(10)));
         let bad = Medvri { reference: "ref-1".into(), ..sample(vec![]) };
         assert_eq!(bad.to_edifact(), Err(MedvriError::BadReference));
-    }
-
-    #[test]
-    fn chat_6_dutch_time_follows_summer_and_winter_time() {
-        assert_eq!(dutch_time(datetime!(2026-11-25 13:05 UTC)), datetime!(2026-11-25 14:05));
-        assert_eq!(dutch_time(datetime!(2026-07-01 13:05 UTC)), datetime!(2026-07-01 15:05));
-        // 2026: summer time 29 March 01:00 UTC to 25 October 01:00 UTC.
-        assert_eq!(dutch_time(datetime!(2026-03-29 00:59 UTC)), datetime!(2026-03-29 01:59));
-        assert_eq!(dutch_time(datetime!(2026-03-29 01:00 UTC)), datetime!(2026-03-29 03:00));
-        assert_eq!(dutch_time(datetime!(2026-10-25 00:59 UTC)), datetime!(2026-10-25 02:59));
-        assert_eq!(dutch_time(datetime!(2026-10-25 01:00 UTC)), datetime!(2026-10-25 02:00));
     }
 }
