@@ -9,6 +9,7 @@
 pub mod access;
 pub mod business_time;
 pub mod clock;
+pub mod consultation;
 pub mod conversation;
 pub mod his_vendor;
 pub mod ids;
