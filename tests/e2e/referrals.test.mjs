@@ -178,6 +178,8 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     await openReferral(gp, 'de Vries');
     await gp.waitForText('[data-testid="referral-view-status"]', 'Teruggekoppeld');
     await gp.waitForText('[data-testid="referral-taken-by"]', 'Fatima el Amrani');
+    // The feedback's text is in the referral itself, not only in its conversation (REF-3).
+    await gp.waitForText('[data-testid="referral-messages"]', 'Eerste bezoek gedaan, wond geneest goed.');
     // Withdrawing is no longer offered once a caregiver took it.
     assert.equal(await gp.count('[data-testid="referral-withdraw"]'), 0, 'withdraw after taking');
     await gp.click('[data-testid="referral-close"]:not([disabled])');

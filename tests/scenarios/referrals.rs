@@ -175,6 +175,8 @@ async fn ref_1_ref_3_gp_refers_to_home_care_and_the_nurse_opens_exactly_the_perm
     let messages: Vec<String> =
         gp.conversation_view(sent.summary.conversation_id).unwrap().messages.into_iter().filter_map(|m| m.text).collect();
     assert!(messages.iter().any(|text| text == "Wond genezen."), "{messages:?}");
+    // The referral itself shows them too (REF-3): the practice reads the feedback where it refers.
+    assert!(sent.messages.iter().any(|m| m.text.as_deref() == Some("Wond schoon, bloeddruk 135/85.")));
     gp.close_referral(id).await.unwrap();
     assert!(matches!(nurse.referral_feedback(id, "nog iets", Vec::new()).await, Err(ClientError::Referral(_))));
 

@@ -158,6 +158,10 @@ pub struct ReferralView {
     pub letter: Option<ReferralLetter>,
     /// Where that PDF is: the message and attachment to save or open it by.
     pub letter_file: Option<LetterFile>,
+    /// The referral's conversation as far as I take part in it: the reason's first message, the
+    /// decline reason, the feedback with its attachments (REF-3). Empty for a practice colleague
+    /// outside the conversation.
+    pub messages: Vec<crate::conversations::MessageView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -707,6 +711,8 @@ impl KringClient {
             Vec::new()
         };
         colleagues.sort_by(|a, b| a.name.cmp(&b.name));
+        let messages = self.conversation_view(entry.conversation_id).map(|view| view.messages).unwrap_or_default();
+        let letter_file = content.letter.as_ref().and_then(|_| letter_file(&entry, &messages));
         Ok(ReferralView {
             patient: ReferralPatient {
                 formal_name: content.card.formal_name(),
@@ -727,21 +733,10 @@ impl KringClient {
             history: entry.history.iter().map(|e| ReferralEventView { step: e.step, by: name(e.by), at: e.at }).collect(),
             actions,
             colleagues,
-            letter_file: content.letter.as_ref().and_then(|_| self.letter_file(&entry)),
+            letter_file,
+            messages,
             letter: content.letter,
             summary,
-        })
-    }
-
-    /// The referrer's message that carries the letter's PDF, if this client has it.
-    fn letter_file(&self, entry: &ReferralEntry) -> Option<LetterFile> {
-        let conversation = self.conversation_view(entry.conversation_id).ok()?;
-        conversation.messages.iter().filter(|m| m.author_id == entry.referred_by).find_map(|message| {
-            message
-                .attachments
-                .iter()
-                .find(|a| a.name == LETTER_FILE)
-                .map(|a| LetterFile { message_id: message.id, attachment_id: a.id })
         })
     }
 
@@ -1059,6 +1054,17 @@ impl From<ReferralError> for ClientError {
     fn from(error: ReferralError) -> Self {
         ClientError::Referral(error)
     }
+}
+
+/// The referrer's message that carries the letter's PDF, among the messages this client has.
+fn letter_file(entry: &ReferralEntry, messages: &[crate::conversations::MessageView]) -> Option<LetterFile> {
+    messages.iter().filter(|m| m.author_id == entry.referred_by).find_map(|message| {
+        message
+            .attachments
+            .iter()
+            .find(|a| a.name == LETTER_FILE)
+            .map(|a| LetterFile { message_id: message.id, attachment_id: a.id })
+    })
 }
 
 #[cfg(test)]

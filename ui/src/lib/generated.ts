@@ -676,7 +676,13 @@ letter: ReferralLetter | null,
 /**
  * Where that PDF is: the message and attachment to save or open it by.
  */
-letter_file: LetterFile | null, };
+letter_file: LetterFile | null, 
+/**
+ * The referral's conversation as far as I take part in it: the reason's first message, the
+ * decline reason, the feedback with its attachments (REF-3). Empty for a practice colleague
+ * outside the conversation.
+ */
+messages: Array<MessageView>, };
 
 /**
  * Where an account request stands. Every state is visible to the practice (STAFF-3).

@@ -604,6 +604,9 @@ export const nl = {
     trimmed:
       'Deze verwijzing bevatte gegevens die de autorisatiematrix niet toestaat. Kring heeft die weggelaten; ze worden niet getoond.',
     history: 'Verloop',
+    messages: 'Berichten bij deze verwijzing',
+    messagesHint: 'Reageren, of een bijlage openen: „Open gesprek” bovenaan.',
+    sendingMessage: 'wordt verzonden',
     letter: 'Verwijsbrief',
     print: 'Afdrukken',
     savePdf: 'PDF opslaan',
