@@ -258,6 +258,32 @@ async fn ref_1_the_practice_withdraws_before_acceptance_and_the_receiver_decline
     let raw_assistant = kring_tests::RawApi::login(&region, "assistent").await;
     let (code, _) = rejected(raw_assistant.post("v1/mutations", &step(ReferralStep::Feedback)).await.json().await.unwrap());
     assert_eq!(code, ErrorCode::Forbidden, "a receiver's step by the practice");
+
+    // Content is taken only signed by the one who sealed it: anyone with the referral's public
+    // key could seal some, so a refresh with a signature that does not fit is refused.
+    let entry = match region.server().state.store().entity(EntityKind::Referral, declined).await.unwrap() {
+        Some(ChangeBody::Referral(entry)) => entry,
+        other => panic!("{other:?}"),
+    };
+    let open = gp.refer(form(patient, home_care, "Nog open"), Vec::new()).await.unwrap();
+    let open_entry = match region.server().state.store().entity(EntityKind::Referral, open).await.unwrap() {
+        Some(ChangeBody::Referral(entry)) => entry,
+        other => panic!("{other:?}"),
+    };
+    let forged = kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::UpdateReferral {
+            referral_id: open,
+            content: open_entry.content.clone(),
+            members: open_entry.members.clone(),
+            seen_steps: open_entry.history.len(),
+            // Another referral's signature: right key, wrong referral.
+            content_signature: entry.content_signature.clone(),
+        },
+    };
+    let (code, message) = rejected(raw_gp.post("v1/mutations", &forged).await.json().await.unwrap());
+    assert_eq!(code, ErrorCode::InvalidRequest);
+    assert!(message.contains("not signed"), "{message}");
 }
 
 #[tokio::test]
@@ -286,6 +312,7 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
         practice_key: entry.practice_key.clone(),
         members: entry.members.clone(),
         content: entry.content.clone(),
+        content_signature: entry.content_signature.clone(),
     };
     // (The conversation part is never reached: the categories are checked first.)
     let as_ggz = kring_protocol::referrals::NewReferral {
@@ -297,7 +324,7 @@ async fn ref_2_the_server_takes_no_category_outside_the_matrix_and_the_matrix_gr
     let refer = |referral: kring_protocol::referrals::NewReferral| kring_protocol::MutationRequest {
         id: uuid::Uuid::now_v7(),
         mutation: kring_protocol::Mutation::Refer {
-            referral,
+            referral: Box::new(referral),
             conversation_id: kring_domain::ConversationId::new(),
             title: "eA".into(),
             participants: Vec::new(),

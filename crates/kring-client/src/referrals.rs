@@ -424,8 +424,10 @@ impl KringClient {
                 public_key: STANDARD_NO_PAD.encode(vault.public().as_bytes()),
                 practice_key: STANDARD_NO_PAD.encode(vault.wrap_for(&practice_vault.public())?),
                 members,
-                content: seal_json(&vault, &content)?,
+                content: String::new(),
+                content_signature: String::new(),
             };
+            let referral = self.signed(referral, seal_json(&vault, &content)?)?;
             let title: String = format!("Verwijzing naar {}", organisation.name).chars().take(TITLE_CHARS).collect();
             let text = if remarks.is_empty() { reason } else { format!("{reason}\n\n{remarks}") };
             let conversation = crate::conversations::NewConversation {
@@ -445,7 +447,7 @@ impl KringClient {
             let prepared = self.prepare_conversation(&conversation)?;
             let conversation_id = prepared.id;
             self.submit_now(Mutation::Refer {
-                referral,
+                referral: Box::new(referral),
                 conversation_id,
                 title: prepared.title,
                 participants: prepared.participants,
@@ -663,6 +665,7 @@ impl KringClient {
                 .unwrap_vault(&decode(&entry.practice_key)?)
                 .map_err(|_| ClientError::KeysLost)?,
         };
+        self.check_content_signature(entry)?;
         let mut content: ReferralContent = open_sealed(&vault, &entry.content)?;
         let (shared, trimmed) = content.shared.within(&entry.categories);
         if trimmed {
@@ -906,6 +909,8 @@ impl KringClient {
             return Ok(None);
         }
         let vault = practice_vault.unwrap_vault(&decode(&entry.practice_key)?).map_err(|_| ClientError::KeysLost)?;
+        // Only content its sealer signed is carried forward (and signed again by me).
+        self.check_content_signature(entry)?;
         let mut content: ReferralContent = open_sealed(&vault, &entry.content)?;
         let card: PatientCard = open_sealed(practice_vault, &patient.card)?;
         let chart: PatientChart = open_sealed(practice_vault, &patient.chart)?;
@@ -929,7 +934,37 @@ impl KringClient {
         } else {
             entry.content.clone()
         };
-        Ok(Some(Mutation::UpdateReferral { referral_id: entry.id, content: sealed, members, seen_steps: entry.history.len() }))
+        let signature = STANDARD_NO_PAD.encode(self.sign(&ReferralEntry::signed_bytes(entry.id, &sealed))?);
+        Ok(Some(Mutation::UpdateReferral {
+            referral_id: entry.id,
+            content: sealed,
+            members,
+            seen_steps: entry.history.len(),
+            content_signature: signature,
+        }))
+    }
+
+    /// A new referral with its content, signed by me.
+    fn signed(&self, referral: NewReferral, content: String) -> ClientResult<NewReferral> {
+        let signature = STANDARD_NO_PAD.encode(self.sign(&ReferralEntry::signed_bytes(referral.id, &content))?);
+        Ok(NewReferral { content, content_signature: signature, ..referral })
+    }
+
+    /// The content was signed by whoever the referral says sealed it last; anything else (content
+    /// sealed by someone holding only the public key, the server included) is not opened.
+    fn check_content_signature(&self, entry: &ReferralEntry) -> ClientResult<()> {
+        let people = self.people_by_id()?;
+        let key = entry.sealed_by().and_then(|sealer| people.get(&sealer)).and_then(PersonEntry::signing_key);
+        let signed = ReferralEntry::signed_bytes(entry.id, &entry.content);
+        let valid = key.is_some_and(|key| {
+            STANDARD_NO_PAD.decode(&entry.content_signature).is_ok_and(|signature| key.verify(&signed, &signature).is_ok())
+        });
+        if valid {
+            Ok(())
+        } else {
+            tracing::warn!(referral_id = %entry.id, "a referral's content is not signed by its sealer: not opened");
+            Err(ClientError::BadSignature)
+        }
     }
 
     /// Every request to extend the matrix this client has (the directory scope).

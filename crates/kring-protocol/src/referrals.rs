@@ -44,6 +44,11 @@ pub struct ReferralEntry {
     pub members: Vec<NetworkKey>,
     /// Base64 of the `ReferralContent` (JSON) sealed to the referral vault.
     pub content: String,
+    /// Base64 of the Ed25519 signature of [`ReferralEntry::signed_bytes`] by whoever sealed the
+    /// content last (the latest `sent` or `data_updated` step): anyone holding the public key could
+    /// seal content, only the referrer or a refreshing practice member can sign it.
+    #[serde(default)]
+    pub content_signature: String,
     pub status: ReferralStatus,
     pub taken_by: Option<UserId>,
     /// Every step with who and when, oldest first.
@@ -73,6 +78,28 @@ pub struct NewReferral {
     pub practice_key: String,
     pub members: Vec<NetworkKey>,
     pub content: String,
+    /// See [`ReferralEntry::content_signature`].
+    pub content_signature: String,
+}
+
+impl ReferralEntry {
+    /// What the content's signature covers: the referral and the sealed content, under a label of
+    /// its own so the signature cannot be taken for a message's.
+    pub fn signed_bytes(referral: Uuid, content: &str) -> Vec<u8> {
+        let mut bytes = b"kring/referral-content/v1".to_vec();
+        bytes.extend_from_slice(referral.as_bytes());
+        bytes.extend_from_slice(content.as_bytes());
+        bytes
+    }
+
+    /// Who sealed (and signed) the content now held: the last `sent` or `data_updated` step.
+    pub fn sealed_by(&self) -> Option<UserId> {
+        self.history
+            .iter()
+            .rev()
+            .find(|event| matches!(event.step, ReferralStep::Sent | ReferralStep::DataUpdated))
+            .map(|event| event.by)
+    }
 }
 
 /// The region's authorisation matrix: one entity, in the directory scope (every practice sees

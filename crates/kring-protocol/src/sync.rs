@@ -330,7 +330,7 @@ pub enum Mutation {
     /// Refer a patient (REF-1, REF-4): the sealed referral and the conversation that goes with it
     /// (its participants: the referrer and the receiving caregivers), in one commit.
     Refer {
-        referral: crate::referrals::NewReferral,
+        referral: Box<crate::referrals::NewReferral>,
         conversation_id: ConversationId,
         title: String,
         participants: Vec<NewParticipant>,
@@ -352,6 +352,10 @@ pub enum Mutation {
         members: Vec<crate::patients::NetworkKey>,
         #[serde(default)]
         seen_steps: usize,
+        /// The signature of the refreshed content by the one refreshing (always sent, also when
+        /// only keys were added: that step then names them as the content's signer).
+        #[serde(default)]
+        content_signature: String,
     },
     /// A partner asks the region to let one more category go to a kind of organisation (REF-2).
     RequestMatrixExtension {

@@ -673,7 +673,7 @@ async fn person(state: &AppState, id: UserId) -> ServerResult<PersonEntry> {
     }
 }
 
-fn check_sealed(value: &str, max: usize, what: &str) -> ServerResult<()> {
+pub(crate) fn check_sealed(value: &str, max: usize, what: &str) -> ServerResult<()> {
     if value.is_empty() || value.len() > max || STANDARD_NO_PAD.decode(value).is_err() {
         return Err(ServerError::InvalidRequest(format!("the sealed {what} is missing, too long or not base64")));
     }

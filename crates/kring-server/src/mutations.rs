@@ -196,8 +196,8 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
             referrals::refer(state, author, referral, conversation).await
         }
         Mutation::ReferralStep { referral_id, step } => referrals::step(state, author, *referral_id, *step).await,
-        Mutation::UpdateReferral { referral_id, content, members, seen_steps } => {
-            referrals::update(state, author, *referral_id, content, members, *seen_steps).await
+        Mutation::UpdateReferral { referral_id, content, members, seen_steps, content_signature } => {
+            referrals::update(state, author, *referral_id, content, content_signature, members, *seen_steps).await
         }
         Mutation::RequestMatrixExtension { request_id, kind, category, explanation } => {
             referrals::request_matrix_extension(state, author, *request_id, *kind, *category, explanation).await

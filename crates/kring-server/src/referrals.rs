@@ -6,7 +6,7 @@
 
 use crate::audience::sees_patient;
 use crate::authz::may;
-use crate::conversations::{network_member, StartConversation};
+use crate::conversations::{check_sealed, network_member, StartConversation};
 use crate::error::{ServerError, ServerResult};
 use crate::identity::contracts;
 use crate::plan::Planned;
@@ -81,6 +81,7 @@ pub(crate) async fn refer(
     check_sealed(&new.public_key, 64, "public key")?;
     check_sealed(&new.practice_key, 256, "practice key")?;
     check_sealed(&new.content, MAX_SEALED_CONTENT, "content")?;
+    check_signed(state, author, new.id, &new.content, &new.content_signature).await?;
     check_members(state, author, receiver.id, &patient, &new.members).await?;
     if !new.members.iter().any(|member| member.user_id != author) {
         return Err(ServerError::InvalidRequest("referral_no_receivers: nobody at the organisation can receive it".into()));
@@ -102,6 +103,7 @@ pub(crate) async fn refer(
         practice_key: new.practice_key.clone(),
         members: new.members.clone(),
         content: new.content.clone(),
+        content_signature: new.content_signature.clone(),
         status: ReferralStatus::Sent,
         taken_by: None,
         history: vec![ReferralEvent { step: ReferralStep::Sent, by: author, at: now }],
@@ -275,6 +277,7 @@ pub(crate) async fn update(
     author: UserId,
     id: Uuid,
     content: &str,
+    content_signature: &str,
     members: &[NetworkKey],
     seen_steps: usize,
 ) -> ServerResult<Planned> {
@@ -292,6 +295,7 @@ pub(crate) async fn update(
         return Err(ServerError::InvalidRequest("referral_not_open".into()));
     }
     check_sealed(content, MAX_SEALED_CONTENT, "content")?;
+    check_signed(state, author, id, content, content_signature).await?;
     let patient = patient(state, read.patient_id).await?;
     check_members(state, read.referred_by, read.to_organisation, &patient, members).await?;
     if read.members.iter().any(|kept| !members.iter().any(|member| member == kept)) {
@@ -299,6 +303,7 @@ pub(crate) async fn update(
     }
     let mut entry = read.clone();
     entry.content = content.to_owned();
+    entry.content_signature = content_signature.to_owned();
     entry.members = members.to_vec();
     entry.history.push(ReferralEvent { step: ReferralStep::DataUpdated, by: author, at: state.clock().now() });
     let mut planned = Planned::changes(changes(&entry));
@@ -434,9 +439,18 @@ async fn team_of(state: &AppState, team: TeamId, organisation: OrganisationId) -
     }
 }
 
-fn check_sealed(value: &str, max: usize, what: &str) -> ServerResult<()> {
-    if value.is_empty() || value.len() > max || STANDARD_NO_PAD.decode(value).is_err() {
-        return Err(ServerError::InvalidRequest(format!("the sealed {what} is missing, too long or not base64")));
+/// The content is signed by the one who sealed it (the author of this mutation): the public key
+/// alone would let anyone seal content to the referral, the server included.
+async fn check_signed(state: &AppState, author: UserId, referral: Uuid, content: &str, signature: &str) -> ServerResult<()> {
+    let key = match state.store().entity(EntityKind::Person, author.0).await? {
+        Some(ChangeBody::Person(person)) => person.signing_key(),
+        _ => None,
+    };
+    let signed = ReferralEntry::signed_bytes(referral, content);
+    let valid =
+        key.is_some_and(|key| STANDARD_NO_PAD.decode(signature).is_ok_and(|signature| key.verify(&signed, &signature).is_ok()));
+    if !valid {
+        return Err(ServerError::InvalidRequest("the referral's content is not signed by its author".into()));
     }
     Ok(())
 }
