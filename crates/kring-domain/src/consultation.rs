@@ -213,6 +213,17 @@ impl AnswerAgreement {
     }
 }
 
+/// A moment as a Dutch deadline reads on the C tab: "do 4 dec 12:00", in Dutch local time
+/// (CONS-2: "antwoord verwacht vóór do 4 dec 12:00").
+pub fn deadline_words(at: OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
+    const MONTHS: [&str; 12] = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
+    let local = crate::business_time::dutch_time(at);
+    let day = DAYS[usize::from(local.weekday().number_days_from_monday())];
+    let month = MONTHS[usize::from(u8::from(local.month()) - 1)];
+    format!("{day} {} {month} {:02}:{:02}", local.day(), local.hour(), local.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +280,13 @@ mod tests {
             agreement.reminder_and_closing(&calendar, asked),
             (datetime!(2026-12-07 11:00 +1), datetime!(2026-12-09 11:00 +1))
         );
+    }
+
+    #[test]
+    fn cons_2_a_deadline_reads_the_dutch_way_in_dutch_time() {
+        assert_eq!(deadline_words(datetime!(2026-12-04 11:00 UTC)), "vr 4 dec 12:00");
+        assert_eq!(deadline_words(datetime!(2026-07-06 06:05 UTC)), "ma 6 jul 08:05", "summer time");
+        assert_eq!(deadline_words(datetime!(2026-03-01 23:30 UTC)), "ma 2 mrt 00:30", "the next Dutch day");
     }
 
     #[test]
