@@ -2,6 +2,7 @@
 
 mod access_log;
 mod connections;
+mod consultations;
 mod conversations;
 mod directory_sync;
 mod fan_out;

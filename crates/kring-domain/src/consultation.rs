@@ -79,6 +79,27 @@ pub fn check_question(question: &str) -> Result<String, ConsultationError> {
     Ok(question.to_owned())
 }
 
+/// A care street ("zorgstraat", CONS-1): the field a specialist group answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS, strum::EnumIter)]
+#[serde(rename_all = "snake_case")]
+pub enum CareStreet {
+    Ggz,
+    Dermatologie,
+    Cardiologie,
+    Ouderengeneeskunde,
+}
+
+impl CareStreet {
+    pub fn dutch_name(self) -> &'static str {
+        match self {
+            CareStreet::Ggz => "GGZ",
+            CareStreet::Dermatologie => "Dermatologie",
+            CareStreet::Cardiologie => "Cardiologie",
+            CareStreet::Ouderengeneeskunde => "Ouderengeneeskunde",
+        }
+    }
+}
+
 /// Where a consultation stands (the C tab's statuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -175,6 +196,17 @@ impl AnswerAgreement {
             return Err(ConsultationError::InvalidAgreement);
         }
         Ok(AnswerAgreement { answer_within, first_reminder_after, closed_after })
+    }
+
+    /// An agreement as a group stores it, in whole business hours.
+    pub fn from_hours(answer: u32, reminder: u32, closing: u32) -> Result<Self, ConsultationError> {
+        let hours = |h: u32| Duration::hours(i64::from(h));
+        Self::new(hours(answer), hours(reminder), hours(closing))
+    }
+
+    /// The agreement in whole business hours: answer, reminder, closing.
+    pub fn hours(&self) -> (i64, i64, i64) {
+        (self.answer_within.whole_hours(), self.first_reminder_after.whole_hours(), self.closed_after.whole_hours())
     }
 
     /// The next deadline of a consultation asked at `asked_at`, seen at `now`: the answer while it

@@ -106,6 +106,7 @@ pub enum EntityKind {
     Referral,
     AuthorisationMatrix,
     MatrixRequest,
+    ConsultationGroup,
 }
 
 impl EntityKind {
@@ -132,6 +133,7 @@ impl EntityKind {
             EntityKind::Referral => "referral",
             EntityKind::AuthorisationMatrix => "authorisation_matrix",
             EntityKind::MatrixRequest => "matrix_request",
+            EntityKind::ConsultationGroup => "consultation_group",
         }
     }
 }
@@ -161,6 +163,7 @@ pub enum ChangeBody {
     Referral(crate::referrals::ReferralEntry),
     AuthorisationMatrix(crate::referrals::MatrixEntry),
     MatrixRequest(crate::referrals::MatrixRequestEntry),
+    ConsultationGroup(crate::consultations::ConsultationGroupEntry),
 }
 
 impl ChangeBody {
@@ -187,6 +190,7 @@ impl ChangeBody {
             ChangeBody::Referral(_) => EntityKind::Referral,
             ChangeBody::AuthorisationMatrix(_) => EntityKind::AuthorisationMatrix,
             ChangeBody::MatrixRequest(_) => EntityKind::MatrixRequest,
+            ChangeBody::ConsultationGroup(_) => EntityKind::ConsultationGroup,
         }
     }
 
@@ -213,6 +217,7 @@ impl ChangeBody {
             ChangeBody::Referral(e) => e.id,
             ChangeBody::AuthorisationMatrix(_) => crate::referrals::MatrixEntry::ID,
             ChangeBody::MatrixRequest(e) => e.id,
+            ChangeBody::ConsultationGroup(e) => e.team_id.0,
         }
     }
 }

@@ -294,6 +294,27 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
     )
     .await?;
 
+    // The psychiatric consultation line answers as a group (CONS-1), on seed 004's agreement.
+    let group = kring_protocol::consultations::ConsultationGroupEntry {
+        team_id: ggz_teams[0],
+        organisation_id: ggz,
+        care_street: kring_domain::consultation::CareStreet::Ggz,
+        answer_hours: 24,
+        reminder_hours: 48,
+        closing_hours: 96,
+        services: vec![
+            kring_protocol::consultations::DeclarableService {
+                code: "PCH-K".into(),
+                description: "Consultatie psychiater, kort advies".into(),
+            },
+            kring_protocol::consultations::DeclarableService {
+                code: "PCH-U".into(),
+                description: "Consultatie psychiater, uitgebreid advies".into(),
+            },
+        ],
+    };
+    store.commit(Commit { changes: vec![(Scope::Directory, ChangeBody::ConsultationGroup(group))], ..Commit::default() }).await?;
+
     let (operator, _) =
         create_organisation(store, "Kring Regio Delft (beheer)", OrganisationKind::RegionOperator, None, "Delft", &[]).await?;
 
