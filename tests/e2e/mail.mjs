@@ -1,7 +1,7 @@
 // Reading the SMTP sink's messages (tests/smtp-sink writes one JSON line per message) for the
 // end-to-end tests: login codes and activation links, as a person reads them from their mailbox.
 import { readFile } from 'node:fs/promises';
-import { watch } from 'node:fs';
+import { untilFound } from './files.mjs';
 
 /** Every message received so far. */
 async function messages(file) {
@@ -42,16 +42,10 @@ export class Mailbox {
 
   /** Wait (on the file changing, up to 20 s) for message number `after + 1` to `address`; its text. */
   async next(address, after) {
-    const deadline = Date.now() + 20000;
-    for (;;) {
+    const look = async () => {
       const mine = (await messages(this.file)).filter((m) => m.to.includes(`<${address}>`));
-      if (mine.length > after) return body(mine[after]);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no message for ${address}`);
-      await new Promise((resolve) => {
-        const watcher = watch(this.file, () => (watcher.close(), resolve()));
-        setTimeout(() => (watcher.close(), resolve()), Math.min(remaining, 1000));
-      });
-    }
+      return mine.length > after ? body(mine[after]) : undefined;
+    };
+    return untilFound(this.file, look, `no message for ${address}`);
   }
 }

@@ -1,6 +1,7 @@
 // What the second workstation's desktop was asked to show: the notification recorder on its
 // session bus (tests/notification-recorder) writes one JSON line per notification.
-import { readFile, watch } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { untilFound } from './files.mjs';
 
 export class DesktopNotifications {
   constructor(file) {
@@ -15,20 +16,10 @@ export class DesktopNotifications {
 
   /** Wait (on the file changing, up to 20 s) until more than `seen` were shown; the next one. */
   async next(seen) {
-    const deadline = Date.now() + 20000;
-    for (;;) {
+    const look = async () => {
       const all = await this.all();
-      if (all.length > seen) return all[seen];
-      if (Date.now() > deadline) throw new Error('no desktop notification arrived');
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), 1000);
-      try {
-        for await (const _ of watch(this.file, { signal: abort.signal })) break;
-      } catch {
-        // The file does not exist yet, or a second passed: look again.
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+      return all.length > seen ? all[seen] : undefined;
+    };
+    return untilFound(this.file, look, 'no desktop notification arrived');
   }
 }

@@ -1,7 +1,7 @@
 // Reading the texts the SMS gateway stand-in received (tests/e2e/sms-gateway.mjs, one JSON line
 // each), as a POH-GGZ reads a login code on her phone. The same shape as the Mailbox.
 import { readFile } from 'node:fs/promises';
-import { watch } from 'node:fs';
+import { untilFound } from './files.mjs';
 
 async function texts(file) {
   const text = await readFile(file, 'utf8').catch(() => '');
@@ -20,21 +20,10 @@ export class SmsInbox {
 
   /** Wait (on the file changing, up to 20 s) for text number `after + 1` to `number`; its body. */
   async next(number, after) {
-    const deadline = Date.now() + 20000;
-    for (;;) {
+    const look = async () => {
       const mine = (await texts(this.file)).filter((t) => t.to === number);
-      if (mine.length > after) return mine[after].body;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no text for ${number}`);
-      await new Promise((resolve) => {
-        let watcher;
-        try {
-          watcher = watch(this.file, () => (watcher.close(), resolve()));
-        } catch {
-          // Nothing received yet: the file is made by the first text.
-        }
-        setTimeout(() => (watcher?.close(), resolve()), Math.min(remaining, 1000));
-      });
-    }
+      return mine.length > after ? mine[after].body : undefined;
+    };
+    return untilFound(this.file, look, `no text for ${number}`);
   }
 }
