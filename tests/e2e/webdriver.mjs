@@ -77,6 +77,19 @@ export class Session {
       script: 'arguments[0].scrollIntoView({ block: "center" });',
       args: [{ [ELEMENT]: element }],
     });
+    // Then wait, as a user would, until nothing covers it (a dialog that is still closing).
+    const uncovered = `
+      const [element, done] = arguments;
+      const check = () => {
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) return done(true);
+        const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        const label = top && top.closest('label');
+        if (top && (element.contains(top) || top.contains(element) || (label && label.contains(element)))) done(true);
+        else requestAnimationFrame(check);
+      };
+      check();`;
+    await this.call('POST', '/execute/async', { script: uncovered, args: [{ [ELEMENT]: element }] });
     await this.call('POST', `/element/${element}/click`, {});
   }
 
