@@ -4,6 +4,7 @@
 //! notifications (`notifications`), deep links and the single instance.
 
 mod commands;
+mod consultations;
 mod conversations;
 mod core;
 mod keyring;
@@ -153,6 +154,15 @@ pub fn run() {
             referrals::matrix_view,
             referrals::request_matrix_extension,
             referrals::decide_matrix_request,
+            consultations::consultation_groups,
+            consultations::ask_consultation,
+            consultations::consultations,
+            consultations::patient_consultations,
+            consultations::consultation,
+            consultations::pick_up_consultation,
+            consultations::answer_consultation,
+            consultations::close_consultation,
+            consultations::declare_consultation,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -79,6 +79,9 @@ fn roots(collect: &mut Collect) {
     collect.visit::<kring_client::referrals::ReferralForm>();
     collect.visit::<kring_client::referrals::ReferralSummary>();
     collect.visit::<kring_client::referrals::ReferralView>();
+    collect.visit::<kring_client::consultations::ConsultationGroupView>();
+    collect.visit::<kring_client::consultations::ConsultationForm>();
+    collect.visit::<kring_client::consultations::ConsultationSummary>();
     collect.visit::<kring_client::referrals::MatrixView>();
 }
 

@@ -336,6 +336,7 @@ async fn seed(store: &dyn Store, clients: usize, options: &Options) -> Vec<Clien
                 inboxes: Vec::new(),
                 epochs: vec![KeyEpoch { number: 0, keys }],
                 referral: None,
+                consultation: None,
             };
             commit.changes.push((Scope::Conversation(id), ChangeBody::Conversation(entry)));
             for &m in &members {

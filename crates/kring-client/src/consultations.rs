@@ -1,13 +1,24 @@
-//! Consultations (CONS-1 … CONS-5) on this workstation. So far: the specialist groups one can
-//! ask, with who answers in each and on what agreement.
+//! Consultations (CONS-1 … CONS-5) on this workstation: the specialist groups one can ask, asking
+//! one (the question is the first message of the consultation's conversation, the subject its
+//! title, sealed once more for the practice's timeline), the C tab with each consultation's status
+//! and next deadline in business time, picking up, answering, declaring and closing.
 
-use crate::error::ClientResult;
+use crate::conversations::{NewAttachment, NewConversation};
+use crate::error::{ClientError, ClientResult};
+use crate::patients::{open_sealed, seal_json};
 use crate::KringClient;
-use kring_domain::consultation::{AnswerAgreement, CareStreet};
-use kring_domain::{Action, TeamId};
-use kring_protocol::consultations::{ConsultationGroupEntry, DeclarableService};
-use kring_protocol::{ChangeBody, EntityKind, PersonEntry};
-use serde::Serialize;
+use kring_domain::business_time::BusinessCalendar;
+use kring_domain::consultation::{
+    check_question, check_subject, deadline_words, AnswerAgreement, CareStreet, ConsultationError, ConsultationStatus,
+    ConsultationStep, DeadlineKind,
+};
+use kring_domain::{Action, ConversationId, PatientId, TeamId, UserId};
+use kring_protocol::consultations::{ConsultationEntry, ConsultationGroupEntry, DeclarableService, NewConsultation};
+use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// A specialist group as the consultation form offers it (CONS-1).
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -24,6 +35,79 @@ pub struct ConsultationGroupView {
     pub reminder_hours: u32,
     pub closing_hours: u32,
     pub services: Vec<DeclarableService>,
+    /// The specialists one can name instead of the whole group.
+    pub specialist_options: Vec<crate::referrals::PersonOption>,
+}
+
+/// The consultation form (CONS-1): a group, or one of its specialists by name.
+#[derive(Debug, Clone, PartialEq, Deserialize, ts_rs::TS)]
+pub struct ConsultationForm {
+    pub patient_id: PatientId,
+    pub group: TeamId,
+    pub specialist: Option<UserId>,
+    pub subject: String,
+    pub question: String,
+}
+
+/// A consultation in the C tab or on the patient's timeline (CONS-2, CONS-3).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ConsultationSummary {
+    pub id: Uuid,
+    pub patient_id: PatientId,
+    /// `None` while locked or when the patient is not in my index (a specialist reads the
+    /// question, not the chart).
+    pub patient_name: Option<String>,
+    /// `None` while locked, or for someone holding neither the conversation's key nor the
+    /// practice vault.
+    pub subject: Option<String>,
+    pub group: String,
+    pub organisation: String,
+    pub care_street: CareStreet,
+    pub asked_by: String,
+    #[ts(type = "string")]
+    #[serde(with = "time::serde::rfc3339")]
+    pub asked_at: OffsetDateTime,
+    pub status: ConsultationStatus,
+    pub picked_up_by: Option<String>,
+    /// The next step's deadline in words ("do 4 dec 12:00") and what it is for.
+    pub deadline: Option<DeadlineView>,
+    /// The first reminder went out (CONS-5).
+    pub reminded: bool,
+    /// Closed by the server's clock, not by a person.
+    pub closed_automatically: bool,
+    pub declarations: Vec<DeclarationView>,
+    /// Unread messages in its conversation (the cloud).
+    pub unread: usize,
+    pub conversation_id: ConversationId,
+    /// I take part: the content opens for me. Colleagues of the practice see the item without
+    /// an open button (CONS-3).
+    pub can_open: bool,
+    /// What I can do with it now.
+    pub may_pick_up: bool,
+    pub may_answer: bool,
+    pub may_declare: bool,
+    pub may_close: bool,
+    /// The group's services, for the specialist who declares.
+    pub services: Vec<DeclarableService>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct DeadlineView {
+    pub kind: DeadlineKind,
+    /// "do 4 dec 12:00", Dutch time.
+    pub words: String,
+    /// Already past (the reminder went, or the closing is near).
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct DeclarationView {
+    pub code: String,
+    pub description: String,
+    pub by: String,
+    #[ts(type = "string")]
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 impl KringClient {
@@ -55,6 +139,15 @@ impl KringClient {
                 .collect();
             specialists.sort();
             specialists.dedup();
+            let mut specialist_options: Vec<crate::referrals::PersonOption> = contracts
+                .iter()
+                .filter(|c| c.team_id == Some(group.team_id) && c.role.permits(Action::AnswerConsultation))
+                .filter_map(|c| people.get(&c.user_id))
+                .filter(|person| person.active && person.encryption_key().is_some())
+                .map(|person| crate::referrals::PersonOption { user_id: person.id, name: person.full_name() })
+                .collect();
+            specialist_options.sort_by(|a, b| a.name.cmp(&b.name));
+            specialist_options.dedup();
             views.push(ConsultationGroupView {
                 team_id: group.team_id,
                 name: team.name.clone(),
@@ -65,9 +158,306 @@ impl KringClient {
                 reminder_hours: group.reminder_hours,
                 closing_hours: group.closing_hours,
                 services: group.services,
+                specialist_options,
             });
         }
         views.sort_by(|a, b| a.care_street.dutch_name().cmp(b.care_street.dutch_name()).then(a.name.cmp(&b.name)));
         Ok(views)
+    }
+}
+
+impl KringClient {
+    /// Ask a group, or one of its specialists, for advice (CONS-1). The specialists read the
+    /// question, not the chart: the patient is not shared with their organisation (a
+    /// Consultatiegever has no patient access). Attachments follow the question as a second
+    /// message.
+    pub async fn ask_consultation(&self, form: ConsultationForm, attachments: Vec<NewAttachment>) -> ClientResult<Uuid> {
+        let subject = check_subject(&form.subject)?;
+        let question = check_question(&form.question)?;
+        let entry = self.patient_entry(form.patient_id)?;
+        let practice = entry.organisation_id;
+        if !self.may(practice, Action::StartConsultation) {
+            return Err(ClientError::Refused {
+                code: kring_protocol::ErrorCode::Forbidden,
+                message: "asking for a consultation".into(),
+            });
+        }
+        // The group must be one the directory has.
+        self.group_entry(form.group)?;
+        let specialists = self.group_specialists(form.group)?;
+        let recipients: Vec<UserId> = match form.specialist {
+            Some(named) if specialists.contains(&named) => vec![named],
+            Some(_) => return Err(ConsultationError::UnknownGroup.into()),
+            None => specialists,
+        };
+        if recipients.is_empty() {
+            return Err(ConsultationError::NoSpecialists.into());
+        }
+        let practice_subject = seal_json(&self.practice_vault(practice)?, &subject)?;
+        let id = Uuid::now_v7();
+        let prepared = self.prepare_conversation(&NewConversation {
+            patient_id: Some(form.patient_id),
+            title: subject,
+            recipients,
+            inboxes: Vec::new(),
+            text: question,
+        })?;
+        let conversation_id = prepared.id;
+        self.submit_now(Mutation::AskConsultation {
+            consultation: Box::new(NewConsultation {
+                id,
+                patient_id: form.patient_id,
+                group: form.group,
+                named_specialist: form.specialist,
+                practice_subject,
+            }),
+            conversation_id,
+            title: prepared.title,
+            participants: prepared.participants,
+            first_message: prepared.first_message,
+        })
+        .await?;
+        if !attachments.is_empty() {
+            self.send_message_with(conversation_id, "", attachments).await?;
+        }
+        tracing::info!(consultation_id = %id, "consultation asked");
+        Ok(id)
+    }
+
+    /// The C tab (CHAT-5): the consultations I take part in, newest first. Someone of the group
+    /// whose colleague picked one up no longer sees it.
+    pub fn consultations(&self) -> ClientResult<Vec<ConsultationSummary>> {
+        let context = Context::of(self)?;
+        let mut list: Vec<ConsultationSummary> = self
+            .consultation_entries()?
+            .iter()
+            .map(|entry| self.consultation_summary(entry, &context))
+            .filter(|summary| summary.can_open)
+            .collect();
+        list.sort_by_key(|summary| std::cmp::Reverse(summary.asked_at));
+        Ok(list)
+    }
+
+    /// Consultations waiting for me: new ones my group may pick up, or with unread messages.
+    pub fn unread_consultations(&self) -> ClientResult<usize> {
+        Ok(self.consultations()?.iter().filter(|c| c.unread > 0 || c.may_pick_up).count())
+    }
+
+    /// The patient's consultations for the timeline (CONS-3): for colleagues of the practice with
+    /// patient access too, who see subject, group, status and dates but cannot open it.
+    pub fn patient_consultations(&self, patient_id: PatientId) -> ClientResult<Vec<ConsultationSummary>> {
+        let context = Context::of(self)?;
+        let mut list: Vec<ConsultationSummary> = self
+            .consultation_entries()?
+            .iter()
+            .filter(|entry| entry.patient_id == patient_id)
+            .map(|entry| self.consultation_summary(entry, &context))
+            .collect();
+        list.sort_by_key(|summary| std::cmp::Reverse(summary.asked_at));
+        Ok(list)
+    }
+
+    pub fn consultation(&self, id: Uuid) -> ClientResult<ConsultationSummary> {
+        let entry = self.consultation_entry(id)?;
+        Ok(self.consultation_summary(&entry, &Context::of(self)?))
+    }
+
+    /// Pick it up (CONS-2): of two specialists at once, one wins; the other learns who did.
+    pub async fn pick_up_consultation(&self, id: Uuid) -> ClientResult<()> {
+        self.consultation_step(id, ConsultationStep::PickedUp).await
+    }
+
+    /// Answer (CONS-2): the message (with attachments) in the consultation's conversation; the
+    /// first answer marks it Beantwoord.
+    pub async fn answer_consultation(&self, id: Uuid, text: &str, attachments: Vec<NewAttachment>) -> ClientResult<()> {
+        let entry = self.consultation_entry(id)?;
+        if entry.status == ConsultationStatus::New {
+            return Err(ConsultationError::NotPickedUp.into());
+        }
+        if entry.status == ConsultationStatus::Closed {
+            return Err(ConsultationError::Closed.into());
+        }
+        let text = check_question(text).or_else(|error| if attachments.is_empty() { Err(error) } else { Ok(String::new()) })?;
+        self.check_outgoing(entry.conversation_id, &text, &attachments)?;
+        self.send_message_with(entry.conversation_id, &text, attachments).await?;
+        if entry.status == ConsultationStatus::PickedUp && entry.picked_up_by == Some(self.inner.me.user_id) {
+            self.consultation_step(id, ConsultationStep::Answered).await?;
+        }
+        Ok(())
+    }
+
+    /// The asker closes it (CONS-2).
+    pub async fn close_consultation(&self, id: Uuid) -> ClientResult<()> {
+        self.consultation_step(id, ConsultationStep::Closed).await
+    }
+
+    /// Book one of the group's services (CONS-4).
+    pub async fn declare_consultation(&self, id: Uuid, code: &str) -> ClientResult<()> {
+        let entry = self.consultation_entry(id)?;
+        let group = self.group_entry(entry.group)?;
+        if !group.services.iter().any(|service| service.code == code) {
+            return Err(ConsultationError::UnknownService.into());
+        }
+        if entry.status == ConsultationStatus::New {
+            return Err(ConsultationError::NotPickedUp.into());
+        }
+        let declaration_id = Uuid::now_v7();
+        self.submit_now(Mutation::DeclareConsultation { consultation_id: id, declaration_id, code: code.to_owned() }).await?;
+        Ok(())
+    }
+
+    async fn consultation_step(&self, id: Uuid, step: ConsultationStep) -> ClientResult<()> {
+        let entry = self.consultation_entry(id)?;
+        entry.status.after(step)?;
+        match self.submit_now(Mutation::ConsultationStep { consultation_id: id, step }).await {
+            Ok(_) => Ok(()),
+            Err(refused @ ClientError::Refused { .. }) => {
+                // Another step came first (a colleague picked it up): say what, from the new state.
+                self.sync_now().await?;
+                match self.consultation_entry(id)?.status.after(step) {
+                    Err(error) => Err(error.into()),
+                    Ok(_) => Err(refused),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn consultation_summary(&self, entry: &ConsultationEntry, context: &Context) -> ConsultationSummary {
+        let me = self.inner.me.user_id;
+        let name = |user: UserId| context.names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
+        let conversation = context.conversations.get(&entry.conversation_id);
+        let taking_part = conversation.is_some_and(|c| c.active);
+        let can_open = conversation.is_some() && (taking_part || entry.asked_by == me || entry.picked_up_by == Some(me));
+        let unlocked = self.is_unlocked();
+        let subject = conversation.and_then(|c| c.title.clone()).or_else(|| {
+            unlocked
+                .then(|| self.practice_vault(entry.practice_id).ok())
+                .flatten()
+                .and_then(|vault| open_sealed::<String>(&vault, &entry.practice_subject).ok())
+        });
+        let patient_name = if unlocked {
+            match self.patient_summary(entry.patient_id) {
+                Ok(Some(summary)) if !summary.name.is_empty() => Some(summary.name),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let now = OffsetDateTime::now_utc();
+        let deadline = AnswerAgreement::from_hours(entry.answer_hours, entry.reminder_hours, entry.closing_hours)
+            .ok()
+            .and_then(|agreement| {
+                agreement.next_deadline(&context.calendar, entry.status, entry.asked_at, entry.reminded_at.is_some(), now)
+            })
+            .map(|deadline| DeadlineView {
+                kind: deadline.kind,
+                words: deadline_words(deadline.at),
+                overdue: deadline.at <= now,
+            });
+        let (group, organisation, services) = match context.groups.get(&entry.group) {
+            Some((group, organisation, services)) => (group.clone(), organisation.clone(), services.clone()),
+            None => (String::new(), String::new(), Vec::new()),
+        };
+        let open = entry.status.is_open();
+        ConsultationSummary {
+            id: entry.id,
+            patient_id: entry.patient_id,
+            patient_name,
+            subject,
+            group,
+            organisation,
+            care_street: entry.care_street,
+            asked_by: name(entry.asked_by),
+            asked_at: entry.asked_at,
+            status: entry.status,
+            picked_up_by: entry.picked_up_by.map(name),
+            deadline,
+            reminded: entry.reminded_at.is_some(),
+            closed_automatically: entry.history.iter().any(|e| e.step == ConsultationStep::Closed && e.by.is_none()),
+            declarations: entry
+                .declarations
+                .iter()
+                .map(|d| DeclarationView { code: d.code.clone(), description: d.description.clone(), by: name(d.by), at: d.at })
+                .collect(),
+            unread: conversation.map(|c| c.unread).unwrap_or_default(),
+            conversation_id: entry.conversation_id,
+            can_open,
+            may_pick_up: taking_part && entry.status == ConsultationStatus::New && context.groups_i_answer.contains(&entry.group),
+            may_answer: open && entry.picked_up_by == Some(me),
+            may_declare: entry.status != ConsultationStatus::New && entry.picked_up_by == Some(me),
+            may_close: open && entry.asked_by == me,
+            services: if entry.picked_up_by == Some(me) { services } else { Vec::new() },
+        }
+    }
+
+    fn consultation_entry(&self, id: Uuid) -> ClientResult<ConsultationEntry> {
+        match self.inner.cache.entity(EntityKind::Consultation, id)? {
+            Some(ChangeBody::Consultation(entry)) => Ok(entry),
+            _ => Err(ClientError::NotSynced),
+        }
+    }
+
+    fn consultation_entries(&self) -> ClientResult<Vec<ConsultationEntry>> {
+        crate::directory::cached(&self.inner.cache, EntityKind::Consultation, |body| match body {
+            ChangeBody::Consultation(entry) => Some(entry),
+            _ => None,
+        })
+    }
+
+    fn group_entry(&self, team: TeamId) -> ClientResult<ConsultationGroupEntry> {
+        match self.inner.cache.entity(EntityKind::ConsultationGroup, team.0)? {
+            Some(ChangeBody::ConsultationGroup(group)) => Ok(group),
+            _ => Err(ConsultationError::UnknownGroup.into()),
+        }
+    }
+
+    /// The group's specialists who can read a question: active, with keys (as the server counts).
+    fn group_specialists(&self, team: TeamId) -> ClientResult<Vec<UserId>> {
+        let people = self.people_by_id()?;
+        let mut users: Vec<UserId> = self
+            .contracts()?
+            .iter()
+            .filter(|c| c.team_id == Some(team) && c.role.permits(Action::AnswerConsultation))
+            .filter(|c| people.get(&c.user_id).is_some_and(|p| p.active && p.encryption_key().is_some()))
+            .map(|c| c.user_id)
+            .collect();
+        users.sort_by_key(|user| user.0);
+        users.dedup();
+        Ok(users)
+    }
+}
+
+/// What every summary needs, read once per list.
+struct Context {
+    names: HashMap<UserId, String>,
+    conversations: HashMap<ConversationId, crate::conversations::ConversationSummary>,
+    /// Team -> (group name, organisation name, services).
+    groups: HashMap<TeamId, (String, String, Vec<DeclarableService>)>,
+    groups_i_answer: Vec<TeamId>,
+    calendar: BusinessCalendar,
+}
+
+impl Context {
+    fn of(client: &KringClient) -> ClientResult<Self> {
+        let me = client.inner.me.user_id;
+        let groups = client
+            .consultation_groups()?
+            .into_iter()
+            .map(|group| (group.team_id, (group.name, group.organisation, group.services)))
+            .collect();
+        let groups_i_answer = client
+            .contracts()?
+            .iter()
+            .filter(|c| c.user_id == me && c.role.permits(Action::AnswerConsultation))
+            .filter_map(|c| c.team_id)
+            .collect();
+        Ok(Context {
+            names: client.names()?,
+            conversations: client.conversations(true)?.into_iter().map(|c| (c.id, c)).collect(),
+            groups,
+            groups_i_answer,
+            calendar: BusinessCalendar::default(),
+        })
     }
 }

@@ -86,6 +86,8 @@ pub enum ClientError {
     HisReturn(String),
     #[error("the referral is not accepted: {0}")]
     Referral(kring_domain::referral::ReferralError),
+    #[error("the consultation is not accepted: {0}")]
+    Consultation(#[from] kring_domain::consultation::ConsultationError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -188,6 +190,7 @@ impl ClientError {
             ClientError::HisReturnCommentTooLong => OwnCode::HisReturnCommentTooLong,
             ClientError::HisReturn(_) => OwnCode::HisReturnFailed,
             ClientError::Referral(error) => return error.code(),
+            ClientError::Consultation(error) => return error.code(),
             ClientError::Crypto(_) | ClientError::Internal(_) => OwnCode::Internal,
         };
         own.into()
@@ -206,6 +209,9 @@ impl ClientError {
         codes.extend(ConversationError::iter().map(ConversationError::code));
         codes.extend(AttachmentError::iter().map(AttachmentError::code));
         codes.extend(kring_domain::referral::ReferralError::iter().map(kring_domain::referral::ReferralError::code));
+        codes.extend(
+            kring_domain::consultation::ConsultationError::iter().map(kring_domain::consultation::ConsultationError::code),
+        );
         codes.sort_unstable();
         codes.dedup();
         codes
@@ -270,6 +276,7 @@ mod tests {
             K::HisReturnCommentTooLong => ClientError::HisReturnCommentTooLong,
             K::HisReturn => ClientError::HisReturn(String::new()),
             K::Referral => ClientError::Referral(kring_domain::referral::ReferralError::ReasonRequired),
+            K::Consultation => ClientError::Consultation(kring_domain::consultation::ConsultationError::SubjectRequired),
             K::Internal => ClientError::Internal(String::new()),
         }
     }

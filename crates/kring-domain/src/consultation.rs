@@ -34,6 +34,12 @@ pub enum ConsultationError {
     Closed,
     #[error("the answer agreement's times must be positive and in order: answer, reminder, closing")]
     InvalidAgreement,
+    #[error("no such consultation group")]
+    UnknownGroup,
+    #[error("nobody in the group can read a question now (no active specialist with keys)")]
+    NoSpecialists,
+    #[error("not one of the group's declarable services")]
+    UnknownService,
 }
 
 impl ConsultationError {
@@ -48,6 +54,9 @@ impl ConsultationError {
             ConsultationError::NotPickedUp => "consultation_not_picked_up",
             ConsultationError::Closed => "consultation_closed",
             ConsultationError::InvalidAgreement => "consultation_invalid_agreement",
+            ConsultationError::UnknownGroup => "consultation_unknown_group",
+            ConsultationError::NoSpecialists => "consultation_no_specialists",
+            ConsultationError::UnknownService => "consultation_unknown_service",
         }
     }
 }

@@ -1,9 +1,18 @@
-//! CONS-1 … CONS-5 on the wire. So far: the specialist groups a consultation is asked of, in the
-//! directory so every practice sees them with their answer agreement and declarable services.
+//! CONS-1 … CONS-5 on the wire: the specialist groups a consultation is asked of (in the
+//! directory, so every practice sees them with their answer agreement and declarable services)
+//! and the consultations themselves.
+//!
+//! A consultation is a conversation (question, answer, attachments: sealed like any message) and
+//! a record the server may read: who asked whom about which patient, the status, the dates and
+//! the declarations. The subject is the conversation's sealed title for those taking part, and
+//! sealed once more to the practice vault so colleagues of the practice see it on the patient's
+//! timeline without holding the conversation's key (CONS-3).
 
-use kring_domain::consultation::CareStreet;
-use kring_domain::{OrganisationId, TeamId};
+use kring_domain::consultation::{CareStreet, ConsultationStatus, ConsultationStep};
+use kring_domain::{ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// A team of a specialist organisation that answers consultations as a group (CONS-1), with its
 /// own answer agreement in business hours (CONS-5) and what its specialists can declare (CONS-4).
@@ -24,4 +33,69 @@ pub struct ConsultationGroupEntry {
 pub struct DeclarableService {
     pub code: String,
     pub description: String,
+}
+
+/// A consultation as the server keeps it and syncs it: to the practice's patient scope (the
+/// timeline of CONS-3) and to those taking part in its conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultationEntry {
+    pub id: Uuid,
+    pub patient_id: PatientId,
+    pub practice_id: OrganisationId,
+    /// The consultation group asked (a team of `organisation_id`).
+    pub group: TeamId,
+    pub organisation_id: OrganisationId,
+    pub care_street: CareStreet,
+    pub conversation_id: ConversationId,
+    pub asked_by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub asked_at: OffsetDateTime,
+    /// Asked of one named specialist of the group: picked up from the start.
+    pub named_specialist: Option<UserId>,
+    /// Base64 of the subject (JSON string) sealed to the practice vault.
+    pub practice_subject: String,
+    /// The group's answer agreement when asked, in business hours (CONS-5).
+    pub answer_hours: u32,
+    pub reminder_hours: u32,
+    pub closing_hours: u32,
+    pub status: ConsultationStatus,
+    pub picked_up_by: Option<UserId>,
+    /// When the first reminder went out (CONS-5), if it did.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub reminded_at: Option<OffsetDateTime>,
+    /// Every step after asking, oldest first.
+    pub history: Vec<ConsultationEvent>,
+    /// What the specialist booked (CONS-4), oldest first.
+    #[serde(default)]
+    pub declarations: Vec<Declaration>,
+}
+
+/// One step with who (none: the server's clock closed it) and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultationEvent {
+    pub step: ConsultationStep,
+    pub by: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A booked service ("verrichting", CONS-4): one of the group's, by the specialist who answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
+    pub id: Uuid,
+    pub code: String,
+    pub description: String,
+    pub by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// What the asking client makes; the conversation goes in the same mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewConsultation {
+    pub id: Uuid,
+    pub patient_id: PatientId,
+    pub group: TeamId,
+    pub named_specialist: Option<UserId>,
+    pub practice_subject: String,
 }

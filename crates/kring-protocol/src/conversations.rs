@@ -38,6 +38,10 @@ pub struct ConversationEntry {
     /// organisation take part in it, since the GGZ letter in it carries the matrix's data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral: Option<Uuid>,
+    /// The consultation this conversation belongs to (CONS-2): nobody is added to it; once a
+    /// specialist picks it up, it is theirs and the asker's alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consultation: Option<Uuid>,
 }
 
 /// One return of a conversation to the practice's HIS (CHAT-6), a child of the conversation so

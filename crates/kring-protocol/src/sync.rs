@@ -107,6 +107,7 @@ pub enum EntityKind {
     AuthorisationMatrix,
     MatrixRequest,
     ConsultationGroup,
+    Consultation,
 }
 
 impl EntityKind {
@@ -134,6 +135,7 @@ impl EntityKind {
             EntityKind::AuthorisationMatrix => "authorisation_matrix",
             EntityKind::MatrixRequest => "matrix_request",
             EntityKind::ConsultationGroup => "consultation_group",
+            EntityKind::Consultation => "consultation",
         }
     }
 }
@@ -164,6 +166,7 @@ pub enum ChangeBody {
     AuthorisationMatrix(crate::referrals::MatrixEntry),
     MatrixRequest(crate::referrals::MatrixRequestEntry),
     ConsultationGroup(crate::consultations::ConsultationGroupEntry),
+    Consultation(crate::consultations::ConsultationEntry),
 }
 
 impl ChangeBody {
@@ -191,6 +194,7 @@ impl ChangeBody {
             ChangeBody::AuthorisationMatrix(_) => EntityKind::AuthorisationMatrix,
             ChangeBody::MatrixRequest(_) => EntityKind::MatrixRequest,
             ChangeBody::ConsultationGroup(_) => EntityKind::ConsultationGroup,
+            ChangeBody::Consultation(_) => EntityKind::Consultation,
         }
     }
 
@@ -218,6 +222,7 @@ impl ChangeBody {
             ChangeBody::AuthorisationMatrix(_) => crate::referrals::MatrixEntry::ID,
             ChangeBody::MatrixRequest(e) => e.id,
             ChangeBody::ConsultationGroup(e) => e.team_id.0,
+            ChangeBody::Consultation(e) => e.id,
         }
     }
 }
@@ -371,6 +376,21 @@ pub enum Mutation {
     },
     /// The region's operator approves (a new matrix version) or rejects a request (REF-2).
     DecideMatrixRequest { request_id: Uuid, approve: bool },
+    /// Ask a specialist group (or one of its specialists) for advice (CONS-1): the consultation
+    /// and its conversation (the asker and the group's specialists; the question is the first
+    /// message, the subject the title), in one commit.
+    AskConsultation {
+        consultation: Box<crate::consultations::NewConsultation>,
+        conversation_id: ConversationId,
+        title: String,
+        participants: Vec<NewParticipant>,
+        first_message: NewMessage,
+    },
+    /// Pick up or answer (the specialist), close (the asker) a consultation (CONS-2). Picking up
+    /// is a compare-and-set: of two at once, one wins and the others leave the conversation.
+    ConsultationStep { consultation_id: Uuid, step: kring_domain::consultation::ConsultationStep },
+    /// The specialist who picked it up books one of the group's services (CONS-4).
+    DeclareConsultation { consultation_id: Uuid, declaration_id: Uuid, code: String },
 }
 
 /// What became of a mutation.

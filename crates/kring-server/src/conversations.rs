@@ -41,6 +41,9 @@ pub(crate) struct StartConversation<'a> {
     pub participants: &'a [NewParticipant],
     pub first_message: &'a NewMessage,
     pub inboxes: &'a [TeamId],
+    /// Participants who take part without seeing the patient: a consultation group's
+    /// specialists, whom the consultation checked (CONS-1); they read the question, not the chart.
+    pub without_patient_access: &'a [UserId],
 }
 
 /// CHAT-1, CHAT-2: a new conversation with its first message. About a patient, every caregiver
@@ -86,9 +89,11 @@ pub(crate) async fn start(state: &AppState, author: UserId, start: StartConversa
         participants: Vec::new(),
         epochs: vec![KeyEpoch { number: 0, keys: Vec::new() }],
         referral: None,
+        consultation: None,
     };
     let mut changes = Vec::new();
-    admit(state, author, &mut conversation, patient.as_ref(), start.participants, now, &mut changes).await?;
+    let admitting = Admitting { author, now, patient: patient.as_ref(), without_patient_access: start.without_patient_access };
+    admit(state, admitting, &mut conversation, start.participants, &mut changes).await?;
     let sent_at = state.messages().next(now);
     let message = accept_message(state, author, &conversation, start.first_message, sent_at).await?;
     let scope = Scope::Conversation(conversation.id);
@@ -164,9 +169,13 @@ pub(crate) async fn add_participants(
     if let Some(referral) = conversation.referral {
         crate::referrals::check_conversation_newcomers(state, referral, participants).await?;
     }
+    if conversation.consultation.is_some() {
+        return Err(ServerError::InvalidRequest("nobody is added to a consultation's conversation".into()));
+    }
     let now = state.clock().now();
     let mut changes = Vec::new();
-    admit(state, author, &mut conversation, patient.as_ref(), participants, now, &mut changes).await?;
+    let admitting = Admitting { author, now, patient: patient.as_ref(), without_patient_access: &[] };
+    admit(state, admitting, &mut conversation, participants, &mut changes).await?;
     let mut all = vec![(Scope::Conversation(id), ChangeBody::Conversation(conversation.clone()))];
     all.append(&mut changes);
     tracing::info!(conversation_id = %id, added = participants.len(), "participants added");
@@ -469,17 +478,25 @@ async fn email_jobs(
     Ok(jobs)
 }
 
+/// Who adds participants, when, to a conversation about which patient; and who takes part
+/// without seeing that patient (a consultation group's specialists).
+struct Admitting<'a> {
+    author: UserId,
+    now: OffsetDateTime,
+    patient: Option<&'a PatientEntry>,
+    without_patient_access: &'a [UserId],
+}
+
 /// Check and add new participants: each holds a key for every epoch; caregivers must see the
 /// patient of a patient conversation and then join its care network.
 async fn admit(
     state: &AppState,
-    author: UserId,
+    admitting: Admitting<'_>,
     conversation: &mut ConversationEntry,
-    patient: Option<&PatientEntry>,
     participants: &[NewParticipant],
-    now: OffsetDateTime,
     changes: &mut Vec<(Scope, ChangeBody)>,
 ) -> ServerResult<()> {
+    let Admitting { author, now, patient, without_patient_access } = admitting;
     if conversation.participants.iter().filter(|p| p.is_active()).count() + participants.len() > MAX_PARTICIPANTS {
         return Err(ServerError::InvalidRequest(format!("a conversation holds at most {MAX_PARTICIPANTS} participants")));
     }
@@ -506,7 +523,7 @@ async fn admit(
                 if !may_converse(state, new.user_id).await? {
                     return Err(ServerError::InvalidRequest("the participant's role holds no conversation keys".into()));
                 }
-                if let Some(patient) = patient {
+                if let Some(patient) = patient.filter(|_| !without_patient_access.contains(&new.user_id)) {
                     if !sees_patient(state, new.user_id, patient).await? {
                         return Err(ServerError::Forbidden("a caregiver who does not see this patient (PAT-5)"));
                     }
@@ -555,7 +572,7 @@ async fn admit(
         };
         changes.push((Scope::User(new.user_id), ChangeBody::Participation(participation)));
         if let (Some(patient), ParticipantKind::Caregiver) = (patient, new.kind) {
-            if !in_care_network(state, patient.id, new.user_id).await? {
+            if !without_patient_access.contains(&new.user_id) && !in_care_network(state, patient.id, new.user_id).await? {
                 changes.extend(network_member(patient, new.user_id, author, NetworkJoin::Conversation, now));
             }
         }

@@ -85,8 +85,17 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
             Ok(())
         }
         job_kind::NOTIFY_NEW_MESSAGES => notify_new_messages(state, &job.payload).await,
+        job_kind::REMIND_CONSULTATION => crate::consultations::remind(state, consultation_id(&job.payload)?).await,
+        job_kind::CLOSE_CONSULTATION => crate::consultations::close_automatically(state, consultation_id(&job.payload)?).await,
         other => Err(ServerError::InvalidRequest(format!("unknown job kind {other}"))),
     }
+}
+
+fn consultation_id(payload: &serde_json::Value) -> ServerResult<Uuid> {
+    payload["consultation_id"]
+        .as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or_else(|| ServerError::InvalidRequest("job payload".into()))
 }
 
 /// The invitation: the activation link and what to do with it. No patient data; the colleague's

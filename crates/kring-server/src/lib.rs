@@ -14,6 +14,7 @@ mod audience;
 mod auth;
 mod authz;
 mod chain;
+mod consultations;
 mod conversations;
 mod credentials;
 pub mod delivery;

@@ -4,7 +4,7 @@ use crate::authz::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::plan::{after_commit, Planned};
 use crate::store::{Commit, StoreError};
-use crate::{conversations, patients, referrals, staff, AppState};
+use crate::{consultations, conversations, patients, referrals, staff, AppState};
 use axum::extract::State;
 use axum::Json;
 use kring_domain::{Action, UserId};
@@ -156,6 +156,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
                 participants,
                 first_message,
                 inboxes,
+                without_patient_access: &[],
             };
             conversations::start(state, author, start).await
         }
@@ -192,6 +193,7 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
                 participants,
                 first_message,
                 inboxes,
+                without_patient_access: &[],
             };
             referrals::refer(state, author, referral, conversation).await
         }
@@ -204,6 +206,22 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         }
         Mutation::DecideMatrixRequest { request_id, approve } => {
             referrals::decide_matrix_request(state, author, *request_id, *approve).await
+        }
+        Mutation::AskConsultation { consultation, conversation_id, title, participants, first_message } => {
+            let conversation = conversations::StartConversation {
+                id: *conversation_id,
+                patient_id: Some(consultation.patient_id),
+                title,
+                participants,
+                first_message,
+                inboxes: &[],
+                without_patient_access: &[],
+            };
+            consultations::ask(state, author, consultation, conversation).await
+        }
+        Mutation::ConsultationStep { consultation_id, step } => consultations::step(state, author, *consultation_id, *step).await,
+        Mutation::DeclareConsultation { consultation_id, declaration_id, code } => {
+            consultations::declare(state, author, *consultation_id, *declaration_id, code).await
         }
     }
 }

@@ -16,6 +16,10 @@ pub mod job_kind {
     pub const SEND_INVITATION: &str = "send_invitation";
     /// Tell one user by e-mail, without content, that one conversation has new messages (CHAT-8).
     pub const NOTIFY_NEW_MESSAGES: &str = "notify_new_messages";
+    /// The first reminder of a consultation still without an answer (CONS-5).
+    pub const REMIND_CONSULTATION: &str = "remind_consultation";
+    /// Close a consultation whose agreement's closing time passed (CONS-5).
+    pub const CLOSE_CONSULTATION: &str = "close_consultation";
 }
 
 /// What a mutation leads to: one commit, and what to do once it is committed.

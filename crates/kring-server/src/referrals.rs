@@ -418,7 +418,7 @@ async fn referral(state: &AppState, id: Uuid) -> ServerResult<ReferralEntry> {
     }
 }
 
-async fn patient(state: &AppState, id: kring_domain::PatientId) -> ServerResult<PatientEntry> {
+pub(crate) async fn patient(state: &AppState, id: kring_domain::PatientId) -> ServerResult<PatientEntry> {
     match state.store().entity(EntityKind::Patient, id.0).await? {
         Some(ChangeBody::Patient(patient)) => Ok(patient),
         _ => Err(ServerError::NotFound("patient")),

@@ -173,7 +173,7 @@ struct DemoPerson {
     channel: CodeChannel,
 }
 
-const DEMO_PEOPLE: [DemoPerson; 9] = [
+const DEMO_PEOPLE: [DemoPerson; 10] = [
     DemoPerson {
         username: "huisarts",
         first: "Anne",
@@ -255,6 +255,15 @@ const DEMO_PEOPLE: [DemoPerson; 9] = [
         mobile: "0612340009",
         channel: CodeChannel::Email,
     },
+    DemoPerson {
+        username: "psychiater2",
+        first: "Tom",
+        last: "Verbeek",
+        what: "psychiater, consultatiegever in dezelfde groep",
+        agb: Some("03012350"),
+        mobile: "0612340010",
+        channel: CodeChannel::Email,
+    },
 ];
 
 /// Seed the demo region (DESIGN.md "Embedded default") into an empty store. Does nothing when the
@@ -318,7 +327,7 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
     let (operator, _) =
         create_organisation(store, "Kring Regio Delft (beheer)", OrganisationKind::RegionOperator, None, "Delft", &[]).await?;
 
-    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 9] = [
+    let contracts: [Vec<(OrganisationId, Option<TeamId>, Role)>; 10] = [
         vec![
             (practice, Some(practice_teams[0]), Role::Huisarts),
             (care_group, Some(care_group_teams[0]), Role::Kwaliteitsmedewerker),
@@ -331,6 +340,7 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
         vec![(operator, None, Role::Regiobeheerder)],
         vec![(ggz, Some(ggz_teams[0]), Role::Consultatiegever)],
         vec![(ggz, Some(ggz_teams[1]), Role::Zorgverlener)],
+        vec![(ggz, Some(ggz_teams[0]), Role::Consultatiegever)],
     ];
     let mut specs = Vec::new();
     for (person, contracts) in DEMO_PEOPLE.iter().zip(contracts) {

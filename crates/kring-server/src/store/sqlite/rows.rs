@@ -34,8 +34,13 @@ pub(super) fn parse_uuid(text: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A moment as SQLite keeps it: RFC 3339 in UTC with all nine fraction digits, so that comparing
+/// the strings (`run_at <= ?`) compares the moments. (A time in Dutch local time, as the business
+/// clock gives, or a fraction of another length would sort wrongly as text.)
 pub(super) fn rfc3339(at: OffsetDateTime) -> StoreResult<String> {
-    at.format(&Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string()))
+    const UTC_FIXED: &[time::format_description::FormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
+    at.to_offset(time::UtcOffset::UTC).format(UTC_FIXED).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub(super) fn parse_time(text: &str) -> StoreResult<OffsetDateTime> {

@@ -1,0 +1,63 @@
+//! Consultation commands (CONS-1 … CONS-5): each a thin call into kring-client.
+
+use crate::commands::CommandResult;
+use crate::conversations::{attachments, FileUpload};
+use crate::core::AppCore;
+use kring_client::consultations::{ConsultationForm, ConsultationGroupView, ConsultationSummary};
+use kring_domain::PatientId;
+use tauri::State;
+use uuid::Uuid;
+
+#[tauri::command]
+pub async fn consultation_groups(core: State<'_, AppCore>) -> CommandResult<Vec<ConsultationGroupView>> {
+    Ok(core.read(|client| client.consultation_groups()).await?)
+}
+
+#[tauri::command]
+pub async fn ask_consultation(core: State<'_, AppCore>, form: ConsultationForm, files: Vec<FileUpload>) -> CommandResult<Uuid> {
+    let files = attachments(files)?;
+    Ok(core.client().await?.ask_consultation(form, files).await?)
+}
+
+/// The C tab.
+#[tauri::command]
+pub async fn consultations(core: State<'_, AppCore>) -> CommandResult<Vec<ConsultationSummary>> {
+    Ok(core.read(|client| client.consultations()).await?)
+}
+
+/// One patient's consultations, for the timeline (CONS-3).
+#[tauri::command]
+pub async fn patient_consultations(core: State<'_, AppCore>, patient_id: PatientId) -> CommandResult<Vec<ConsultationSummary>> {
+    Ok(core.read(move |client| client.patient_consultations(patient_id)).await?)
+}
+
+#[tauri::command]
+pub async fn consultation(core: State<'_, AppCore>, consultation_id: Uuid) -> CommandResult<ConsultationSummary> {
+    Ok(core.read(move |client| client.consultation(consultation_id)).await?)
+}
+
+#[tauri::command]
+pub async fn pick_up_consultation(core: State<'_, AppCore>, consultation_id: Uuid) -> CommandResult<()> {
+    Ok(core.client().await?.pick_up_consultation(consultation_id).await?)
+}
+
+#[tauri::command]
+pub async fn answer_consultation(
+    core: State<'_, AppCore>,
+    consultation_id: Uuid,
+    text: String,
+    files: Vec<FileUpload>,
+) -> CommandResult<()> {
+    let files = attachments(files)?;
+    Ok(core.client().await?.answer_consultation(consultation_id, &text, files).await?)
+}
+
+#[tauri::command]
+pub async fn close_consultation(core: State<'_, AppCore>, consultation_id: Uuid) -> CommandResult<()> {
+    Ok(core.client().await?.close_consultation(consultation_id).await?)
+}
+
+#[tauri::command]
+pub async fn declare_consultation(core: State<'_, AppCore>, consultation_id: Uuid, code: String) -> CommandResult<()> {
+    Ok(core.client().await?.declare_consultation(consultation_id, &code).await?)
+}
