@@ -42,17 +42,6 @@ pub async fn pick_up_consultation(core: State<'_, AppCore>, consultation_id: Uui
 }
 
 #[tauri::command]
-pub async fn answer_consultation(
-    core: State<'_, AppCore>,
-    consultation_id: Uuid,
-    text: String,
-    files: Vec<FileUpload>,
-) -> CommandResult<()> {
-    let files = attachments(files)?;
-    Ok(core.client().await?.answer_consultation(consultation_id, &text, files).await?)
-}
-
-#[tauri::command]
 pub async fn close_consultation(core: State<'_, AppCore>, consultation_id: Uuid) -> CommandResult<()> {
     Ok(core.client().await?.close_consultation(consultation_id).await?)
 }

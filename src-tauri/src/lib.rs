@@ -160,7 +160,6 @@ pub fn run() {
             consultations::patient_consultations,
             consultations::consultation,
             consultations::pick_up_consultation,
-            consultations::answer_consultation,
             consultations::close_consultation,
             consultations::declare_consultation,
         ])

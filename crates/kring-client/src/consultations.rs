@@ -267,8 +267,9 @@ impl KringClient {
         self.consultation_step(id, ConsultationStep::PickedUp).await
     }
 
-    /// Answer (CONS-2): the message (with attachments) in the consultation's conversation; the
-    /// first answer marks it Beantwoord.
+    /// Answer (CONS-2): a message (with attachments) in the consultation's conversation; the
+    /// server marks the consultation Beantwoord with the first one of the specialist who picked
+    /// it up.
     pub async fn answer_consultation(&self, id: Uuid, text: &str, attachments: Vec<NewAttachment>) -> ClientResult<()> {
         let entry = self.consultation_entry(id)?;
         if entry.status == ConsultationStatus::New {
@@ -280,9 +281,6 @@ impl KringClient {
         let text = check_question(text).or_else(|error| if attachments.is_empty() { Err(error) } else { Ok(String::new()) })?;
         self.check_outgoing(entry.conversation_id, &text, &attachments)?;
         self.send_message_with(entry.conversation_id, &text, attachments).await?;
-        if entry.status == ConsultationStatus::PickedUp && entry.picked_up_by == Some(self.inner.me.user_id) {
-            self.consultation_step(id, ConsultationStep::Answered).await?;
-        }
         Ok(())
     }
 

@@ -14,7 +14,7 @@ use crate::plan::Planned;
 use crate::store::{Commit, NewJob};
 use crate::AppState;
 use kring_domain::business_time::BusinessCalendar;
-use kring_domain::consultation::{AnswerAgreement, ConsultationStatus, ConsultationStep};
+use kring_domain::consultation::{AnswerAgreement, ConsultationError, ConsultationStatus, ConsultationStep};
 use kring_domain::{Action, TeamId, UserId};
 use kring_protocol::consultations::{ConsultationEntry, ConsultationEvent, ConsultationGroupEntry, Declaration, NewConsultation};
 use kring_protocol::conversations::ParticipationEntry;
@@ -111,15 +111,42 @@ pub(crate) async fn ask(
     Ok(planned)
 }
 
-/// CONS-2: pick up (a specialist of the group who still takes part), answer (the one who picked
-/// it up), close (the asker). Picking up is a compare-and-set on the consultation: of two at once,
+/// CONS-2: a message in a consultation's conversation. Before anyone picked it up only the asker
+/// writes (a specialist picks it up first); the first message of the one who picked it up is
+/// the answer. Returns the consultation's changes and the state they were planned on.
+pub(crate) async fn on_message(
+    state: &AppState,
+    id: Uuid,
+    author: UserId,
+    at: time::OffsetDateTime,
+) -> ServerResult<(Vec<(Scope, ChangeBody)>, Vec<ChangeBody>)> {
+    let read = consultation(state, id).await?;
+    match read.status {
+        ConsultationStatus::Closed => Err(ServerError::InvalidRequest(ConsultationError::Closed.code().into())),
+        ConsultationStatus::New if author != read.asked_by => {
+            Err(ServerError::InvalidRequest(ConsultationError::NotPickedUp.code().into()))
+        }
+        ConsultationStatus::PickedUp if read.picked_up_by == Some(author) => {
+            let mut entry = read.clone();
+            entry.status = ConsultationStatus::Answered;
+            entry.history.push(ConsultationEvent { step: ConsultationStep::Answered, by: Some(author), at });
+            Ok((changes(&entry), vec![ChangeBody::Consultation(read)]))
+        }
+        _ => Ok((Vec::new(), Vec::new())),
+    }
+}
+
+/// CONS-2: pick up (a specialist of the group who still takes part), close (the asker). The
+/// answer is a message (see [`on_message`]). Picking up is a compare-and-set on the consultation: of two at once,
 /// exactly one commits; the other's plan is made again and refused ("already picked up").
 pub(crate) async fn step(state: &AppState, author: UserId, id: Uuid, step: ConsultationStep) -> ServerResult<Planned> {
     let read = consultation(state, id).await?;
     let mut entry = read.clone();
     let allowed = match step {
         ConsultationStep::PickedUp => answers_in(state, author, entry.group).await?,
-        ConsultationStep::Answered => entry.picked_up_by == Some(author),
+        ConsultationStep::Answered => {
+            return Err(ServerError::InvalidRequest("a consultation is answered by a message".into()));
+        }
         ConsultationStep::Closed => entry.asked_by == author,
     };
     entry.status = entry.status.after(step).map_err(|error| ServerError::InvalidRequest(error.code().into()))?;

@@ -142,12 +142,19 @@ pub(crate) async fn post(
     let message = accept_message(state, author, &conversation, message, sent_at).await?;
     let scope = Scope::Conversation(id);
     let mut changes = Vec::new();
+    let mut unchanged = Vec::new();
+    if let Some(consultation) = conversation.consultation {
+        // CONS-2: the specialist's first message is the answer.
+        let (answered, read) = crate::consultations::on_message(state, consultation, author, sent_at).await?;
+        changes.extend(answered);
+        unchanged.extend(read);
+    }
     if rotated {
         changes.push((scope.clone(), ChangeBody::Conversation(conversation.clone())));
     }
     changes.push((scope, ChangeBody::Message(message)));
     let jobs = email_jobs(state, &conversation, author, sent_at).await?;
-    Ok(Planned { commit: Commit { changes, jobs, ..Commit::default() }, ..Planned::default() })
+    Ok(Planned { commit: Commit { changes, jobs, unchanged, ..Commit::default() }, ..Planned::default() })
 }
 
 /// Add participants with every epoch key wrapped for them (CHAT-9: they read the history).

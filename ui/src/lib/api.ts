@@ -9,6 +9,7 @@ import type {
   LaunchOpening, NetworkMemberView, PatientOverview, PatientView, ProfileForm, ProfileView, RecipientView,
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
   DataCategory, MatrixView, OrganisationKind, ReferralForm, ReferralLetter, ReferralOptions, ReferralSummary, ReferralView,
+  ConsultationForm, ConsultationGroupView, ConsultationSummary,
 } from './generated';
 import { CLIENT_ERROR_CODES, type ClientErrorCode } from './generated';
 export type * from './generated';
@@ -124,6 +125,16 @@ export const api = {
   requestMatrixExtension: (kind: OrganisationKind, category: DataCategory, explanation: string) =>
     invoke<string>('request_matrix_extension', { kind, category, explanation }),
   decideMatrixRequest: (requestId: string, approve: boolean) => invoke<void>('decide_matrix_request', { requestId, approve }),
+  consultationGroups: () => invoke<ConsultationGroupView[]>('consultation_groups'),
+  askConsultation: (form: ConsultationForm, files: FileUpload[] = []) => invoke<string>('ask_consultation', { form, files }),
+  /** The C tab: the consultations I take part in. */
+  consultations: () => invoke<ConsultationSummary[]>('consultations'),
+  /** CONS-3: the patient's consultations for the timeline, also those I cannot open. */
+  patientConsultations: (patientId: string) => invoke<ConsultationSummary[]>('patient_consultations', { patientId }),
+  consultation: (consultationId: string) => invoke<ConsultationSummary>('consultation', { consultationId }),
+  pickUpConsultation: (consultationId: string) => invoke<void>('pick_up_consultation', { consultationId }),
+  closeConsultation: (consultationId: string) => invoke<void>('close_consultation', { consultationId }),
+  declareConsultation: (consultationId: string, code: string) => invoke<void>('declare_consultation', { consultationId, code }),
   hisRoute: () => invoke<HisRoute>('his_route'),
   returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
     invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),

@@ -136,6 +136,11 @@ export type AwayNotice = { user_id: UserId, name: string, away: Away, };
 export type CareProgramme = "DM" | "COPD" | "CVRM" | "Astma" | "GGZ" | "Ouderenzorg";
 
 /**
+ * A care street ("zorgstraat", CONS-1): the field a specialist group answers in.
+ */
+export type CareStreet = "ggz" | "dermatologie" | "cardiologie" | "ouderengeneeskunde";
+
+/**
  * One link of the chain: an entry's seq and hash.
  */
 export type ChainHead = { seq: number, 
@@ -199,6 +204,81 @@ export type ConsentTextView = { version: string, text: string, };
 export type ConsentView = { id: string, given_by: ConsentGiver, text: ConsentTextView, recorded_by: string, recorded_at: string, withdrawn_by: string | null, withdrawn_at: string | null, };
 
 /**
+ * The consultation form (CONS-1): a group, or one of its specialists by name.
+ */
+export type ConsultationForm = { patient_id: PatientId, group: TeamId, specialist: UserId | null, subject: string, question: string, };
+
+/**
+ * A specialist group as the consultation form offers it (CONS-1).
+ */
+export type ConsultationGroupView = { team_id: TeamId, 
+/**
+ * The team's name: "Psychiatrische Consultatielijn voor huisartsen".
+ */
+name: string, organisation: string, care_street: CareStreet, 
+/**
+ * The specialists who answer in it (active, with keys), by name.
+ */
+specialists: Array<string>, 
+/**
+ * The agreement in business hours: answer, first reminder, closing (CONS-5).
+ */
+answer_hours: number, reminder_hours: number, closing_hours: number, services: Array<DeclarableService>, 
+/**
+ * The specialists one can name instead of the whole group.
+ */
+specialist_options: Array<PersonOption>, };
+
+/**
+ * Where a consultation stands (the C tab's statuses).
+ */
+export type ConsultationStatus = "new" | "picked_up" | "answered" | "closed";
+
+/**
+ * A consultation in the C tab or on the patient's timeline (CONS-2, CONS-3).
+ */
+export type ConsultationSummary = { id: string, patient_id: PatientId, 
+/**
+ * `None` while locked or when the patient is not in my index (a specialist reads the
+ * question, not the chart).
+ */
+patient_name: string | null, 
+/**
+ * `None` while locked, or for someone holding neither the conversation's key nor the
+ * practice vault.
+ */
+subject: string | null, group: string, organisation: string, care_street: CareStreet, asked_by: string, asked_at: string, status: ConsultationStatus, picked_up_by: string | null, 
+/**
+ * The next step's deadline in words ("do 4 dec 12:00") and what it is for.
+ */
+deadline: DeadlineView | null, 
+/**
+ * The first reminder went out (CONS-5).
+ */
+reminded: boolean, 
+/**
+ * Closed by the server's clock, not by a person.
+ */
+closed_automatically: boolean, declarations: Array<DeclarationView>, 
+/**
+ * Unread messages in its conversation (the cloud).
+ */
+unread: number, conversation_id: ConversationId, 
+/**
+ * I take part: the content opens for me. Colleagues of the practice see the item without
+ * an open button (CONS-3).
+ */
+can_open: boolean, 
+/**
+ * What I can do with it now.
+ */
+may_pick_up: boolean, may_answer: boolean, may_declare: boolean, may_close: boolean, 
+/**
+ * The group's services, for the specialist who declares.
+ */
+services: Array<DeclarableService>, };
+
+/**
  * One contract of the logged-in user.
  */
 export type Contract = { organisation_id: OrganisationId, organisation_name: string, role: Role, };
@@ -252,6 +332,28 @@ can_write: boolean, };
  * category and never goes along.
  */
 export type DataCategory = "blood_pressure" | "pulse" | "weight" | "height" | "bmi" | "glucose" | "hba1c" | "cholesterol" | "kidney_function" | "medication" | "programmes";
+
+/**
+ * Which deadline comes next.
+ */
+export type DeadlineKind = "answer" | "reminder" | "closing";
+
+export type DeadlineView = { kind: DeadlineKind, 
+/**
+ * "do 4 dec 12:00", Dutch time.
+ */
+words: string, 
+/**
+ * Already past (the reminder went, or the closing is near).
+ */
+overdue: boolean, };
+
+/**
+ * A service a specialist of the group can book for a consultation ("verrichting", CONS-4).
+ */
+export type DeclarableService = { code: string, description: string, };
+
+export type DeclarationView = { code: string, description: string, by: string, at: string, };
 
 /**
  * Where a MEDVRI went: what the user is told (issue 13: a file in a folder is not yet "in the
@@ -808,6 +910,18 @@ export const CLIENT_ERROR_CODES = [
   'code_used',
   'code_wrong',
   'consent_required',
+  'consultation_already_picked_up',
+  'consultation_closed',
+  'consultation_invalid_agreement',
+  'consultation_no_specialists',
+  'consultation_not_picked_up',
+  'consultation_question_required',
+  'consultation_question_too_long',
+  'consultation_subject_control_characters',
+  'consultation_subject_required',
+  'consultation_subject_too_long',
+  'consultation_unknown_group',
+  'consultation_unknown_service',
   'conversation_empty_message',
   'conversation_empty_title',
   'conversation_left',
