@@ -6,13 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Session } from './webdriver.mjs';
 import { Mailbox } from './mail.mjs';
 import { DesktopNotifications } from './notifications.mjs';
 import { SmsInbox } from './sms.mjs';
 import { DEMO_PASSWORD, keepUnlocked, login, logout } from './accounts.mjs';
+import { importExtraction, openPatient } from './practice.mjs';
 
 const execFileAsync = promisify(execFile);
 const driverUrl = process.env.KRING_WEBDRIVER_URL;
@@ -24,37 +24,10 @@ const notificationsB = process.env.KRING_E2E_NOTIFICATIONS_B;
 const desktopB = new DesktopNotifications(notificationsB ?? '');
 const mailbox = new Mailbox(process.env.KRING_E2E_MAIL ?? '');
 const texts = new SmsInbox(process.env.KRING_E2E_TEXTS ?? '');
-const BUNDLE = new URL('../../crates/kring-extraction/tests/fixtures/nl-core-bundle.json', import.meta.url);
 const REASON = 'Wondcontrole en bloeddrukcontrole na val, graag 2x per week.';
 const GGZ_REASON = 'Sinds maanden somber en slaapt slecht; vraag om diagnostiek en behandeling.';
 
 assert.ok(driverUrl && driverUrlB && application && shots && regionUrl && notificationsB, 'run through tests/e2e/run.sh');
-
-/** Choose the extraction in the import dialog, as the user's choice arrives. */
-async function importExtraction(app) {
-  const bundle = await readFile(BUNDLE, 'utf8');
-  await app.click('[data-testid="nav-patients"]');
-  await app.find('[data-testid="import-file"]');
-  await app.call('POST', '/execute/sync', {
-    script: `const [css, text] = arguments;
-      const files = new DataTransfer();
-      files.items.add(new File([text], 'extractie.json', { type: 'application/json' }));
-      const input = document.querySelector(css);
-      input.files = files.files;
-      input.dispatchEvent(new Event('change', { bubbles: true }));`,
-    args: ['[data-testid="import-file"]', bundle],
-  });
-  await app.waitForText('[data-testid="patient-count"]', '2 patiënten');
-}
-
-/** Open a patient from the list by (part of) the name. */
-async function openPatient(app, search, name) {
-  await app.click('[data-testid="nav-patients"]');
-  await app.type('[data-testid="patient-search"]', search);
-  await app.waitForText('[data-testid="patient-count"]', '1 van 2 patiënten');
-  await app.click('[data-testid="patient-row"] button');
-  await app.waitForText('[data-testid="patient-name"]', name);
-}
 
 /** Record the consent for network care from the Acties tab's referral panel (PAT-6). */
 async function recordConsent(app) {

@@ -104,6 +104,9 @@ pids+=($!)
 wait_until test -s "$work/sms.port"
 start_region referrals referrals_url --sms-url "http://127.0.0.1:$(cat "$work/sms.port")/messages" --sms-api-key e2e-sms-key
 export KRING_E2E_REFERRALS_REGION_URL="$referrals_url" KRING_E2E_TEXTS="$work/texts.jsonl"
+# The consultations test's region, texting through the same stand-in.
+start_region consultations consultations_url --sms-url "http://127.0.0.1:$(cat "$work/sms.port")/messages" --sms-api-key e2e-sms-key
+export KRING_E2E_CONSULTATIONS_REGION_URL="$consultations_url"
 
 # A second workstation for the conversation test (CHAT-11): its own home, its own session bus with
 # a notification server that records what it is asked to show, and its own tauri-driver, so two
@@ -138,7 +141,7 @@ node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if ((status != 0)); then
   echo "--- tauri-driver log ---" >&2
   tail -n 50 "$work/driver.log" >&2 || true
-  for name in region his chat referrals; do
+  for name in region his chat referrals consultations; do
     echo "--- $name server log ---" >&2
     tail -n 30 "$work/$name.log" >&2 || true
   done
