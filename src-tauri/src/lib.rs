@@ -162,6 +162,9 @@ pub fn run() {
             consultations::pick_up_consultation,
             consultations::close_consultation,
             consultations::declare_consultation,
+            consultations::consultation_dashboard,
+            consultations::declarations,
+            consultations::save_declarations_csv,
         ])
         .build(tauri::generate_context!());
     match result {

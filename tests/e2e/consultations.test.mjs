@@ -1,9 +1,11 @@
-// Consultations end to end (CONS-1 … CONS-4): the POH-GGZ asks the psychiatric consultation line
-// (two psychiatrists) about a patient; the group's desktop notifies, one psychiatrist picks it up,
-// answers and books a service; the other no longer sees it; the POH-GGZ reads the answer and the
-// declaration; the GP sees the consultation on the patient's timeline without an open button.
+// Consultations end to end (CONS-1 … CONS-4, STAFF-5): the POH-GGZ asks the psychiatric
+// consultation line (two psychiatrists) about a patient; a psychiatrist's desktop notifies and she
+// sees it waiting; the other picks it up, answers and books a service; the first no longer sees
+// it; the POH-GGZ reads answer and declaration; the GP sees the consultation on the patient's
+// timeline without an open button, and the month's figures and the declaration under Rapportages.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { Session } from './webdriver.mjs';
 import { Mailbox } from './mail.mjs';
 import { DesktopNotifications } from './notifications.mjs';
@@ -63,9 +65,9 @@ describe('a consultation with the psychiatric consultation line', () => {
     await practice.type('[data-testid="consultation-subject"]', SUBJECT);
     await practice.screenshot(`${shots}/consultation-form.png`);
 
-    // A psychiatrist of the group is logged in on her own workstation before it arrives.
+    // A psychiatrist of the group is logged in on his own workstation before it arrives.
     specialist = await Session.start(driverUrlB, application, ['--server-url', regionUrl]);
-    await login(specialist, mailbox, 'psychiater', DEMO_PASSWORD, 'psychiater@demo.kring.nl', { firstLogin: true });
+    await login(specialist, mailbox, 'psychiater2', DEMO_PASSWORD, 'psychiater2@demo.kring.nl', { firstLogin: true });
     await keepUnlocked(specialist);
     const seen = (await desktopB.all()).length;
     await practice.click('[data-testid="consultation-send"]:not([disabled])');
@@ -73,14 +75,22 @@ describe('a consultation with the psychiatric consultation line', () => {
     await practice.waitForText('[data-testid="timeline-consultation"]', SUBJECT);
     await practice.find('[data-testid="timeline-consultation-open"]');
 
-    // Her desktop says there is something new, and nothing about whom or what.
+    // His desktop says there is something new, and nothing about whom or what; the C tab has it.
     const shown = await desktopB.next(seen);
     for (const secret of ['Bakker', 'Somberheid', 'slaapt', 'Mehmet']) {
       assert.ok(!JSON.stringify(shown).includes(secret), `${secret} in the notification`);
     }
+    await specialist.click('[data-testid="nav-conversations"]');
+    await specialist.waitForText('[data-testid="consultations-cloud"]', '1');
+    await openConsultation(specialist);
+    await specialist.find('[data-testid="consultation-pick-up"]');
+    // Before anyone picks it up, a specialist does not write in it.
+    assert.equal(await specialist.count('[data-testid="composer"]'), 0, 'no composer before pickup');
+    await logout(specialist);
   });
 
-  it('one psychiatrist picks it up, answers and books a service (CONS-2, CONS-4)', async () => {
+  it('the other psychiatrist picks it up, answers and books a service (CONS-2, CONS-4)', async () => {
+    await login(specialist, mailbox, 'psychiater', DEMO_PASSWORD, 'psychiater@demo.kring.nl', { firstLogin: true });
     await specialist.click('[data-testid="nav-conversations"]');
     await specialist.waitForText('[data-testid="consultations-cloud"]', '1');
     await openConsultation(specialist);
@@ -98,11 +108,11 @@ describe('a consultation with the psychiatric consultation line', () => {
     await logout(specialist);
   });
 
-  it('the other psychiatrist no longer sees it (CONS-2)', async () => {
-    await login(specialist, mailbox, 'psychiater2', DEMO_PASSWORD, 'psychiater2@demo.kring.nl', { firstLogin: true });
+  it('the first psychiatrist no longer sees it (CONS-2)', async () => {
+    await login(specialist, mailbox, 'psychiater2', NEW_PASSWORD, 'psychiater2@demo.kring.nl');
     await specialist.click('[data-testid="nav-conversations"]');
     await specialist.click('[data-testid="tab-consultations"]');
-    await specialist.find('[data-testid="tab-consultations"][aria-selected="true"]');
+    await specialist.find('[data-testid="consultations-empty"]');
     assert.equal(await specialist.count('[data-testid="consultation-item"]'), 0, 'picked up by a colleague');
     await specialist.close();
     specialist = null;
@@ -123,5 +133,19 @@ describe('a consultation with the psychiatric consultation line', () => {
     await practice.find('[data-testid="timeline-consultation-closed"]');
     assert.equal(await practice.count('[data-testid="timeline-consultation-open"]'), 0, 'no open button for the GP');
     await practice.screenshot(`${shots}/consultation-timeline.png`);
+
+    // STAFF-5: this month's figures and the declaration, without patient data.
+    await practice.click('[data-testid="nav-reports"]');
+    await practice.find('[data-testid="dashboard-bar"][data-series="declared"][data-value="1"]');
+    await practice.find('[data-testid="dashboard-bar"][data-series="answered_within"][data-value="1"]');
+    await practice.waitForText('[data-testid="declaration-row"]', 'PCH-K');
+    await practice.click('[data-testid="declarations-export"]');
+    const saved = await practice.waitForText('[data-testid="declarations-saved"]', '.csv');
+    const path = saved.match(/Opgeslagen in (.+\.csv)/)?.[1];
+    assert.ok(path, `a path in ${saved}`);
+    const csv = await readFile(path, 'utf8');
+    assert.match(csv, /;PCH-K;Consultatie psychiater, kort advies;Lisa Jansen;/);
+    assert.doesNotMatch(csv, /Bakker|Somberheid/);
+    await practice.screenshot(`${shots}/consultation-dashboard.png`);
   });
 });

@@ -4,8 +4,7 @@
 
 use kring_client::consultations::ConsultationForm;
 use kring_client::{ClientError, KringClient};
-use kring_domain::business_time::BusinessCalendar;
-use kring_domain::consultation::{AnswerAgreement, CareStreet, ConsultationError, ConsultationStatus, DeadlineKind};
+use kring_domain::consultation::{CareStreet, ConsultationError, ConsultationStatus, DeadlineKind};
 use kring_domain::{Clock, ConsentGiver, OrganisationId, PatientId, TeamId};
 use kring_protocol::{EntityKind, ErrorCode, MutationOutcome};
 use kring_tests::TestRegion;
@@ -67,7 +66,8 @@ async fn cons_1_the_practice_sees_the_psychiatric_consultation_line_with_its_agr
         (line.name.as_str(), line.organisation.as_str(), line.care_street),
         ("Psychiatrische Consultatielijn voor huisartsen", "GGZ Delfland", CareStreet::Ggz)
     );
-    assert_eq!(line.specialists, ["Lisa Jansen", "Tom Verbeek"], "the consultatiegevers, not the intake");
+    let names: Vec<&str> = line.specialists.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Lisa Jansen", "Tom Verbeek"], "the consultatiegevers, not the intake");
     assert_eq!((line.answer_hours, line.reminder_hours, line.closing_hours), (24, 48, 96));
     let codes: Vec<&str> = line.services.iter().map(|s| s.code.as_str()).collect();
     assert_eq!(codes, ["PCH-K", "PCH-U"]);
@@ -107,14 +107,16 @@ async fn cons_1_to_cons_4_the_poh_asks_the_group_one_psychiatrist_picks_up_answe
     assert!(matches!(lost, Err(ClientError::Consultation(ConsultationError::AlreadyPickedUp))), "{lost:?}");
     loser.sync_now().await.unwrap();
     assert!(loser.consultations().unwrap().is_empty(), "the other specialist no longer sees it");
+    let winner_name = winner.me().display_name.clone();
+    assert_eq!(loser.consultation(id).unwrap().picked_up_by, Some(winner_name), "the other is told who picked it up");
 
     // The answer goes under a key epoch the other specialist never holds.
     winner.sync_now().await.unwrap();
-    winner.answer_consultation(id, ANSWER, Vec::new()).await.unwrap();
+    let conversation_id = winner.consultation(id).unwrap().conversation_id;
+    winner.send_message(conversation_id, ANSWER).await.unwrap();
     winner.declare_consultation(id, "PCH-K").await.unwrap();
     let unknown = winner.declare_consultation(id, "XYZ").await;
     assert!(matches!(unknown, Err(ClientError::Consultation(ConsultationError::UnknownService))), "{unknown:?}");
-    let conversation_id = winner.consultation(id).unwrap().conversation_id;
     let stored = region.server().state.store().entity(EntityKind::Conversation, conversation_id.0).await.unwrap();
     let Some(kring_protocol::ChangeBody::Conversation(conversation)) = stored else { panic!("no conversation") };
     let newest = conversation.epochs.last().unwrap();
@@ -132,6 +134,17 @@ async fn cons_1_to_cons_4_the_poh_asks_the_group_one_psychiatrist_picks_up_answe
     let texts: Vec<String> =
         poh.open_conversation(conversation_id).await.unwrap().messages.into_iter().filter_map(|m| m.text).collect();
     assert!(texts.iter().any(|t| t == ANSWER), "{texts:?}");
+    // Back to the HIS as MEDVRI with its group and declaration (CHAT-6, CONS-4).
+    let dir = tempfile::tempdir().unwrap();
+    let folder = kring_client::his_return::FolderDrop { dir: dir.path().to_owned() };
+    let receipt = poh.return_to_his(conversation_id, "500012345@lms.lifeline.nl", "", &folder).await.unwrap();
+    let bytes = std::fs::read(dir.path().join(format!("{}.edi", receipt.reference))).unwrap();
+    let medvri: String = bytes.iter().map(|b| char::from(*b)).collect();
+    // (MEDVRI text lines are at most 70 characters: longer ones continue on the next.)
+    assert!(medvri.contains("Consultatie bij?: Psychiatrische Consultatielijn voor huisartsen"), "{medvri}");
+    assert!(medvri.contains("Status?: Beantwoord"), "{medvri}");
+    assert!(medvri.contains("Verrichting?: PCH-K Consultatie psychiater, kort advies"), "{medvri}");
+    assert!(medvri.contains("mirtazapine"), "the answer goes to the practice's own record: {medvri}");
 
     // CONS-3: the GP sees subject, group and status on the timeline, but cannot open it.
     gp.sync_now().await.unwrap();
@@ -145,7 +158,7 @@ async fn cons_1_to_cons_4_the_poh_asks_the_group_one_psychiatrist_picks_up_answe
 
     // Only the asker closes it.
     let refused = region_step(&region, "psychiater2", id).await;
-    assert!(matches!(refused, MutationOutcome::Rejected { .. }), "{refused:?}");
+    assert!(matches!(refused, MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }), "{refused:?}");
     poh.close_consultation(id).await.unwrap();
     assert_eq!(poh.consultation(id).unwrap().status, ConsultationStatus::Closed);
 
@@ -179,7 +192,7 @@ async fn cons_2_a_named_specialist_has_it_picked_up_at_once_and_the_group_s_othe
     let region = TestRegion::start().await;
     let (gp, _poh, patient) = practice_with_patient(&region).await;
     let group = gp.consultation_groups().unwrap().remove(0);
-    let lisa_id = group.specialist_options.iter().find(|p| p.name == "Lisa Jansen").unwrap().user_id;
+    let lisa_id = group.specialists.iter().find(|p| p.name == "Lisa Jansen").unwrap().user_id;
     let id = gp
         .ask_consultation(ConsultationForm { specialist: Some(lisa_id), ..form(patient, group.team_id) }, Vec::new())
         .await
@@ -202,22 +215,37 @@ async fn cons_2_a_named_specialist_has_it_picked_up_at_once_and_the_group_s_othe
 
 #[tokio::test]
 async fn cons_5_without_an_answer_everyone_taking_part_is_reminded_after_48_business_hours_by_mail_and_it_closes_after_96() {
-    let region = TestRegion::start().await;
+    let mut region = TestRegion::start().await;
+    // Asked on Thursday 24 December 2037 at 10:00: Christmas (Friday and Saturday) and the
+    // weekend do not count, so 48 business hours end on Tuesday 29 December at 10:00 and 96 on
+    // Thursday 31 December at 10:00 (whole working days, the region's default calendar).
+    let asked_at = time::macros::datetime!(2037-12-24 09:00 UTC);
+    region.clock.advance(asked_at - region.clock.now());
     let (_gp, poh, patient) = practice_with_patient(&region).await;
     let id = poh.ask_consultation(form(patient, line(&poh)), Vec::new()).await.unwrap();
-    let asked_at = region.clock.now();
-    let (reminder, closing) = AnswerAgreement::default().reminder_and_closing(&BusinessCalendar::default(), asked_at);
+    // A second one, answered at once: it is not reminded, and closes all the same.
+    let answered = poh.ask_consultation(form(patient, line(&poh)), Vec::new()).await.unwrap();
+    let lisa = logged_in(&region, "psychiater").await;
+    lisa.pick_up_consultation(answered).await.unwrap();
+    lisa.send_message(lisa.consultation(answered).unwrap().conversation_id, ANSWER).await.unwrap();
+    let reminder = time::macros::datetime!(2037-12-29 09:00 UTC);
+    let closing = time::macros::datetime!(2037-12-31 09:00 UTC);
 
     let mut sink = crate::mail::Sink::start();
     let delivery =
         kring_server::delivery::CodeDelivery { mail: Some(std::sync::Arc::new(crate::mail::relay_to(sink.port))), sms: None };
-    let state = region.server().state.clone().with_delivery(delivery);
-    region.clock.advance(reminder - asked_at - time::Duration::minutes(1));
+    let state = region.server().state.clone().with_delivery(delivery.clone());
+    region.clock.advance(reminder - region.clock.now() - time::Duration::minutes(1));
     assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 0, "not a minute before 48 business hours");
     region.clock.advance(time::Duration::minutes(1));
-    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 1, "the reminder");
+    // Two reminder jobs (one does nothing: answered) and the e-mails of the one reminded.
+    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 2 + 3);
     // The POH and both psychiatrists: one e-mail each, without a word about patient or question.
-    let mails = tokio::task::spawn_blocking(move || (0..3).map(|_| sink.next_message()).collect::<Vec<_>>()).await.unwrap();
+    let mails = tokio::task::spawn_blocking(move || {
+        let mails = (0..3).map(|_| sink.next_message()).collect::<Vec<_>>();
+        (sink, mails)
+    });
+    let (mut sink, mails) = mails.await.unwrap();
     let mut to: Vec<String> = mails.iter().map(|m| m["to"][0].as_str().unwrap().to_owned()).collect();
     to.sort();
     assert_eq!(to, ["<pohggz@demo.kring.nl>", "<psychiater2@demo.kring.nl>", "<psychiater@demo.kring.nl>"]);
@@ -228,23 +256,97 @@ async fn cons_5_without_an_answer_everyone_taking_part_is_reminded_after_48_busi
             assert!(!data.contains(secret), "{secret} in a reminder e-mail");
         }
     }
+    // Run again: nothing more (each job ran once).
+    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 0);
     // (Days later: the morning's session has ended, the POH logs in again.)
     drop(poh);
     let poh = logged_in(&region, "pohggz").await;
-    let reminded = poh.consultation(id).unwrap();
-    assert!(reminded.reminded);
+    assert!(poh.consultation(id).unwrap().reminded);
+    assert!(!poh.consultation(answered).unwrap().reminded, "an answered consultation is not reminded");
 
-    // A restart of the server does not lose the closing job.
-    let mut region = region;
+    // A restart of the server does not lose the closing jobs.
     region.restart().await;
-    let state = region.server().state.clone();
-    region.clock.advance(closing - reminder - time::Duration::minutes(1));
+    let state = region.server().state.clone().with_delivery(delivery);
+    region.clock.advance(closing - region.clock.now() - time::Duration::minutes(1));
     assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 0);
     region.clock.advance(time::Duration::minutes(1));
-    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 1, "the closing");
+    assert_eq!(kring_server::jobs::run_due(&state).await.unwrap(), 2, "both close");
     drop(poh);
     let poh = logged_in(&region, "pohggz").await;
-    let closed = poh.consultation(id).unwrap();
-    assert_eq!(closed.status, ConsultationStatus::Closed);
-    assert!(closed.closed_automatically);
+    for consultation in [id, answered] {
+        let closed = poh.consultation(consultation).unwrap();
+        assert_eq!(closed.status, ConsultationStatus::Closed);
+        assert!(closed.closed_automatically);
+    }
+    // The marker is the next thing the sink receives: no second reminder went out.
+    let marker = kring_server::mail::OutgoingMail {
+        to: kring_domain::Email::parse("marker@kring.test").unwrap(),
+        subject: "marker".into(),
+        body: "marker".into(),
+    };
+    kring_server::mail::MailTransport::send(&crate::mail::relay_to(sink.port), &marker).await.unwrap();
+    let next = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
+    assert_eq!(next["to"][0], "<marker@kring.test>");
+}
+
+#[tokio::test]
+async fn staff_5_the_care_group_exports_the_declarations_as_csv_and_the_gp_sees_the_dashboard_without_patient_data() {
+    let region = TestRegion::start().await;
+    let (gp, poh, patient) = practice_with_patient(&region).await;
+    let id = poh.ask_consultation(form(patient, line(&poh)), Vec::new()).await.unwrap();
+    let lisa = logged_in(&region, "psychiater").await;
+    lisa.pick_up_consultation(id).await.unwrap();
+    lisa.send_message(lisa.consultation(id).unwrap().conversation_id, ANSWER).await.unwrap();
+    lisa.declare_consultation(id, "PCH-U").await.unwrap();
+
+    // The care group's finance employee: Assistent FIN at Zorggroep Delfland, not at the practice.
+    let care_group = gp.directory().unwrap().organisations.iter().find(|o| o.name == "Zorggroep Delfland").unwrap().id;
+    let spec = kring_server::seed::AccountSpec {
+        username: "financien".into(),
+        first_name: "Femke".into(),
+        last_name: "de Boer".into(),
+        agb: None,
+        email: kring_domain::Email::parse("financien@zorggroepdelfland.nl").ok(),
+        mobile: None,
+        code_channel: kring_protocol::CodeChannel::Email,
+        contracts: vec![(care_group, None, kring_domain::Role::AssistentFin)],
+    };
+    region.create_account_outside_the_api(spec).await;
+    let finance = logged_in(&region, "financien").await;
+    let today = kring_domain::business_time::dutch_time(region.clock.now()).date();
+    let period = kring_client::consultation_reports::Period { from: today, until: today };
+    let rows = finance.declarations(period).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0].practice.as_str(), rows[0].code.as_str(), rows[0].specialist.as_str()),
+        ("Huisartsenpraktijk De Linde", "PCH-U", "Lisa Jansen")
+    );
+    let csv = finance.declarations_csv(period).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "Datum;Praktijk;Specialistengroep;Organisatie;Code;Omschrijving;Specialist;Consultatie");
+    assert!(lines[1].contains(";PCH-U;Consultatie psychiater, uitgebreid advies;Lisa Jansen;"), "{csv}");
+    assert!(lines[1].ends_with(&id.to_string()));
+    for secret in [SUBJECT, "Vries", "999911120", "slaapt"] {
+        assert!(!csv.contains(secret), "{secret} in the declarations export");
+    }
+    // Another period holds nothing; a period that ends before it starts is refused.
+    let tomorrow = today.next_day().unwrap();
+    assert!(finance
+        .declarations(kring_client::consultation_reports::Period { from: tomorrow, until: tomorrow })
+        .unwrap()
+        .is_empty());
+    let backwards = finance.declarations(kring_client::consultation_reports::Period { from: tomorrow, until: today });
+    assert!(matches!(backwards, Err(ClientError::Consultation(ConsultationError::InvalidPeriod))), "{backwards:?}");
+    // The finance employee sees no patient and no consultation content.
+    assert!(finance.consultations().unwrap().is_empty());
+    assert!(finance.consultation_dashboard().unwrap().is_empty(), "reports are the quality role's");
+
+    // The GP (reports for the practice) sees this month: one sent, picked up, answered within the
+    // agreement, declared.
+    gp.sync_now().await.unwrap();
+    let dashboard = gp.consultation_dashboard().unwrap();
+    assert_eq!(dashboard.len(), 1, "{dashboard:?}");
+    let row = &dashboard[0];
+    assert_eq!(row.group, "Psychiatrische Consultatielijn voor huisartsen");
+    assert_eq!((row.sent, row.picked_up, row.answered_within, row.declared), (1, 1, 1, 1));
 }

@@ -3,7 +3,7 @@
 //! `Role::permits` says.
 
 use kring_client::KringClient;
-use kring_domain::{AccountRequestForm, Action, Email, OrganisationId, Role, UserId};
+use kring_domain::{AccountRequestForm, Action, Email, OrganisationId, Role, TeamId, UserId};
 use kring_protocol::{ErrorCode, Mutation};
 use kring_server::seed::AccountSpec;
 use kring_tests::{practice_team, TestRegion};
@@ -13,6 +13,11 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh account with `role` at `organisation`; returns its username.
 async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) -> (String, UserId) {
+    account_in(region, organisation, None, role).await
+}
+
+/// A fresh account with `role` in a team of `organisation` (a consultation group's).
+async fn account_in(region: &TestRegion, organisation: OrganisationId, team: Option<TeamId>, role: Role) -> (String, UserId) {
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let username = format!("probe{n}");
     let spec = AccountSpec {
@@ -23,7 +28,7 @@ async fn account(region: &TestRegion, organisation: OrganisationId, role: Role) 
         email: Email::parse(&format!("probe{n}@praktijk-delinde.nl")).ok(),
         mobile: None,
         code_channel: kring_protocol::CodeChannel::Email,
-        contracts: vec![(organisation, None, role)],
+        contracts: vec![(organisation, team, role)],
     };
     let user = region.create_account_outside_the_api(spec).await;
     (username, user)
@@ -51,11 +56,9 @@ fn request(email: String, role: Role) -> AccountRequestForm {
     AccountRequestForm { initials: "P".into(), surname: "Proef".into(), email, role: Some(role), ..AccountRequestForm::default() }
 }
 
-/// Actions no endpoint serves yet (patients, referrals, consultations, conversations, finance and
-/// reports arrive with issues 5–8); each new endpoint moves its action into `walk`.
-const NOT_SERVED_YET: [Action; 10] = [
-    Action::StartConsultation,
-    Action::AnswerConsultation,
+/// Actions no endpoint serves by role yet (finance, reports, administration); each new endpoint
+/// moves its action into the walk.
+const NOT_SERVED_YET: [Action; 8] = [
     Action::ReadConversations,
     Action::PracticeAdministration,
     Action::PracticeDeclarations,
@@ -98,6 +101,20 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
         )
         .await
         .unwrap();
+
+    // A consultation the GP asked of the psychiatric line and closed: picking it up is refused
+    // as closed for a specialist of the group, as forbidden for everyone else.
+    let line = gp.consultation_groups().unwrap().remove(0);
+    let ggz = gp.directory().unwrap().organisations.iter().find(|o| o.name == "GGZ Delfland").unwrap().id;
+    let form = kring_client::consultations::ConsultationForm {
+        patient_id: patient,
+        group: line.team_id,
+        specialist: None,
+        subject: "Proef".into(),
+        question: "Proefvraag".into(),
+    };
+    let consultation = gp.ask_consultation(form, Vec::new()).await.unwrap();
+    gp.close_consultation(consultation).await.unwrap();
 
     let mut walked = std::collections::BTreeSet::new();
     for role in Role::ALL {
@@ -164,6 +181,51 @@ async fn staff_5_every_role_gets_exactly_the_table_s_permissions_from_the_live_s
             other => panic!("the referral probe failed for another reason: {other:?}"),
         };
         check(Action::ReferPatient, refers);
+
+        // Asking a group that does not exist: who may ask hears "invalid request", everyone else
+        // "forbidden" (CONS-1).
+        let ask = Mutation::AskConsultation {
+            consultation: Box::new(kring_protocol::consultations::NewConsultation {
+                id: uuid::Uuid::now_v7(),
+                patient_id: patient,
+                group: TeamId(uuid::Uuid::now_v7()),
+                named_specialist: None,
+                practice_subject: "AA".into(),
+            }),
+            conversation_id: kring_domain::ConversationId::new(),
+            title: "AA".into(),
+            participants: Vec::new(),
+            first_message: kring_protocol::conversations::NewMessage {
+                id: uuid::Uuid::now_v7(),
+                epoch: 0,
+                body: "AA".into(),
+                signature: "AA".into(),
+                attachments: Vec::new(),
+            },
+        };
+        let id = client.submit(ask).await.unwrap();
+        let rejected = client.outbox().unwrap().into_iter().find(|entry| entry.request.id == id).and_then(|e| e.rejected);
+        let asks = match rejected {
+            Some(ErrorCode::InvalidRequest) => true,
+            Some(ErrorCode::Forbidden) => false,
+            other => panic!("the consultation probe failed for another reason: {other:?}"),
+        };
+        check(Action::StartConsultation, asks);
+        // The same role in the consultation group's team picks up the closed consultation (CONS-2).
+        let (specialist_name, _) = account_in(&region, ggz, Some(line.team_id), role).await;
+        let specialist = region.login(&specialist_name).await;
+        let pick_up = Mutation::ConsultationStep {
+            consultation_id: consultation,
+            step: kring_domain::consultation::ConsultationStep::PickedUp,
+        };
+        let id = specialist.submit(pick_up).await.unwrap();
+        let rejected = specialist.outbox().unwrap().into_iter().find(|entry| entry.request.id == id).and_then(|e| e.rejected);
+        let answers = match rejected {
+            Some(ErrorCode::InvalidRequest) => true,
+            Some(ErrorCode::Forbidden) => false,
+            other => panic!("the pickup probe failed for another reason: {other:?}"),
+        };
+        check(Action::AnswerConsultation, answers);
         check(Action::ApproveAccountRequest, !refused(client.region_account_requests().await));
         // Deciding on a request that does not exist: the region's operator hears "not found",
         // everyone else "forbidden" (REF-2).

@@ -443,6 +443,7 @@ mod tests {
             kind: OrganisationKind::HomeCare,
             agb: None,
             city: "Delft".into(),
+            care_group: None,
         })
     }
 

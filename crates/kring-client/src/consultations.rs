@@ -7,14 +7,15 @@ use crate::conversations::{NewAttachment, NewConversation};
 use crate::error::{ClientError, ClientResult};
 use crate::patients::{open_sealed, seal_json};
 use crate::KringClient;
+use kring_crypto::Vault;
 use kring_domain::business_time::BusinessCalendar;
 use kring_domain::consultation::{
     check_question, check_subject, deadline_words, AnswerAgreement, CareStreet, ConsultationError, ConsultationStatus,
     ConsultationStep, DeadlineKind,
 };
-use kring_domain::{Action, ConversationId, PatientId, TeamId, UserId};
+use kring_domain::{Action, ConversationId, OrganisationId, PatientId, TeamId, UserId};
 use kring_protocol::consultations::{ConsultationEntry, ConsultationGroupEntry, DeclarableService, NewConsultation};
-use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
+use kring_protocol::{ChangeBody, ContractEntry, EntityKind, Mutation, PersonEntry};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -28,15 +29,14 @@ pub struct ConsultationGroupView {
     pub name: String,
     pub organisation: String,
     pub care_street: CareStreet,
-    /// The specialists who answer in it (active, with keys), by name.
-    pub specialists: Vec<String>,
+    /// The specialists who answer in it (active, with keys), by name: the whole group reads a
+    /// question, or one of them is named.
+    pub specialists: Vec<crate::referrals::PersonOption>,
     /// The agreement in business hours: answer, first reminder, closing (CONS-5).
     pub answer_hours: u32,
     pub reminder_hours: u32,
     pub closing_hours: u32,
     pub services: Vec<DeclarableService>,
-    /// The specialists one can name instead of the whole group.
-    pub specialist_options: Vec<crate::referrals::PersonOption>,
 }
 
 /// The consultation form (CONS-1): a group, or one of its specialists by name.
@@ -82,6 +82,8 @@ pub struct ConsultationSummary {
     /// I take part: the content opens for me. Colleagues of the practice see the item without
     /// an open button (CONS-3).
     pub can_open: bool,
+    /// I may write in its conversation now: before pickup only the asker, never once closed.
+    pub may_write: bool,
     /// What I can do with it now.
     pub may_pick_up: bool,
     pub may_answer: bool,
@@ -130,24 +132,12 @@ impl KringClient {
             }
             let Some(organisation) = directory.organisations.iter().find(|o| o.id == group.organisation_id) else { continue };
             let Some(team) = organisation.teams.iter().find(|t| t.id == group.team_id) else { continue };
-            let mut specialists: Vec<String> = contracts
-                .iter()
-                .filter(|c| c.team_id == Some(group.team_id) && c.role.permits(Action::AnswerConsultation))
-                .filter_map(|c| people.get(&c.user_id))
-                .filter(|person| person.active && person.encryption_key().is_some())
-                .map(PersonEntry::full_name)
-                .collect();
-            specialists.sort();
-            specialists.dedup();
-            let mut specialist_options: Vec<crate::referrals::PersonOption> = contracts
-                .iter()
-                .filter(|c| c.team_id == Some(group.team_id) && c.role.permits(Action::AnswerConsultation))
-                .filter_map(|c| people.get(&c.user_id))
-                .filter(|person| person.active && person.encryption_key().is_some())
+            let mut specialists: Vec<crate::referrals::PersonOption> = group_specialists(&contracts, &people, group.team_id)
+                .into_iter()
+                .filter_map(|user| people.get(&user))
                 .map(|person| crate::referrals::PersonOption { user_id: person.id, name: person.full_name() })
                 .collect();
-            specialist_options.sort_by(|a, b| a.name.cmp(&b.name));
-            specialist_options.dedup();
+            specialists.sort_by(|a, b| a.name.cmp(&b.name));
             views.push(ConsultationGroupView {
                 team_id: group.team_id,
                 name: team.name.clone(),
@@ -158,7 +148,6 @@ impl KringClient {
                 reminder_hours: group.reminder_hours,
                 closing_hours: group.closing_hours,
                 services: group.services,
-                specialist_options,
             });
         }
         views.sort_by(|a, b| a.care_street.dutch_name().cmp(b.care_street.dutch_name()).then(a.name.cmp(&b.name)));
@@ -184,7 +173,7 @@ impl KringClient {
         }
         // The group must be one the directory has.
         self.group_entry(form.group)?;
-        let specialists = self.group_specialists(form.group)?;
+        let specialists = group_specialists(&self.contracts()?, &self.people_by_id()?, form.group);
         let recipients: Vec<UserId> = match form.specialist {
             Some(named) if specialists.contains(&named) => vec![named],
             Some(_) => return Err(ConsultationError::UnknownGroup.into()),
@@ -231,16 +220,11 @@ impl KringClient {
         let mut list: Vec<ConsultationSummary> = self
             .consultation_entries()?
             .iter()
+            .filter(|entry| context.can_open(entry, self.inner.me.user_id))
             .map(|entry| self.consultation_summary(entry, &context))
-            .filter(|summary| summary.can_open)
             .collect();
         list.sort_by_key(|summary| std::cmp::Reverse(summary.asked_at));
         Ok(list)
-    }
-
-    /// Consultations waiting for me: new ones my group may pick up, or with unread messages.
-    pub fn unread_consultations(&self) -> ClientResult<usize> {
-        Ok(self.consultations()?.iter().filter(|c| c.unread > 0 || c.may_pick_up).count())
     }
 
     /// The patient's consultations for the timeline (CONS-3): for colleagues of the practice with
@@ -265,23 +249,6 @@ impl KringClient {
     /// Pick it up (CONS-2): of two specialists at once, one wins; the other learns who did.
     pub async fn pick_up_consultation(&self, id: Uuid) -> ClientResult<()> {
         self.consultation_step(id, ConsultationStep::PickedUp).await
-    }
-
-    /// Answer (CONS-2): a message (with attachments) in the consultation's conversation; the
-    /// server marks the consultation Beantwoord with the first one of the specialist who picked
-    /// it up.
-    pub async fn answer_consultation(&self, id: Uuid, text: &str, attachments: Vec<NewAttachment>) -> ClientResult<()> {
-        let entry = self.consultation_entry(id)?;
-        if entry.status == ConsultationStatus::New {
-            return Err(ConsultationError::NotPickedUp.into());
-        }
-        if entry.status == ConsultationStatus::Closed {
-            return Err(ConsultationError::Closed.into());
-        }
-        let text = check_question(text).or_else(|error| if attachments.is_empty() { Err(error) } else { Ok(String::new()) })?;
-        self.check_outgoing(entry.conversation_id, &text, &attachments)?;
-        self.send_message_with(entry.conversation_id, &text, attachments).await?;
-        Ok(())
     }
 
     /// The asker closes it (CONS-2).
@@ -326,15 +293,12 @@ impl KringClient {
         let name = |user: UserId| context.names.get(&user).cloned().unwrap_or_else(|| "Onbekende collega".to_owned());
         let conversation = context.conversations.get(&entry.conversation_id);
         let taking_part = conversation.is_some_and(|c| c.active);
-        let can_open = conversation.is_some() && (taking_part || entry.asked_by == me || entry.picked_up_by == Some(me));
-        let unlocked = self.is_unlocked();
+        let can_open = context.can_open(entry, me);
         let subject = conversation.and_then(|c| c.title.clone()).or_else(|| {
-            unlocked
-                .then(|| self.practice_vault(entry.practice_id).ok())
-                .flatten()
-                .and_then(|vault| open_sealed::<String>(&vault, &entry.practice_subject).ok())
+            let vault = context.vaults.get(&entry.practice_id)?;
+            open_sealed::<String>(vault, &entry.practice_subject).ok()
         });
-        let patient_name = if unlocked {
+        let patient_name = if self.is_unlocked() {
             match self.patient_summary(entry.patient_id) {
                 Ok(Some(summary)) if !summary.name.is_empty() => Some(summary.name),
                 _ => None,
@@ -381,12 +345,40 @@ impl KringClient {
             unread: conversation.map(|c| c.unread).unwrap_or_default(),
             conversation_id: entry.conversation_id,
             can_open,
+            may_write: open && taking_part && (entry.status != ConsultationStatus::New || entry.asked_by == me),
             may_pick_up: taking_part && entry.status == ConsultationStatus::New && context.groups_i_answer.contains(&entry.group),
             may_answer: open && entry.picked_up_by == Some(me),
             may_declare: entry.status != ConsultationStatus::New && entry.picked_up_by == Some(me),
             may_close: open && entry.asked_by == me,
             services: if entry.picked_up_by == Some(me) { services } else { Vec::new() },
         }
+    }
+
+    /// What a return to the HIS says of the consultation a conversation belongs to (CHAT-6): the
+    /// group, the status and each declared service; nothing for another conversation.
+    pub(crate) fn consultation_lines(&self, conversation_id: ConversationId) -> ClientResult<Vec<String>> {
+        let Some(entry) = self.consultation_entries()?.into_iter().find(|entry| entry.conversation_id == conversation_id) else {
+            return Ok(Vec::new());
+        };
+        let summary = self.consultation_summary(&entry, &Context::of(self)?);
+        let status = match summary.status {
+            ConsultationStatus::New => "Nieuw",
+            ConsultationStatus::PickedUp => "Opgepakt",
+            ConsultationStatus::Answered => "Beantwoord",
+            ConsultationStatus::Closed => "Gesloten",
+        };
+        let mut lines =
+            vec![format!("Consultatie bij: {} ({})", summary.group, summary.organisation), format!("Status: {status}")];
+        for declaration in &summary.declarations {
+            lines.push(format!(
+                "Verrichting: {} {} (geboekt door {} op {})",
+                declaration.code,
+                declaration.description,
+                declaration.by,
+                crate::his_return::format_time(declaration.at)
+            ));
+        }
+        Ok(lines)
     }
 
     fn consultation_entry(&self, id: Uuid) -> ClientResult<ConsultationEntry> {
@@ -409,21 +401,20 @@ impl KringClient {
             _ => Err(ConsultationError::UnknownGroup.into()),
         }
     }
+}
 
-    /// The group's specialists who can read a question: active, with keys (as the server counts).
-    fn group_specialists(&self, team: TeamId) -> ClientResult<Vec<UserId>> {
-        let people = self.people_by_id()?;
-        let mut users: Vec<UserId> = self
-            .contracts()?
-            .iter()
-            .filter(|c| c.team_id == Some(team) && c.role.permits(Action::AnswerConsultation))
-            .filter(|c| people.get(&c.user_id).is_some_and(|p| p.active && p.encryption_key().is_some()))
-            .map(|c| c.user_id)
-            .collect();
-        users.sort_by_key(|user| user.0);
-        users.dedup();
-        Ok(users)
-    }
+/// The group's specialists who can read a question, as the server counts them: a contract in
+/// the group's team whose role answers consultations, active, with keys; each once.
+fn group_specialists(contracts: &[ContractEntry], people: &HashMap<UserId, PersonEntry>, team: TeamId) -> Vec<UserId> {
+    let mut users: Vec<UserId> = contracts
+        .iter()
+        .filter(|c| c.team_id == Some(team) && c.role.permits(Action::AnswerConsultation))
+        .filter(|c| people.get(&c.user_id).is_some_and(|p| p.active && p.encryption_key().is_some()))
+        .map(|c| c.user_id)
+        .collect();
+    users.sort_by_key(|user| user.0);
+    users.dedup();
+    users
 }
 
 /// What every summary needs, read once per list.
@@ -433,10 +424,19 @@ struct Context {
     /// Team -> (group name, organisation name, services).
     groups: HashMap<TeamId, (String, String, Vec<DeclarableService>)>,
     groups_i_answer: Vec<TeamId>,
+    /// The practice vaults I hold, opened once per list (locked: none).
+    vaults: HashMap<OrganisationId, Vault>,
     calendar: BusinessCalendar,
 }
 
 impl Context {
+    /// I take part (or took part, as asker or picker): the content opens for me.
+    fn can_open(&self, entry: &ConsultationEntry, me: UserId) -> bool {
+        self.conversations
+            .get(&entry.conversation_id)
+            .is_some_and(|c| c.active || entry.asked_by == me || entry.picked_up_by == Some(me))
+    }
+
     fn of(client: &KringClient) -> ClientResult<Self> {
         let me = client.inner.me.user_id;
         let groups = client
@@ -450,7 +450,19 @@ impl Context {
             .filter(|c| c.user_id == me && c.role.permits(Action::AnswerConsultation))
             .filter_map(|c| c.team_id)
             .collect();
+        let vaults = if client.is_unlocked() {
+            client
+                .inner
+                .me
+                .contracts
+                .iter()
+                .filter_map(|c| client.practice_vault(c.organisation_id).ok().map(|vault| (c.organisation_id, vault)))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         Ok(Context {
+            vaults,
             names: client.names()?,
             conversations: client.conversations(true)?.into_iter().map(|c| (c.id, c)).collect(),
             groups,

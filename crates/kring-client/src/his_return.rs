@@ -217,6 +217,8 @@ impl KringClient {
             format!("Deelnemers: {}", view.summary.participants.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
             format!("Teruggestuurd door {} op {}", me.display_name, format_time(now)),
         ];
+        // A consultation goes back with its group, status and declarations (CONS-4, CHAT-6).
+        lines.extend(self.consultation_lines(conversation_id)?);
         if !comment.trim().is_empty() {
             lines.push(String::new());
             lines.push("Opmerking:".into());
@@ -278,7 +280,7 @@ impl KringClient {
 }
 
 /// "25-11-2026 14:05", Dutch time.
-fn format_time(at: time::OffsetDateTime) -> String {
+pub(crate) fn format_time(at: time::OffsetDateTime) -> String {
     let local = dutch_time(at);
     format!("{:02}-{:02}-{:04} {:02}:{:02}", local.day(), u8::from(local.month()), local.year(), local.hour(), local.minute())
 }

@@ -40,6 +40,8 @@ pub enum ConsultationError {
     NoSpecialists,
     #[error("not one of the group's declarable services")]
     UnknownService,
+    #[error("a period runs from its first to its last day, at most a year")]
+    InvalidPeriod,
 }
 
 impl ConsultationError {
@@ -57,6 +59,7 @@ impl ConsultationError {
             ConsultationError::UnknownGroup => "consultation_unknown_group",
             ConsultationError::NoSpecialists => "consultation_no_specialists",
             ConsultationError::UnknownService => "consultation_unknown_service",
+            ConsultationError::InvalidPeriod => "consultation_invalid_period",
         }
     }
 }

@@ -68,6 +68,53 @@ pub struct ConsultationEntry {
     /// What the specialist booked (CONS-4), oldest first.
     #[serde(default)]
     pub declarations: Vec<Declaration>,
+    /// The practice's care group when asked: it receives the consultation's record (STAFF-5).
+    #[serde(default)]
+    pub care_group: Option<OrganisationId>,
+}
+
+/// What reporting may know of a consultation (STAFF-5, CONS-4): which practice asked which group
+/// when, when it was picked up, answered and closed, and what was declared. No patient, no
+/// subject. Synced to the practice and its care group, for the finance export and the quality
+/// dashboard. Keyed by the consultation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultationRecordEntry {
+    pub id: Uuid,
+    pub practice_id: OrganisationId,
+    pub care_group: Option<OrganisationId>,
+    pub group: TeamId,
+    pub organisation_id: OrganisationId,
+    pub care_street: CareStreet,
+    #[serde(with = "time::serde::rfc3339")]
+    pub asked_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub picked_up_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub answered_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub closed_at: Option<OffsetDateTime>,
+    pub answer_hours: u32,
+    pub declarations: Vec<Declaration>,
+}
+
+impl ConsultationRecordEntry {
+    pub fn of(entry: &ConsultationEntry) -> Self {
+        let when = |step: ConsultationStep| entry.history.iter().find(|event| event.step == step).map(|event| event.at);
+        ConsultationRecordEntry {
+            id: entry.id,
+            practice_id: entry.practice_id,
+            care_group: entry.care_group,
+            group: entry.group,
+            organisation_id: entry.organisation_id,
+            care_street: entry.care_street,
+            asked_at: entry.asked_at,
+            picked_up_at: when(ConsultationStep::PickedUp),
+            answered_at: when(ConsultationStep::Answered),
+            closed_at: when(ConsultationStep::Closed),
+            answer_hours: entry.answer_hours,
+            declarations: entry.declarations.clone(),
+        }
+    }
 }
 
 /// One step with who (none: the server's clock closed it) and when.

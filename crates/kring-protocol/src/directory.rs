@@ -12,6 +12,10 @@ pub struct OrganisationEntry {
     pub kind: OrganisationKind,
     pub agb: Option<AgbCode>,
     pub city: String,
+    /// The care group (zorggroep) a GP practice belongs to: its finance and quality staff see the
+    /// practice's consultation records (STAFF-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub care_group: Option<OrganisationId>,
 }
 
 /// A team inside an organisation, with its contact person (STAFF-9).

@@ -108,6 +108,7 @@ pub enum EntityKind {
     MatrixRequest,
     ConsultationGroup,
     Consultation,
+    ConsultationRecord,
 }
 
 impl EntityKind {
@@ -136,6 +137,7 @@ impl EntityKind {
             EntityKind::MatrixRequest => "matrix_request",
             EntityKind::ConsultationGroup => "consultation_group",
             EntityKind::Consultation => "consultation",
+            EntityKind::ConsultationRecord => "consultation_record",
         }
     }
 }
@@ -167,6 +169,7 @@ pub enum ChangeBody {
     MatrixRequest(crate::referrals::MatrixRequestEntry),
     ConsultationGroup(crate::consultations::ConsultationGroupEntry),
     Consultation(crate::consultations::ConsultationEntry),
+    ConsultationRecord(crate::consultations::ConsultationRecordEntry),
 }
 
 impl ChangeBody {
@@ -195,6 +198,7 @@ impl ChangeBody {
             ChangeBody::MatrixRequest(_) => EntityKind::MatrixRequest,
             ChangeBody::ConsultationGroup(_) => EntityKind::ConsultationGroup,
             ChangeBody::Consultation(_) => EntityKind::Consultation,
+            ChangeBody::ConsultationRecord(_) => EntityKind::ConsultationRecord,
         }
     }
 
@@ -223,6 +227,7 @@ impl ChangeBody {
             ChangeBody::MatrixRequest(e) => e.id,
             ChangeBody::ConsultationGroup(e) => e.team_id.0,
             ChangeBody::Consultation(e) => e.id,
+            ChangeBody::ConsultationRecord(e) => e.id,
         }
     }
 }
@@ -386,8 +391,9 @@ pub enum Mutation {
         participants: Vec<NewParticipant>,
         first_message: NewMessage,
     },
-    /// Pick up or answer (the specialist), close (the asker) a consultation (CONS-2). Picking up
-    /// is a compare-and-set: of two at once, one wins and the others leave the conversation.
+    /// Pick up (a specialist of the group) or close (the asker) a consultation (CONS-2); the
+    /// answer is a message. Picking up is a compare-and-set: of two at once, one wins and the
+    /// others leave the conversation.
     ConsultationStep { consultation_id: Uuid, step: kring_domain::consultation::ConsultationStep },
     /// The specialist who picked it up books one of the group's services (CONS-4).
     DeclareConsultation { consultation_id: Uuid, declaration_id: Uuid, code: String },

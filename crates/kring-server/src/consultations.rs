@@ -9,14 +9,16 @@ use crate::authz::may;
 use crate::conversations::StartConversation;
 use crate::error::{ServerError, ServerResult};
 use crate::mail::OutgoingMail;
-use crate::plan::job_kind::{CLOSE_CONSULTATION, REMIND_CONSULTATION};
+use crate::plan::job_kind::{CLOSE_CONSULTATION, REMIND_CONSULTATION, SEND_CONSULTATION_REMINDER};
 use crate::plan::Planned;
 use crate::store::{Commit, NewJob};
 use crate::AppState;
 use kring_domain::business_time::BusinessCalendar;
 use kring_domain::consultation::{AnswerAgreement, ConsultationError, ConsultationStatus, ConsultationStep};
 use kring_domain::{Action, TeamId, UserId};
-use kring_protocol::consultations::{ConsultationEntry, ConsultationEvent, ConsultationGroupEntry, Declaration, NewConsultation};
+use kring_protocol::consultations::{
+    ConsultationEntry, ConsultationEvent, ConsultationGroupEntry, ConsultationRecordEntry, Declaration, NewConsultation,
+};
 use kring_protocol::conversations::ParticipationEntry;
 use kring_protocol::{ChangeBody, EntityKind, Scope};
 use uuid::Uuid;
@@ -46,9 +48,7 @@ pub(crate) async fn ask(
         .map_err(|error| ServerError::InvalidRequest(error.code().into()))?;
     if let Some(specialist) = new.named_specialist {
         if !answers_in(state, specialist, group.team_id).await? {
-            return Err(ServerError::InvalidRequest(
-                "consultation_not_in_group: the specialist does not answer in this group".into(),
-            ));
+            return Err(ServerError::InvalidRequest("the named specialist does not answer in this group".into()));
         }
     }
     crate::conversations::check_sealed(&new.practice_subject, 1024, "subject")?;
@@ -62,9 +62,7 @@ pub(crate) async fn ask(
     expected.push(author);
     let given: Vec<UserId> = conversation.participants.iter().map(|p| p.user_id).collect();
     if !kring_domain::conversation::same_people(&given, &expected) || !conversation.inboxes.is_empty() {
-        return Err(ServerError::InvalidRequest(
-            "consultation_participants: a consultation goes to the group's specialists, and only to them".into(),
-        ));
+        return Err(ServerError::InvalidRequest("a consultation goes to the group's specialists, and only to them".into()));
     }
     // The specialists read the question, not the chart: they take part without seeing the
     // patient (no share, no care network membership; Consultatiegever has no patient access).
@@ -96,6 +94,7 @@ pub(crate) async fn ask(
             .into_iter()
             .collect(),
         declarations: Vec::new(),
+        care_group: practice_care_group(state, practice).await?,
     };
     let mut planned = crate::conversations::start(state, author, conversation).await?;
     for (_, body) in &mut planned.commit.changes {
@@ -119,21 +118,22 @@ pub(crate) async fn on_message(
     id: Uuid,
     author: UserId,
     at: time::OffsetDateTime,
-) -> ServerResult<(Vec<(Scope, ChangeBody)>, Vec<ChangeBody>)> {
+) -> ServerResult<(Vec<(Scope, ChangeBody)>, ChangeBody)> {
     let read = consultation(state, id).await?;
-    match read.status {
-        ConsultationStatus::Closed => Err(ServerError::InvalidRequest(ConsultationError::Closed.code().into())),
+    let changes = match read.status {
+        ConsultationStatus::Closed => return Err(ServerError::InvalidRequest(ConsultationError::Closed.to_string())),
         ConsultationStatus::New if author != read.asked_by => {
-            Err(ServerError::InvalidRequest(ConsultationError::NotPickedUp.code().into()))
+            return Err(ServerError::InvalidRequest(ConsultationError::NotPickedUp.to_string()))
         }
         ConsultationStatus::PickedUp if read.picked_up_by == Some(author) => {
             let mut entry = read.clone();
             entry.status = ConsultationStatus::Answered;
             entry.history.push(ConsultationEvent { step: ConsultationStep::Answered, by: Some(author), at });
-            Ok((changes(&entry), vec![ChangeBody::Consultation(read)]))
+            changes(&entry)
         }
-        _ => Ok((Vec::new(), Vec::new())),
-    }
+        _ => Vec::new(),
+    };
+    Ok((changes, ChangeBody::Consultation(read)))
 }
 
 /// CONS-2: pick up (a specialist of the group who still takes part), close (the asker). The
@@ -149,10 +149,10 @@ pub(crate) async fn step(state: &AppState, author: UserId, id: Uuid, step: Consu
         }
         ConsultationStep::Closed => entry.asked_by == author,
     };
-    entry.status = entry.status.after(step).map_err(|error| ServerError::InvalidRequest(error.code().into()))?;
     if !allowed {
         return Err(ServerError::Forbidden("that step of the consultation"));
     }
+    entry.status = entry.status.after(step).map_err(|error| ServerError::InvalidRequest(error.code().into()))?;
     let now = state.clock().now();
     entry.history.push(ConsultationEvent { step, by: Some(author), at: now });
     let mut changes = Vec::new();
@@ -206,14 +206,19 @@ pub(crate) async fn declare(
     code: &str,
 ) -> ServerResult<Planned> {
     let read = consultation(state, id).await?;
-    if read.picked_up_by != Some(author) {
+    // The one who picked it up, still answering in the group (who left the team books nothing);
+    // also after closing, since a service is often booked once the answer is in.
+    if read.picked_up_by != Some(author) || !answers_in(state, author, read.group).await? {
         return Err(ServerError::Forbidden("declaring a consultation one did not pick up"));
     }
     let group = group(state, read.group).await?;
     let Some(service) = group.services.iter().find(|service| service.code == code) else {
-        return Err(ServerError::InvalidRequest("consultation_unknown_service: not one of the group's services".into()));
+        return Err(ServerError::InvalidRequest(ConsultationError::UnknownService.to_string()));
     };
-    if read.declarations.len() >= MAX_DECLARATIONS || read.declarations.iter().any(|d| d.id == declaration_id) {
+    if read.declarations.iter().any(|d| d.id == declaration_id) {
+        return Err(ServerError::InvalidRequest("the declaration id is taken".into()));
+    }
+    if read.declarations.len() >= MAX_DECLARATIONS {
         return Err(ServerError::InvalidRequest(format!("a consultation holds at most {MAX_DECLARATIONS} declarations")));
     }
     let mut entry = read.clone();
@@ -231,41 +236,52 @@ pub(crate) async fn declare(
 }
 
 /// The reminder job (CONS-5): still without an answer, the consultation shows it was reminded
-/// and everyone taking part gets an e-mail, without a word about the patient or the question.
+/// and every participant gets an e-mail, each its own durable job in the same commit (one address
+/// failing, or the mail server being down, is retried without reminding twice).
 pub(crate) async fn remind(state: &AppState, id: Uuid) -> ServerResult<()> {
     let read = consultation(state, id).await?;
     if !matches!(read.status, ConsultationStatus::New | ConsultationStatus::PickedUp) || read.reminded_at.is_some() {
         return Ok(());
     }
+    let Some(ChangeBody::Conversation(conversation)) =
+        state.store().entity(EntityKind::Conversation, read.conversation_id.0).await?
+    else {
+        return Err(ServerError::NotFound("conversation"));
+    };
+    let now = state.clock().now();
     let mut entry = read.clone();
-    entry.reminded_at = Some(state.clock().now());
-    let commit = Commit { changes: changes(&entry), unchanged: vec![ChangeBody::Consultation(read)], ..Commit::default() };
+    entry.reminded_at = Some(now);
+    let jobs: Vec<NewJob> = conversation
+        .participants
+        .iter()
+        .filter(|p| p.is_active())
+        .map(|p| NewJob {
+            id: Uuid::new_v5(&id, format!("{SEND_CONSULTATION_REMINDER}|{}", p.user_id).as_bytes()),
+            kind: SEND_CONSULTATION_REMINDER.into(),
+            payload: serde_json::json!({ "user_id": p.user_id }),
+            run_at: now,
+        })
+        .collect();
+    tracing::info!(consultation_id = %id, recipients = jobs.len(), "consultation reminder");
+    let commit = Commit { changes: changes(&entry), jobs, unchanged: vec![ChangeBody::Consultation(read)], ..Commit::default() };
     state.commit(commit).await?;
+    Ok(())
+}
+
+/// One reminder e-mail (CONS-5) to one participant: the notification address, else the
+/// account's.
+pub(crate) async fn send_reminder(state: &AppState, user: UserId) -> ServerResult<()> {
+    let Some(ChangeBody::Account(account)) = state.store().entity(EntityKind::Account, user.0).await? else {
+        return Ok(());
+    };
+    let Some(to) = account.notification_email.or(account.email) else { return Ok(()) };
     let transport = state
         .delivery()
         .mail
         .as_ref()
         .ok_or(crate::delivery::DeliveryError::NotConfigured(kring_protocol::CodeChannel::Email))?;
-    let Some(ChangeBody::Conversation(conversation)) =
-        state.store().entity(EntityKind::Conversation, entry.conversation_id.0).await?
-    else {
-        return Err(ServerError::NotFound("conversation"));
-    };
-    let recipients: Vec<Uuid> = conversation.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id.0).collect();
-    let mut sent = 0;
-    for body in state.store().entities_by_id(EntityKind::Account, &recipients).await? {
-        let ChangeBody::Account(account) = body else { continue };
-        let Some(to) = account.notification_email.or(account.email) else { continue };
-        match transport.send(&reminder_mail(to)).await {
-            Ok(()) => sent += 1,
-            // The reminder is recorded and shows in the app; one address that fails does not
-            // stop the others.
-            Err(error) => {
-                tracing::warn!(consultation_id = %id, user_id = %account.id, %error, "consultation reminder e-mail failed")
-            }
-        }
-    }
-    tracing::info!(consultation_id = %id, sent, "consultation reminder sent");
+    transport.send(&reminder_mail(to)).await.map_err(crate::delivery::DeliveryError::from)?;
+    tracing::info!(user_id = %user, "consultation reminder e-mail sent");
     Ok(())
 }
 
@@ -300,12 +316,19 @@ pub fn reminder_mail(to: kring_domain::Email) -> OutgoingMail {
 }
 
 /// A consultation reaches the practice's patient scope (the timeline, CONS-3) and those taking
-/// part in its conversation.
+/// part in its conversation; its record (no patient, no subject) the practice and its care
+/// group (STAFF-5).
 fn changes(entry: &ConsultationEntry) -> Vec<(Scope, ChangeBody)> {
-    vec![
+    let record = ChangeBody::ConsultationRecord(ConsultationRecordEntry::of(entry));
+    let mut changes = vec![
         (Scope::Patients(entry.practice_id), ChangeBody::Consultation(entry.clone())),
         (Scope::Conversation(entry.conversation_id), ChangeBody::Consultation(entry.clone())),
-    ]
+        (Scope::Organisation(entry.practice_id), record.clone()),
+    ];
+    if let Some(care_group) = entry.care_group {
+        changes.push((Scope::Organisation(care_group), record));
+    }
+    changes
 }
 
 fn job(kind: &str, consultation: Uuid, run_at: time::OffsetDateTime) -> NewJob {
@@ -343,10 +366,20 @@ async fn specialists(state: &AppState, group: TeamId) -> ServerResult<Vec<UserId
     Ok(users)
 }
 
+async fn practice_care_group(
+    state: &AppState,
+    practice: kring_domain::OrganisationId,
+) -> ServerResult<Option<kring_domain::OrganisationId>> {
+    Ok(match state.store().entity(EntityKind::Organisation, practice.0).await? {
+        Some(ChangeBody::Organisation(organisation)) => organisation.care_group,
+        _ => None,
+    })
+}
+
 async fn group(state: &AppState, team: TeamId) -> ServerResult<ConsultationGroupEntry> {
     match state.store().entity(EntityKind::ConsultationGroup, team.0).await? {
         Some(ChangeBody::ConsultationGroup(group)) => Ok(group),
-        _ => Err(ServerError::InvalidRequest("consultation_unknown_group: no such consultation group".into())),
+        _ => Err(ServerError::InvalidRequest(ConsultationError::UnknownGroup.to_string())),
     }
 }
 

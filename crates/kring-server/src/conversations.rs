@@ -114,6 +114,7 @@ pub(crate) async fn post(
     new_epoch: Option<&[WrappedKey]>,
 ) -> ServerResult<Planned> {
     let mut conversation = conversation(state, id).await?;
+    let read = conversation.clone();
     active_participant(&conversation, author)?;
     let mut rotated = false;
     let active: Vec<UserId> = conversation.participants.iter().filter(|p| p.is_active()).map(|p| p.user_id).collect();
@@ -144,10 +145,14 @@ pub(crate) async fn post(
     let mut changes = Vec::new();
     let mut unchanged = Vec::new();
     if let Some(consultation) = conversation.consultation {
-        // CONS-2: the specialist's first message is the answer.
-        let (answered, read) = crate::consultations::on_message(state, consultation, author, sent_at).await?;
+        // CONS-2: the specialist's first message is the answer. Planned on the conversation and
+        // the consultation as read: a pickup committing meanwhile (the others leave, a new key
+        // epoch is due) or a closing makes this plan again, so nothing is sealed to a key a
+        // leaver holds and nothing lands in a closed consultation.
+        let (answered, consultation_read) = crate::consultations::on_message(state, consultation, author, sent_at).await?;
         changes.extend(answered);
-        unchanged.extend(read);
+        unchanged.push(consultation_read);
+        unchanged.push(ChangeBody::Conversation(read));
     }
     if rotated {
         changes.push((scope.clone(), ChangeBody::Conversation(conversation.clone())));

@@ -304,6 +304,7 @@ mod tests {
             kind: kring_domain::OrganisationKind::GpPractice,
             agb: None,
             city: "Delft".into(),
+            care_group: None,
         };
         (scope, ChangeBody::Organisation(org))
     }

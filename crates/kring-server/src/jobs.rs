@@ -86,6 +86,11 @@ async fn run(state: &AppState, job: &LeasedJob) -> ServerResult<()> {
         }
         job_kind::NOTIFY_NEW_MESSAGES => notify_new_messages(state, &job.payload).await,
         job_kind::REMIND_CONSULTATION => crate::consultations::remind(state, consultation_id(&job.payload)?).await,
+        job_kind::SEND_CONSULTATION_REMINDER => {
+            let user = job.payload["user_id"].as_str().and_then(|id| Uuid::parse_str(id).ok());
+            let user = user.ok_or_else(|| ServerError::InvalidRequest("job payload".into()))?;
+            crate::consultations::send_reminder(state, UserId(user)).await
+        }
         job_kind::CLOSE_CONSULTATION => crate::consultations::close_automatically(state, consultation_id(&job.payload)?).await,
         other => Err(ServerError::InvalidRequest(format!("unknown job kind {other}"))),
     }

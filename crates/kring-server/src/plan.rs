@@ -18,6 +18,8 @@ pub mod job_kind {
     pub const NOTIFY_NEW_MESSAGES: &str = "notify_new_messages";
     /// The first reminder of a consultation still without an answer (CONS-5).
     pub const REMIND_CONSULTATION: &str = "remind_consultation";
+    /// The reminder e-mail to one participant of a consultation (CONS-5).
+    pub const SEND_CONSULTATION_REMINDER: &str = "send_consultation_reminder";
     /// Close a consultation whose agreement's closing time passed (CONS-5).
     pub const CLOSE_CONSULTATION: &str = "close_consultation";
 }

@@ -12,7 +12,8 @@ use kring_crypto::{derive_login_keys, AuthKeyVerifier, KdfParams, Salt, UserKeys
 use kring_domain::{AgbCode, Email, MobileNumber, OrganisationId, OrganisationKind, Role, TeamId, UserId};
 use kring_protocol::staff::PatientDataAccessEntry;
 use kring_protocol::{
-    AccountEntry, ChangeBody, CodeChannel, ContractEntry, KeyMaterial, OrganisationEntry, PersonEntry, Scope, Seq, TeamEntry,
+    AccountEntry, ChangeBody, CodeChannel, ContractEntry, EntityKind, KeyMaterial, OrganisationEntry, PersonEntry, Scope, Seq,
+    TeamEntry,
 };
 use uuid::Uuid;
 
@@ -129,7 +130,14 @@ pub async fn create_organisation(
     let agb = agb.map(AgbCode::parse).transpose().map_err(|e| crate::error::ServerError::InvalidRequest(e.to_string()))?;
     let mut changes = vec![(
         Scope::Directory,
-        ChangeBody::Organisation(OrganisationEntry { id, name: name.to_owned(), kind, agb, city: city.to_owned() }),
+        ChangeBody::Organisation(OrganisationEntry {
+            id,
+            name: name.to_owned(),
+            kind,
+            agb,
+            city: city.to_owned(),
+            care_group: None,
+        }),
     )];
     let team_ids: Vec<TeamId> = teams.iter().map(|_| TeamId::new()).collect();
     for (team_id, team_name) in team_ids.iter().zip(teams) {
@@ -284,6 +292,12 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
     let (care_group, care_group_teams) =
         create_organisation(store, "Zorggroep Delfland", OrganisationKind::CareGroup, Some("07060123"), "Delft", &["Ketenzorg"])
             .await?;
+    // De Linde belongs to Zorggroep Delfland: its finance and quality staff see the practice's
+    // consultation records (STAFF-5).
+    if let Some(ChangeBody::Organisation(linde)) = store.entity(EntityKind::Organisation, practice.0).await? {
+        let linde = OrganisationEntry { care_group: Some(care_group), ..linde };
+        store.commit(Commit { changes: vec![(Scope::Directory, ChangeBody::Organisation(linde))], ..Commit::default() }).await?;
+    }
     let (home_care, home_care_teams) = create_organisation(
         store,
         "Thuiszorg Hof van Delft",

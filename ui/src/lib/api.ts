@@ -9,7 +9,7 @@ import type {
   LaunchOpening, NetworkMemberView, PatientOverview, PatientView, ProfileForm, ProfileView, RecipientView,
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
   DataCategory, MatrixView, OrganisationKind, ReferralForm, ReferralLetter, ReferralOptions, ReferralSummary, ReferralView,
-  ConsultationForm, ConsultationGroupView, ConsultationSummary,
+  ConsultationForm, ConsultationGroupView, ConsultationSummary, DashboardRow, DeclarationRow, Period,
 } from './generated';
 import { CLIENT_ERROR_CODES, type ClientErrorCode } from './generated';
 export type * from './generated';
@@ -135,6 +135,11 @@ export const api = {
   pickUpConsultation: (consultationId: string) => invoke<void>('pick_up_consultation', { consultationId }),
   closeConsultation: (consultationId: string) => invoke<void>('close_consultation', { consultationId }),
   declareConsultation: (consultationId: string, code: string) => invoke<void>('declare_consultation', { consultationId, code }),
+  /** STAFF-5: consultations per month and group, for the quality dashboard. */
+  consultationDashboard: () => invoke<DashboardRow[]>('consultation_dashboard'),
+  declarations: (period: Period) => invoke<DeclarationRow[]>('declarations', { period }),
+  /** Writes the period's declarations as CSV to the downloads folder; returns the path. */
+  saveDeclarationsCsv: (period: Period) => invoke<string>('save_declarations_csv', { period }),
   hisRoute: () => invoke<HisRoute>('his_route'),
   returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
     invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),

@@ -217,17 +217,14 @@ export type ConsultationGroupView = { team_id: TeamId,
  */
 name: string, organisation: string, care_street: CareStreet, 
 /**
- * The specialists who answer in it (active, with keys), by name.
+ * The specialists who answer in it (active, with keys), by name: the whole group reads a
+ * question, or one of them is named.
  */
-specialists: Array<string>, 
+specialists: Array<PersonOption>, 
 /**
  * The agreement in business hours: answer, first reminder, closing (CONS-5).
  */
-answer_hours: number, reminder_hours: number, closing_hours: number, services: Array<DeclarableService>, 
-/**
- * The specialists one can name instead of the whole group.
- */
-specialist_options: Array<PersonOption>, };
+answer_hours: number, reminder_hours: number, closing_hours: number, services: Array<DeclarableService>, };
 
 /**
  * Where a consultation stands (the C tab's statuses).
@@ -269,6 +266,10 @@ unread: number, conversation_id: ConversationId,
  * an open button (CONS-3).
  */
 can_open: boolean, 
+/**
+ * I may write in its conversation now: before pickup only the asker, never once closed.
+ */
+may_write: boolean, 
 /**
  * What I can do with it now.
  */
@@ -327,6 +328,19 @@ export type ConversationView = { summary: ConversationSummary, messages: Array<M
 can_write: boolean, };
 
 /**
+ * One month of one group on the quality dashboard.
+ */
+export type DashboardRow = { 
+/**
+ * "2026-12", by the day it was asked in Dutch time.
+ */
+month: string, group: string, sent: number, picked_up: number, 
+/**
+ * Answered within the group's agreement, in business hours (CONS-5).
+ */
+answered_within: number, declared: number, };
+
+/**
  * A category of medical data a referral can carry: each measurement kind, medication, and the
  * care programmes. Measurements are matched by LOINC code; one coded otherwise belongs to no
  * category and never goes along.
@@ -352,6 +366,19 @@ overdue: boolean, };
  * A service a specialist of the group can book for a consultation ("verrichting", CONS-4).
  */
 export type DeclarableService = { code: string, description: string, };
+
+/**
+ * One booked service in the finance export.
+ */
+export type DeclarationRow = { 
+/**
+ * The day it was booked, in Dutch time.
+ */
+date: string, practice: string, group: string, organisation: string, code: string, description: string, specialist: string, 
+/**
+ * The consultation's reference (its id), to reconcile with the specialist's invoice.
+ */
+consultation: string, };
 
 export type DeclarationView = { code: string, description: string, by: string, at: string, };
 
@@ -657,6 +684,11 @@ actions: Array<Action>,
  */
 sharing: Sharing | null, };
 
+/**
+ * A period of the finance export, both days included; dates travel as `2026-12-01`.
+ */
+export type Period = { from: string, until: string, };
+
 export type PersonOption = { user_id: UserId, name: string, };
 
 /**
@@ -913,6 +945,7 @@ export const CLIENT_ERROR_CODES = [
   'consultation_already_picked_up',
   'consultation_closed',
   'consultation_invalid_agreement',
+  'consultation_invalid_period',
   'consultation_no_specialists',
   'consultation_not_picked_up',
   'consultation_question_required',

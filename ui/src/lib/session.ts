@@ -2,7 +2,7 @@
 import type { AccessLogEntry, Action, Directory, SessionState } from './api';
 
 /** The screens of the logged-in app. */
-export type Screen = 'directory' | 'patients' | 'patient' | 'conversations' | 'staff' | 'account-requests' | 'access-log' | 'matrix' | 'profile';
+export type Screen = 'directory' | 'patients' | 'patient' | 'conversations' | 'staff' | 'account-requests' | 'access-log' | 'matrix' | 'reports' | 'profile';
 
 /** Whether the user may do `action` in `organisationId`. */
 export function may(session: SessionState, organisationId: string, action: Action): boolean {

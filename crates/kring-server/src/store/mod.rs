@@ -399,6 +399,7 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::HisReturn(back) => Some(back.conversation_id.0),
         ChangeBody::Referral(referral) => Some(referral.patient_id.0),
         ChangeBody::Consultation(consultation) => Some(consultation.patient_id.0),
+        ChangeBody::ConsultationRecord(record) => Some(record.practice_id.0),
         ChangeBody::MatrixRequest(_) | ChangeBody::AuthorisationMatrix(_) | ChangeBody::ConsultationGroup(_) => None,
         ChangeBody::Organisation(_)
         | ChangeBody::Person(_)

@@ -55,6 +55,7 @@ fn organisation(name: &str) -> OrganisationEntry {
         kind: OrganisationKind::GpPractice,
         agb: None,
         city: "Delft".into(),
+        care_group: None,
     }
 }
 

@@ -267,3 +267,28 @@ pub(super) fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
         || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_time, rfc3339};
+    use time::macros::datetime;
+
+    #[test]
+    fn stored_times_sort_as_text_as_the_moments_do_whatever_their_offset_or_fraction() {
+        // A business-time deadline carries the Dutch offset; the clock's now is UTC with nanos.
+        let moments = [
+            datetime!(2037-12-29 09:59:59.5 +01:00),
+            datetime!(2037-12-29 09:00:00 UTC),
+            datetime!(2037-12-29 09:00:00.000000001 UTC),
+            datetime!(2037-12-29 10:00:00.25 +01:00),
+            datetime!(2037-12-29 08:00:00 -01:00),
+        ];
+        for a in moments {
+            for b in moments {
+                let (text_a, text_b) = (rfc3339(a).unwrap(), rfc3339(b).unwrap());
+                assert_eq!(text_a.cmp(&text_b), a.cmp(&b), "{text_a} vs {text_b}");
+            }
+            assert_eq!(parse_time(&rfc3339(a).unwrap()).unwrap(), a);
+        }
+    }
+}
