@@ -216,9 +216,9 @@ impl KringClient {
     /// The C tab (CHAT-5): the consultations I take part in, newest first. Someone of the group
     /// whose colleague picked one up no longer sees it.
     pub fn consultations(&self) -> ClientResult<Vec<ConsultationSummary>> {
-        let context = Context::of(self)?;
-        let mut list: Vec<ConsultationSummary> = self
-            .consultation_entries()?
+        let entries = self.consultation_entries()?;
+        let context = Context::of(self, &entries)?;
+        let mut list: Vec<ConsultationSummary> = entries
             .iter()
             .filter(|entry| context.can_open(entry, self.inner.me.user_id))
             .map(|entry| self.consultation_summary(entry, &context))
@@ -230,20 +230,18 @@ impl KringClient {
     /// The patient's consultations for the timeline (CONS-3): for colleagues of the practice with
     /// patient access too, who see subject, group, status and dates but cannot open it.
     pub fn patient_consultations(&self, patient_id: PatientId) -> ClientResult<Vec<ConsultationSummary>> {
-        let context = Context::of(self)?;
-        let mut list: Vec<ConsultationSummary> = self
-            .consultation_entries()?
-            .iter()
-            .filter(|entry| entry.patient_id == patient_id)
-            .map(|entry| self.consultation_summary(entry, &context))
-            .collect();
+        let mut entries = self.consultation_entries()?;
+        entries.retain(|entry| entry.patient_id == patient_id);
+        let context = Context::of(self, &entries)?;
+        let mut list: Vec<ConsultationSummary> = entries.iter().map(|entry| self.consultation_summary(entry, &context)).collect();
         list.sort_by_key(|summary| std::cmp::Reverse(summary.asked_at));
         Ok(list)
     }
 
     pub fn consultation(&self, id: Uuid) -> ClientResult<ConsultationSummary> {
         let entry = self.consultation_entry(id)?;
-        Ok(self.consultation_summary(&entry, &Context::of(self)?))
+        let context = Context::of(self, std::slice::from_ref(&entry))?;
+        Ok(self.consultation_summary(&entry, &context))
     }
 
     /// Pick it up (CONS-2): of two specialists at once, one wins; the other learns who did.
@@ -298,14 +296,7 @@ impl KringClient {
             let vault = context.vaults.get(&entry.practice_id)?;
             open_sealed::<String>(vault, &entry.practice_subject).ok()
         });
-        let patient_name = if self.is_unlocked() {
-            match self.patient_summary(entry.patient_id) {
-                Ok(Some(summary)) if !summary.name.is_empty() => Some(summary.name),
-                _ => None,
-            }
-        } else {
-            None
-        };
+        let patient_name = context.patient_names.get(&entry.patient_id).cloned();
         let now = OffsetDateTime::now_utc();
         let deadline = AnswerAgreement::from_hours(entry.answer_hours, entry.reminder_hours, entry.closing_hours)
             .ok()
@@ -360,7 +351,8 @@ impl KringClient {
         let Some(entry) = self.consultation_entries()?.into_iter().find(|entry| entry.conversation_id == conversation_id) else {
             return Ok(Vec::new());
         };
-        let summary = self.consultation_summary(&entry, &Context::of(self)?);
+        let context = Context::of(self, std::slice::from_ref(&entry))?;
+        let summary = self.consultation_summary(&entry, &context);
         let status = match summary.status {
             ConsultationStatus::New => "Nieuw",
             ConsultationStatus::PickedUp => "Opgepakt",
@@ -420,10 +412,12 @@ fn group_specialists(contracts: &[ContractEntry], people: &HashMap<UserId, Perso
 /// What every summary needs, read once per list.
 struct Context {
     names: HashMap<UserId, String>,
-    conversations: HashMap<ConversationId, crate::conversations::ConversationSummary>,
+    conversations: HashMap<ConversationId, crate::conversations::Glance>,
     /// Team -> (group name, organisation name, services).
     groups: HashMap<TeamId, (String, String, Vec<DeclarableService>)>,
     groups_i_answer: Vec<TeamId>,
+    /// The names of the list's patients in my index, looked up once per patient (locked: none).
+    patient_names: HashMap<PatientId, String>,
     /// The practice vaults I hold, opened once per list (locked: none).
     vaults: HashMap<OrganisationId, Vault>,
     calendar: BusinessCalendar,
@@ -437,7 +431,7 @@ impl Context {
             .is_some_and(|c| c.active || entry.asked_by == me || entry.picked_up_by == Some(me))
     }
 
-    fn of(client: &KringClient) -> ClientResult<Self> {
+    fn of(client: &KringClient, entries: &[ConsultationEntry]) -> ClientResult<Self> {
         let me = client.inner.me.user_id;
         let groups = client
             .consultation_groups()?
@@ -461,10 +455,24 @@ impl Context {
         } else {
             HashMap::new()
         };
+        let mut patient_names = HashMap::new();
+        if client.is_unlocked() {
+            for entry in entries {
+                if patient_names.contains_key(&entry.patient_id) {
+                    continue;
+                }
+                if let Ok(Some(summary)) = client.patient_summary(entry.patient_id) {
+                    if !summary.name.is_empty() {
+                        patient_names.insert(entry.patient_id, summary.name);
+                    }
+                }
+            }
+        }
         Ok(Context {
+            patient_names,
             vaults,
             names: client.names()?,
-            conversations: client.conversations(true)?.into_iter().map(|c| (c.id, c)).collect(),
+            conversations: client.glances(&entries.iter().map(|entry| entry.conversation_id).collect())?,
             groups,
             groups_i_answer,
             calendar: BusinessCalendar::default(),
