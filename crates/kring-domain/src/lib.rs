@@ -12,6 +12,7 @@ pub mod clock;
 pub mod consultation;
 pub mod conversation;
 pub mod his_vendor;
+pub mod home_measurement;
 pub mod ids;
 pub mod launch;
 pub mod medvri;
