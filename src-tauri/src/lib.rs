@@ -109,6 +109,7 @@ pub fn run() {
             commands::directory,
             commands::set_team_contact,
             patients::patients,
+            patients::record_home_measurement,
             patients::open_patient,
             patients::patient_names,
             patients::import_extraction,

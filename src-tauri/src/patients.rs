@@ -186,3 +186,12 @@ async fn launch(app: &AppHandle, core: &AppCore, link: &str) -> Result<SessionSt
     core.set_launch_target(target).await;
     Ok(begin_session(app.clone(), core, client).await)
 }
+
+/// CARE-4: a home measurement for the patient's care network.
+#[tauri::command]
+pub async fn record_home_measurement(
+    core: State<'_, AppCore>,
+    form: kring_client::care::HomeMeasurementForm,
+) -> CommandResult<Uuid> {
+    Ok(core.client().await?.record_home_measurement(form).await?)
+}

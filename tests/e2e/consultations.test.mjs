@@ -86,6 +86,7 @@ describe('a consultation with the psychiatric consultation line', () => {
     await specialist.find('[data-testid="consultation-pick-up"]');
     // Before anyone picks it up, a specialist does not write in it.
     assert.equal(await specialist.count('[data-testid="composer"]'), 0, 'no composer before pickup');
+    await specialist.waitForText('[data-testid="read-only-notice"]', 'Pak de consultatie op om te antwoorden');
     await logout(specialist);
   });
 

@@ -145,6 +145,26 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     await nurse.find('[data-testid="matrix-request-sent"]');
     await nurse.waitForText('[data-testid="matrix-request-status"]', 'In afwachting');
     await nurse.click('[data-testid="matrix-close"]');
+
+    // At the patient's home she measures a blood pressure (CARE-4): an impossible one is refused
+    // in Dutch; the real one joins the chart as a home value.
+    await nurse.click('[data-testid="nav-patients"]');
+    await nurse.type('[data-testid="patient-search"]', 'Vries');
+    await nurse.click('[data-testid="patient-row"] button');
+    await nurse.waitForText('[data-testid="patient-name"]', 'de Vries, Jan Willem');
+    await nurse.click('[data-testid="home-measurement-add"]');
+    await nurse.choose('[data-testid="home-kind"]', 'Bloeddruk');
+    await nurse.type('[data-testid="home-value-0"]', '84');
+    await nurse.type('[data-testid="home-value-1"]', '152');
+    await nurse.click('[data-testid="home-save"]:not([disabled])');
+    await nurse.waitForText('[data-testid="home-error"]', 'De onderdruk moet lager zijn dan de bovendruk');
+    await nurse.type('[data-testid="home-value-0"]', '152');
+    await nurse.type('[data-testid="home-value-1"]', '84');
+    await nurse.click('[data-testid="home-save"]:not([disabled])');
+    await nurse.waitGone('[data-testid="home-measurement-dialog"]');
+    await nurse.find('[data-testid="trend-row"][data-source="home"][data-value="152"]');
+    await nurse.find('[data-testid="trend-home-legend"]');
+    await nurse.screenshot(`${shots}/home-measurement.png`);
   });
 
   it('the GP sees the feedback, closes the referral and sees how each member joined (REF-3, NET-2)', async () => {

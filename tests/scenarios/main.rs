@@ -1,6 +1,7 @@
 //! Scenario tests: several people's clients against one in-process server, as in a region.
 
 mod access_log;
+mod care;
 mod connections;
 mod consultations;
 mod conversations;

@@ -335,6 +335,7 @@ fn parent_of(body: &ChangeBody) -> Option<String> {
         ChangeBody::HisReturn(back) => Some(back.conversation_id.to_string()),
         ChangeBody::Referral(referral) => Some(referral.patient_id.to_string()),
         ChangeBody::Consultation(consultation) => Some(consultation.patient_id.to_string()),
+        ChangeBody::HomeMeasurement(measurement) => Some(measurement.patient_id.to_string()),
         _ => None,
     }
 }

@@ -84,6 +84,8 @@ pub struct ConsultationSummary {
     pub can_open: bool,
     /// I may write in its conversation now: before pickup only the asker, never once closed.
     pub may_write: bool,
+    /// I asked it (the practice's side: it can go back to the HIS).
+    pub asked_by_me: bool,
     /// What I can do with it now.
     pub may_pick_up: bool,
     pub may_answer: bool,
@@ -264,6 +266,9 @@ impl KringClient {
         if entry.status == ConsultationStatus::New {
             return Err(ConsultationError::NotPickedUp.into());
         }
+        if entry.declarations.iter().any(|declaration| declaration.code == code) {
+            return Err(ConsultationError::AlreadyDeclared.into());
+        }
         let declaration_id = Uuid::now_v7();
         self.submit_now(Mutation::DeclareConsultation { consultation_id: id, declaration_id, code: code.to_owned() }).await?;
         Ok(())
@@ -336,6 +341,7 @@ impl KringClient {
             unread: conversation.map(|c| c.unread).unwrap_or_default(),
             conversation_id: entry.conversation_id,
             can_open,
+            asked_by_me: entry.asked_by == me,
             may_write: open && taking_part && (entry.status != ConsultationStatus::New || entry.asked_by == me),
             may_pick_up: taking_part && entry.status == ConsultationStatus::New && context.groups_i_answer.contains(&entry.group),
             may_answer: open && entry.picked_up_by == Some(me),

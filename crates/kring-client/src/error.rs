@@ -88,6 +88,10 @@ pub enum ClientError {
     Referral(kring_domain::referral::ReferralError),
     #[error("the consultation is not accepted: {0}")]
     Consultation(#[from] kring_domain::consultation::ConsultationError),
+    #[error("the measurement is not accepted: {0}")]
+    HomeMeasurement(#[from] kring_domain::home_measurement::HomeMeasurementError),
+    #[error("the practice has not shared this patient: there is no care network to record for")]
+    NotShared,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -130,6 +134,7 @@ enum OwnCode {
     HisReturnNeedsPatient,
     HisReturnCommentTooLong,
     HisReturnFailed,
+    NotShared,
     Internal,
 }
 
@@ -191,6 +196,8 @@ impl ClientError {
             ClientError::HisReturn(_) => OwnCode::HisReturnFailed,
             ClientError::Referral(error) => return error.code(),
             ClientError::Consultation(error) => return error.code(),
+            ClientError::HomeMeasurement(error) => return error.code(),
+            ClientError::NotShared => OwnCode::NotShared,
             ClientError::Crypto(_) | ClientError::Internal(_) => OwnCode::Internal,
         };
         own.into()
@@ -211,6 +218,10 @@ impl ClientError {
         codes.extend(kring_domain::referral::ReferralError::iter().map(kring_domain::referral::ReferralError::code));
         codes.extend(
             kring_domain::consultation::ConsultationError::iter().map(kring_domain::consultation::ConsultationError::code),
+        );
+        codes.extend(
+            kring_domain::home_measurement::HomeMeasurementError::iter()
+                .map(kring_domain::home_measurement::HomeMeasurementError::code),
         );
         codes.sort_unstable();
         codes.dedup();
@@ -277,6 +288,8 @@ mod tests {
             K::HisReturn => ClientError::HisReturn(String::new()),
             K::Referral => ClientError::Referral(kring_domain::referral::ReferralError::ReasonRequired),
             K::Consultation => ClientError::Consultation(kring_domain::consultation::ConsultationError::SubjectRequired),
+            K::HomeMeasurement => ClientError::HomeMeasurement(kring_domain::home_measurement::HomeMeasurementError::Implausible),
+            K::NotShared => ClientError::NotShared,
             K::Internal => ClientError::Internal(String::new()),
         }
     }

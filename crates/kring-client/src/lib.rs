@@ -11,6 +11,7 @@
 pub mod activation;
 mod api;
 mod cache;
+pub mod care;
 pub mod consultation_reports;
 pub mod consultations;
 pub mod conversations;

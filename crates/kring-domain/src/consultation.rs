@@ -42,6 +42,8 @@ pub enum ConsultationError {
     UnknownService,
     #[error("a period runs from its first to its last day, at most a year")]
     InvalidPeriod,
+    #[error("this service is booked on the consultation already")]
+    AlreadyDeclared,
 }
 
 impl ConsultationError {
@@ -60,6 +62,7 @@ impl ConsultationError {
             ConsultationError::NoSpecialists => "consultation_no_specialists",
             ConsultationError::UnknownService => "consultation_unknown_service",
             ConsultationError::InvalidPeriod => "consultation_invalid_period",
+            ConsultationError::AlreadyDeclared => "consultation_already_declared",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod care;
 pub mod consultations;
 pub mod conversations;
 pub mod directory;

@@ -109,6 +109,7 @@ pub enum EntityKind {
     ConsultationGroup,
     Consultation,
     ConsultationRecord,
+    HomeMeasurement,
 }
 
 impl EntityKind {
@@ -138,6 +139,7 @@ impl EntityKind {
             EntityKind::ConsultationGroup => "consultation_group",
             EntityKind::Consultation => "consultation",
             EntityKind::ConsultationRecord => "consultation_record",
+            EntityKind::HomeMeasurement => "home_measurement",
         }
     }
 }
@@ -170,6 +172,7 @@ pub enum ChangeBody {
     ConsultationGroup(crate::consultations::ConsultationGroupEntry),
     Consultation(crate::consultations::ConsultationEntry),
     ConsultationRecord(crate::consultations::ConsultationRecordEntry),
+    HomeMeasurement(crate::care::HomeMeasurementEntry),
 }
 
 impl ChangeBody {
@@ -199,6 +202,7 @@ impl ChangeBody {
             ChangeBody::ConsultationGroup(_) => EntityKind::ConsultationGroup,
             ChangeBody::Consultation(_) => EntityKind::Consultation,
             ChangeBody::ConsultationRecord(_) => EntityKind::ConsultationRecord,
+            ChangeBody::HomeMeasurement(_) => EntityKind::HomeMeasurement,
         }
     }
 
@@ -228,6 +232,7 @@ impl ChangeBody {
             ChangeBody::ConsultationGroup(e) => e.team_id.0,
             ChangeBody::Consultation(e) => e.id,
             ChangeBody::ConsultationRecord(e) => e.id,
+            ChangeBody::HomeMeasurement(e) => e.id,
         }
     }
 }
@@ -397,6 +402,9 @@ pub enum Mutation {
     ConsultationStep { consultation_id: Uuid, step: kring_domain::consultation::ConsultationStep },
     /// The specialist who picked it up books one of the group's services (CONS-4).
     DeclareConsultation { consultation_id: Uuid, declaration_id: Uuid, code: String },
+    /// A caregiver who sees the patient records measurements taken at home (CARE-4), sealed to
+    /// the patient's network vault and signed.
+    RecordHomeMeasurement { id: Uuid, patient_id: PatientId, sealed: String, signature: String },
 }
 
 /// What became of a mutation.

@@ -218,6 +218,9 @@ pub(crate) async fn declare(
     if read.declarations.iter().any(|d| d.id == declaration_id) {
         return Err(ServerError::InvalidRequest("the declaration id is taken".into()));
     }
+    if read.declarations.iter().any(|d| d.code == service.code) {
+        return Err(ServerError::InvalidRequest(ConsultationError::AlreadyDeclared.to_string()));
+    }
     if read.declarations.len() >= MAX_DECLARATIONS {
         return Err(ServerError::InvalidRequest(format!("a consultation holds at most {MAX_DECLARATIONS} declarations")));
     }

@@ -13,6 +13,7 @@ mod access_log;
 mod audience;
 mod auth;
 mod authz;
+mod care;
 mod chain;
 mod consultations;
 mod conversations;

@@ -4,7 +4,7 @@ use crate::authz::{may, AuthUser};
 use crate::error::{ServerError, ServerResult};
 use crate::plan::{after_commit, Planned};
 use crate::store::{Commit, StoreError};
-use crate::{consultations, conversations, patients, referrals, staff, AppState};
+use crate::{care, consultations, conversations, patients, referrals, staff, AppState};
 use axum::extract::State;
 use axum::Json;
 use kring_domain::{Action, UserId};
@@ -222,6 +222,9 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         Mutation::ConsultationStep { consultation_id, step } => consultations::step(state, author, *consultation_id, *step).await,
         Mutation::DeclareConsultation { consultation_id, declaration_id, code } => {
             consultations::declare(state, author, *consultation_id, *declaration_id, code).await
+        }
+        Mutation::RecordHomeMeasurement { id, patient_id, sealed, signature } => {
+            care::record_home_measurement(state, author, *id, *patient_id, sealed, signature).await
         }
     }
 }

@@ -299,10 +299,14 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         (Scope::Patients(practice), ChangeBody::PatientNetwork(network.clone())),
         (Scope::Patient(network.patient_id), ChangeBody::PatientNetwork(network.clone())),
     ];
-    // A partner joining now has not seen the consent records made before: send them along.
+    // A partner joining now has not seen the consent records and home measurements (CARE-4)
+    // made before: send them along.
     if shared.difference(&before).next().is_some() {
         for consent in consents(state, network.patient_id).await? {
             changes.push((Scope::Patient(network.patient_id), ChangeBody::Consent(consent)));
+        }
+        for measurement in state.store().children(EntityKind::HomeMeasurement, network.patient_id.0).await? {
+            changes.push((Scope::Patient(network.patient_id), measurement));
         }
     }
     for organisation in shared.union(&before) {

@@ -42,8 +42,8 @@ const series: MeasurementSeries = {
   label: 'Systolische bloeddruk',
   unit: 'mmHg',
   points: [
-    { date: '2026-03-12', value: 142, out_of_range: true },
-    { date: '2026-01-02', value: 137.5, out_of_range: false },
+    { date: '2026-03-12', value: 142, out_of_range: true, source: 'his' },
+    { date: '2026-01-02', value: 137.5, out_of_range: false, source: 'his' },
   ],
   target: { low: null, high: 140 },
 };

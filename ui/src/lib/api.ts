@@ -9,7 +9,7 @@ import type {
   LaunchOpening, NetworkMemberView, PatientOverview, PatientView, ProfileForm, ProfileView, RecipientView,
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
   DataCategory, MatrixView, OrganisationKind, ReferralForm, ReferralLetter, ReferralOptions, ReferralSummary, ReferralView,
-  ConsultationForm, ConsultationGroupView, ConsultationSummary, DashboardRow, DeclarationRow, Period,
+  ConsultationForm, ConsultationGroupView, ConsultationSummary, DashboardRow, DeclarationRow, Period, HomeMeasurementForm,
 } from './generated';
 import { CLIENT_ERROR_CODES, type ClientErrorCode } from './generated';
 export type * from './generated';
@@ -140,6 +140,8 @@ export const api = {
   declarations: (period: Period) => invoke<DeclarationRow[]>('declarations', { period }),
   /** Writes the period's declarations as CSV to the downloads folder; returns the path. */
   saveDeclarationsCsv: (period: Period) => invoke<string>('save_declarations_csv', { period }),
+  /** CARE-4: a home measurement for the patient's care network. */
+  recordHomeMeasurement: (form: HomeMeasurementForm) => invoke<string>('record_home_measurement', { form }),
   hisRoute: () => invoke<HisRoute>('his_route'),
   returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
     invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),

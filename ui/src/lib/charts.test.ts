@@ -6,6 +6,7 @@ import {
   chartRows,
   coloursFrom,
   defaultColours,
+  hasHomePoints,
   OUT_OF_RANGE_RADIUS,
   pointText,
   POINT_RADIUS,
@@ -31,9 +32,9 @@ const systolic: MeasurementSeries = {
   label: 'Systolische bloeddruk',
   unit: 'mmHg',
   points: [
-    { date: '2025-09-03', value: 118, out_of_range: false },
-    { date: '2025-12-01', value: 131, out_of_range: false },
-    { date: '2026-03-12', value: 142, out_of_range: true },
+    { date: '2025-09-03', value: 118, out_of_range: false, source: 'his' },
+    { date: '2025-12-01', value: 131, out_of_range: false, source: 'his' },
+    { date: '2026-03-12', value: 142, out_of_range: true, source: 'his' },
   ],
   target: { low: null, high: 140 },
 };
@@ -74,8 +75,8 @@ describe("dates and values in the charts, in the UI's language", () => {
   });
 
   it('shows a point as value, unit and date, with a decimal comma', () => {
-    expect(pointText({ date: '2026-03-12', value: 142, out_of_range: true }, 'mmHg')).toBe('142 mmHg · 12 mrt 2026');
-    expect(pointText({ date: '2026-03-12', value: 7.46, out_of_range: false }, 'mmol/l')).toBe('7,5 mmol/l · 12 mrt 2026');
+    expect(pointText({ date: '2026-03-12', value: 142, out_of_range: true, source: 'his' }, 'mmHg')).toBe('142 mmHg · 12 mrt 2026');
+    expect(pointText({ date: '2026-03-12', value: 7.46, out_of_range: false, source: 'his' }, 'mmol/l')).toBe('7,5 mmol/l · 12 mrt 2026');
   });
 
   it('labels the time axis with Dutch dates, per month for a longer series', () => {
@@ -92,7 +93,7 @@ describe("dates and values in the charts, in the UI's language", () => {
       // Node's ICU abbreviates September in British English as "Sept".
       expect(shortDate('2025-09-03')).toBe('3 Sept 2025');
       expect(shortDate('2026-03-12')).toBe('12 Mar 2026');
-      expect(pointText({ date: '2026-03-12', value: 7.46, out_of_range: false }, 'mmol/l')).toBe('7.5 mmol/l · 12 Mar 2026');
+      expect(pointText({ date: '2026-03-12', value: 7.46, out_of_range: false, source: 'his' }, 'mmol/l')).toBe('7.5 mmol/l · 12 Mar 2026');
       const long = trendConfig(against({ low: 120, high: 140 }, 118, 142));
       expect(tick(long, 'x', timeOf('2025-10-01'))).toBe('Oct 2025');
       expect(tick(long, 'y', 137.5)).toBe('137.5');
@@ -164,6 +165,17 @@ describe('the target range', () => {
     expect(tooltip(config, 2)).toEqual(['142 mmHg · 12 mrt 2026']);
     expect(chartRows(flagged).map((p) => p.out_of_range)).toEqual([false, true, false]);
     expect(ariaSummary(flagged)).toContain('; 1 waarde buiten de streefwaarde.');
+  });
+
+  it('draws a value measured at home as an open point and says so in the legend (CARE-4)', () => {
+    const mixed = against({ low: null, high: 140 });
+    mixed.points[1] = { ...mixed.points[1], source: 'home' };
+    const config = trendConfig(mixed);
+    const fill = config.data.datasets[0].pointBackgroundColor as string[];
+    expect(fill[1]).toBe(defaultColours.surface);
+    expect(fill[0]).toBe(defaultColours.line);
+    expect(hasHomePoints(mixed)).toBe(true);
+    expect(hasHomePoints(against({ low: null, high: 140 }))).toBe(false);
   });
 
   it('draws no band without a target, or with one without limits', () => {

@@ -17,6 +17,8 @@ export interface ChartColours {
   text: string;
   muted: string;
   tooltip: string;
+  /** Inside an open point (a value measured at home, CARE-4). */
+  surface: string;
 }
 
 export const defaultColours: ChartColours = {
@@ -27,6 +29,7 @@ export const defaultColours: ChartColours = {
   text: '#1d2b33',
   muted: '#5b6b74',
   tooltip: '#1d2b33',
+  surface: '#ffffff',
 };
 
 /** `#1f7a3f` with `alpha` as `rgba(…)`; anything else (already rgb, a name) is returned as it is. */
@@ -49,6 +52,7 @@ export function coloursFrom(read: (name: string) => string): ChartColours {
     text: pick('--text', defaultColours.text),
     muted: pick('--muted', defaultColours.muted),
     tooltip: pick('--text', defaultColours.tooltip),
+    surface: pick('--surface', defaultColours.surface),
   };
 }
 
@@ -90,6 +94,11 @@ export function valueWithUnit(value: number, unit: string, locale: string = t.lo
 }
 
 /** The tooltip of one point: `142 mmHg · 12 mrt 2026`. */
+/** Whether any point of the series was measured at home (the legend then says which are). */
+export function hasHomePoints(series: MeasurementSeries): boolean {
+  return series.points.some((point) => point.source === 'home');
+}
+
 export function pointText(point: SeriesPoint, unit: string, locale: string = t.locale): string {
   return `${valueWithUnit(point.value, unit, locale)} · ${shortDate(point.date, locale)}`;
 }
@@ -240,7 +249,10 @@ export function trendConfig(series: MeasurementSeries, options: TrendOptions = {
           borderColor: colours.line,
           borderWidth: 2,
           tension: 0,
-          pointBackgroundColor: flag(colours.line, colours.outOfRange),
+          // Measured at home (CARE-4): an open point, filled for the practice's own.
+          pointBackgroundColor: rows.map((point) =>
+            point.out_of_range ? colours.outOfRange : point.source === 'home' ? colours.surface : colours.line,
+          ),
           pointBorderColor: flag(colours.line, colours.outOfRange),
           pointRadius: flag(POINT_RADIUS, OUT_OF_RANGE_RADIUS),
           pointHoverRadius: flag(POINT_RADIUS + 2, OUT_OF_RANGE_RADIUS + 2),

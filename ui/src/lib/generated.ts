@@ -271,6 +271,10 @@ can_open: boolean,
  */
 may_write: boolean, 
 /**
+ * I asked it (the practice's side: it can go back to the HIS).
+ */
+asked_by_me: boolean, 
+/**
  * What I can do with it now.
  */
 may_pick_up: boolean, may_answer: boolean, may_declare: boolean, may_close: boolean, 
@@ -447,6 +451,20 @@ export type HisReturnReceipt = { reference: string, messages: number, delivered:
  */
 export type HisRoute = { "kind": "zorg_mail" } | { "kind": "folder", path: string, };
 
+/**
+ * What a nurse enters (CARE-4): one kind, its values as typed, the moment measured.
+ */
+export type HomeMeasurementForm = { patient_id: PatientId, kind: HomeMeasurementKind, 
+/**
+ * As typed, one per quantity of the kind (blood pressure: systolic, diastolic).
+ */
+values: Array<string>, at: string, };
+
+/**
+ * What a nurse measures at home.
+ */
+export type HomeMeasurementKind = "blood_pressure" | "pulse" | "weight" | "glucose" | "oxygen_saturation" | "temperature" | "pain_score";
+
 export type ImportPhase = "reading" | "sealing" | "sending" | "syncing" | "referrals" | "done";
 
 /**
@@ -526,6 +544,8 @@ export type MeasurementSeries = { code: string, label: string, unit: string, poi
  * The guideline's target band the chart shades (kring_domain::targets).
  */
 target: TargetRange | null, };
+
+export type MeasurementSource = "his" | "home";
 
 /**
  * One medication statement (medicatie).
@@ -682,7 +702,11 @@ actions: Array<Action>,
 /**
  * For those who may share (PAT-5): the partner organisations and which see the patient.
  */
-sharing: Sharing | null, };
+sharing: Sharing | null, 
+/**
+ * The patient has a care network I can record home measurements for (CARE-4).
+ */
+may_record_home_measurement: boolean, };
 
 /**
  * A period of the finance export, both days included; dates travel as `2026-12-01`.
@@ -835,7 +859,11 @@ export type SeriesPoint = { date: string, value: number,
 /**
  * Outside the series' target band (`TargetRange::excludes`): the chart marks it.
  */
-out_of_range: boolean, };
+out_of_range: boolean, 
+/**
+ * Where it was measured: the practice (the HIS) or at home (CARE-4).
+ */
+source: MeasurementSource, };
 
 /**
  * Where the session stands, for the UI after login and after each change.
@@ -914,7 +942,7 @@ export type TeamView = { id: TeamId, name: string, contact_person: MemberView | 
  */
 export type TimelineEvent = { date: string, kind: TimelineKind, detail: string, };
 
-export type TimelineKind = "added_from_extraction" | "added_from_his" | "extraction_updated" | "consent_given" | "consent_withdrawn" | "measurement" | "medication_started" | "referral_sent" | "referral_taken" | "referral_feedback" | "referral_closed" | "referral_declined" | "referral_withdrawn" | "referral_data_updated";
+export type TimelineKind = "added_from_extraction" | "added_from_his" | "extraction_updated" | "consent_given" | "consent_withdrawn" | "measurement" | "medication_started" | "referral_sent" | "referral_taken" | "referral_feedback" | "referral_closed" | "referral_declined" | "referral_withdrawn" | "referral_data_updated" | "home_measurement";
 
 /**
  * A person with an account (gebruiker).
@@ -942,6 +970,7 @@ export const CLIENT_ERROR_CODES = [
   'code_used',
   'code_wrong',
   'consent_required',
+  'consultation_already_declared',
   'consultation_already_picked_up',
   'consultation_closed',
   'consultation_invalid_agreement',
@@ -984,6 +1013,14 @@ export const CLIENT_ERROR_CODES = [
   'his_return_comment_too_long',
   'his_return_failed',
   'his_return_needs_patient',
+  'home_measurement_diastolic_not_below_systolic',
+  'home_measurement_implausible',
+  'home_measurement_in_the_future',
+  'home_measurement_not_a_number',
+  'home_measurement_pain_score_not_whole',
+  'home_measurement_too_old',
+  'home_measurement_value_required',
+  'home_measurement_wrong_number_of_values',
   'internal',
   'invalid_birth_date',
   'invalid_credentials',
@@ -1009,6 +1046,7 @@ export const CLIENT_ERROR_CODES = [
   'no_keys',
   'no_patient_data_access',
   'not_in_care_network',
+  'not_shared',
   'not_synced',
   'password_change_required',
   'password_common',

@@ -302,6 +302,15 @@ impl KringClient {
                 });
             }
         }
+        let home = self.home_values(patient_id)?;
+        for recorded in &home {
+            let value = &recorded.value;
+            timeline.push(TimelineEvent {
+                date: kring_domain::business_time::dutch_time(value.at).date(),
+                kind: TimelineKind::HomeMeasurement,
+                detail: format!("{}: {} {} ({})", value.label, format_value(value.value), value.unit, name_of(recorded.by)),
+            });
+        }
         timeline.sort_by_key(|event| std::cmp::Reverse(event.date));
         let current = current_consent_text();
         Ok(PatientView {
@@ -311,7 +320,7 @@ impl KringClient {
             address: card.address.clone(),
             phone: card.phone.clone(),
             source: PatientSource::Extraction,
-            series: series(&chart.measurements),
+            series: series_with_home(&chart.measurements, &home),
             chart,
             consents: consents
                 .iter()
@@ -332,6 +341,7 @@ impl KringClient {
             timeline,
             actions,
             sharing: None,
+            may_record_home_measurement: self.may_record_home_measurement(patient_id),
         })
     }
 
@@ -487,7 +497,7 @@ impl KringClient {
 
     /// The networks of patients shared with one of my organisations, as long as the share is
     /// active (an ended share stops the feed, so the cached network stays behind: the share says).
-    fn networks_shared_with_me(&self) -> ClientResult<Vec<PatientNetworkEntry>> {
+    pub(crate) fn networks_shared_with_me(&self) -> ClientResult<Vec<PatientNetworkEntry>> {
         let mine: Vec<OrganisationId> = self.inner.me.contracts.iter().map(|contract| contract.organisation_id).collect();
         let active: std::collections::HashSet<PatientId> =
             crate::directory::cached(&self.inner.cache, EntityKind::PatientShare, |body| match body {
@@ -509,10 +519,20 @@ impl KringClient {
     }
 
     fn network_card(&self, network: &PatientNetworkEntry) -> ClientResult<PatientCard> {
+        open_sealed(&self.network_vault(network)?, &network.card)
+    }
+
+    /// The patient's network vault: through my own wrapped key (a partner caregiver) or through
+    /// the practice vault (the practice).
+    pub(crate) fn network_vault(&self, network: &PatientNetworkEntry) -> ClientResult<Vault> {
         let me = self.inner.me.user_id;
-        let wrapped = network.members.iter().find(|member| member.user_id == me).ok_or(ClientError::NoPatientDataAccess)?;
-        let vault = self.open_vault(&decode(&wrapped.wrapped_key)?)?;
-        open_sealed(&vault, &network.card)
+        match network.members.iter().find(|member| member.user_id == me) {
+            Some(wrapped) => self.open_vault(&decode(&wrapped.wrapped_key)?),
+            None => self
+                .practice_vault(network.organisation_id)?
+                .unwrap_vault(&decode(&network.practice_key)?)
+                .map_err(|_| ClientError::KeysLost),
+        }
     }
 
     /// Record the patient's consent for digital network care under the current text (PAT-6).
@@ -741,11 +761,36 @@ fn haystack(card: &PatientCard) -> String {
 }
 
 pub(crate) fn series(measurements: &[Measurement]) -> Vec<MeasurementSeries> {
+    series_from(measurements.iter().map(|measurement| (measurement, MeasurementSource::His)))
+}
+
+/// The practice's measurements and those taken at home (CARE-4) in one chart per kind, each point
+/// labelled by its source.
+pub(crate) fn series_with_home(measurements: &[Measurement], home: &[crate::care::RecordedValue]) -> Vec<MeasurementSeries> {
+    let home: Vec<Measurement> = home
+        .iter()
+        .map(|recorded| Measurement {
+            code: recorded.value.code.clone(),
+            label: recorded.value.label.clone(),
+            value: recorded.value.value,
+            unit: recorded.value.unit.clone(),
+            date: kring_domain::business_time::dutch_time(recorded.value.at).date(),
+        })
+        .collect();
+    series_from(
+        measurements
+            .iter()
+            .map(|measurement| (measurement, MeasurementSource::His))
+            .chain(home.iter().map(|measurement| (measurement, MeasurementSource::Home))),
+    )
+}
+
+fn series_from<'a>(measurements: impl Iterator<Item = (&'a Measurement, MeasurementSource)>) -> Vec<MeasurementSeries> {
     let mut series: Vec<MeasurementSeries> = Vec::new();
-    for measurement in measurements {
+    for (measurement, source) in measurements {
         let target = kring_domain::targets::default_target(&measurement.code, &measurement.unit);
         let out_of_range = target.is_some_and(|band| band.excludes(measurement.value));
-        let point = SeriesPoint { date: measurement.date, value: measurement.value, out_of_range };
+        let point = SeriesPoint { date: measurement.date, value: measurement.value, out_of_range, source };
         match series.iter_mut().find(|s| s.code == measurement.code && s.unit == measurement.unit) {
             Some(existing) => existing.points.push(point),
             None => series.push(MeasurementSeries {

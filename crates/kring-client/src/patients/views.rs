@@ -93,6 +93,8 @@ pub struct PatientView {
     pub actions: Vec<Action>,
     /// For those who may share (PAT-5): the partner organisations and which see the patient.
     pub sharing: Option<Sharing>,
+    /// The patient has a care network I can record home measurements for (CARE-4).
+    pub may_record_home_measurement: bool,
 }
 
 /// The practice's choice of who outside it sees the patient (PAT-5).
@@ -127,6 +129,15 @@ pub struct SeriesPoint {
     pub value: f64,
     /// Outside the series' target band (`TargetRange::excludes`): the chart marks it.
     pub out_of_range: bool,
+    /// Where it was measured: the practice (the HIS) or at home (CARE-4).
+    pub source: MeasurementSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasurementSource {
+    His,
+    Home,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -177,6 +188,8 @@ pub enum TimelineKind {
     ReferralDeclined,
     ReferralWithdrawn,
     ReferralDataUpdated,
+    /// A caregiver measured at home (CARE-4).
+    HomeMeasurement,
 }
 
 impl From<kring_domain::referral::ReferralStep> for TimelineKind {

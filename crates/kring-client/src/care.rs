@@ -1,0 +1,109 @@
+//! Care planning on this workstation (CARE-1 … CARE-4). So far: home measurements (CARE-4),
+//! checked here as the server checks them, sealed to the patient's network vault and signed;
+//! read back through the network vault (a partner's own key, or the practice vault) and charted
+//! beside the HIS's measurements, labelled by source.
+
+use crate::error::{ClientError, ClientResult};
+use crate::patients::{decode, open_sealed};
+use crate::KringClient;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use kring_domain::home_measurement::{check, HomeMeasurementKind, HomeValue};
+use kring_domain::{PatientId, UserId};
+use kring_protocol::care::HomeMeasurementEntry;
+use kring_protocol::patients::PatientNetworkEntry;
+use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// What a nurse enters (CARE-4): one kind, its values as typed, the moment measured.
+#[derive(Debug, Clone, PartialEq, Deserialize, ts_rs::TS)]
+pub struct HomeMeasurementForm {
+    pub patient_id: PatientId,
+    pub kind: HomeMeasurementKind,
+    /// As typed, one per quantity of the kind (blood pressure: systolic, diastolic).
+    pub values: Vec<String>,
+    #[ts(type = "string")]
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A home value with who measured it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RecordedValue {
+    pub value: HomeValue,
+    pub by: UserId,
+}
+
+impl KringClient {
+    /// Record home measurements (CARE-4): refused here with the same codes as on the server when a
+    /// value cannot be; needs the patient's care network (the practice shared the patient).
+    pub async fn record_home_measurement(&self, form: HomeMeasurementForm) -> ClientResult<Uuid> {
+        let texts: Vec<&str> = form.values.iter().map(String::as_str).collect();
+        let values = check(form.kind, &texts, form.at, OffsetDateTime::now_utc())?;
+        let network = self.network_of(form.patient_id)?.ok_or(ClientError::NotShared)?;
+        let public = kring_crypto::EncryptionPublicKey::from_bytes(
+            decode(&network.public_key)?.try_into().map_err(|_| ClientError::Protocol("network key".into()))?,
+        );
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&values).map_err(|e| ClientError::Internal(e.to_string()))?);
+        let sealed = STANDARD_NO_PAD.encode(public.seal(&json)?);
+        let id = Uuid::now_v7();
+        let signature = STANDARD_NO_PAD.encode(self.sign(&HomeMeasurementEntry::signed_bytes(id, form.patient_id, &sealed))?);
+        self.submit_now(Mutation::RecordHomeMeasurement { id, patient_id: form.patient_id, sealed, signature }).await?;
+        tracing::info!(patient_id = %form.patient_id, measurement_id = %id, "home measurement recorded");
+        Ok(id)
+    }
+
+    /// Whether I can record home measurements for the patient: the practice shared the patient
+    /// (there is a network to seal to) and I see it.
+    pub(crate) fn may_record_home_measurement(&self, patient_id: PatientId) -> bool {
+        self.network_of(patient_id).is_ok_and(|network| network.is_some())
+    }
+
+    /// The patient's home measurements I can read, oldest first; an entry whose signature does not
+    /// fit the caregiver it names is left out (and logged).
+    pub(crate) fn home_values(&self, patient_id: PatientId) -> ClientResult<Vec<RecordedValue>> {
+        let Some(network) = self.network_of(patient_id)? else { return Ok(Vec::new()) };
+        let entries: Vec<HomeMeasurementEntry> = self
+            .inner
+            .cache
+            .children(EntityKind::HomeMeasurement, patient_id.0)?
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::HomeMeasurement(entry) => Some(entry),
+                _ => None,
+            })
+            .collect();
+        if entries.is_empty() || !self.is_unlocked() {
+            return Ok(Vec::new());
+        }
+        let vault = self.network_vault(&network)?;
+        let people = self.people_by_id()?;
+        let mut values = Vec::new();
+        for entry in entries {
+            let key = people.get(&entry.recorded_by).and_then(PersonEntry::signing_key);
+            let signed = HomeMeasurementEntry::signed_bytes(entry.id, entry.patient_id, &entry.sealed);
+            let genuine = key.is_some_and(|key| decode(&entry.signature).is_ok_and(|s| key.verify(&signed, &s).is_ok()));
+            if !genuine {
+                tracing::warn!(measurement_id = %entry.id, "a home measurement whose signature does not fit: left out");
+                continue;
+            }
+            let opened: Vec<HomeValue> = open_sealed(&vault, &entry.sealed)?;
+            values.extend(opened.into_iter().map(|value| RecordedValue { value, by: entry.recorded_by }));
+        }
+        values.sort_by_key(|recorded| recorded.value.at);
+        Ok(values)
+    }
+
+    /// The patient's care network as I may use it: the practice's (cached with its patients) or
+    /// one shared with my organisation.
+    fn network_of(&self, patient_id: PatientId) -> ClientResult<Option<PatientNetworkEntry>> {
+        if let Some(network) = self.patient_network(patient_id)? {
+            let mine = self.may(network.organisation_id, kring_domain::Action::ViewPatients)
+                || self.networks_shared_with_me()?.iter().any(|shared| shared.patient_id == patient_id);
+            return Ok(mine.then_some(network));
+        }
+        Ok(None)
+    }
+}
