@@ -178,6 +178,7 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     await gp.click('[data-testid="referral-close"]:not([disabled])');
     await gp.click('[data-testid="referral-close-confirm"]');
     await gp.waitForText('[data-testid="referral-view-status"]', 'Gesloten');
+    await openReferral(nurse, 'de Vries');
     await nurse.waitForText('[data-testid="referral-view-status"]', 'Gesloten');
     await nurse.close();
     nurse = null;
