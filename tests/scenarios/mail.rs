@@ -32,6 +32,15 @@ impl Sink {
     }
 }
 
+/// Nothing more reached the sink: a marker sent now is the next message it receives (a
+/// condition, not a wait for mail that might still come).
+pub(crate) async fn assert_nothing_more(mut sink: Sink) {
+    let marker = OutgoingMail { to: Email::parse("marker@kring.test").unwrap(), subject: "marker".into(), body: "marker".into() };
+    relay_to(sink.port).send(&marker).await.unwrap();
+    let next = tokio::task::spawn_blocking(move || sink.next_message()).await.unwrap();
+    assert_eq!(next["to"][0], "<marker@kring.test>", "a message came before the marker: {next}");
+}
+
 /// A relay client for plain SMTP to a port on this machine.
 pub(crate) fn relay_to(port: u16) -> SmtpRelay {
     SmtpRelay::new(&SmtpConfig {
