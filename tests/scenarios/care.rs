@@ -125,3 +125,87 @@ async fn care_4_the_district_nurse_enters_home_measurements_the_practice_sees_th
     let outcome: MutationOutcome = outsider.post("v1/mutations", &request).await.json().await.unwrap();
     assert!(matches!(outcome, MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }), "{outcome:?}");
 }
+
+#[tokio::test]
+async fn care_2_the_care_network_keeps_one_health_plan_every_change_with_who_and_when_and_edits_do_not_overwrite() {
+    use kring_domain::health_plan::{ActionStatus, HealthPlanError, HealthPlanItem, Responsible};
+    let region = TestRegion::start().await;
+    let (gp, patient) = practice_with_patient(&region).await;
+    let problem = HealthPlanItem::Problem { title: "Valgevaar".into(), description: "Twee keer gevallen in december.".into() };
+    let refused = gp.save_health_plan_item(patient, None, 0, problem.clone()).await;
+    assert!(matches!(refused, Err(ClientError::NotShared)), "{refused:?}");
+    gp.share_patient(patient, organisation(&gp, "Thuiszorg Hof van Delft"), true).await.unwrap();
+    let nurse = logged_in(&region, "wijkverpleging").await;
+
+    // The nurse writes a problem and a goal; a title is required.
+    let empty = HealthPlanItem::Problem { title: "  ".into(), description: String::new() };
+    let refused = nurse.save_health_plan_item(patient, None, 0, empty).await;
+    assert!(matches!(refused, Err(ClientError::HealthPlan(HealthPlanError::TitleRequired))), "{refused:?}");
+    let problem_id = nurse.save_health_plan_item(patient, None, 0, problem).await.unwrap();
+    let goal = HealthPlanItem::Goal {
+        title: "Zelfstandig boodschappen doen".into(),
+        by: Some(time::macros::date!(2027 - 03 - 01)),
+        measured_by: "Loopt 500 m zonder rust".into(),
+    };
+    nurse.save_health_plan_item(patient, None, 0, goal).await.unwrap();
+    // An action goes to the patient or to someone in the care network, no one else.
+    let me = nurse.me().user_id;
+    let action = |who| HealthPlanItem::Action { title: "Valpreventietraining".into(), who, by: None, status: ActionStatus::Open };
+    let refused = nurse.save_health_plan_item(patient, None, 0, action(Responsible::Caregiver(me))).await;
+    assert!(matches!(refused, Err(ClientError::HealthPlan(HealthPlanError::NotInNetwork))), "{refused:?}");
+    // The practice adds her to the care network (NET-2): now she can take the action on.
+    gp.join_care_network(patient, me).await.unwrap();
+    nurse.sync_now().await.unwrap();
+    nurse.save_health_plan_item(patient, None, 0, action(Responsible::Caregiver(me))).await.unwrap();
+
+    // The GP sees the plan in order, with who wrote what.
+    gp.sync_now().await.unwrap();
+    let plan = gp.health_plan(patient).unwrap();
+    let titles: Vec<&str> = plan
+        .iter()
+        .map(|view| match &view.item {
+            HealthPlanItem::Problem { title, .. } | HealthPlanItem::Goal { title, .. } | HealthPlanItem::Action { title, .. } => {
+                title.as_str()
+            }
+        })
+        .collect();
+    assert_eq!(titles, ["Valgevaar", "Zelfstandig boodschappen doen", "Valpreventietraining"]);
+    assert_eq!(plan[2].responsible.as_deref(), Some("Fatima el Amrani"));
+    assert_eq!(plan[0].changes[0].by, "Fatima el Amrani");
+
+    // Both edit version 1 of the problem at once: one is saved, the other hears it changed.
+    let gp_edit = HealthPlanItem::Problem { title: "Valgevaar".into(), description: "Valt vooral 's nachts.".into() };
+    let nurse_edit = HealthPlanItem::Problem { title: "Valgevaar (rollator)".into(), description: String::new() };
+    let (first, second) = tokio::join!(
+        gp.save_health_plan_item(patient, Some(problem_id), 1, gp_edit),
+        nurse.save_health_plan_item(patient, Some(problem_id), 1, nurse_edit)
+    );
+    assert_eq!([&first, &second].iter().filter(|outcome| outcome.is_ok()).count(), 1, "{first:?} {second:?}");
+    let lost = if first.is_ok() { second } else { first };
+    assert!(matches!(lost, Err(ClientError::HealthPlan(HealthPlanError::ChangedMeanwhile))), "{lost:?}");
+    gp.sync_now().await.unwrap();
+    let problem = gp.health_plan(patient).unwrap().remove(0);
+    assert_eq!(problem.version, 2);
+    let authors: Vec<u32> = problem.changes.iter().map(|change| change.number).collect();
+    assert_eq!(authors, [1, 2], "the history stays");
+
+    // The server holds the plan sealed; who does not see the patient is refused.
+    let stored = region.server().state.store().entities_of_kind(EntityKind::HealthPlanItem).await.unwrap();
+    let raw = serde_json::to_string(&stored).unwrap();
+    for secret in ["Valgevaar", "boodschappen", "Valpreventie", "rollator"] {
+        assert!(!raw.contains(secret), "{secret} reached the server in plaintext");
+    }
+    let outsider = kring_tests::RawApi::login(&region, "ggzintake").await;
+    let request = kring_protocol::MutationRequest {
+        id: uuid::Uuid::now_v7(),
+        mutation: kring_protocol::Mutation::SaveHealthPlanItem {
+            id: uuid::Uuid::now_v7(),
+            patient_id: patient,
+            number: 1,
+            sealed: "AAAA".into(),
+            signature: "AAAA".into(),
+        },
+    };
+    let outcome: MutationOutcome = outsider.post("v1/mutations", &request).await.json().await.unwrap();
+    assert!(matches!(outcome, MutationOutcome::Rejected { code: ErrorCode::Forbidden, .. }), "{outcome:?}");
+}

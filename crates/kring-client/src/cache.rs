@@ -336,6 +336,7 @@ fn parent_of(body: &ChangeBody) -> Option<String> {
         ChangeBody::Referral(referral) => Some(referral.patient_id.to_string()),
         ChangeBody::Consultation(consultation) => Some(consultation.patient_id.to_string()),
         ChangeBody::HomeMeasurement(measurement) => Some(measurement.patient_id.to_string()),
+        ChangeBody::HealthPlanItem(item) => Some(item.patient_id.to_string()),
         _ => None,
     }
 }

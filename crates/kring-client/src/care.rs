@@ -1,19 +1,21 @@
 //! Care planning on this workstation (CARE-1 … CARE-4). So far: home measurements (CARE-4),
 //! checked here as the server checks them, sealed to the patient's network vault and signed;
 //! read back through the network vault (a partner's own key, or the practice vault) and charted
-//! beside the HIS's measurements, labelled by source.
+//! beside the HIS's measurements, labelled by source; and the health plan (CARE-2), every item
+//! versioned with who and when, sealed and signed the same way.
 
 use crate::error::{ClientError, ClientResult};
 use crate::patients::{decode, open_sealed};
 use crate::KringClient;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
+use kring_domain::health_plan::{HealthPlanError, HealthPlanItem};
 use kring_domain::home_measurement::{check, HomeMeasurementKind, HomeValue};
 use kring_domain::{PatientId, UserId};
-use kring_protocol::care::HomeMeasurementEntry;
+use kring_protocol::care::{HealthPlanItemEntry, HealthPlanVersion, HomeMeasurementEntry};
 use kring_protocol::patients::PatientNetworkEntry;
 use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -43,11 +45,7 @@ impl KringClient {
         let texts: Vec<&str> = form.values.iter().map(String::as_str).collect();
         let values = check(form.kind, &texts, form.at, OffsetDateTime::now_utc())?;
         let network = self.network_of(form.patient_id)?.ok_or(ClientError::NotShared)?;
-        let public = kring_crypto::EncryptionPublicKey::from_bytes(
-            decode(&network.public_key)?.try_into().map_err(|_| ClientError::Protocol("network key".into()))?,
-        );
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&values).map_err(|e| ClientError::Internal(e.to_string()))?);
-        let sealed = STANDARD_NO_PAD.encode(public.seal(&json)?);
+        let sealed = seal_to_network(&network, &values)?;
         let id = Uuid::now_v7();
         let signature = STANDARD_NO_PAD.encode(self.sign(&HomeMeasurementEntry::signed_bytes(id, form.patient_id, &sealed))?);
         self.submit_now(Mutation::RecordHomeMeasurement { id, patient_id: form.patient_id, sealed, signature }).await?;
@@ -106,4 +104,132 @@ impl KringClient {
         }
         Ok(None)
     }
+}
+
+/// One item of the health plan as the plan shows it (CARE-2): the item now, who changed it last
+/// and when, and every earlier change.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct HealthPlanItemView {
+    pub id: Uuid,
+    pub item: HealthPlanItem,
+    /// The version shown; saving sends the next one.
+    pub version: u32,
+    pub changes: Vec<HealthPlanChange>,
+    /// The caregiver an action names, by name.
+    pub responsible: Option<String>,
+}
+
+/// Who wrote a version, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct HealthPlanChange {
+    pub number: u32,
+    pub by: String,
+    #[ts(type = "string")]
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl KringClient {
+    /// The patient's health plan (CARE-2): problems, then goals, then actions, each in the order
+    /// they were made. A version whose signature does not fit its author is skipped (the one
+    /// before it shows).
+    pub fn health_plan(&self, patient_id: PatientId) -> ClientResult<Vec<HealthPlanItemView>> {
+        let Some(network) = self.network_of(patient_id)? else { return Ok(Vec::new()) };
+        let entries: Vec<HealthPlanItemEntry> = self
+            .inner
+            .cache
+            .children(EntityKind::HealthPlanItem, patient_id.0)?
+            .into_iter()
+            .filter_map(|body| match body {
+                ChangeBody::HealthPlanItem(entry) => Some(entry),
+                _ => None,
+            })
+            .collect();
+        if entries.is_empty() || !self.is_unlocked() {
+            return Ok(Vec::new());
+        }
+        let vault = self.network_vault(&network)?;
+        let people = self.people_by_id()?;
+        let name = |user: UserId| people.get(&user).map(PersonEntry::full_name).unwrap_or_else(|| "Onbekende collega".to_owned());
+        let mut items = Vec::new();
+        for entry in entries {
+            let genuine = entry.versions.iter().rev().find(|version| {
+                let key = people.get(&version.by).and_then(PersonEntry::signing_key);
+                let signed = HealthPlanVersion::signed_bytes(entry.id, entry.patient_id, version.number, &version.sealed);
+                key.is_some_and(|key| decode(&version.signature).is_ok_and(|s| key.verify(&signed, &s).is_ok()))
+            });
+            let Some(version) = genuine else {
+                tracing::warn!(item_id = %entry.id, "a health plan item without a version signed by its author: left out");
+                continue;
+            };
+            let item: HealthPlanItem = open_sealed(&vault, &version.sealed)?;
+            let responsible = item.responsible_caregiver().map(name);
+            let changes = entry
+                .versions
+                .iter()
+                .map(|version| HealthPlanChange { number: version.number, by: name(version.by), at: version.at })
+                .collect();
+            // The number a new version must carry is the next after the newest, genuine or not.
+            let newest = entry.versions.last().map_or(0, |version| version.number);
+            items.push((
+                entry.versions.first().map(|v| v.at),
+                HealthPlanItemView { id: entry.id, item, version: newest, changes, responsible },
+            ));
+        }
+        let rank = |item: &HealthPlanItem| match item {
+            HealthPlanItem::Problem { .. } => 0,
+            HealthPlanItem::Goal { .. } => 1,
+            HealthPlanItem::Action { .. } => 2,
+        };
+        items.sort_by(|(a_at, a), (b_at, b)| rank(&a.item).cmp(&rank(&b.item)).then(a_at.cmp(b_at)));
+        Ok(items.into_iter().map(|(_, view)| view).collect())
+    }
+
+    /// Add an item (`id` none) or save a new version of one (CARE-2). `version` is the one the user
+    /// edited: when someone saved another meanwhile, this is refused as changed meanwhile and the
+    /// plan shows the newer one. An action is assigned to someone in the patient's care network.
+    pub async fn save_health_plan_item(
+        &self,
+        patient_id: PatientId,
+        id: Option<Uuid>,
+        version: u32,
+        item: HealthPlanItem,
+    ) -> ClientResult<Uuid> {
+        let item = item.checked()?;
+        if let Some(caregiver) = item.responsible_caregiver() {
+            let in_network = self.care_network(patient_id)?.iter().any(|member| member.user_id == caregiver);
+            if !in_network {
+                return Err(HealthPlanError::NotInNetwork.into());
+            }
+        }
+        let network = self.network_of(patient_id)?.ok_or(ClientError::NotShared)?;
+        let sealed = seal_to_network(&network, &item)?;
+        let id = id.unwrap_or_else(Uuid::now_v7);
+        let number = version + 1;
+        let signature = STANDARD_NO_PAD.encode(self.sign(&HealthPlanVersion::signed_bytes(id, patient_id, number, &sealed))?);
+        match self.submit_now(Mutation::SaveHealthPlanItem { id, patient_id, number, sealed, signature }).await {
+            Ok(_) => Ok(id),
+            Err(ClientError::Refused { code: kring_protocol::ErrorCode::InvalidRequest, .. }) if version > 0 => {
+                // Most likely another version came first: say so when the plan shows one.
+                self.sync_now().await?;
+                let newer = self.health_plan(patient_id)?.iter().any(|view| view.id == id && view.version > version);
+                if newer {
+                    Err(HealthPlanError::ChangedMeanwhile.into())
+                } else {
+                    Err(ClientError::Refused { code: kring_protocol::ErrorCode::InvalidRequest, message: String::new() })
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// JSON sealed to the patient's network vault (anyone may seal to its public key; the signature
+/// says who did).
+fn seal_to_network(network: &PatientNetworkEntry, value: &impl serde::Serialize) -> ClientResult<String> {
+    let public = kring_crypto::EncryptionPublicKey::from_bytes(
+        decode(&network.public_key)?.try_into().map_err(|_| ClientError::Protocol("network key".into()))?,
+    );
+    let json = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| ClientError::Internal(e.to_string()))?);
+    Ok(STANDARD_NO_PAD.encode(public.seal(&json)?))
 }

@@ -90,6 +90,8 @@ pub enum ClientError {
     Consultation(#[from] kring_domain::consultation::ConsultationError),
     #[error("the measurement is not accepted: {0}")]
     HomeMeasurement(#[from] kring_domain::home_measurement::HomeMeasurementError),
+    #[error("the health plan item is not accepted: {0}")]
+    HealthPlan(#[from] kring_domain::health_plan::HealthPlanError),
     #[error("the practice has not shared this patient: there is no care network to record for")]
     NotShared,
     #[error("internal error: {0}")]
@@ -197,6 +199,7 @@ impl ClientError {
             ClientError::Referral(error) => return error.code(),
             ClientError::Consultation(error) => return error.code(),
             ClientError::HomeMeasurement(error) => return error.code(),
+            ClientError::HealthPlan(error) => return error.code(),
             ClientError::NotShared => OwnCode::NotShared,
             ClientError::Crypto(_) | ClientError::Internal(_) => OwnCode::Internal,
         };
@@ -223,6 +226,7 @@ impl ClientError {
             kring_domain::home_measurement::HomeMeasurementError::iter()
                 .map(kring_domain::home_measurement::HomeMeasurementError::code),
         );
+        codes.extend(kring_domain::health_plan::HealthPlanError::iter().map(kring_domain::health_plan::HealthPlanError::code));
         codes.sort_unstable();
         codes.dedup();
         codes
@@ -290,6 +294,7 @@ mod tests {
             K::Consultation => ClientError::Consultation(kring_domain::consultation::ConsultationError::SubjectRequired),
             K::HomeMeasurement => ClientError::HomeMeasurement(kring_domain::home_measurement::HomeMeasurementError::Implausible),
             K::NotShared => ClientError::NotShared,
+            K::HealthPlan => ClientError::HealthPlan(kring_domain::health_plan::HealthPlanError::TitleRequired),
             K::Internal => ClientError::Internal(String::new()),
         }
     }

@@ -11,6 +11,7 @@ pub mod business_time;
 pub mod clock;
 pub mod consultation;
 pub mod conversation;
+pub mod health_plan;
 pub mod his_vendor;
 pub mod home_measurement;
 pub mod ids;

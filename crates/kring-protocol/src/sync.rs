@@ -110,6 +110,7 @@ pub enum EntityKind {
     Consultation,
     ConsultationRecord,
     HomeMeasurement,
+    HealthPlanItem,
 }
 
 impl EntityKind {
@@ -140,6 +141,7 @@ impl EntityKind {
             EntityKind::Consultation => "consultation",
             EntityKind::ConsultationRecord => "consultation_record",
             EntityKind::HomeMeasurement => "home_measurement",
+            EntityKind::HealthPlanItem => "health_plan_item",
         }
     }
 }
@@ -173,6 +175,7 @@ pub enum ChangeBody {
     Consultation(crate::consultations::ConsultationEntry),
     ConsultationRecord(crate::consultations::ConsultationRecordEntry),
     HomeMeasurement(crate::care::HomeMeasurementEntry),
+    HealthPlanItem(crate::care::HealthPlanItemEntry),
 }
 
 impl ChangeBody {
@@ -203,6 +206,7 @@ impl ChangeBody {
             ChangeBody::Consultation(_) => EntityKind::Consultation,
             ChangeBody::ConsultationRecord(_) => EntityKind::ConsultationRecord,
             ChangeBody::HomeMeasurement(_) => EntityKind::HomeMeasurement,
+            ChangeBody::HealthPlanItem(_) => EntityKind::HealthPlanItem,
         }
     }
 
@@ -233,6 +237,7 @@ impl ChangeBody {
             ChangeBody::Consultation(e) => e.id,
             ChangeBody::ConsultationRecord(e) => e.id,
             ChangeBody::HomeMeasurement(e) => e.id,
+            ChangeBody::HealthPlanItem(e) => e.id,
         }
     }
 }
@@ -405,6 +410,9 @@ pub enum Mutation {
     /// A caregiver who sees the patient records measurements taken at home (CARE-4), sealed to
     /// the patient's network vault and signed.
     RecordHomeMeasurement { id: Uuid, patient_id: PatientId, sealed: String, signature: String },
+    /// Add an item to a patient's health plan, or a new version of one (CARE-2): `number` is the
+    /// version this makes (1 for a new item); another number means someone changed it meanwhile.
+    SaveHealthPlanItem { id: Uuid, patient_id: PatientId, number: u32, sealed: String, signature: String },
 }
 
 /// What became of a mutation.

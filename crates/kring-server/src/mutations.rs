@@ -226,5 +226,8 @@ async fn plan(state: &AppState, user: &AuthUser, mutation: &Mutation) -> ServerR
         Mutation::RecordHomeMeasurement { id, patient_id, sealed, signature } => {
             care::record_home_measurement(state, author, *id, *patient_id, sealed, signature).await
         }
+        Mutation::SaveHealthPlanItem { id, patient_id, number, sealed, signature } => {
+            care::save_health_plan_item(state, author, *id, *patient_id, *number, sealed, signature).await
+        }
     }
 }

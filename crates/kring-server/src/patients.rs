@@ -299,14 +299,16 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         (Scope::Patients(practice), ChangeBody::PatientNetwork(network.clone())),
         (Scope::Patient(network.patient_id), ChangeBody::PatientNetwork(network.clone())),
     ];
-    // A partner joining now has not seen the consent records and home measurements (CARE-4)
-    // made before: send them along.
+    // A partner joining now has not seen the consent records, home measurements (CARE-4) and
+    // health plan (CARE-2) made before: send them along.
     if shared.difference(&before).next().is_some() {
         for consent in consents(state, network.patient_id).await? {
             changes.push((Scope::Patient(network.patient_id), ChangeBody::Consent(consent)));
         }
-        for measurement in state.store().children(EntityKind::HomeMeasurement, network.patient_id.0).await? {
-            changes.push((Scope::Patient(network.patient_id), measurement));
+        for kind in [EntityKind::HomeMeasurement, EntityKind::HealthPlanItem] {
+            for earlier in state.store().children(kind, network.patient_id.0).await? {
+                changes.push((Scope::Patient(network.patient_id), earlier));
+            }
         }
     }
     for organisation in shared.union(&before) {

@@ -903,6 +903,11 @@ export const en: Messages = {
     home_measurement_too_old: 'The moment of the measurement lies more than a year back.',
     home_measurement_wrong_number_of_values: 'Fill in every value of this measurement.',
     not_shared: 'The practice does not share this patient with the care network (yet); no home measurement can be added.',
+    health_plan_title_required: 'Give the problem, goal or action a title.',
+    health_plan_title_invalid: 'The title fits on one line of at most 200 characters.',
+    health_plan_text_too_long: 'The explanation is too long (at most 2,000 characters).',
+    health_plan_not_in_network: 'Assign the action to the patient or to someone in the patient’s care network.',
+    health_plan_changed_meanwhile: 'Someone else changed this part of the health plan meanwhile. Look at the new version and change that if needed.',
     referral_outside_participant:
       'Only the practice and the receiving organisation take part in a referral’s conversation. Start a separate conversation for others.',
   },

@@ -922,6 +922,11 @@ export const nl = {
     home_measurement_too_old: 'Het tijdstip van de meting ligt meer dan een jaar terug.',
     home_measurement_wrong_number_of_values: 'Vul voor deze meting alle waarden in.',
     not_shared: 'De praktijk deelt deze patiënt (nog) niet met het zorgnetwerk; er kan nog geen thuismeting bij.',
+    health_plan_title_required: 'Geef het probleem, doel of de actie een titel.',
+    health_plan_title_invalid: 'De titel past op één regel van hoogstens 200 tekens.',
+    health_plan_text_too_long: 'De toelichting is te lang (hoogstens 2.000 tekens).',
+    health_plan_not_in_network: 'Wijs de actie toe aan de patiënt of aan iemand uit het zorgnetwerk van de patiënt.',
+    health_plan_changed_meanwhile: 'Iemand anders heeft dit onderdeel van het gezondheidsplan intussen gewijzigd. Bekijk de nieuwe versie en pas die zo nodig aan.',
     referral_outside_participant:
       'Aan het gesprek bij een verwijzing doen alleen de praktijk en de ontvangende organisatie mee. Start voor anderen een eigen gesprek.',
   } satisfies Record<ClientErrorCode, string> as Record<string, string>,
