@@ -110,6 +110,8 @@ pub fn run() {
             commands::set_team_contact,
             patients::patients,
             patients::record_home_measurement,
+            patients::health_plan,
+            patients::save_health_plan_item,
             patients::open_patient,
             patients::patient_names,
             patients::import_extraction,

@@ -195,3 +195,24 @@ pub async fn record_home_measurement(
 ) -> CommandResult<Uuid> {
     Ok(core.client().await?.record_home_measurement(form).await?)
 }
+
+/// CARE-2: the patient's health plan.
+#[tauri::command]
+pub async fn health_plan(
+    core: State<'_, AppCore>,
+    patient_id: PatientId,
+) -> CommandResult<Vec<kring_client::care::HealthPlanItemView>> {
+    Ok(core.read(move |client| client.health_plan(patient_id)).await?)
+}
+
+/// CARE-2: add an item (`item_id` none) or save a new version of the one edited at `version`.
+#[tauri::command]
+pub async fn save_health_plan_item(
+    core: State<'_, AppCore>,
+    patient_id: PatientId,
+    item_id: Option<Uuid>,
+    version: u32,
+    item: kring_domain::health_plan::HealthPlanItem,
+) -> CommandResult<Uuid> {
+    Ok(core.client().await?.save_health_plan_item(patient_id, item_id, version, item).await?)
+}

@@ -83,6 +83,7 @@ fn roots(collect: &mut Collect) {
     collect.visit::<kring_client::consultations::ConsultationForm>();
     collect.visit::<kring_client::consultations::ConsultationSummary>();
     collect.visit::<kring_client::care::HomeMeasurementForm>();
+    collect.visit::<kring_client::care::HealthPlanItemView>();
     collect.visit::<kring_client::consultation_reports::Period>();
     collect.visit::<kring_client::consultation_reports::DeclarationRow>();
     collect.visit::<kring_client::consultation_reports::DashboardRow>();

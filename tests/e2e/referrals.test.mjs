@@ -165,6 +165,23 @@ describe('referring a patient, the care network and the GGZ letter', () => {
     await nurse.find('[data-testid="trend-row"][data-source="home"][data-value="152"]');
     await nurse.find('[data-testid="trend-home-legend"]');
     await nurse.screenshot(`${shots}/home-measurement.png`);
+
+    // She starts the health plan (CARE-2): a problem needs a title.
+    await nurse.click('[data-testid="tab-plan"]');
+    await nurse.click('[data-testid="plan-add-problem"]');
+    await nurse.click('[data-testid="plan-save"]:not([disabled])');
+    await nurse.waitForText('[data-testid="plan-error"]', 'Geef het probleem, doel of de actie een titel.');
+    await nurse.type('[data-testid="plan-title"]', 'Valgevaar');
+    await nurse.type('[data-testid="plan-text"]', 'Twee keer gevallen in december.');
+    await nurse.click('[data-testid="plan-save"]:not([disabled])');
+    await nurse.waitGone('[data-testid="health-plan-dialog"]');
+    await nurse.waitForText('[data-testid="plan-item"]', 'Gewijzigd door Fatima el Amrani');
+    await nurse.click('[data-testid="plan-add-action"]');
+    await nurse.type('[data-testid="plan-title"]', 'Valpreventietraining aanvragen');
+    await nurse.click('[data-testid="plan-save"]:not([disabled])');
+    await nurse.waitGone('[data-testid="health-plan-dialog"]');
+    await nurse.waitForText('[data-testid="plan-section-action"]', 'Wie: De patiënt');
+    await nurse.screenshot(`${shots}/health-plan.png`);
   });
 
   it('the GP sees the feedback, closes the referral and sees how each member joined (REF-3, NET-2)', async () => {
@@ -191,6 +208,10 @@ describe('referring a patient, the care network and the GGZ letter', () => {
       'Handmatig toegevoegd door Fatima el Amrani',
     );
     await gp.screenshot(`${shots}/care-network.png`);
+    // The nurse's health plan items, with who wrote them (CARE-2).
+    await gp.click('[data-testid="tab-plan"]');
+    await gp.waitForText('[data-testid="plan-section-problem"]', 'Valgevaar');
+    await gp.waitForText('[data-testid="plan-section-problem"]', 'Fatima el Amrani');
     await gp.click('[data-testid="tab-timeline"]');
     await gp.waitForText('[data-testid="timeline"]', 'Verwijzing gesloten');
     await gp.waitForText('[data-testid="timeline"]', 'Terugkoppeling op verwijzing');

@@ -53,9 +53,9 @@ impl KringClient {
         Ok(id)
     }
 
-    /// Whether I can record home measurements for the patient: the practice shared the patient
-    /// (there is a network to seal to) and I see it.
-    pub(crate) fn may_record_home_measurement(&self, patient_id: PatientId) -> bool {
+    /// Whether I can record home measurements and edit the health plan of the patient: the
+    /// practice shared the patient (there is a network to seal to) and I see it.
+    pub(crate) fn care_network_open(&self, patient_id: PatientId) -> bool {
         self.network_of(patient_id).is_ok_and(|network| network.is_some())
     }
 

@@ -10,6 +10,7 @@ import type {
   AccessLogPage, AccountRequestEntry, AccountRequestForm, AppInfo, AwayNotice, SessionState, StaffList,
   DataCategory, MatrixView, OrganisationKind, ReferralForm, ReferralLetter, ReferralOptions, ReferralSummary, ReferralView,
   ConsultationForm, ConsultationGroupView, ConsultationSummary, DashboardRow, DeclarationRow, Period, HomeMeasurementForm,
+  HealthPlanItem, HealthPlanItemView,
 } from './generated';
 import { CLIENT_ERROR_CODES, type ClientErrorCode } from './generated';
 export type * from './generated';
@@ -142,6 +143,10 @@ export const api = {
   saveDeclarationsCsv: (period: Period) => invoke<string>('save_declarations_csv', { period }),
   /** CARE-4: a home measurement for the patient's care network. */
   recordHomeMeasurement: (form: HomeMeasurementForm) => invoke<string>('record_home_measurement', { form }),
+  /** CARE-2: the patient's health plan, problems first. */
+  healthPlan: (patientId: string) => invoke<HealthPlanItemView[]>('health_plan', { patientId }),
+  saveHealthPlanItem: (patientId: string, itemId: string | null, version: number, item: HealthPlanItem) =>
+    invoke<string>('save_health_plan_item', { patientId, itemId, version, item }),
   hisRoute: () => invoke<HisRoute>('his_route'),
   returnToHis: (conversationId: string, zorgmailAddress: string, comment: string) =>
     invoke<HisReturnReceipt>('return_to_his', { conversationId, zorgmailAddress, comment }),

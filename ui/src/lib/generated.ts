@@ -86,6 +86,8 @@ export type AccountRequestForm = { initials: string, infix: string, surname: str
  */
 export type Action = "view_directory" | "manage_team_contacts" | "request_staff_account" | "deactivate_account" | "authorise_patient_data" | "invite_network_partner" | "invite_own_colleague" | "view_patients" | "refer_patient" | "start_consultation" | "answer_consultation" | "read_conversations" | "practice_administration" | "practice_declarations" | "care_group_declarations" | "view_finances" | "view_reports" | "view_aios_dashboard" | "ggz_actions" | "reset_password" | "view_access_log" | "approve_account_request" | "decide_authorisation_matrix" | "import_his_extraction" | "record_consent" | "share_patient";
 
+export type ActionStatus = "open" | "done" | "cancelled";
+
 /**
  * What activation answers: the username to log in with.
  */
@@ -432,6 +434,42 @@ export type FormField = "initials" | "surname" | "agb" | "email" | "mobile" | "r
 export type Gender = "male" | "female" | "other" | "unknown";
 
 /**
+ * Who wrote a version, and when.
+ */
+export type HealthPlanChange = { number: number, by: string, at: string, };
+
+/**
+ * One item of the plan, as its author wrote it.
+ */
+export type HealthPlanItem = { "type": "problem", title: string, description: string, } | { "type": "goal", 
+/**
+ * What is to be reached ("Zelfstandig boodschappen doen").
+ */
+title: string, 
+/**
+ * By when, if agreed.
+ */
+by?: string | null, 
+/**
+ * How it is measured ("loopt 500 m zonder rust").
+ */
+measured_by: string, } | { "type": "action", title: string, who: Responsible, by?: string | null, status: ActionStatus, };
+
+/**
+ * One item of the health plan as the plan shows it (CARE-2): the item now, who changed it last
+ * and when, and every earlier change.
+ */
+export type HealthPlanItemView = { id: string, item: HealthPlanItem, 
+/**
+ * The version shown; saving sends the next one.
+ */
+version: number, changes: Array<HealthPlanChange>, 
+/**
+ * The caregiver an action names, by name.
+ */
+responsible: string | null, };
+
+/**
  * When and by whom a conversation went to the HIS, and how many messages that held.
  */
 export type HisReturnMark = { at: string, 
@@ -704,9 +742,10 @@ actions: Array<Action>,
  */
 sharing: Sharing | null, 
 /**
- * The patient has a care network I can record home measurements for (CARE-4).
+ * The practice shared the patient and I see it: there is a care network to record home
+ * measurements (CARE-4) and keep the health plan (CARE-2) for.
  */
-may_record_home_measurement: boolean, };
+care_network_open: boolean, };
 
 /**
  * A period of the finance export, both days included; dates travel as `2026-12-01`.
@@ -846,6 +885,11 @@ messages: Array<MessageView>, };
  * Where an account request stands. Every state is visible to the practice (STAFF-3).
  */
 export type RequestStatus = "pending" | "invited" | "activated" | "rejected";
+
+/**
+ * Who carries out an action.
+ */
+export type Responsible = { "kind": "caregiver", "user_id": UserId } | { "kind": "patient" };
 
 /**
  * A role someone holds under one contract (a user can hold different roles in different

@@ -341,7 +341,7 @@ impl KringClient {
             timeline,
             actions,
             sharing: None,
-            may_record_home_measurement: self.may_record_home_measurement(patient_id),
+            care_network_open: self.care_network_open(patient_id),
         })
     }
 

@@ -93,8 +93,9 @@ pub struct PatientView {
     pub actions: Vec<Action>,
     /// For those who may share (PAT-5): the partner organisations and which see the patient.
     pub sharing: Option<Sharing>,
-    /// The patient has a care network I can record home measurements for (CARE-4).
-    pub may_record_home_measurement: bool,
+    /// The practice shared the patient and I see it: there is a care network to record home
+    /// measurements (CARE-4) and keep the health plan (CARE-2) for.
+    pub care_network_open: bool,
 }
 
 /// The practice's choice of who outside it sees the patient (PAT-5).
