@@ -27,8 +27,7 @@ pub enum HealthPlanItem {
         title: String,
         /// By when, if agreed.
         #[ts(type = "string | null")]
-        // (Left out when none: inside a tagged enum a null would not read back.)
-        #[serde(with = "crate::profile::iso_date::option", default, skip_serializing_if = "Option::is_none")]
+        #[serde(with = "optional_date", default, skip_serializing_if = "Option::is_none")]
         by: Option<Date>,
         /// How it is measured ("loopt 500 m zonder rust").
         #[serde(default)]
@@ -38,8 +37,7 @@ pub enum HealthPlanItem {
         title: String,
         who: Responsible,
         #[ts(type = "string | null")]
-        // (Left out when none: inside a tagged enum a null would not read back.)
-        #[serde(with = "crate::profile::iso_date::option", default, skip_serializing_if = "Option::is_none")]
+        #[serde(with = "optional_date", default, skip_serializing_if = "Option::is_none")]
         by: Option<Date>,
         status: ActionStatus,
     },
@@ -130,6 +128,23 @@ impl HealthPlanItem {
     }
 }
 
+/// A date as `2027-03-01`, or none (absent or null). The time crate's own option module refuses a
+/// null inside a tagged enum (serde buffers it as a unit), which the UI sends for "no date".
+mod optional_date {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::profile::iso_date::option::serialize(date, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
+        let text: Option<String> = Option::deserialize(deserializer)?;
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        text.filter(|text| !text.is_empty()).map(|text| Date::parse(&text, format).map_err(D::Error::custom)).transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +207,11 @@ mod tests {
         };
         let bytes = serde_json::to_vec(&nurse).unwrap();
         assert_eq!(serde_json::from_slice::<HealthPlanItem>(&bytes).unwrap(), nurse);
+        // As the UI sends "no date": null, or an empty date field.
+        for by in [serde_json::Value::Null, serde_json::json!("")] {
+            let json = serde_json::json!({ "type": "action", "title": "Wondzorg", "who": { "kind": "patient" }, "by": by, "status": "open" });
+            let read: HealthPlanItem = serde_json::from_value(json).unwrap();
+            assert!(matches!(read, HealthPlanItem::Action { by: None, .. }));
+        }
     }
 }
