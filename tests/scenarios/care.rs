@@ -189,13 +189,20 @@ async fn care_2_the_care_network_keeps_one_health_plan_every_change_with_who_and
     let authors: Vec<u32> = problem.changes.iter().map(|change| change.number).collect();
     assert_eq!(authors, [1, 2], "the history stays");
 
+    // A partner the practice shares the patient with later reads the plan made before.
+    gp.share_patient(patient, organisation(&gp, "GGZ Delfland"), true).await.unwrap();
+    let ggz = logged_in(&region, "ggzintake").await;
+    let plan = ggz.health_plan(patient).unwrap();
+    assert_eq!(plan.len(), 3, "the GGZ caregiver reads the plan made before the share");
+    assert_eq!(plan[0].changes.len(), 2);
+
     // The server holds the plan sealed; who does not see the patient is refused.
     let stored = region.server().state.store().entities_of_kind(EntityKind::HealthPlanItem).await.unwrap();
     let raw = serde_json::to_string(&stored).unwrap();
     for secret in ["Valgevaar", "boodschappen", "Valpreventie", "rollator"] {
         assert!(!raw.contains(secret), "{secret} reached the server in plaintext");
     }
-    let outsider = kring_tests::RawApi::login(&region, "ggzintake").await;
+    let outsider = kring_tests::RawApi::login(&region, "psychiater").await;
     let request = kring_protocol::MutationRequest {
         id: uuid::Uuid::now_v7(),
         mutation: kring_protocol::Mutation::SaveHealthPlanItem {

@@ -87,8 +87,22 @@ impl KringClient {
                 tracing::warn!(measurement_id = %entry.id, "a home measurement whose signature does not fit: left out");
                 continue;
             }
-            let opened: Vec<HomeValue> = open_sealed(&vault, &entry.sealed)?;
-            values.extend(opened.into_iter().map(|value| RecordedValue { value, by: entry.recorded_by }));
+            // One entry that does not open, or holds what no one can measure, is left out; the
+            // rest of the card still shows.
+            let opened: Vec<HomeValue> = match open_sealed(&vault, &entry.sealed) {
+                Ok(opened) => opened,
+                Err(error) => {
+                    tracing::warn!(measurement_id = %entry.id, code = error.code(), "a home measurement that does not open: left out");
+                    continue;
+                }
+            };
+            let checked: Vec<HomeValue> =
+                opened.iter().filter_map(|value| kring_domain::home_measurement::verified(value, entry.recorded_at)).collect();
+            if checked.len() != opened.len() {
+                tracing::warn!(measurement_id = %entry.id, "a home measurement with values no one can measure: left out");
+                continue;
+            }
+            values.extend(checked.into_iter().map(|value| RecordedValue { value, by: entry.recorded_by }));
         }
         values.sort_by_key(|recorded| recorded.value.at);
         Ok(values)
@@ -153,19 +167,31 @@ impl KringClient {
         let name = |user: UserId| people.get(&user).map(PersonEntry::full_name).unwrap_or_else(|| "Onbekende collega".to_owned());
         let mut items = Vec::new();
         for entry in entries {
-            let genuine = entry.versions.iter().rev().find(|version| {
-                let key = people.get(&version.by).and_then(PersonEntry::signing_key);
-                let signed = HealthPlanVersion::signed_bytes(entry.id, entry.patient_id, version.number, &version.sealed);
-                key.is_some_and(|key| decode(&version.signature).is_ok_and(|s| key.verify(&signed, &s).is_ok()))
-            });
-            let Some(version) = genuine else {
-                tracing::warn!(item_id = %entry.id, "a health plan item without a version signed by its author: left out");
+            // Only versions signed by whom they name count, in the history too; the numbers must
+            // run 1, 2, … without a gap (a version dropped or slipped in shows).
+            let genuine: Vec<&HealthPlanVersion> = entry
+                .versions
+                .iter()
+                .filter(|version| {
+                    let key = people.get(&version.by).and_then(PersonEntry::signing_key);
+                    let signed = HealthPlanVersion::signed_bytes(entry.id, entry.patient_id, version.number, &version.sealed);
+                    key.is_some_and(|key| decode(&version.signature).is_ok_and(|s| key.verify(&signed, &s).is_ok()))
+                })
+                .collect();
+            let in_order = entry.versions.iter().zip(1u32..).all(|(version, number)| version.number == number);
+            let Some(version) = genuine.last().filter(|_| in_order) else {
+                tracing::warn!(item_id = %entry.id, "a health plan item without versions in order signed by their authors: left out");
                 continue;
             };
-            let item: HealthPlanItem = open_sealed(&vault, &version.sealed)?;
+            let item: HealthPlanItem = match open_sealed(&vault, &version.sealed) {
+                Ok(item) => item,
+                Err(error) => {
+                    tracing::warn!(item_id = %entry.id, code = error.code(), "a health plan item that does not open: left out");
+                    continue;
+                }
+            };
             let responsible = item.responsible_caregiver().map(name);
-            let changes = entry
-                .versions
+            let changes = genuine
                 .iter()
                 .map(|version| HealthPlanChange { number: version.number, by: name(version.by), at: version.at })
                 .collect();
@@ -197,8 +223,15 @@ impl KringClient {
     ) -> ClientResult<Uuid> {
         let item = item.checked()?;
         if let Some(caregiver) = item.responsible_caregiver() {
+            // Someone who left the network since keeps an action assigned to them until it is
+            // reassigned: its status can still change.
+            let unchanged = id.is_some_and(|id| {
+                self.health_plan(patient_id).is_ok_and(|plan| {
+                    plan.iter().any(|view| view.id == id && view.item.responsible_caregiver() == Some(caregiver))
+                })
+            });
             let in_network = self.care_network(patient_id)?.iter().any(|member| member.user_id == caregiver);
-            if !in_network {
+            if !in_network && !unchanged {
                 return Err(HealthPlanError::NotInNetwork.into());
             }
         }

@@ -160,15 +160,17 @@ pub fn check(
         if kind == HomeMeasurementKind::PainScore && value.fract() != 0.0 {
             return Err(HomeMeasurementError::PainScoreNotWhole);
         }
+        // Rounded first: what is kept is what must be plausible ("45,04" °C is 45,0).
+        let scale = 10f64.powi(quantity.decimals as i32);
+        let value = (value * scale).round() / scale;
         let (low, high) = quantity.plausible;
         if !(low..=high).contains(&value) {
             return Err(HomeMeasurementError::Implausible);
         }
-        let scale = 10f64.powi(quantity.decimals as i32);
         checked.push(HomeValue {
             code: quantity.code.to_owned(),
             label: quantity.label.to_owned(),
-            value: (value * scale).round() / scale,
+            value,
             unit: quantity.unit.to_owned(),
             at,
         });
@@ -179,6 +181,25 @@ pub fn check(
         }
     }
     Ok(checked)
+}
+
+/// A value as read back from the care network, checked again: the server cannot read what it
+/// stores, so a client that skipped [`check`] could have sealed anything. Known code, plausible
+/// value, not after the server took it (`recorded_at`, with the clock slack); label and unit from
+/// this table, never from the sealed data. `None`: not shown.
+pub fn verified(value: &HomeValue, recorded_at: OffsetDateTime) -> Option<HomeValue> {
+    use strum::IntoEnumIterator;
+    let quantity = HomeMeasurementKind::iter().flat_map(|kind| kind.quantities().iter()).find(|q| q.code == value.code)?;
+    let (low, high) = quantity.plausible;
+    let plausible = value.value.is_finite() && (low..=high).contains(&value.value);
+    let in_time = value.at <= recorded_at + CLOCK_SLACK && recorded_at - value.at <= MAX_AGE + CLOCK_SLACK;
+    (plausible && in_time).then(|| HomeValue {
+        code: quantity.code.to_owned(),
+        label: quantity.label.to_owned(),
+        value: value.value,
+        unit: quantity.unit.to_owned(),
+        at: value.at,
+    })
 }
 
 /// A number as a Dutch user types it: "37,5", "37.5", " 82 ". No thousands separators (no home
@@ -264,6 +285,19 @@ mod tests {
         assert_eq!(check(K::BloodPressure, &["120", "120"], at, NOW), Err(E::DiastolicNotBelowSystolic));
         assert_eq!(check(K::BloodPressure, &["138"], at, NOW), Err(E::WrongNumberOfValues));
         assert_eq!(check(K::BloodPressure, &["400", "84"], at, NOW), Err(E::Implausible));
+    }
+
+    #[test]
+    fn what_is_read_back_is_checked_again_and_named_by_the_table() {
+        let good = check(K::Weight, &["82,0"], NOW - Duration::hours(1), NOW).unwrap().remove(0);
+        assert_eq!(verified(&good, NOW), Some(good.clone()));
+        let renamed = HomeValue { label: "Gewicht van de buurman".into(), unit: "lb".into(), ..good.clone() };
+        assert_eq!(verified(&renamed, NOW).map(|v| (v.label, v.unit)), Some(("Lichaamsgewicht".into(), "kg".into())));
+        assert_eq!(verified(&HomeValue { value: 800.0, ..good.clone() }, NOW), None, "a forged 800 kg");
+        assert_eq!(verified(&HomeValue { value: f64::NAN, ..good.clone() }, NOW), None);
+        assert_eq!(verified(&HomeValue { code: "http://loinc.org|0000-0".into(), ..good.clone() }, NOW), None);
+        assert_eq!(verified(&HomeValue { at: NOW + Duration::hours(2), ..good.clone() }, NOW), None, "after the server took it");
+        assert_eq!(one(K::Temperature, "45,04"), Ok(45.0), "rounded before the range");
     }
 
     #[test]

@@ -301,13 +301,16 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
     ];
     // A partner joining now has not seen the consent records, home measurements (CARE-4) and
     // health plan (CARE-2) made before: send them along.
+    // (Planned on them as read: a plan item saved meanwhile is not overwritten by its older copy.)
+    let mut resent = Vec::new();
     if shared.difference(&before).next().is_some() {
         for consent in consents(state, network.patient_id).await? {
             changes.push((Scope::Patient(network.patient_id), ChangeBody::Consent(consent)));
         }
         for kind in [EntityKind::HomeMeasurement, EntityKind::HealthPlanItem] {
             for earlier in state.store().children(kind, network.patient_id.0).await? {
-                changes.push((Scope::Patient(network.patient_id), earlier));
+                changes.push((Scope::Patient(network.patient_id), earlier.clone()));
+                resent.push(earlier);
             }
         }
     }
@@ -324,7 +327,9 @@ pub(crate) async fn set_network(state: &AppState, author: UserId, network: &Pati
         changes.push((Scope::Patients(practice), ChangeBody::PatientShare(share.clone())));
         changes.push((Scope::Organisation(*organisation), ChangeBody::PatientShare(share)));
     }
-    Ok(Planned::changes(changes))
+    let mut planned = Planned::changes(changes);
+    planned.commit.unchanged = resent;
+    Ok(planned)
 }
 
 /// Whether the patient's consent for network care is in force: what sharing checks first.

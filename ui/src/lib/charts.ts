@@ -249,9 +249,10 @@ export function trendConfig(series: MeasurementSeries, options: TrendOptions = {
           borderColor: colours.line,
           borderWidth: 2,
           tension: 0,
-          // Measured at home (CARE-4): an open point, filled for the practice's own.
+          // Measured at home (CARE-4): an open point, also when outside the target (its border
+          // and shape say that); filled for the practice's own.
           pointBackgroundColor: rows.map((point) =>
-            point.out_of_range ? colours.outOfRange : point.source === 'home' ? colours.surface : colours.line,
+            point.source === 'home' ? colours.surface : point.out_of_range ? colours.outOfRange : colours.line,
           ),
           pointBorderColor: flag(colours.line, colours.outOfRange),
           pointRadius: flag(POINT_RADIUS, OUT_OF_RANGE_RADIUS),
