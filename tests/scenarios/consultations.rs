@@ -343,3 +343,41 @@ async fn staff_5_the_care_group_exports_the_declarations_as_csv_and_the_gp_sees_
     assert_eq!(row.group, "Psychiatrische Consultatielijn voor huisartsen");
     assert_eq!((row.sent, row.picked_up, row.answered_within, row.declared), (1, 1, 1, 1));
 }
+
+#[tokio::test]
+async fn cons_5_a_region_with_office_hours_counts_only_those_on_server_and_client() {
+    let region = TestRegion::start().await;
+    // The region counts 08:00 to 17:00 on weekdays (its operator set it on the server).
+    let office_hours = kring_protocol::consultations::RegionCalendarEntry {
+        working_days: vec![1, 2, 3, 4, 5],
+        opens: "08:00".into(),
+        closes: Some("17:00".into()),
+        good_friday_off: false,
+        liberation_day: kring_domain::business_time::LiberationDayOff::EveryFifthYear,
+    };
+    let store = region.server().state.store();
+    let wrong = kring_protocol::consultations::RegionCalendarEntry { closes: Some("07:00".into()), ..office_hours.clone() };
+    assert!(kring_server::seed::set_business_calendar(store, wrong).await.is_err(), "closing before opening");
+    kring_server::seed::set_business_calendar(store, office_hours).await.unwrap();
+
+    // Asked on Thursday 24 December 2037 at 10:00: 7 hours that day, none over Christmas and the
+    // weekend, 9 on Monday, 8 on Tuesday: the answer is due Tuesday 29 December at 16:00; the
+    // reminder after 48 counted hours comes on Monday 4 January 2038 at 13:00 (New Year's Day and
+    // the weekend do not count).
+    region.clock.advance(time::macros::datetime!(2037-12-24 09:00 UTC) - region.clock.now());
+    let (_gp, poh, patient) = practice_with_patient(&region).await;
+    let id = poh.ask_consultation(form(patient, line(&poh)), Vec::new()).await.unwrap();
+    let deadline = poh.consultation(id).unwrap().deadline.unwrap();
+    assert_eq!((deadline.kind, deadline.words.as_str()), (DeadlineKind::Answer, "di 29 dec 16:00"), "the client's calendar");
+    let reminder = time::macros::datetime!(2038-01-04 12:00 UTC);
+    let state = region.server().state.clone();
+    region.clock.advance(reminder - region.clock.now() - time::Duration::minutes(1));
+    kring_server::jobs::run_due(&state).await.unwrap();
+    drop(poh);
+    let poh = logged_in(&region, "pohggz").await;
+    assert!(!poh.consultation(id).unwrap().reminded, "not a minute before 48 office hours");
+    region.clock.advance(time::Duration::minutes(1));
+    kring_server::jobs::run_due(&state).await.unwrap();
+    poh.sync_now().await.unwrap();
+    assert!(poh.consultation(id).unwrap().reminded, "the server's jobs run on the region's calendar");
+}

@@ -4,7 +4,7 @@
 
 use crate::error::ClientResult;
 use crate::KringClient;
-use kring_domain::business_time::{dutch_time, BusinessCalendar};
+use kring_domain::business_time::dutch_time;
 use kring_domain::consultation::ConsultationError;
 use kring_domain::Action;
 use kring_protocol::consultations::ConsultationRecordEntry;
@@ -124,7 +124,7 @@ impl KringClient {
     /// care group's Kwaliteitsmedewerker). Oldest month first.
     pub fn consultation_dashboard(&self) -> ClientResult<Vec<DashboardRow>> {
         let names = Names::of(self)?;
-        let calendar = BusinessCalendar::default();
+        let calendar = self.business_calendar();
         let mut rows: BTreeMap<(String, String), DashboardRow> = BTreeMap::new();
         for record in self.consultation_records()? {
             let mine = self.may(record.practice_id, Action::ViewReports)

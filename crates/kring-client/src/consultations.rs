@@ -14,7 +14,9 @@ use kring_domain::consultation::{
     ConsultationStep, DeadlineKind,
 };
 use kring_domain::{Action, ConversationId, OrganisationId, PatientId, TeamId, UserId};
-use kring_protocol::consultations::{ConsultationEntry, ConsultationGroupEntry, DeclarableService, NewConsultation};
+use kring_protocol::consultations::{
+    ConsultationEntry, ConsultationGroupEntry, DeclarableService, NewConsultation, RegionCalendarEntry,
+};
 use kring_protocol::{ChangeBody, ContractEntry, EntityKind, Mutation, PersonEntry};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -379,6 +381,15 @@ impl KringClient {
         Ok(lines)
     }
 
+    /// The region's business calendar (CONS-5) as the directory holds it; the documented default
+    /// without one (or with one out of order, which the server refuses to set).
+    pub(crate) fn business_calendar(&self) -> BusinessCalendar {
+        match self.inner.cache.entity(EntityKind::RegionCalendar, RegionCalendarEntry::ID) {
+            Ok(Some(ChangeBody::RegionCalendar(entry))) => entry.calendar().unwrap_or_default(),
+            _ => BusinessCalendar::default(),
+        }
+    }
+
     fn consultation_entry(&self, id: Uuid) -> ClientResult<ConsultationEntry> {
         match self.inner.cache.entity(EntityKind::Consultation, id)? {
             Some(ChangeBody::Consultation(entry)) => Ok(entry),
@@ -481,7 +492,7 @@ impl Context {
             conversations: client.glances(&entries.iter().map(|entry| entry.conversation_id).collect())?,
             groups,
             groups_i_answer,
-            calendar: BusinessCalendar::default(),
+            calendar: client.business_calendar(),
         })
     }
 }

@@ -109,7 +109,8 @@ pub fn holidays(year: i32) -> Vec<(Date, Holiday)> {
 }
 
 /// Whether Liberation Day (5 May) is a day off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LiberationDayOff {
     EveryYear,
     /// In the years divisible by five (2025, 2030, …), as the CAO Huisartsenzorg has it.

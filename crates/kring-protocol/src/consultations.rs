@@ -146,3 +146,48 @@ pub struct NewConsultation {
     pub named_specialist: Option<UserId>,
     pub practice_subject: String,
 }
+
+/// The region's business calendar (CONS-5): which days and hours count for the answer agreements.
+/// One entity in the directory, set by the region's operator on the server
+/// (`kring-server set-business-calendar`); absent, the documented default holds
+/// (`BusinessCalendar::default`: Monday to Friday, the whole day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionCalendarEntry {
+    /// ISO weekday numbers: 1 Monday … 7 Sunday.
+    pub working_days: Vec<u8>,
+    /// "08:00"; "00:00" from the start of the day.
+    pub opens: String,
+    /// "17:00"; none: until midnight.
+    pub closes: Option<String>,
+    pub good_friday_off: bool,
+    pub liberation_day: kring_domain::business_time::LiberationDayOff,
+}
+
+impl RegionCalendarEntry {
+    /// The one calendar entity's id.
+    pub const ID: Uuid = Uuid::from_u128(0x6b72_696e_672d_6361_6c65_6e64_6172_0001);
+
+    /// The calendar it describes, or why it cannot be one.
+    pub fn calendar(&self) -> Result<kring_domain::business_time::BusinessCalendar, String> {
+        let format = time::macros::format_description!("[hour]:[minute]");
+        let time = |text: &str| time::Time::parse(text, format).map_err(|_| format!("{text} is not a time like 08:00"));
+        let mut days = Vec::new();
+        for number in &self.working_days {
+            let day = match number {
+                1 => time::Weekday::Monday,
+                2 => time::Weekday::Tuesday,
+                3 => time::Weekday::Wednesday,
+                4 => time::Weekday::Thursday,
+                5 => time::Weekday::Friday,
+                6 => time::Weekday::Saturday,
+                7 => time::Weekday::Sunday,
+                other => return Err(format!("{other} is not a weekday (1 Monday … 7 Sunday)")),
+            };
+            days.push(day);
+        }
+        let opens = time(&self.opens)?;
+        let closes = self.closes.as_deref().map(time).transpose()?;
+        kring_domain::business_time::BusinessCalendar::new(&days, opens, closes, self.good_friday_off, self.liberation_day)
+            .map_err(|error| error.to_string())
+    }
+}

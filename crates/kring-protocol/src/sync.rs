@@ -111,6 +111,7 @@ pub enum EntityKind {
     ConsultationRecord,
     HomeMeasurement,
     HealthPlanItem,
+    RegionCalendar,
 }
 
 impl EntityKind {
@@ -142,6 +143,7 @@ impl EntityKind {
             EntityKind::ConsultationRecord => "consultation_record",
             EntityKind::HomeMeasurement => "home_measurement",
             EntityKind::HealthPlanItem => "health_plan_item",
+            EntityKind::RegionCalendar => "region_calendar",
         }
     }
 }
@@ -176,6 +178,7 @@ pub enum ChangeBody {
     ConsultationRecord(crate::consultations::ConsultationRecordEntry),
     HomeMeasurement(crate::care::HomeMeasurementEntry),
     HealthPlanItem(crate::care::HealthPlanItemEntry),
+    RegionCalendar(crate::consultations::RegionCalendarEntry),
 }
 
 impl ChangeBody {
@@ -207,6 +210,7 @@ impl ChangeBody {
             ChangeBody::ConsultationRecord(_) => EntityKind::ConsultationRecord,
             ChangeBody::HomeMeasurement(_) => EntityKind::HomeMeasurement,
             ChangeBody::HealthPlanItem(_) => EntityKind::HealthPlanItem,
+            ChangeBody::RegionCalendar(_) => EntityKind::RegionCalendar,
         }
     }
 
@@ -238,6 +242,7 @@ impl ChangeBody {
             ChangeBody::ConsultationRecord(e) => e.id,
             ChangeBody::HomeMeasurement(e) => e.id,
             ChangeBody::HealthPlanItem(e) => e.id,
+            ChangeBody::RegionCalendar(_) => crate::consultations::RegionCalendarEntry::ID,
         }
     }
 }

@@ -18,6 +18,7 @@ use kring_domain::consultation::{AnswerAgreement, ConsultationError, Consultatio
 use kring_domain::{Action, TeamId, UserId};
 use kring_protocol::consultations::{
     ConsultationEntry, ConsultationEvent, ConsultationGroupEntry, ConsultationRecordEntry, Declaration, NewConsultation,
+    RegionCalendarEntry,
 };
 use kring_protocol::conversations::ParticipationEntry;
 use kring_protocol::{ChangeBody, EntityKind, Scope};
@@ -103,7 +104,7 @@ pub(crate) async fn ask(
         }
     }
     planned.commit.changes.extend(changes(&entry));
-    let (reminder, closing) = agreement.reminder_and_closing(&BusinessCalendar::default(), asked_at);
+    let (reminder, closing) = agreement.reminder_and_closing(&calendar(state).await?, asked_at);
     planned.commit.jobs.push(job(REMIND_CONSULTATION, entry.id, reminder));
     planned.commit.jobs.push(job(CLOSE_CONSULTATION, entry.id, closing));
     tracing::info!(consultation_id = %entry.id, group = %entry.group, "consultation asked");
@@ -367,6 +368,18 @@ async fn specialists(state: &AppState, group: TeamId) -> ServerResult<Vec<UserId
         }
     }
     Ok(users)
+}
+
+/// The region's business calendar (CONS-5): the stored one, or the documented default. A stored
+/// one that cannot be a calendar (it is checked when set) falls back to the default, logged.
+pub(crate) async fn calendar(state: &AppState) -> ServerResult<BusinessCalendar> {
+    Ok(match state.store().entity(EntityKind::RegionCalendar, RegionCalendarEntry::ID).await? {
+        Some(ChangeBody::RegionCalendar(entry)) => entry.calendar().unwrap_or_else(|error| {
+            tracing::warn!(%error, "the region's business calendar is out of order: the default holds");
+            BusinessCalendar::default()
+        }),
+        _ => BusinessCalendar::default(),
+    })
 }
 
 async fn practice_care_group(

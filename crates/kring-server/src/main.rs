@@ -92,6 +92,25 @@ enum Command {
         #[arg(long)]
         public_key: String,
     },
+    /// Set which days and hours count for consultation deadlines (CONS-5), then exit. Without it
+    /// the default holds: Monday to Friday, the whole day.
+    SetBusinessCalendar {
+        /// Working days, ISO numbers: 1 Monday … 7 Sunday (repeatable).
+        #[arg(long = "working-day", default_values_t = [1u8, 2, 3, 4, 5])]
+        working_days: Vec<u8>,
+        /// When the counted hours start each working day, e.g. 08:00.
+        #[arg(long, default_value = "00:00")]
+        opens: String,
+        /// When they end, e.g. 17:00; left out: midnight.
+        #[arg(long)]
+        closes: Option<String>,
+        /// Good Friday is a day off too.
+        #[arg(long)]
+        good_friday_off: bool,
+        /// Liberation Day off: every-year, every-fifth-year or never.
+        #[arg(long, default_value = "every-fifth-year")]
+        liberation_day: String,
+    },
 }
 
 /// Register a HIS bridge for the practice with `agb`. Refuses a malformed key or unknown practice.
@@ -184,6 +203,23 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(Command::RegisterHisBridge { id, practice_agb, public_key }) = &args.command {
         return register_his_bridge(store.as_ref(), id, practice_agb, public_key).await;
+    }
+    if let Some(Command::SetBusinessCalendar { working_days, opens, closes, good_friday_off, liberation_day }) = &args.command {
+        use kring_domain::business_time::LiberationDayOff;
+        let liberation_day = match liberation_day.as_str() {
+            "every-year" => LiberationDayOff::EveryYear,
+            "every-fifth-year" => LiberationDayOff::EveryFifthYear,
+            "never" => LiberationDayOff::Never,
+            other => anyhow::bail!("--liberation-day is every-year, every-fifth-year or never, not {other}"),
+        };
+        let entry = kring_protocol::consultations::RegionCalendarEntry {
+            working_days: working_days.clone(),
+            opens: opens.clone(),
+            closes: closes.clone(),
+            good_friday_off: *good_friday_off,
+            liberation_day,
+        };
+        return seed::set_business_calendar(store.as_ref(), entry).await.map_err(|e| anyhow::anyhow!("{e}"));
     }
     let config = kring_server::RegionConfig {
         auto_approve_account_requests: args.auto_approve_account_requests,

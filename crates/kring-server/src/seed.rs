@@ -395,3 +395,16 @@ pub async fn seed_demo_region(store: &dyn Store, options: DemoOptions) -> Server
     tracing::info!("seeded the demo region");
     Ok(true)
 }
+
+/// Set the region's business calendar (CONS-5) in the directory, after checking it is one; every
+/// practice's client and the server's deadline jobs use it from then on (consultations asked
+/// before keep the moments they were scheduled for).
+pub async fn set_business_calendar(
+    store: &dyn Store,
+    entry: kring_protocol::consultations::RegionCalendarEntry,
+) -> ServerResult<()> {
+    entry.calendar().map_err(crate::error::ServerError::InvalidRequest)?;
+    store.commit(Commit { changes: vec![(Scope::Directory, ChangeBody::RegionCalendar(entry))], ..Commit::default() }).await?;
+    tracing::info!("business calendar set");
+    Ok(())
+}

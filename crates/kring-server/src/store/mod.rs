@@ -402,7 +402,10 @@ fn parent_of(body: &ChangeBody) -> Option<Uuid> {
         ChangeBody::ConsultationRecord(record) => Some(record.practice_id.0),
         ChangeBody::HomeMeasurement(measurement) => Some(measurement.patient_id.0),
         ChangeBody::HealthPlanItem(item) => Some(item.patient_id.0),
-        ChangeBody::MatrixRequest(_) | ChangeBody::AuthorisationMatrix(_) | ChangeBody::ConsultationGroup(_) => None,
+        ChangeBody::MatrixRequest(_)
+        | ChangeBody::AuthorisationMatrix(_)
+        | ChangeBody::ConsultationGroup(_)
+        | ChangeBody::RegionCalendar(_) => None,
         ChangeBody::Organisation(_)
         | ChangeBody::Person(_)
         | ChangeBody::Account(_)
