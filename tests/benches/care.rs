@@ -8,7 +8,6 @@
 //! through the server) is seconds long; what is timed is opening the plan.
 
 use kring_domain::health_plan::{ActionStatus, HealthPlanItem, Responsible};
-use kring_domain::ConsentGiver;
 use kring_server::seed::DEMO_PASSWORD;
 use kring_tests::TestRegion;
 use std::time::{Duration, Instant};
@@ -19,15 +18,8 @@ const ROUNDS: usize = 20;
 #[tokio::main]
 async fn main() {
     let region = TestRegion::start().await;
-    let gp = region.login("huisarts").await;
-    gp.sync_now().await.expect("sync");
-    gp.maintain_practice_keys().await.expect("practice vault");
-    gp.sync_now().await.expect("sync");
-    let practice = gp.me().contracts[0].organisation_id;
-    let bundle = kring_extraction::sample::fhir_bundle(1, 0, time::OffsetDateTime::now_utc().date()).to_string();
-    gp.import_extraction(practice, bundle.into_bytes(), |_| {}).await.expect("import");
-    let patient = gp.search_patients("", 1).expect("patients")[0].id;
-    gp.record_consent(patient, ConsentGiver::Patient).await.expect("consent");
+    let (gp, patients) = kring_tests::gp_with_sample_patients(&region, 1).await;
+    let patient = patients[0].id;
     let home_care = gp
         .directory()
         .expect("directory")

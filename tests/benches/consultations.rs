@@ -8,7 +8,6 @@
 //! asked through the server) is seconds long; what is timed is the list.
 
 use kring_client::consultations::ConsultationForm;
-use kring_domain::ConsentGiver;
 use kring_server::seed::DEMO_PASSWORD;
 use kring_tests::TestRegion;
 use std::time::{Duration, Instant};
@@ -19,17 +18,7 @@ const ROUNDS: usize = 20;
 #[tokio::main]
 async fn main() {
     let region = TestRegion::start().await;
-    let gp = region.login("huisarts").await;
-    gp.sync_now().await.expect("sync");
-    gp.maintain_practice_keys().await.expect("practice vault");
-    gp.sync_now().await.expect("sync");
-    let practice = gp.me().contracts[0].organisation_id;
-    let bundle = kring_extraction::sample::fhir_bundle(20, 0, time::OffsetDateTime::now_utc().date()).to_string();
-    gp.import_extraction(practice, bundle.into_bytes(), |_| {}).await.expect("import");
-    let patients = gp.search_patients("", 20).expect("patients");
-    for patient in &patients {
-        gp.record_consent(patient.id, ConsentGiver::Patient).await.expect("consent");
-    }
+    let (gp, patients) = kring_tests::gp_with_sample_patients(&region, 20).await;
     let poh = region.login("pohggz").await;
     gp.maintain_practice_keys().await.expect("share the vault key");
     poh.sync_now().await.expect("sync");

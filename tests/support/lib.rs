@@ -246,6 +246,26 @@ where
     }
 }
 
+/// The GP with the practice vault and `patients` sample patients imported (kring_extraction's
+/// sample, no measurements), consent recorded for each: where the benches start.
+pub async fn gp_with_sample_patients(
+    region: &TestRegion,
+    patients: usize,
+) -> (KringClient, Vec<kring_client::patients::PatientSummary>) {
+    let gp = region.login("huisarts").await;
+    gp.sync_now().await.expect("sync");
+    gp.maintain_practice_keys().await.expect("practice vault");
+    gp.sync_now().await.expect("sync");
+    let practice = gp.me().contracts[0].organisation_id;
+    let bundle = kring_extraction::sample::fhir_bundle(patients, 0, time::OffsetDateTime::now_utc().date()).to_string();
+    gp.import_extraction(practice, bundle.into_bytes(), |_| {}).await.expect("import");
+    let found = gp.search_patients("", patients).expect("patients");
+    for patient in &found {
+        gp.record_consent(patient.id, kring_domain::ConsentGiver::Patient).await.expect("consent");
+    }
+    (gp, found)
+}
+
 /// The demo practice's "Praktijkteam" as the client's directory shows it now.
 pub fn practice_team(client: &KringClient) -> kring_client::directory::TeamView {
     let directory = client.directory().expect("directory");

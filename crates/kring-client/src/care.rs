@@ -12,7 +12,7 @@ use base64::Engine;
 use kring_domain::health_plan::{HealthPlanError, HealthPlanItem};
 use kring_domain::home_measurement::{check, HomeMeasurementKind, HomeValue};
 use kring_domain::{PatientId, UserId};
-use kring_protocol::care::{HealthPlanItemEntry, HealthPlanVersion, HomeMeasurementEntry};
+use kring_protocol::care::{HealthPlanVersion, HomeMeasurementEntry};
 use kring_protocol::patients::PatientNetworkEntry;
 use kring_protocol::{ChangeBody, EntityKind, Mutation, PersonEntry};
 use serde::{Deserialize, Serialize};
@@ -62,28 +62,18 @@ impl KringClient {
     /// The patient's home measurements I can read, oldest first; an entry whose signature does not
     /// fit the caregiver it names is left out (and logged).
     pub(crate) fn home_values(&self, patient_id: PatientId) -> ClientResult<Vec<RecordedValue>> {
-        let Some(network) = self.network_of(patient_id)? else { return Ok(Vec::new()) };
-        let entries: Vec<HomeMeasurementEntry> = self
-            .inner
-            .cache
-            .children(EntityKind::HomeMeasurement, patient_id.0)?
-            .into_iter()
-            .filter_map(|body| match body {
-                ChangeBody::HomeMeasurement(entry) => Some(entry),
-                _ => None,
-            })
-            .collect();
-        if entries.is_empty() || !self.is_unlocked() {
+        let unpack = |body| match body {
+            ChangeBody::HomeMeasurement(entry) => Some(entry),
+            _ => None,
+        };
+        let Some((vault, entries)) = self.network_entries(patient_id, EntityKind::HomeMeasurement, unpack)? else {
             return Ok(Vec::new());
-        }
-        let vault = self.network_vault(&network)?;
+        };
         let people = self.people_by_id()?;
         let mut values = Vec::new();
         for entry in entries {
-            let key = people.get(&entry.recorded_by).and_then(PersonEntry::signing_key);
             let signed = HomeMeasurementEntry::signed_bytes(entry.id, entry.patient_id, &entry.sealed);
-            let genuine = key.is_some_and(|key| decode(&entry.signature).is_ok_and(|s| key.verify(&signed, &s).is_ok()));
-            if !genuine {
+            if !signed_by(&people, entry.recorded_by, &signed, &entry.signature) {
                 tracing::warn!(measurement_id = %entry.id, "a home measurement whose signature does not fit: left out");
                 continue;
             }
@@ -106,6 +96,22 @@ impl KringClient {
         }
         values.sort_by_key(|recorded| recorded.value.at);
         Ok(values)
+    }
+
+    /// The patient's network vault and the cached entries of `kind` about the patient; none while
+    /// locked, without a care network or without entries.
+    fn network_entries<T>(
+        &self,
+        patient_id: PatientId,
+        kind: EntityKind,
+        unpack: fn(ChangeBody) -> Option<T>,
+    ) -> ClientResult<Option<(kring_crypto::Vault, Vec<T>)>> {
+        let Some(network) = self.network_of(patient_id)? else { return Ok(None) };
+        let entries: Vec<T> = self.inner.cache.children(kind, patient_id.0)?.into_iter().filter_map(unpack).collect();
+        if entries.is_empty() || !self.is_unlocked() {
+            return Ok(None);
+        }
+        Ok(Some((self.network_vault(&network)?, entries)))
     }
 
     /// The patient's care network as I may use it: the practice's (cached with its patients) or
@@ -148,21 +154,13 @@ impl KringClient {
     /// they were made. A version whose signature does not fit its author is skipped (the one
     /// before it shows).
     pub fn health_plan(&self, patient_id: PatientId) -> ClientResult<Vec<HealthPlanItemView>> {
-        let Some(network) = self.network_of(patient_id)? else { return Ok(Vec::new()) };
-        let entries: Vec<HealthPlanItemEntry> = self
-            .inner
-            .cache
-            .children(EntityKind::HealthPlanItem, patient_id.0)?
-            .into_iter()
-            .filter_map(|body| match body {
-                ChangeBody::HealthPlanItem(entry) => Some(entry),
-                _ => None,
-            })
-            .collect();
-        if entries.is_empty() || !self.is_unlocked() {
+        let unpack = |body| match body {
+            ChangeBody::HealthPlanItem(entry) => Some(entry),
+            _ => None,
+        };
+        let Some((vault, entries)) = self.network_entries(patient_id, EntityKind::HealthPlanItem, unpack)? else {
             return Ok(Vec::new());
-        }
-        let vault = self.network_vault(&network)?;
+        };
         let people = self.people_by_id()?;
         let name = |user: UserId| people.get(&user).map(PersonEntry::full_name).unwrap_or_else(|| "Onbekende collega".to_owned());
         let mut items = Vec::new();
@@ -173,9 +171,8 @@ impl KringClient {
                 .versions
                 .iter()
                 .filter(|version| {
-                    let key = people.get(&version.by).and_then(PersonEntry::signing_key);
                     let signed = HealthPlanVersion::signed_bytes(entry.id, entry.patient_id, version.number, &version.sealed);
-                    key.is_some_and(|key| decode(&version.signature).is_ok_and(|s| key.verify(&signed, &s).is_ok()))
+                    signed_by(&people, version.by, &signed, &version.signature)
                 })
                 .collect();
             let in_order = entry.versions.iter().zip(1u32..).all(|(version, number)| version.number == number);
@@ -255,6 +252,12 @@ impl KringClient {
             Err(error) => Err(error),
         }
     }
+}
+
+/// Whether `signature` (base64) is `author`'s over `signed`, by the key the directory publishes.
+fn signed_by(people: &std::collections::HashMap<UserId, PersonEntry>, author: UserId, signed: &[u8], signature: &str) -> bool {
+    let key = people.get(&author).and_then(PersonEntry::signing_key);
+    key.is_some_and(|key| decode(signature).is_ok_and(|signature| key.verify(signed, &signature).is_ok()))
 }
 
 /// JSON sealed to the patient's network vault (anyone may seal to its public key; the signature
